@@ -1,0 +1,217 @@
+"""The ``monitor`` command line (Typer). Each command is a thin shell over one module.
+
+Every command that touches the database first upgrades it to the current schema and
+syncs the config into it (``prepare``). A bad config stops the command with one line
+on stderr and exit status 2; nothing is written.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from monitor.config import get_settings
+from monitor.watchlist import ConfigError, Watchlist
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Mention monitor for human-rights monitors.")
+export_app = typer.Typer(no_args_is_help=True, help="Export stored data.")
+spikes_app = typer.Typer(no_args_is_help=True, help="Spike detection.")
+digest_app = typer.Typer(no_args_is_help=True, help="The daily digest email.")
+users_app = typer.Typer(no_args_is_help=True, help="Reviewer and admin accounts.")
+db_app = typer.Typer(no_args_is_help=True, help="The database schema.")
+for sub, name in [(export_app, "export"), (spikes_app, "spikes"), (digest_app, "digest"), (users_app, "users"), (db_app, "db")]:
+    app.add_typer(sub, name=name)
+
+ConfigOption = Annotated[
+    Optional[Path], typer.Option("--config", help="TOML config (default: $MONITOR_CONFIG or ./monitor.toml).")
+]
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print one line to stderr and exit."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def load_config(config: Path | None) -> Watchlist | None:
+    """The validated watchlist, or None when the default config file is absent."""
+    from monitor.watchlist import load_watchlist
+
+    settings = get_settings()
+    path = config or settings.config
+    if config is None and not path.exists() and "config" not in settings.model_fields_set:
+        typer.echo(f"warning: {path} not found; running with no people or sources", err=True)
+        return None
+    try:
+        return load_watchlist(path)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def prepare(config: Path | None) -> Watchlist | None:
+    """Validate the config, upgrade the database, sync the config into it."""
+    from monitor import db, store
+
+    watchlist = load_config(config)
+    db.upgrade()
+    if watchlist is not None:
+        with db.session_scope() as session:
+            store.sync_watchlist(session, watchlist=watchlist)
+    return watchlist
+
+
+@app.command()
+def match(
+    input: Annotated[str, typer.Option("--input", help="JSON lines file, or - for stdin.")] = "-",
+    config: ConfigOption = None,
+) -> None:
+    """Match JSON lines {"id", "text"} against the config's people, offline."""
+    from monitor.matching import Matcher, match_lines
+
+    watchlist = load_config(config) or Watchlist()
+    matcher = Matcher.from_watchlist(watchlist)
+    stream = sys.stdin if input == "-" else open(input, encoding="utf-8")
+    with stream:
+        for line in match_lines(matcher, stream):
+            sys.stdout.write(line + "\n")
+
+
+@app.command()
+def poll(
+    once: Annotated[bool, typer.Option("--once", help="Poll every source once in this process.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Poll every configured source once and print what was found."""
+    from monitor.poller import poll_all_once, print_summary
+
+    if not once:
+        fail("only `monitor poll --once` is supported; the scheduler polls continuously (monitor up)")
+    prepare(config)
+    results = poll_all_once(progress=sys.stderr.isatty())
+    print_summary(results)
+
+
+@export_app.command("mentions")
+def export_mentions(
+    format: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
+    since: Annotated[Optional[str], typer.Option("--since", help="ISO time; only mentions fetched since.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write one record per stored mention to stdout."""
+    from monitor.export import export_mentions as run_export
+
+    if format not in ("jsonl", "csv"):
+        fail(f"--format: expected jsonl or csv, got {format!r}")
+    since_at = _parse_since(since)
+    prepare(config)
+    run_export(sys.stdout, fmt=format, since=since_at)
+
+
+def _parse_since(since: str | None) -> datetime | None:
+    from datetime import timezone
+
+    if since is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(since)
+    except ValueError:
+        fail(f"--since: not an ISO date or time: {since!r}")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+@spikes_app.command("detect")
+def spikes_detect(
+    input: Annotated[Path, typer.Option("--input", help="CSV with header timestamp,value.")],
+    config: ConfigOption = None,
+) -> None:
+    """Run the causal spike detector on a CSV series; one JSON line per flagged row."""
+    from monitor.spikes import detect_csv
+
+    try:
+        for line in detect_csv(input):
+            sys.stdout.write(line + "\n")
+    except (OSError, ValueError) as exc:
+        fail(f"{input}: {exc}")
+
+
+@digest_app.command("send")
+def digest_send(
+    day: Annotated[Optional[str], typer.Option("--date", help="YYYY-MM-DD (default: yesterday in the digest timezone).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Send again even if already sent.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Send the digest for a day to every recipient."""
+    from monitor.digest import send_digests
+
+    watchlist = prepare(config) or Watchlist()
+    try:
+        chosen = date.fromisoformat(day) if day else None
+    except ValueError:
+        fail(f"--date: expected YYYY-MM-DD, got {day!r}")
+    report = send_digests(day=chosen, force=force, digest=watchlist.digest)
+    for line in report:
+        typer.echo(line)
+
+
+@users_app.command("add")
+def users_add(
+    email: str,
+    role: Annotated[str, typer.Option("--role", help="reviewer or admin.")] = "reviewer",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Create (or update) a user who can log in to the review page."""
+    from monitor.users import add_user
+
+    if role not in ("reviewer", "admin"):
+        fail(f"--role: expected reviewer or admin, got {role!r}")
+    if not password_stdin:
+        fail("pass the password on stdin with --password-stdin")
+    password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 8:
+        fail("password: at least 8 characters")
+    prepare(config)
+    created = add_user(email=email, role=role, password=password)
+    typer.echo(f"{'created' if created else 'updated'} {role} {email}")
+
+
+@app.command()
+def up(
+    demo: Annotated[bool, typer.Option("--demo", help="Also serve bundled sample feeds on loopback.")] = False,
+    port: Annotated[int, typer.Option("--port", envvar="PORT", help="Web port.")] = 8000,
+    config: ConfigOption = None,
+) -> None:
+    """Start web + worker + scheduler on the embedded default; Ctrl-C stops them all."""
+    from monitor.launcher import run_stack
+
+    raise typer.Exit(run_stack(demo=demo, port=port, config=config))
+
+
+@app.command()
+def web(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", envvar="PORT")] = 8000,
+    config: ConfigOption = None,
+) -> None:
+    """Serve the review page and API alone."""
+    import uvicorn
+
+    prepare(config)
+    uvicorn.run("monitor.web.app:create_app", factory=True, host=host, port=port, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database to the current schema and do nothing else."""
+    from monitor import db
+
+    db.upgrade()
+    typer.echo("database is at the current schema")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,80 @@
+"""Settings: every ``MONITOR_*`` environment variable, its default and its validation.
+
+Nothing else in the project reads the environment. A ``.env`` file in the working
+directory is read too. ``get_settings()`` is cached; tests that change the environment
+call ``get_settings.cache_clear()``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///data/monitor.db"
+DATA_DIR = Path("data")
+USER_AGENT = "monitor/0.1 (mention monitor for human-rights groups)"
+
+
+class Settings(BaseSettings):
+    """The process-wide settings, read from ``MONITOR_*`` variables and ``.env``."""
+
+    model_config = SettingsConfigDict(env_prefix="MONITOR_", env_file=".env", extra="ignore")
+
+    config: Path = Path("monitor.toml")
+    database_url: str = DEFAULT_DATABASE_URL
+    broker_url: str | None = None
+    smtp_url: str | None = None
+    digest_from: str = "monitor@localhost"
+    allow_private_networks: bool = False
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str | None = None
+    data_dir: Path = DATA_DIR
+
+    # Fetching limits; not part of the public contract but tunable for tests.
+    fetch_timeout: float = Field(default=20.0, gt=0)
+    fetch_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    fetch_max_redirects: int = Field(default=5, ge=0)
+    poll_interval_seconds: int = Field(default=900, ge=10)
+    dispatch_interval_seconds: float = Field(default=60.0, gt=0)
+
+    @field_validator("broker_url", "smtp_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: str | None) -> str | None:
+        return value or None
+
+    @property
+    def embedded_broker(self) -> bool:
+        """True when no broker server is configured and kombu's filesystem transport is used."""
+        return self.broker_url is None
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    def celery_broker_url(self) -> str:
+        """The broker URL Celery connects to: the configured one, or the embedded filesystem queue."""
+        return self.broker_url or "filesystem://"
+
+    def embedded_broker_dir(self) -> Path:
+        return self.data_dir / "broker"
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret key, or one generated once into ``data/secret_key``."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The cached settings of this process."""
+    return Settings()

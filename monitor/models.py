@@ -1,0 +1,178 @@
+"""SQLModel tables. Every timestamp is stored and returned as timezone-aware UTC.
+
+Uniqueness lives in the schema so that writes can be idempotent
+(``ON CONFLICT DO NOTHING``): a redelivered Celery message or two overlapping
+pollers never store the same post twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp column that always round-trips as aware UTC (SQLite keeps no zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def _ts(*, nullable: bool = True, index: bool = False):
+    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Source(SQLModel, table=True):
+    """A feed or public page we poll, with its poll state."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(sa_column=sa.Column(sa.Text, nullable=False, unique=True))
+    name: str = ""
+    kind: str = "auto"
+    enabled: bool = True
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    next_poll_at: datetime | None = _ts(index=True)
+    last_polled_at: datetime | None = _ts()
+    last_success_at: datetime | None = _ts()
+    last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    last_error_at: datetime | None = _ts()
+    consecutive_failures: int = 0
+
+
+class Person(SQLModel, table=True):
+    """A tracked person; ``name`` is the canonical name from the config."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=sa.Column(sa.Text, nullable=False, unique=True))
+    active: bool = True
+
+
+class Alias(SQLModel, table=True):
+    """A way a person's name is written (``kind='alias'``) or a phrase that cancels it (``'exclude'``)."""
+
+    __table_args__ = (sa.UniqueConstraint("person_id", "kind", "text"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = "alias"
+    text: str
+
+
+class Cluster(SQLModel, table=True):
+    """A story: mentions that dedupe judges to be the same story share one cluster."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, unique=True))
+    created_at: datetime | None = _ts()
+
+
+class Mention(SQLModel, table=True):
+    """One stored post that names at least one tracked person."""
+
+    __table_args__ = (sa.UniqueConstraint("source_id", "guid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    guid: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    url: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    canonical_url: str | None = Field(default=None, sa_column=sa.Column(sa.Text, unique=True))
+    title: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False, default=""))
+    text: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False, default=""))
+    author: str | None = None
+    published_at: datetime | None = _ts(index=True)
+    fetched_at: datetime | None = _ts(nullable=False, index=True)
+    cluster_id: int | None = Field(default=None, foreign_key="cluster.id", index=True)
+    status: str = Field(default="new", index=True)
+
+
+class MentionPerson(SQLModel, table=True):
+    """Which tracked people a mention names, and by which alias first."""
+
+    mention_id: int = Field(foreign_key="mention.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+    alias: str = ""
+
+
+class Spike(SQLModel, table=True):
+    """An hour in which a person was mentioned far more than the causal baseline expected."""
+
+    __table_args__ = (sa.UniqueConstraint("person_id", "hour"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    hour: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False, index=True))
+    count: int
+    expected: float
+    score: float
+    detected_at: datetime | None = _ts()
+
+
+class User(SQLModel, table=True):
+    """A reviewer or admin who can log in to the web page."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column=sa.Column(sa.Text, nullable=False, unique=True))
+    role: str = "reviewer"
+    password_hash: str
+    active: bool = True
+    created_at: datetime | None = _ts()
+
+
+class ReviewDecision(SQLModel, table=True):
+    """One triage decision; the log is append-only, ``Mention.status`` holds the latest."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    mention_id: int = Field(foreign_key="mention.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    decision: str
+    decided_at: datetime | None = _ts()
+
+
+class Recipient(SQLModel, table=True):
+    """A digest recipient; ``people`` is a JSON list of person names, or null for everybody."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column=sa.Column(sa.Text, nullable=False, unique=True))
+    people: list[str] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+    active: bool = True
+
+
+class DigestDelivery(SQLModel, table=True):
+    """One digest for one recipient and day; the unique key makes sending once a claim."""
+
+    __table_args__ = (sa.UniqueConstraint("recipient_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient_id: int = Field(foreign_key="recipient.id", index=True)
+    day: date
+    status: str = "sending"
+    mention_count: int = 0
+    spike_count: int = 0
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    claimed_at: datetime | None = _ts()
+    sent_at: datetime | None = _ts()

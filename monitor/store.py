@@ -1,0 +1,116 @@
+"""Queries and writes. Functions take keyword-only arguments and a session.
+
+Writes are idempotent: unique keys plus ``ON CONFLICT DO NOTHING``, so a redelivered
+task or two overlapping workers do no harm. ``save_mentions`` returns only what is new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from monitor.models import Alias, Person, Recipient, Source
+from monitor.watchlist import Watchlist
+
+
+def insert_ignore(session: Session, model, rows: list[dict], *, keys: Iterable[str] | None = None):
+    """``INSERT … ON CONFLICT DO NOTHING`` for either dialect; returns the inserted primary keys.
+
+    ``keys`` names the unique columns the conflict is judged on (all unique keys when None).
+    """
+    if not rows:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).values(rows)
+    statement = statement.on_conflict_do_nothing(index_elements=list(keys) if keys else None)
+    primary = sa.inspect(model).primary_key[0]
+    return list(session.execute(statement.returning(primary)).scalars())
+
+
+def sync_watchlist(session: Session, *, watchlist: Watchlist) -> None:
+    """Make the people, aliases, sources and recipients tables match the config.
+
+    Entries missing from the config are deactivated, not deleted, so their mentions and
+    history stay. A source keeps its poll state across syncs.
+    """
+    _sync_people(session, watchlist)
+    _sync_sources(session, watchlist)
+    _sync_recipients(session, watchlist)
+    session.flush()
+
+
+def _sync_people(session: Session, watchlist: Watchlist) -> None:
+    existing = {p.name: p for p in session.exec(select(Person))}
+    wanted = {entry.name: entry for entry in watchlist.people}
+    for name, person in existing.items():
+        person.active = name in wanted
+    for name, entry in wanted.items():
+        person = existing.get(name) or Person(name=name)
+        session.add(person)
+        session.flush()
+        _sync_aliases(session, person, entry.all_names(), entry.exclude)
+
+
+def _sync_aliases(session: Session, person: Person, aliases: list[str], excludes: list[str]) -> None:
+    wanted = {("alias", a) for a in aliases} | {("exclude", e.strip()) for e in excludes if e.strip()}
+    current = {(a.kind, a.text): a for a in session.exec(select(Alias).where(Alias.person_id == person.id))}
+    for key, alias in current.items():
+        if key not in wanted:
+            session.delete(alias)
+    for kind, text in wanted - set(current):
+        session.add(Alias(person_id=person.id, kind=kind, text=text))
+
+
+def _sync_sources(session: Session, watchlist: Watchlist) -> None:
+    existing = {s.url: s for s in session.exec(select(Source))}
+    wanted = {entry.url: entry for entry in watchlist.sources}
+    for url, source in existing.items():
+        source.enabled = url in wanted
+    for url, entry in wanted.items():
+        source = existing.get(url) or Source(url=url)
+        source.name = entry.name or source.name or url
+        source.kind = entry.kind
+        session.add(source)
+
+
+def _sync_recipients(session: Session, watchlist: Watchlist) -> None:
+    existing = {r.email: r for r in session.exec(select(Recipient))}
+    wanted = {entry.email: entry for entry in watchlist.recipients}
+    for email, recipient in existing.items():
+        recipient.active = email in wanted
+    for email, entry in wanted.items():
+        recipient = existing.get(email) or Recipient(email=email)
+        recipient.people = entry.people
+        recipient.active = True
+        session.add(recipient)
+
+
+def active_people(session: Session) -> list[tuple[Person, list[str], list[str]]]:
+    """Each active person with their aliases and exclude phrases."""
+    people = list(session.exec(select(Person).where(Person.active == True).order_by(Person.id)))  # noqa: E712
+    aliases = session.exec(select(Alias).where(Alias.person_id.in_([p.id for p in people])))
+    by_person: dict[int, tuple[list[str], list[str]]] = {p.id: ([], []) for p in people}
+    for alias in aliases:
+        by_person[alias.person_id][0 if alias.kind == "alias" else 1].append(alias.text)
+    return [(p, sorted(by_person[p.id][0]), sorted(by_person[p.id][1])) for p in people]
+
+
+def enabled_sources(session: Session) -> list[Source]:
+    """Every enabled source, oldest first."""
+    return list(session.exec(select(Source).where(Source.enabled == True).order_by(Source.id)))  # noqa: E712
+
+
+def due_source_ids(session: Session, *, now: datetime, limit: int = 100) -> list[int]:
+    """Enabled sources whose next poll time has come (or was never set)."""
+    statement = (
+        select(Source.id)
+        .where(Source.enabled == True)  # noqa: E712
+        .where(sa.or_(Source.next_poll_at == None, Source.next_poll_at <= now))  # noqa: E711
+        .order_by(Source.next_poll_at.nulls_first(), Source.id)
+        .limit(limit)
+    )
+    return list(session.exec(statement))

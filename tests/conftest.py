@@ -1,0 +1,116 @@
+"""Shared fixtures: a fresh database on SQLite and on PostgreSQL, Redis, settings.
+
+Database tests take ``db_url`` and run twice, once per backend. When ``CI`` is set a
+missing PostgreSQL or Redis fails the test instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from monitor import config as monitor_config
+from monitor import db as monitor_db
+
+PG_URL = os.environ.get("MONITOR_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("MONITOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+_TEMPLATE_DB = f"monitor_tmpl_{os.getpid()}"
+
+
+def unavailable(what: str, exc: Exception):
+    """Skip locally, fail in CI: a missing server must never pass silently there."""
+    message = f"{what} is not reachable: {exc}"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _pg_admin_engine() -> sa.Engine:
+    url = sa.engine.make_url(PG_URL)
+    return sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    """A migrated PostgreSQL database that each test copies (CREATE DATABASE … TEMPLATE)."""
+    engine = _pg_admin_engine()
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{_TEMPLATE_DB}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{_TEMPLATE_DB}"')
+    except sa.exc.OperationalError as exc:
+        unavailable("PostgreSQL", exc)
+    url = sa.engine.make_url(PG_URL).set(database=_TEMPLATE_DB).render_as_string(hide_password=False)
+    monitor_db.upgrade(url)
+    monitor_db.get_engine(url).dispose()
+    yield _TEMPLATE_DB
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{_TEMPLATE_DB}" WITH (FORCE)')
+
+
+def _fresh_pg_database(template: str) -> str:
+    name = f"monitor_test_{uuid.uuid4().hex[:12]}"
+    with _pg_admin_engine().connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_pg_database(url: str) -> None:
+    name = sa.engine.make_url(url).database
+    with _pg_admin_engine().connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path: Path) -> str:
+    """A fresh, migrated database URL: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'db' / 'monitor.db'}"
+        monitor_db.upgrade(url)
+        yield url
+        monitor_db.get_engine(url).dispose()
+        return
+    url = _fresh_pg_database(request.getfixturevalue("pg_template"))
+    yield url
+    monitor_db.get_engine(url).dispose()
+    _drop_pg_database(url)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis URL on a database number of its own, emptied before the test."""
+    import redis
+
+    url = REDIS_URL.rsplit("/", 1)[0] + "/7" if REDIS_URL.count("/") >= 3 else REDIS_URL + "/7"
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    except redis.exceptions.ConnectionError as exc:
+        unavailable("Redis", exc)
+    yield url
+    client.flushdb()
+
+
+@pytest.fixture
+def settings(monkeypatch, tmp_path: Path, db_url: str):
+    """Point every MONITOR_* setting at this test's database and a private data folder."""
+    data_dir = tmp_path / "data"
+    env = {
+        "MONITOR_DATABASE_URL": db_url,
+        "MONITOR_DATA_DIR": str(data_dir),
+        "MONITOR_CONFIG": str(tmp_path / "monitor.toml"),
+        "MONITOR_ALLOW_PRIVATE_NETWORKS": "true",
+        "MONITOR_SECRET_KEY": "test-secret-key",
+    }
+    for key in [k for k in os.environ if k.startswith("MONITOR_") and not k.startswith("MONITOR_TEST_")]:
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(tmp_path)
+    monitor_config.get_settings.cache_clear()
+    yield monitor_config.get_settings()
+    monitor_config.get_settings.cache_clear()
