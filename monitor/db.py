@@ -23,10 +23,13 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> sa.Engine:
     """The engine for ``url`` (default: ``MONITOR_DATABASE_URL``), created once per process."""
-    url = url or get_settings().database_url
+    return _engine_for(url or get_settings().database_url)
+
+
+@lru_cache(maxsize=16)
+def _engine_for(url: str) -> sa.Engine:
     if make_url(url).get_backend_name() == "sqlite":
         return _sqlite_engine(url)
     return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)

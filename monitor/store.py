@@ -7,13 +7,14 @@ task or two overlapping workers do no harm. ``save_mentions`` returns only what 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from monitor.models import Alias, Person, Recipient, Source
+from monitor.models import Alias, Cluster, Mention, MentionPerson, Person, Recipient, Source
 from monitor.watchlist import Watchlist
 
 
@@ -114,3 +115,65 @@ def due_source_ids(session: Session, *, now: datetime, limit: int = 100) -> list
         .limit(limit)
     )
     return list(session.exec(statement))
+
+
+@dataclass
+class NewMention:
+    """A matched item ready to store: the post and the people it names."""
+
+    guid: str
+    url: str | None
+    canonical_url: str | None
+    title: str
+    text: str
+    author: str | None
+    published_at: datetime | None
+    cluster_key: str
+    people: dict[str, str]  # person name -> first alias matched
+
+
+def save_mentions(session: Session, *, source_id: int, mentions: list[NewMention], now: datetime) -> list[int]:
+    """Store the mentions not seen before; return the ids of only the new ones.
+
+    A mention is already seen when the same source has its guid, or any source has its
+    canonical URL. Concurrent callers are safe: the unique keys decide, not a prior read.
+    """
+    person_ids = {p.name: p.id for p in session.exec(select(Person))}
+    new_ids = []
+    for mention in mentions:
+        row = {
+            "source_id": source_id, "guid": mention.guid, "url": mention.url,
+            "canonical_url": mention.canonical_url, "title": mention.title, "text": mention.text,
+            "author": mention.author, "published_at": mention.published_at, "fetched_at": now,
+            "status": "new",
+        }
+        inserted = insert_ignore(session, Mention, [row])
+        if not inserted:
+            continue
+        cluster = cluster_id(session, key=mention.cluster_key, now=now)
+        session.execute(sa.update(Mention).where(Mention.id == inserted[0]).values(cluster_id=cluster))
+        links = [
+            {"mention_id": inserted[0], "person_id": person_ids[name], "alias": alias}
+            for name, alias in mention.people.items()
+            if name in person_ids
+        ]
+        insert_ignore(session, MentionPerson, links)
+        new_ids.append(inserted[0])
+    return new_ids
+
+
+def cluster_id(session: Session, *, key: str, now: datetime) -> int:
+    """The id of the story cluster with ``key``, created when missing."""
+    insert_ignore(session, Cluster, [{"key": key, "created_at": now}], keys=["key"])
+    return session.exec(select(Cluster.id).where(Cluster.key == key)).one()
+
+
+def claim_source(session: Session, *, source_id: int, now: datetime, lease_until: datetime) -> bool:
+    """Claim a due source for polling by a conditional UPDATE; True when this caller won it."""
+    statement = (
+        sa.update(Source)
+        .where(Source.id == source_id, Source.enabled == True)  # noqa: E712
+        .where(sa.or_(Source.next_poll_at == None, Source.next_poll_at <= now))  # noqa: E711
+        .values(next_poll_at=lease_until)
+    )
+    return session.execute(statement).rowcount == 1

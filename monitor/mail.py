@@ -1,0 +1,242 @@
+"""Rendering and sending one email: over SMTP when ``MONITOR_SMTP_URL`` is set, else into the outbox.
+
+One email is three templates in ``mail_templates/``: ``<name>_subject.txt``, ``<name>.txt``
+and ``<name>.html``. The HTML one is autoescaped; feed text is hostile, so templates pass
+it through the ``oneline``/``plaintext``/``weburl`` filters in both parts.
+
+``MONITOR_SMTP_URL`` takes three forms (user and password are URL-decoded)::
+
+    smtp://user:pass@host:port              plain SMTP, default port 25
+    smtp://user:pass@host:port?starttls=true  upgraded with STARTTLS, default port 25
+    smtps://user:pass@host:port             TLS from the first byte, default port 465
+
+Errors::
+
+    MailError(message, permanent)
+      permanent=False  the server was unreachable, timed out or said "try later" (4xx)
+      permanent=True   the URL is wrong, the login or the recipient was refused (5xx)
+
+The message of a ``MailError`` is one line that never contains the password.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import unicodedata
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import jinja2
+import nh3
+
+from monitor.config import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+SMTP_TIMEOUT_SECONDS = 30.0
+DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
+TRUE_WORDS = ("1", "true", "yes", "on")
+TEMPLATES_DIR = Path(__file__).parent / "mail_templates"
+# Bidi overrides and isolates can make hostile text display as something else.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), " ")
+
+
+class MailError(Exception):
+    """Sending failed; ``permanent`` says whether trying again later can help."""
+
+    def __init__(self, message: str, permanent: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Where and how to reach the SMTP server, parsed from ``MONITOR_SMTP_URL``."""
+
+    host: str
+    port: int
+    user: str | None = None
+    password: str | None = None
+    tls: bool = False  # smtps: TLS from the first byte
+    starttls: bool = False
+
+    @property
+    def where(self) -> str:
+        """``smtp://host:port`` without credentials, for messages and logs."""
+        return f"{'smtps' if self.tls else 'smtp'}://{self.host}:{self.port}"
+
+
+def parse_smtp_url(url: str) -> SmtpConfig:
+    """Parse ``smtp://`` or ``smtps://`` URLs; raise a permanent ``MailError`` for anything else."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in DEFAULT_PORTS:
+        raise MailError(f"MONITOR_SMTP_URL: unsupported scheme {parts.scheme!r}; use smtp:// or smtps://", True)
+    if not parts.hostname:
+        raise MailError("MONITOR_SMTP_URL: no host; use smtp://user:pass@host:port", True)
+    try:
+        port = parts.port or DEFAULT_PORTS[parts.scheme]
+    except ValueError:
+        raise MailError("MONITOR_SMTP_URL: the port is not a number", True) from None
+    query = parse_qs(parts.query)
+    starttls = query.get("starttls", ["false"])[-1].lower() in TRUE_WORDS
+    return SmtpConfig(
+        host=parts.hostname,
+        port=port,
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        tls=parts.scheme == "smtps",
+        starttls=starttls and parts.scheme == "smtp",
+    )
+
+
+def send_message(msg: EmailMessage, *, settings: Settings | None = None) -> Path | None:
+    """Deliver ``msg`` to its recipients, or write it to the outbox when no SMTP URL is set.
+
+    Returns the path of the written ``.eml`` file in outbox mode, None after SMTP.
+    Raises ``MailError`` on any failure.
+    """
+    settings = settings or get_settings()
+    if not settings.smtp_url:
+        return write_to_outbox(msg, settings.outbox_dir)
+    config = parse_smtp_url(settings.smtp_url)
+    try:
+        _smtp_send(config, msg)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise _mail_error(config, exc) from exc
+    logger.info("mail sent", extra={"to": msg["To"], "smtp": config.where})
+    return None
+
+
+def _smtp_send(config: SmtpConfig, msg: EmailMessage) -> None:
+    context = ssl.create_default_context()
+    if config.tls:
+        client = smtplib.SMTP_SSL(config.host, config.port, timeout=SMTP_TIMEOUT_SECONDS, context=context)
+    else:
+        client = smtplib.SMTP(config.host, config.port, timeout=SMTP_TIMEOUT_SECONDS)
+    with client:
+        if config.starttls:
+            client.starttls(context=context)
+        if config.user:
+            client.login(config.user, config.password or "")
+        refused = client.send_message(msg)
+    if refused:
+        raise smtplib.SMTPRecipientsRefused(refused)
+
+
+def _mail_error(config: SmtpConfig, exc: Exception) -> MailError:
+    code = _smtp_code(exc)
+    permanent = isinstance(exc, (smtplib.SMTPNotSupportedError, ssl.SSLCertVerificationError)) or (
+        code is not None and code >= 500
+    )
+    detail = _one_line(_describe(exc))
+    return MailError(f"SMTP {config.where}: {detail}", permanent)
+
+
+def _smtp_code(exc: Exception) -> int | None:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return min(code for code, _ in exc.recipients.values())
+    return None
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+        return f"{exc.smtp_code} {text}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "recipient refused: " + ", ".join(
+            f"{who} ({code})" for who, (code, _) in exc.recipients.items()
+        )
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (is the SMTP server running? check MONITOR_SMTP_URL)"
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {SMTP_TIMEOUT_SECONDS:g} s"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def write_to_outbox(msg: EmailMessage, outbox: Path) -> Path:
+    """Write ``msg`` as ``<outbox>/<UTC timestamp>-<recipient>.eml``; never overwrites a file."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    recipient = re.sub(r"[^A-Za-z0-9@._+-]", "_", str(msg["To"] or "unknown"))[:100]
+    try:
+        outbox.mkdir(parents=True, exist_ok=True)
+        return _write_new(outbox, f"{stamp}-{recipient}", msg.as_bytes())
+    except OSError as exc:
+        raise MailError(f"outbox {outbox}: {_one_line(str(exc))}", False) from exc
+
+
+def _write_new(outbox: Path, stem: str, data: bytes) -> Path:
+    # Written under a temporary name and renamed, so a reader never sees half a message.
+    partial = outbox / f".{stem}.partial"
+    partial.write_bytes(data)
+    for n in range(100):
+        path = outbox / (f"{stem}.eml" if n == 0 else f"{stem}-{n}.eml")
+        if not path.exists():
+            partial.replace(path)
+            logger.info("mail written to outbox", extra={"path": str(path)})
+            return path
+    partial.unlink()
+    raise OSError(f"too many messages named {stem}")
+
+
+def render_email(name: str, **context) -> tuple[str, str, str]:
+    """Render ``name``'s three templates to (subject, text body, HTML body)."""
+    env = _environment()
+    subject = oneline(env.get_template(f"{name}_subject.txt").render(**context))
+    text = env.get_template(f"{name}.txt").render(**context)
+    return subject, text, env.get_template(f"{name}.html").render(**context)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(oneline=oneline, plaintext=plaintext, clip=clip, weburl=weburl)
+    return env
+
+
+def oneline(text: str | None) -> str:
+    """``text`` on one line: control and bidi characters dropped, whitespace collapsed."""
+    text = (text or "").translate(BIDI_CONTROLS)
+    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def plaintext(text: str | None) -> str:
+    """Feed HTML as one line of plain text: tags (and script/style content) removed, entities decoded."""
+    return oneline(html.unescape(nh3.clean(text or "", tags=set())))
+
+
+def clip(text: str, limit: int = 300) -> str:
+    """``text`` cut to at most ``limit`` characters, at a word boundary where one is near."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit * 0.7 else cut).rstrip() + "…"
+
+
+def weburl(url: str | None) -> str:
+    """``url`` when it is a plain http(s) address, else "" (no javascript:, data: or broken links)."""
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or oneline(url) != url or " " in url:
+        return ""
+    return url

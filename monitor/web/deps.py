@@ -1,0 +1,83 @@
+"""Request dependencies: the database session, the logged-in user, and template rendering.
+
+``SessionDep`` and ``UserDep`` are the ``Annotated`` aliases routes take. A request without a
+valid session raises ``LoginRequired``; the app turns that into a redirect to ``/login`` for
+pages and a 401 for the JSON API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import jinja2
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlmodel import Session
+
+from monitor.config import get_settings
+from monitor.db import get_engine
+from monitor.models import User
+from monitor.web.csrf import csrf_token
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+SESSION_USER_KEY = "uid"
+
+
+class LoginRequired(Exception):
+    """Raised by ``current_user`` when the request carries no valid, active session."""
+
+
+def get_db() -> Iterator[Session]:
+    """A session on ``MONITOR_DATABASE_URL``; routes that write commit explicitly."""
+    with Session(get_engine(get_settings().database_url), expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_db)]
+
+
+def optional_user(request: Request, session: SessionDep) -> User | None:
+    """The active user of this session, or None; a session naming an inactive user is cleared."""
+    user_id = request.session.get(SESSION_USER_KEY)
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        request.session.clear()
+        return None
+    return user
+
+
+def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    """The logged-in user; raises ``LoginRequired`` when there is none."""
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+UserDep = Annotated[User, Depends(current_user)]
+
+
+def _format_time(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+
+def _make_templates() -> Jinja2Templates:
+    # autoescape for every template, whatever its extension: feed text is hostile.
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True)
+    env.filters["ts"] = _format_time
+    return Jinja2Templates(env=env)
+
+
+templates = _make_templates()
+
+
+def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render template ``name`` with the session's CSRF token available as ``csrf_token``."""
+    context.setdefault("user", None)
+    context["csrf_token"] = csrf_token(request)
+    return templates.TemplateResponse(request, name, context, status_code=status_code)

@@ -1,0 +1,281 @@
+"""The web app through its HTTP interface (TestClient), on SQLite and PostgreSQL.
+
+``add_mention`` and ``add_reviewer`` are plain-function factories shared with the browser test.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from monitor.config import get_settings
+from monitor.db import session_scope
+from monitor.models import Alias, Mention, MentionPerson, Person, ReviewDecision, Source, Spike, User, utcnow
+from monitor.users import add_user
+from monitor.web.app import create_app
+
+EMAIL = "reviewer@example.org"
+PASSWORD = "correct horse battery"
+HOSTILE_TEXT = (
+    "Court hearing for Vladimir Vorontsov postponed. <script>window.pwned = 1; document.title = 'pwned'</script>"
+    " and <img src=x onerror=\"window.pwned = 2\"> end"
+)
+
+
+def _db():
+    return session_scope(get_settings().database_url)
+
+
+def add_reviewer(email: str = EMAIL, password: str = PASSWORD) -> None:
+    add_user(email=email, role="reviewer", password=password)
+
+
+def add_mention(
+    *, text: str = "Vorontsov spoke in court today.", title: str = "Hearing", url: str | None = "https://example.org/a",
+    person: str = "Vladimir Vorontsov", alias: str = "Vorontsov", source: str = "Example News", guid: str = "a",
+    fetched_ago: timedelta = timedelta(0),
+) -> int:
+    """Insert a source, person (+ alias), mention and link row as the poller would; returns the mention id."""
+    with _db() as session:
+        src = session.exec(select(Source).where(Source.name == source)).first()
+        src = src or Source(url=f"https://{source.replace(' ', '').lower()}.example/feed", name=source)
+        who = session.exec(select(Person).where(Person.name == person)).first() or Person(name=person)
+        session.add_all([src, who])
+        session.flush()
+        if not session.exec(select(Alias).where(Alias.person_id == who.id, Alias.text == alias)).first():
+            session.add(Alias(person_id=who.id, kind="alias", text=alias))
+        mention = Mention(source_id=src.id, guid=guid, url=url, title=title, text=text, fetched_at=utcnow() - fetched_ago)
+        session.add(mention)
+        session.flush()
+        session.add(MentionPerson(mention_id=mention.id, person_id=who.id, alias=alias))
+        return mention.id
+
+
+def csrf_from(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no csrf_token field in the page"
+    return found.group(1)
+
+
+def login(client: TestClient, email: str = EMAIL, password: str = PASSWORD):
+    token = csrf_from(client.get("/login").text)
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=False)
+
+
+def status_of(mention_id: int) -> str:
+    with _db() as session:
+        return session.get(Mention, mention_id).status
+
+
+@pytest.fixture
+def client(settings):
+    with TestClient(create_app()) as client:
+        yield client
+
+
+@pytest.fixture
+def reviewer_client(client):
+    add_reviewer()
+    assert login(client).status_code == 303
+    return client
+
+
+def test_healthz_answers_without_login(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_pages_redirect_to_login_without_a_session(client):
+    for path in ("/review", "/", "/docs"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"] == "/login"
+
+
+def test_the_api_answers_401_without_a_session(client):
+    assert client.get("/api/mentions").status_code == 401
+    assert client.get("/api/spikes").status_code == 401
+    assert client.get("/openapi.json").status_code == 401
+
+
+def test_the_login_form_has_email_password_and_csrf_fields(client):
+    html = client.get("/login").text
+    for field in ('name="email"', 'name="password"', 'name="csrf_token"'):
+        assert field in html
+
+
+def test_login_with_a_wrong_password_fails(client):
+    add_reviewer()
+    response = login(client, password="wrong password")
+    assert response.status_code == 401
+    assert "Wrong email or password" in response.text
+    assert client.get("/review", follow_redirects=False).status_code == 303
+
+
+def test_login_without_the_csrf_token_is_refused(client):
+    add_reviewer()
+    client.get("/login")
+    response = client.post("/login", data={"email": EMAIL, "password": PASSWORD}, follow_redirects=False)
+    assert response.status_code == 403
+    assert client.get("/review", follow_redirects=False).status_code == 303
+
+
+def test_login_opens_the_queue_and_changes_the_csrf_token(client):
+    add_reviewer()
+    before = csrf_from(client.get("/login").text)
+    response = client.post("/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": before}, follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/review")
+    page = client.get("/review")
+    assert page.status_code == 200 and "Review queue" in page.text
+    assert csrf_from(page.text) != before
+
+
+def test_the_queue_lists_a_new_mention_with_people_source_and_link(reviewer_client):
+    add_mention(title="Hearing postponed", url="https://example.org/story?a=1&b=2")
+    html = reviewer_client.get("/review").text
+    assert "Hearing postponed" in html
+    assert "Vladimir Vorontsov" in html and "Example News" in html
+    assert 'href="https://example.org/story?a=1&amp;b=2" rel="noopener noreferrer nofollow"' in html
+
+
+def test_the_queue_shows_newest_first_and_pages(reviewer_client):
+    for n in range(52):
+        add_mention(guid=f"g{n}", title=f"Story number {n:02d}", fetched_ago=timedelta(minutes=n))
+    first = reviewer_client.get("/review").text
+    assert first.index("Story number 00") < first.index("Story number 01")
+    assert "Story number 51" not in first and "page 1 of 2" in first
+    assert "Story number 51" in reviewer_client.get("/review?page=2").text
+
+
+def test_it_escapes_feed_html(reviewer_client):
+    add_mention(text=HOSTILE_TEXT, title="<b onmouseover=alert(1)>Title</b>")
+    html = reviewer_client.get("/review").text
+    assert "<script>window.pwned" not in html
+    assert "<img src=x" not in html
+    assert "<b onmouseover" not in html
+    assert "&lt;script&gt;window.pwned" in html
+    assert "&lt;img src=x onerror=" in html
+
+
+def test_it_marks_the_matched_alias(reviewer_client):
+    add_mention(text="Yesterday Vorontsov spoke & left.", alias="Vorontsov")
+    html = reviewer_client.get("/review").text
+    assert "Yesterday <mark>Vorontsov</mark> spoke &amp; left." in html
+
+
+def test_it_marks_the_stored_alias_when_the_person_left_the_watchlist(reviewer_client):
+    add_mention(text="A note on Vorontsov.", alias="Vorontsov")
+    with _db() as session:
+        session.exec(select(Person)).one().active = False
+    assert "A note on <mark>Vorontsov</mark>." in reviewer_client.get("/review").text
+
+
+def test_it_links_only_http_urls(reviewer_client):
+    add_mention(url="javascript:alert(1)", title="Sneaky")
+    html = reviewer_client.get("/review").text
+    assert "Sneaky" in html
+    assert "javascript:" not in html
+
+
+def test_a_decision_without_the_csrf_token_is_refused_and_changes_nothing(reviewer_client):
+    mention_id = add_mention()
+    for data in ({"decision": "confirmed"}, {"decision": "confirmed", "csrf_token": "forged"}):
+        response = reviewer_client.post(f"/review/{mention_id}", data=data, follow_redirects=False)
+        assert response.status_code == 403
+    assert status_of(mention_id) == "new"
+    with _db() as session:
+        assert session.exec(select(ReviewDecision)).all() == []
+
+
+def test_confirming_records_the_decision_and_empties_the_queue(reviewer_client):
+    mention_id = add_mention(title="To be confirmed")
+    token = csrf_from(reviewer_client.get("/review").text)
+    response = reviewer_client.post(
+        f"/review/{mention_id}", data={"decision": "confirmed", "csrf_token": token}, follow_redirects=False
+    )
+    assert (response.status_code, response.headers["location"]) == (303, "/review")
+    assert status_of(mention_id) == "confirmed"
+    with _db() as session:
+        decision = session.exec(select(ReviewDecision)).one()
+        user = session.exec(select(User)).one()
+    assert (decision.mention_id, decision.user_id, decision.decision) == (mention_id, user.id, "confirmed")
+    assert decision.decided_at is not None
+    assert "To be confirmed" not in reviewer_client.get("/review").text
+
+
+def test_an_unknown_decision_is_rejected(reviewer_client):
+    mention_id = add_mention()
+    token = csrf_from(reviewer_client.get("/review").text)
+    response = reviewer_client.post(f"/review/{mention_id}", data={"decision": "deleted", "csrf_token": token})
+    assert response.status_code == 400
+    assert status_of(mention_id) == "new"
+
+
+def test_the_api_lists_mentions(reviewer_client):
+    mention_id = add_mention(text=HOSTILE_TEXT)
+    [item] = reviewer_client.get("/api/mentions?status=new&limit=10").json()
+    assert item["id"] == mention_id
+    assert item["people"] == ["Vladimir Vorontsov"] and item["source"] == "Example News"
+    assert item["text"] == HOSTILE_TEXT and item["status"] == "new" and item["cluster_id"] is None
+    assert set(item) >= {"url", "title", "published_at", "fetched_at"}
+    assert reviewer_client.get("/api/mentions?status=confirmed").json() == []
+
+
+def test_the_api_records_a_decision_with_the_csrf_header(reviewer_client):
+    mention_id = add_mention()
+    url = f"/api/mentions/{mention_id}/decision"
+    assert reviewer_client.post(url, json={"decision": "dismissed"}).status_code == 403
+    assert status_of(mention_id) == "new"
+    token = reviewer_client.get("/api/me").json()["csrf_token"]
+    response = reviewer_client.post(url, json={"decision": "dismissed"}, headers={"X-CSRF-Token": token})
+    assert response.status_code == 200
+    assert response.json()["status"] == "dismissed"
+    assert status_of(mention_id) == "dismissed"
+    assert reviewer_client.get("/api/mentions?status=new").json() == []
+
+
+def test_the_api_answers_404_for_an_unknown_mention(reviewer_client):
+    token = reviewer_client.get("/api/me").json()["csrf_token"]
+    response = reviewer_client.post("/api/mentions/999/decision", json={"decision": "confirmed"}, headers={"X-CSRF-Token": token})
+    assert response.status_code == 404
+
+
+def test_the_queue_and_api_show_volume_spikes(reviewer_client):
+    add_mention()
+    hour = utcnow().replace(minute=0, second=0, microsecond=0)
+    with _db() as session:
+        person = session.exec(select(Person)).one()
+        session.add(Spike(person_id=person.id, hour=hour, count=42, expected=3.5, score=9.1, detected_at=utcnow()))
+    html = reviewer_client.get("/review").text
+    assert "Volume spike" in html and "42 mentions" in html and "expected 3.5" in html
+    [spike] = reviewer_client.get("/api/spikes").json()
+    assert (spike["person"], spike["count"], spike["expected"]) == ("Vladimir Vorontsov", 42, 3.5)
+
+
+def test_an_inactive_user_is_logged_out(reviewer_client):
+    with _db() as session:
+        session.exec(select(User)).one().active = False
+    assert reviewer_client.get("/review", follow_redirects=False).headers["location"] == "/login"
+    assert reviewer_client.get("/api/mentions").status_code == 401
+
+
+def test_logout_ends_the_session(reviewer_client):
+    token = csrf_from(reviewer_client.get("/review").text)
+    assert reviewer_client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert reviewer_client.get("/review", follow_redirects=False).status_code == 303
+
+
+def test_the_openapi_schema_and_docs_are_served_after_login(reviewer_client):
+    paths = reviewer_client.get("/openapi.json").json()["paths"]
+    assert {"/api/mentions", "/api/mentions/{mention_id}/decision", "/api/spikes"} <= set(paths)
+    assert "swagger" in reviewer_client.get("/docs").text.lower()
+
+
+def test_pages_forbid_scripts_with_a_content_security_policy(client):
+    policy = client.get("/login").headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src" not in policy

@@ -1,0 +1,1 @@
+"""Celery side of the monitor: the app and its thin tasks."""
