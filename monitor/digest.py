@@ -105,7 +105,9 @@ def send_due_digests(*, digest: DigestEntry, now: datetime | None = None) -> lis
         return []
     day = yesterday(digest, now)
     failed_before = now - SCHEDULED_RETRY_AFTER
-    outcomes = [_deliver(r, day, digest, now=now, force=False, failed_before=failed_before) for r in _active_recipients()]
+    outcomes = [
+        _deliver(r, day, digest, now=now, force=False, failed_before=failed_before) for r in _active_recipients()
+    ]
     return [line for attempted, line in outcomes if attempted]
 
 

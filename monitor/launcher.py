@@ -18,6 +18,7 @@ from monitor.config import get_settings
 
 STOP_GRACE_SECONDS = 15
 DEMO_USER = ("demo@example.org", "demo-password")
+DEMO_DIGEST_AFTER_SECONDS = 20
 
 
 def run_stack(*, demo: bool, port: int, config: Path | None) -> int:
@@ -33,7 +34,7 @@ def run_stack(*, demo: bool, port: int, config: Path | None) -> int:
     _prepare(config, demo)
     children = _spawn(env, port, config)
     try:
-        _kick_first_poll()
+        _kick_first_poll(demo)
         print(f"monitor is up: http://127.0.0.1:{port}/review  (Ctrl-C stops it)", flush=True)
         return _wait(children)
     finally:
@@ -78,11 +79,14 @@ def _spawn(env: dict, port: int, config: Path | None) -> list[subprocess.Popen]:
     return [subprocess.Popen(c, env=env, start_new_session=True) for c in commands]
 
 
-def _kick_first_poll() -> None:
-    # Beat's first tick is a minute away; a newcomer should see mentions sooner.
-    from workers.tasks import dispatch_due_sources
+def _kick_first_poll(demo: bool) -> None:
+    # Beat's first tick is a minute away; a newcomer should see mentions sooner, and in
+    # the demo a digest of yesterday built from them (data/outbox/ without SMTP).
+    from workers.tasks import dispatch_due_sources, send_due_digests
 
     dispatch_due_sources.delay()
+    if demo:
+        send_due_digests.apply_async(countdown=DEMO_DIGEST_AFTER_SECONDS)
 
 
 def _wait(children: list[subprocess.Popen]) -> int:

@@ -1,0 +1,71 @@
+"""``monitor up --demo``: the embedded default, offline, from an empty folder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from monitor.launcher import DEMO_USER
+from tests import stack
+
+
+def _count(db: Path, sql: str) -> int:
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db, timeout=10) as conn:
+        try:
+            return conn.execute(sql).fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
+
+
+def _processes_in(folder: Path) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(os.readlink(entry / "cwd")) == folder:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.slow
+def test_up_demo_serves_stores_mentions_flags_a_spike_builds_a_digest_and_stops_cleanly(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    port = stack.free_port()
+    base = f"http://127.0.0.1:{port}"
+    db = tmp_path / "data" / "monitor.db"
+    started = time.monotonic()
+    with open(tmp_path / "up.log", "wb") as log:
+        process = subprocess.Popen(
+            [stack.PYTHON, "-m", "monitor", "up", "--demo", "--port", str(port)],
+            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        stack.wait_for(lambda: stack.healthy(base), timeout=60, what="/healthz")
+        stack.wait_for(lambda: _count(db, "select count(*) from mention") >= 50, timeout=60, what="demo mentions")
+        client = stack.logged_in_client(base, *DEMO_USER)
+        page = client.get("/review").text
+        client.close()
+        assert time.monotonic() - started < 60, "mentions must show on the review page within a minute"
+        assert "Vladimir Vorontsov" in page and "<mark>" in page
+        stack.wait_for(lambda: _count(db, "select count(*) from spike") >= 1, timeout=30, what="a spike")
+        outbox = tmp_path / "data" / "outbox"
+        stack.wait_for(lambda: list(outbox.glob("*.eml")), timeout=60, what="a digest in data/outbox")
+        assert _count(db, "select count(*) from source where last_error is not null") == 0
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGINT)
+        code = process.wait(timeout=40)
+    log_text = (tmp_path / "up.log").read_text(errors="replace")
+    assert code == 0, log_text[-3000:]
+    stack.wait_for(lambda: not _processes_in(tmp_path), timeout=10, what="every child process to exit")
+    assert not stack.healthy(base)
