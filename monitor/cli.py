@@ -214,4 +214,13 @@ def db_upgrade() -> None:
 
 
 def main() -> None:
-    app()
+    from pydantic import ValidationError
+
+    try:
+        app()
+    except ValidationError as exc:
+        # Settings are read lazily; a bad MONITOR_* value is a one-line error, not a traceback.
+        error = exc.errors()[0]
+        name = "MONITOR_" + str(error["loc"][0]).upper() if error["loc"] else "settings"
+        typer.echo(f"error: environment: {name}: {error['msg']}", err=True)
+        raise SystemExit(2) from None

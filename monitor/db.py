@@ -80,4 +80,4 @@ def upgrade(url: str | None = None) -> None:
 
     url = url or get_settings().database_url
     get_engine(url)  # creates the SQLite folder
-    command.upgrade(alembic_config(url), "head")
+    command.upgrade(alembic_config(url), "heads")

@@ -96,3 +96,12 @@ def test_users_add_reads_the_password_from_stdin(settings):
     assert "created admin lawyer@example.org" in done.stdout
     again = monitor("users", "add", "lawyer@example.org", "--role", "reviewer", "--password-stdin", input="another password\n")
     assert "updated reviewer" in again.stdout
+
+
+def test_a_bad_setting_stops_with_one_line_naming_the_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("MONITOR_FETCH_TIMEOUT", "soon")
+    done = monitor("poll", "--once", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "error: environment: MONITOR_FETCH_TIMEOUT: Input should be a valid number, unable to parse string as a number"
+    )
