@@ -23,7 +23,8 @@ spikes_app = typer.Typer(no_args_is_help=True, help="Spike detection.")
 digest_app = typer.Typer(no_args_is_help=True, help="The daily digest email.")
 users_app = typer.Typer(no_args_is_help=True, help="Reviewer and admin accounts.")
 db_app = typer.Typer(no_args_is_help=True, help="The database schema.")
-for sub, name in [(export_app, "export"), (spikes_app, "spikes"), (digest_app, "digest"), (users_app, "users"), (db_app, "db")]:
+sources_app = typer.Typer(no_args_is_help=True, help="Sources: health, OPML import and export.")
+for sub, name in [(sources_app, "sources"), (export_app, "export"), (spikes_app, "spikes"), (digest_app, "digest"), (users_app, "users"), (db_app, "db")]:
     app.add_typer(sub, name=name)
 
 ConfigOption = Annotated[
@@ -202,6 +203,44 @@ def web(
 
     prepare(config)
     uvicorn.run("monitor.web.app:create_app", factory=True, host=host, port=port, log_level="info")
+
+
+@sources_app.command("list")
+def sources_list(config: ConfigOption = None) -> None:
+    """Every source with its health: last success, last error, items per poll, went silent."""
+    from monitor.sources_report import source_lines
+
+    prepare(config)
+    for line in source_lines():
+        typer.echo(line)
+
+
+@sources_app.command("import-opml")
+def sources_import_opml(
+    file: Annotated[Path, typer.Argument(help="An OPML file exported from a feed reader.")],
+    config: ConfigOption = None,
+) -> None:
+    """Append the OPML file's feeds to the config file as [[source]] entries (new URLs only)."""
+    from monitor.opml import OpmlError
+    from monitor.sources_report import append_sources
+
+    path = config or get_settings().config
+    load_config(path)  # the config must be valid before we add to it
+    try:
+        added = append_sources(path, file.read_bytes())
+    except (OSError, OpmlError) as exc:
+        fail(f"{file}: {exc}")
+    load_config(path)
+    typer.echo(f"added {added} sources to {path}")
+
+
+@sources_app.command("export-opml")
+def sources_export_opml(config: ConfigOption = None) -> None:
+    """Write the config's sources as OPML to stdout."""
+    from monitor.opml import export_opml
+
+    watchlist = load_config(config) or Watchlist()
+    sys.stdout.write(export_opml([s.model_dump() for s in watchlist.sources]))
 
 
 @db_app.command("upgrade")

@@ -11,7 +11,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///data/monitor.db"
@@ -28,20 +28,41 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     broker_url: str | None = None
     smtp_url: str | None = None
+    # A PEM file of CAs to trust for SMTP TLS instead of the system's (a private relay, tests).
+    smtp_ca_file: Path | None = None
     digest_from: str = "monitor@localhost"
     allow_private_networks: bool = False
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = None
     data_dir: Path = DATA_DIR
+    # Spike alerts: an optional JSON POST per new spike (e.g. a chat's incoming webhook).
+    alert_webhook_url: str | None = None
+    alert_webhook_timeout: float = Field(default=10.0, gt=0)
+    alert_max_attempts: int = Field(default=5, ge=1)
 
     # Fetching limits; not part of the public contract but tunable for tests.
     fetch_timeout: float = Field(default=20.0, gt=0)
     fetch_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     fetch_max_redirects: int = Field(default=5, ge=0)
-    poll_interval_seconds: int = Field(default=900, ge=10)
+    poll_interval_seconds: int = Field(default=900, ge=1)
+    min_poll_interval_seconds: int = Field(default=300, ge=1)
+    max_poll_interval_seconds: int = Field(default=6 * 3600, ge=1)
+    silent_after_intervals: int = Field(default=12, ge=1)
+    # Politeness across every worker: concurrent requests and the gap between two
+    # request starts, per host (through Redis when the broker is Redis).
+    host_concurrency: int = Field(default=2, ge=1)
+    host_min_gap_seconds: float = Field(default=1.0, ge=0)
+    poll_concurrency: int = Field(default=32, ge=1)
+    # Platform credentials, only for sources that need them (Bluesky post search, Reddit's
+    # User-Agent). Never in the TOML config, which is often shared.
+    bluesky_handle: str | None = None
+    bluesky_app_password: SecretStr | None = None
+    bluesky_service: str = "https://bsky.social"
+    reddit_username: str | None = None
+    poll_batch_size: int = Field(default=25, ge=1)
     dispatch_interval_seconds: float = Field(default=60.0, gt=0)
 
-    @field_validator("broker_url", "smtp_url", mode="before")
+    @field_validator("broker_url", "smtp_url", "alert_webhook_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:
         return value or None
@@ -58,6 +79,12 @@ class Settings(BaseSettings):
     def celery_broker_url(self) -> str:
         """The broker URL Celery connects to: the configured one, or the embedded filesystem queue."""
         return self.broker_url or "filesystem://"
+
+    def redis_url(self) -> str | None:
+        """The Redis server shared by workers (the broker's), or None on the embedded default."""
+        if self.broker_url and self.broker_url.startswith(("redis://", "rediss://")):
+            return self.broker_url
+        return None
 
     def embedded_broker_dir(self) -> Path:
         return self.data_dir / "broker"

@@ -9,8 +9,8 @@ file and its folder when missing.
 from __future__ import annotations
 
 from collections.abc import Iterator
+import os
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -23,16 +23,29 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+_ENGINES: dict[str, sa.Engine] = {}
+
+
 def get_engine(url: str | None = None) -> sa.Engine:
     """The engine for ``url`` (default: ``MONITOR_DATABASE_URL``), created once per process."""
-    return _engine_for(url or get_settings().database_url)
+    url = url or get_settings().database_url
+    if url not in _ENGINES:
+        _ENGINES[url] = _sqlite_engine(url) if make_url(url).get_backend_name() == "sqlite" else _server_engine(url)
+    return _ENGINES[url]
 
 
-@lru_cache(maxsize=16)
-def _engine_for(url: str) -> sa.Engine:
-    if make_url(url).get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
+def _server_engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def _forget_inherited_connections() -> None:
+    # A forked child (a Celery prefork worker, a benchmark's pool) must not reuse the
+    # parent's sockets; it opens its own, leaving the parent's untouched.
+    for engine in _ENGINES.values():
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
 def _sqlite_engine(url: str) -> sa.Engine:
@@ -80,4 +93,4 @@ def upgrade(url: str | None = None) -> None:
 
     url = url or get_settings().database_url
     get_engine(url)  # creates the SQLite folder
-    command.upgrade(alembic_config(url), "heads")
+    command.upgrade(alembic_config(url), "head")

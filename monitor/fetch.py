@@ -8,13 +8,14 @@ Errors::
       ├── redirect loops and too many redirects,
       └── addresses on private networks (unless MONITOR_ALLOW_PRIVATE_NETWORKS)
 
-``fetch()`` follows redirects itself so that every hop passes the address guard, reads
+``fetch_async()`` follows redirects itself so that every hop passes the address guard, reads
 the body in chunks up to ``fetch_max_bytes`` *after* decompression (a gzip bomb stops at
 the cap), and stops a trickling body at an overall deadline.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 import time
@@ -35,10 +36,13 @@ ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, appl
 class FetchError(Exception):
     """A fetch failed; ``permanent`` says retrying soon is pointless."""
 
-    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: float | None = None, status: int | None = None
+    ):
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+        self.status = status
 
 
 @dataclass
@@ -53,74 +57,135 @@ class FetchResult:
         return self.status == 304
 
 
-def make_client(settings: Settings | None = None) -> httpx.Client:
-    """The one HTTP client: our User-Agent, timeouts, no automatic redirects."""
-    settings = settings or get_settings()
-    timeout = httpx.Timeout(settings.fetch_timeout, connect=min(10.0, settings.fetch_timeout))
-    return httpx.Client(
-        timeout=timeout,
-        follow_redirects=False,
-        headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
-    )
+def _client_options(settings: Settings, max_connections: int) -> dict:
+    return {
+        "timeout": httpx.Timeout(settings.fetch_timeout, connect=min(10.0, settings.fetch_timeout)),
+        "follow_redirects": False,
+        "headers": {"User-Agent": USER_AGENT, "Accept": ACCEPT},
+        # No pool wait: more requests than connections would raise PoolTimeout otherwise;
+        # the poller bounds concurrency itself.
+        "limits": httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+    }
 
 
-def fetch(
-    client: httpx.Client,
+def make_async_client(settings: Settings | None = None, *, max_connections: int = 64) -> httpx.AsyncClient:
+    """The one kind of HTTP client: our User-Agent, timeouts, no automatic redirects."""
+    return httpx.AsyncClient(**_client_options(settings or get_settings(), max_connections))
+
+
+def fetch(url: str, **options) -> FetchResult:
+    """One ``fetch_async`` from synchronous code, with a client of its own (tools, tests)."""
+
+    async def once() -> FetchResult:
+        async with make_async_client(options.get("settings"), max_connections=2) as client:
+            return await fetch_async(client, url, **options)
+
+    return asyncio.run(once())
+
+
+async def fetch_async(
+    client: httpx.AsyncClient,
     url: str,
     *,
     etag: str | None = None,
     last_modified: str | None = None,
+    headers: dict[str, str] | None = None,
     settings: Settings | None = None,
 ) -> FetchResult:
     """GET ``url`` conditionally; return the final response or raise ``FetchError``."""
     settings = settings or get_settings()
-    headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", last_modified)) if v}
-    deadline = time.monotonic() + settings.fetch_timeout * 3
-    seen: set[str] = set()
-    for _hop in range(settings.fetch_max_redirects + 1):
-        if url in seen:
-            raise FetchError(f"redirect loop at {url}", permanent=True)
-        seen.add(url)
-        check_address(url, allow_private=settings.allow_private_networks)
-        result = _get_once(client, url, headers, settings.fetch_max_bytes, deadline)
-        if result.status not in REDIRECT_CODES:
+    hops = _Hops(url, settings)
+    sent = _request_headers(etag, last_modified, headers)
+    while True:
+        await asyncio.to_thread(check_address, hops.url, allow_private=settings.allow_private_networks)
+        result = await _get_once_async(client, hops.url, sent, settings.fetch_max_bytes, hops.deadline)
+        if not hops.follow(result):
             return _checked(result)
+
+
+def _request_headers(etag: str | None, last_modified: str | None, extra: dict[str, str] | None) -> dict[str, str]:
+    conditional = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", last_modified)) if v}
+    return {**(extra or {}), **conditional}
+
+
+class _Hops:
+    """Redirect bookkeeping: loop and hop limits, one deadline for the whole fetch."""
+
+    def __init__(self, url: str, settings: Settings):
+        self.url = url
+        self.deadline = time.monotonic() + settings.fetch_timeout * 3
+        self._left = settings.fetch_max_redirects
+        self._seen = {url}
+
+    def follow(self, result: FetchResult) -> bool:
+        """True (and ``self.url`` moved on) when ``result`` is a redirect to follow."""
+        if result.status not in REDIRECT_CODES:
+            return False
         location = result.headers.get("location")
         if not location:
-            raise FetchError(f"HTTP {result.status} redirect without Location from {url}")
-        url = urljoin(url, location)
-    raise FetchError(f"more than {settings.fetch_max_redirects} redirects", permanent=True)
+            raise FetchError(f"HTTP {result.status} redirect without Location from {result.url}")
+        target = urljoin(result.url, location)
+        if target in self._seen:
+            raise FetchError(f"redirect loop at {target}", permanent=True)
+        if self._left == 0:
+            raise FetchError(f"too many redirects (more than {len(self._seen) - 1})", permanent=True)
+        self._left -= 1
+        self._seen.add(target)
+        self.url = target
+        return True
 
 
-def _get_once(client: httpx.Client, url: str, headers: dict, max_bytes: int, deadline: float) -> FetchResult:
+async def _get_once_async(client: httpx.AsyncClient, url: str, headers: dict, max_bytes: int, deadline: float) -> FetchResult:
     try:
-        with client.stream("GET", url, headers=headers) as response:
+        async with client.stream("GET", url, headers=headers) as response:
             result = FetchResult(url=url, status=response.status_code, headers=dict(response.headers))
             if response.status_code == 200:
-                result.body = _read_capped(response, max_bytes, deadline)
+                _check_declared(response, max_bytes)
+                remaining = max(0.1, deadline - time.monotonic())
+                result.body = await asyncio.wait_for(_collect_async(response, max_bytes, deadline), remaining)
             return result
-    except httpx.TimeoutException as exc:
-        raise FetchError(f"timed out ({type(exc).__name__})") from None
-    except httpx.DecodingError as exc:
-        raise FetchError(f"bad content encoding: {exc}") from None
+    except asyncio.TimeoutError:
+        raise FetchError("body too slow: read deadline passed") from None
     except httpx.HTTPError as exc:
-        raise FetchError(f"{type(exc).__name__}: {exc}") from None
+        raise _as_fetch_error(exc) from None
 
 
-def _read_capped(response: httpx.Response, max_bytes: int, deadline: float) -> bytes:
+def _as_fetch_error(exc: httpx.HTTPError) -> FetchError:
+    if isinstance(exc, httpx.TimeoutException):
+        return FetchError(f"timed out ({type(exc).__name__})")
+    if isinstance(exc, httpx.DecodingError):
+        return FetchError(f"bad content encoding: {exc}")
+    return FetchError(f"{type(exc).__name__}: {exc}")
+
+
+def _check_declared(response: httpx.Response, max_bytes: int) -> None:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(f"body too large: {declared} bytes declared, cap {max_bytes}")
-    chunks, size = [], 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            raise FetchError(f"body too large: over {max_bytes} bytes")
-        if time.monotonic() > deadline:
+
+
+class _Body:
+    """Collects decoded chunks up to the cap and the deadline (a gzip bomb stops at the cap)."""
+
+    def __init__(self, max_bytes: int, deadline: float):
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.max_bytes, self.deadline = max_bytes, deadline
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            raise FetchError(f"body too large: over {self.max_bytes} bytes")
+        if time.monotonic() > self.deadline:
             raise FetchError("body too slow: read deadline passed")
-        chunks.append(chunk)
-    return b"".join(chunks)
+        self.chunks.append(chunk)
+
+
+async def _collect_async(response: httpx.Response, max_bytes: int, deadline: float) -> bytes:
+    body = _Body(max_bytes, deadline)
+    async for chunk in response.aiter_bytes():
+        body.add(chunk)
+    return b"".join(body.chunks)
 
 
 def _checked(result: FetchResult) -> FetchResult:
@@ -128,7 +193,9 @@ def _checked(result: FetchResult) -> FetchResult:
         return result
     retry_after = parse_retry_after(result.headers.get("retry-after"))
     transient = result.status in TRANSIENT_CODES or result.status >= 500
-    raise FetchError(f"HTTP {result.status} from {result.url}", permanent=not transient, retry_after=retry_after)
+    raise FetchError(
+        f"HTTP {result.status} from {result.url}", permanent=not transient, retry_after=retry_after, status=result.status
+    )
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

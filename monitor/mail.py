@@ -10,6 +10,8 @@ it through the ``oneline``/``plaintext``/``weburl`` filters in both parts.
     smtp://user:pass@host:port?starttls=true  upgraded with STARTTLS, default port 25
     smtps://user:pass@host:port             TLS from the first byte, default port 465
 
+The server's certificate is verified against the system CAs, or ``MONITOR_SMTP_CA_FILE``.
+
 Errors::
 
     MailError(message, permanent)
@@ -28,6 +30,7 @@ import unicodedata
 import smtplib
 import ssl
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
@@ -108,15 +111,16 @@ def send_message(msg: EmailMessage, *, settings: Settings | None = None) -> Path
         return write_to_outbox(msg, settings.outbox_dir)
     config = parse_smtp_url(settings.smtp_url)
     try:
-        _smtp_send(config, msg)
+        _smtp_send(config, msg, cafile=settings.smtp_ca_file)
     except (smtplib.SMTPException, OSError) as exc:
         raise _mail_error(config, exc) from exc
     logger.info("mail sent", extra={"to": msg["To"], "smtp": config.where})
     return None
 
 
-def _smtp_send(config: SmtpConfig, msg: EmailMessage) -> None:
-    context = ssl.create_default_context()
+def _smtp_send(config: SmtpConfig, msg: EmailMessage, *, cafile: Path | None = None) -> None:
+    # Certificates and host names are always verified; ``cafile`` only replaces the trusted CAs.
+    context = ssl.create_default_context(cafile=str(cafile) if cafile else None)
     if config.tls:
         client = smtplib.SMTP_SSL(config.host, config.port, timeout=SMTP_TIMEOUT_SECONDS, context=context)
     else:
@@ -200,7 +204,9 @@ def render_email(name: str, **context) -> tuple[str, str, str]:
     return subject, text, env.get_template(f"{name}.html").render(**context)
 
 
+@lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
+    # Cached: compiling the templates costs far more than rendering one digest.
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=True),

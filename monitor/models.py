@@ -62,6 +62,13 @@ class Source(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     last_error_at: datetime | None = _ts()
     consecutive_failures: int = 0
+    # Poll state added by migration 0002_sources: an API cursor, the adaptive interval,
+    # and what the last poll yielded (for the "went silent" flag).
+    cursor: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    interval_seconds: int | None = None
+    items_last_poll: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    new_last_poll: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_new_at: datetime | None = _ts()
 
 
 class Person(SQLModel, table=True):
@@ -110,6 +117,10 @@ class Mention(SQLModel, table=True):
     status: str = Field(default="new", index=True)
 
 
+# The digest and spike queries select by this expression (migration 0002_digest).
+sa.Index("ix_mention_at", sa.func.coalesce(Mention.__table__.c.published_at, Mention.__table__.c.fetched_at))
+
+
 class MentionPerson(SQLModel, table=True):
     """Which tracked people a mention names, and by which alias first."""
 
@@ -130,6 +141,36 @@ class Spike(SQLModel, table=True):
     expected: float
     score: float
     detected_at: datetime | None = _ts()
+    # The episode: ``hour`` is its first hour; it peaks at ``peak_at`` and lasts to ``end_at``.
+    kind: str = Field(default="burst", sa_column=sa.Column(sa.String(32), nullable=False, server_default="burst"))
+    p_value: float | None = None
+    peak_at: datetime | None = _ts()
+    peak_count: int | None = None
+    end_at: datetime | None = _ts()
+    total: int | None = None
+    explanation: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    expected_by_reviewer: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
+
+
+class SpikeAlert(SQLModel, table=True):
+    """One immediate alert of a spike on one channel (``email:<recipient id>`` or ``webhook``).
+
+    The unique key makes inserting the row the claim: two workers never send it twice.
+    A failed alert is retried alone by a conditional UPDATE from ``failed`` to ``sending``.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("spike_id", "channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    spike_id: int = Field(foreign_key="spike.id", index=True)
+    channel: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    status: str = Field(default="sending", sa_column=sa.Column(sa.String(16), nullable=False, index=True))
+    attempts: int = 0
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    claimed_at: datetime | None = _ts()
+    sent_at: datetime | None = _ts()
 
 
 class User(SQLModel, table=True):
@@ -160,6 +201,12 @@ class Recipient(SQLModel, table=True):
     email: str = Field(sa_column=sa.Column(sa.Text, nullable=False, unique=True))
     people: list[str] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
     active: bool = True
+    # Digest fields (migration 0002_digest): None timezone means the [digest] timezone;
+    # origin "config" rows follow the TOML file, "web" rows are users' own subscriptions;
+    # unsubscribed_at is set by the one-click link and survives config syncs.
+    timezone: str | None = None
+    origin: str = Field(default="config", sa_column_kwargs={"server_default": "config"})
+    unsubscribed_at: datetime | None = _ts()
 
 
 class DigestDelivery(SQLModel, table=True):
@@ -176,3 +223,6 @@ class DigestDelivery(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     claimed_at: datetime | None = _ts()
     sent_at: datetime | None = _ts()
+    # Failed sends (migration 0002_digest): the scheduler retries at retry_at, backing off.
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    retry_at: datetime | None = _ts()

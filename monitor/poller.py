@@ -1,29 +1,37 @@
-"""Polling one source: fetch → parse → match → dedupe → store → reschedule.
+"""Polling sources: fetch → parse → match → dedupe → store → reschedule.
 
-``poll_source(source_id)`` is the whole pipeline for one source and never raises for a
-bad feed: the error is recorded on the source and the next poll is scheduled with
-backoff. Celery tasks and ``monitor poll --once`` both call it.
+``poll_sources(ids)`` polls many sources concurrently in one event loop (async httpx),
+each request passing the per-host gate. Fetching, parsing and matching run per source;
+one writer stores what they found for many sources at a time (a few statements per
+batch, not per item). It never raises for a bad source: the error is recorded on that
+source, the next poll is scheduled with backoff, the others go on. ``poll_source(id)``,
+``poll_many(ids)`` and ``poll_all_once()`` are its synchronous doors for Celery and the
+command line.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlsplit
 
-import httpx
+from sqlmodel import select
 
 from monitor import db, sources
 from monitor.config import get_settings
 from monitor.dedupe import canonical_url, story_key
-from monitor.fetch import FetchError, fetch, make_client
+from monitor.fetch import FetchError, FetchResult, fetch_async, make_async_client
 from monitor.matching import Matcher
 from monitor.models import Source, utcnow
-from monitor.store import NewMention, save_mentions
+from monitor.politeness import gate_for
+from monitor.schedule import mark_failure, mark_success
+from monitor.store import NewMention, save_many
 
 log = logging.getLogger(__name__)
-MAX_BACKOFF = timedelta(hours=6)
+WRITE_BATCH = 50
 
 
 @dataclass
@@ -38,68 +46,139 @@ class PollResult:
     error: str | None = None
 
 
-def poll_source(source_id: int, *, client: httpx.Client | None = None, now: datetime | None = None) -> PollResult:
+@dataclass
+class _Target:
+    id: int
+    name: str
+    url: str
+    kind: str
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    cursor: str | None
+
+
+@dataclass
+class _Outcome:
+    """What one source's poll found, waiting for the writer."""
+
+    result: PollResult
+    mentions: list[NewMention] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    body_hash: str | None = None
+    cursor: str | None = None
+    error: Exception | None = None
+
+
+def poll_source(source_id: int, *, now: datetime | None = None) -> PollResult:
     """Poll one source and store its new mentions; errors end up on the source row."""
-    now = now or utcnow()
+    return poll_many([source_id], now=now)[0]
+
+
+def poll_many(source_ids: list[int], *, now: datetime | None = None) -> list[PollResult]:
+    """Poll these sources concurrently; one result per id, in order."""
+    return asyncio.run(poll_sources(source_ids, now=now))
+
+
+def poll_all_once(*, progress: bool = False) -> list[PollResult]:
+    """Poll every enabled source once (``monitor poll --once``)."""
+    from monitor.store import enabled_sources
+
     with db.session_scope() as session:
-        source = session.get(Source, source_id)
-        if source is None:
-            return PollResult(source_id, "?", error="no such source")
-        matcher = Matcher.from_db(session)
-        url, kind, etag, last_modified, body_hash = source.url, source.kind, source.etag, source.last_modified, source.body_hash
-        result = PollResult(source_id, source.name or url)
+        ids = [s.id for s in enabled_sources(session)]
+    with _Progress(progress, len(ids)) as advance:
+        return asyncio.run(poll_sources(ids, on_done=advance))
+
+
+async def poll_sources(source_ids: list[int], *, now: datetime | None = None, on_done=None) -> list[PollResult]:
+    """The async core: one HTTP client, one matcher, one gate and one writer for the batch."""
+    settings = get_settings()
+    now = now or utcnow()
+    targets, matcher = await asyncio.to_thread(_load, source_ids)
+    gate = gate_for(settings)
+    running = asyncio.Semaphore(settings.poll_concurrency)
+    found: asyncio.Queue[_Outcome | None] = asyncio.Queue()
+    writer = asyncio.create_task(_write_all(found, now, on_done))
+
+    async def one(target: _Target) -> PollResult:
+        async with running:
+            outcome = await _poll_one(client, gate, target, matcher)
+        await found.put(outcome)
+        return outcome.result
+
     try:
-        response = _fetch(client, url, etag, last_modified)
-        digest = hashlib.sha256(response.body).hexdigest() if not response.not_modified else body_hash
-        if response.not_modified or digest == body_hash:
-            result.not_modified = True
+        async with make_async_client(settings, max_connections=settings.poll_concurrency) as client:
+            results = await asyncio.gather(*(one(t) for t in targets))
+    finally:
+        await found.put(None)
+        await writer
+        if hasattr(gate, "close"):
+            await gate.close()
+    if any(r.new for r in results):
+        # Once per batch, not per source: the counts cover every person anyway.
+        await asyncio.to_thread(_update_spikes, now)
+    by_id = {r.source_id: r for r in results}
+    return [by_id.get(i) or PollResult(i, "?", error="no such source") for i in source_ids]
+
+
+def _load(source_ids: list[int]) -> tuple[list[_Target], Matcher]:
+    with db.session_scope() as session:
+        rows = session.exec(select(Source).where(Source.id.in_(source_ids)))
+        targets = [
+            _Target(s.id, s.name or s.url, s.url, s.kind, s.etag, s.last_modified, s.body_hash, s.cursor)
+            for s in rows
+        ]
+        return targets, Matcher.from_db(session)
+
+
+async def _poll_one(client, gate, target: _Target, matcher: Matcher) -> _Outcome:
+    outcome = _Outcome(PollResult(target.id, target.name))
+    adapter = None
+    try:
+        adapter = sources.resolve_adapter(target.kind, target.url)
+        response = await _fetch(client, gate, target, adapter)
+        outcome.headers = response.headers
+        outcome.body_hash = target.body_hash if response.not_modified else hashlib.sha256(response.body).hexdigest()
+        if response.not_modified or outcome.body_hash == target.body_hash:
+            outcome.result.not_modified = True
         else:
-            _store(result, sources.parse(kind, response.body, response.headers, response.url), matcher, now)
-        _record_success(source_id, response.headers, digest, now)
+            parsed = adapter.parse(response.body, response.headers, response.url)
+            outcome.cursor = parsed.cursor
+            outcome.mentions = _matched(outcome.result, parsed.items, matcher)
     except (FetchError, sources.ParseError) as exc:
-        result.error = str(exc)
-        _record_failure(source_id, exc, now)
-    log.info("polled source", extra={"source_id": source_id, "url": url, "new": result.new, "error": result.error})
-    return result
+        outcome.error = exc
+        outcome.result.error = adapter.explain(exc) if adapter and isinstance(exc, FetchError) else str(exc)
+    return outcome
 
 
-def _fetch(client: httpx.Client | None, url: str, etag: str | None, last_modified: str | None):
-    if client is not None:
-        return fetch(client, url, etag=etag, last_modified=last_modified)
-    with make_client() as own:
-        return fetch(own, url, etag=etag, last_modified=last_modified)
+async def _fetch(client, gate, target: _Target, adapter: sources.Adapter) -> FetchResult:
+    request = adapter.request(target.url, target.cursor, get_settings())
+    host = urlsplit(request.url).hostname or ""
+    etag, last_modified = (target.etag, target.last_modified) if adapter.conditional else (None, None)
+    async with gate.slot(host):
+        try:
+            return await fetch_async(
+                client, request.url, etag=etag, last_modified=last_modified, headers=request.headers
+            )
+        except FetchError as exc:
+            if exc.retry_after:
+                await gate.pause(host, exc.retry_after)
+            raise
 
 
-def _store(result: PollResult, items: list[sources.Item], matcher: Matcher, now: datetime) -> None:
+def _matched(result: PollResult, items: list[sources.Item], matcher: Matcher) -> list[NewMention]:
     mentions = []
     for item in items:
         found = matcher.find(f"{item.title}\n{item.text}")
         if not found:
             result.unmatched += 1
             continue
-        people = {}
+        people: dict[str, str] = {}
         for match in found:
             people.setdefault(match.person, match.alias)
         mentions.append(_new_mention(item, people))
     result.fetched = len(items)
-    with db.session_scope() as session:
-        new_ids = save_mentions(session, source_id=result.source_id, mentions=mentions, now=now)
-    result.new = len(new_ids)
-    result.duplicate = len(mentions) - len(new_ids)
-    if new_ids:
-        _update_spikes(now)
-
-
-def _update_spikes(now: datetime) -> None:
-    # Spikes are derived from stored mentions and recomputed on the next poll, so a
-    # failure here must not lose the mentions just stored.
-    from monitor.spikes import update_spikes
-
-    try:
-        with db.session_scope() as session:
-            update_spikes(session, now=now)
-    except Exception:
-        log.exception("spike update failed", extra={"at": now.isoformat()})
+    return mentions
 
 
 def _new_mention(item: sources.Item, people: dict[str, str]) -> NewMention:
@@ -110,47 +189,63 @@ def _new_mention(item: sources.Item, people: dict[str, str]) -> NewMention:
     )
 
 
-def _record_success(source_id: int, headers: dict[str, str], body_hash: str | None, now: datetime) -> None:
-    interval = timedelta(seconds=get_settings().poll_interval_seconds)
+async def _write_all(found: asyncio.Queue, now: datetime, on_done) -> None:
+    """Drain outcomes in batches until the sentinel; each batch is one transaction."""
+    finished = False
+    while not finished:
+        batch = [await found.get()]
+        while not found.empty() and len(batch) < WRITE_BATCH:
+            batch.append(found.get_nowait())
+        finished = None in batch
+        outcomes = [o for o in batch if o is not None]
+        if outcomes:
+            await asyncio.to_thread(_write, outcomes, now)
+            for outcome in outcomes:
+                _log(outcome.result)
+                if on_done:
+                    on_done(outcome.result.name)
+
+
+def _write(outcomes: list[_Outcome], now: datetime) -> None:
     with db.session_scope() as session:
-        source = session.get(Source, source_id)
-        source.etag = headers.get("etag", source.etag)
-        source.last_modified = headers.get("last-modified", source.last_modified)
-        source.body_hash = body_hash
-        source.last_polled_at = source.last_success_at = now
-        source.last_error, source.consecutive_failures = None, 0
-        source.next_poll_at = now + interval
+        new_ids = save_many(session, batches=[(o.result.source_id, o.mentions) for o in outcomes], now=now)
+        rows = {s.id: s for s in session.exec(select(Source).where(Source.id.in_([o.result.source_id for o in outcomes])))}
+        for outcome in outcomes:
+            result, source = outcome.result, rows[outcome.result.source_id]
+            result.new = len(new_ids.get(result.source_id, []))
+            result.duplicate = len(outcome.mentions) - result.new
+            if outcome.error is not None:
+                mark_failure(source, exc=outcome.error, now=now, message=result.error)
+            else:
+                mark_success(
+                    source, headers=outcome.headers, body_hash=outcome.body_hash, result=result, now=now,
+                    cursor=outcome.cursor,
+                )
 
 
-def _record_failure(source_id: int, exc: Exception, now: datetime) -> None:
-    interval = timedelta(seconds=get_settings().poll_interval_seconds)
-    with db.session_scope() as session:
-        source = session.get(Source, source_id)
-        source.consecutive_failures += 1
-        source.last_polled_at = source.last_error_at = now
-        source.last_error = str(exc)[:1000]
-        backoff = min(interval * 2 ** min(source.consecutive_failures - 1, 10), MAX_BACKOFF)
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after:
-            backoff = max(backoff, timedelta(seconds=retry_after))
-        source.next_poll_at = now + backoff
+def _log(result: PollResult) -> None:
+    log.info(
+        "polled source id=%s new=%s duplicate=%s error=%s", result.source_id, result.new, result.duplicate, result.error,
+        extra={"source_id": result.source_id, "new": result.new, "error": result.error},
+    )
 
 
-def poll_all_once(*, progress: bool = False) -> list[PollResult]:
-    """Poll every enabled source once, one after another, sharing one HTTP client."""
-    from monitor.store import enabled_sources
+def _update_spikes(now: datetime) -> None:
+    # Spikes are derived from stored mentions and recomputed on the next poll, so a
+    # failure here must not lose the mentions just stored.
+    from monitor.alerts import retry_failed_alerts, send_spike_alerts
+    from monitor.spikes import update_spikes
 
-    with db.session_scope() as session:
-        targets = [(s.id, s.name or s.url) for s in enabled_sources(session)]
-    results = []
-    with make_client() as client, _progress(progress, len(targets)) as advance:
-        for source_id, name in targets:
-            results.append(poll_source(source_id, client=client))
-            advance(name)
-    return results
+    try:
+        with db.session_scope() as session:
+            new_ids = [spike.id for spike in update_spikes(session, now=now)]
+        send_spike_alerts(new_ids, now=now)  # after the commit: the claims refer to stored spikes
+        retry_failed_alerts(now=now)
+    except Exception:
+        log.exception("spike update failed", extra={"at": now.isoformat()})
 
 
-class _progress:
+class _Progress:
     """A rich progress bar on a terminal; nothing otherwise."""
 
     def __init__(self, enabled: bool, total: int):

@@ -53,11 +53,20 @@ def _sync_people(session: Session, watchlist: Watchlist) -> None:
         person = existing.get(name) or Person(name=name)
         session.add(person)
         session.flush()
-        _sync_aliases(session, person, entry.all_names(), entry.exclude)
+        _sync_aliases(session, person, entry.all_names(), entry.exclude, _matching_terms(entry))
 
 
-def _sync_aliases(session: Session, person: Person, aliases: list[str], excludes: list[str]) -> None:
-    wanted = {("alias", a) for a in aliases} | {("exclude", e.strip()) for e in excludes if e.strip()}
+# Per-person matching data beyond aliases and excludes lives in Alias rows of these kinds.
+TERM_KINDS = ("hashtag", "handle", "context", "gender")
+
+
+def _matching_terms(entry) -> set[tuple[str, str]]:
+    terms = {(kind, t) for kind in TERM_KINDS[:3] for t in getattr(entry, kind + "s" if kind != "context" else kind, [])}
+    return terms | ({("gender", entry.gender)} if getattr(entry, "gender", "") else set())
+
+
+def _sync_aliases(session: Session, person: Person, aliases: list[str], excludes: list[str], terms=frozenset()) -> None:
+    wanted = {("alias", a) for a in aliases} | {("exclude", e.strip()) for e in excludes if e.strip()} | set(terms)
     current = {(a.kind, a.text): a for a in session.exec(select(Alias).where(Alias.person_id == person.id))}
     for key, alias in current.items():
         if key not in wanted:
@@ -82,11 +91,14 @@ def _sync_recipients(session: Session, watchlist: Watchlist) -> None:
     existing = {r.email: r for r in session.exec(select(Recipient))}
     wanted = {entry.email: entry for entry in watchlist.recipients}
     for email, recipient in existing.items():
-        recipient.active = email in wanted
+        if recipient.origin != "web":  # users' own web subscriptions are not the config's to end
+            recipient.active = email in wanted
     for email, entry in wanted.items():
         recipient = existing.get(email) or Recipient(email=email)
         recipient.people = entry.people
-        recipient.active = True
+        recipient.timezone = entry.timezone
+        recipient.origin = "config"
+        recipient.active = True  # unsubscribed_at is left alone: an unsubscribe outlives syncs
         session.add(recipient)
 
 
@@ -96,8 +108,22 @@ def active_people(session: Session) -> list[tuple[Person, list[str], list[str]]]
     aliases = session.exec(select(Alias).where(Alias.person_id.in_([p.id for p in people])))
     by_person: dict[int, tuple[list[str], list[str]]] = {p.id: ([], []) for p in people}
     for alias in aliases:
-        by_person[alias.person_id][0 if alias.kind == "alias" else 1].append(alias.text)
+        if alias.kind in ("alias", "exclude"):
+            by_person[alias.person_id][0 if alias.kind == "alias" else 1].append(alias.text)
     return [(p, sorted(by_person[p.id][0]), sorted(by_person[p.id][1])) for p in people]
+
+
+def person_terms(session: Session) -> dict[int, dict]:
+    """Person id → the matcher's extra keywords: hashtags, handles, context (tuples), gender."""
+    terms: dict[int, dict] = {}
+    for alias in session.exec(select(Alias).where(Alias.kind.in_(TERM_KINDS))):
+        person = terms.setdefault(alias.person_id, {})
+        if alias.kind == "gender":
+            person["gender"] = alias.text
+        else:
+            key = alias.kind + "s" if alias.kind != "context" else "context"
+            person[key] = tuple(sorted((*person.get(key, ()), alias.text)))
+    return terms
 
 
 def enabled_sources(session: Session) -> list[Source]:
@@ -105,16 +131,16 @@ def enabled_sources(session: Session) -> list[Source]:
     return list(session.exec(select(Source).where(Source.enabled == True).order_by(Source.id)))  # noqa: E712
 
 
-def due_source_ids(session: Session, *, now: datetime, limit: int = 100) -> list[int]:
-    """Enabled sources whose next poll time has come (or was never set)."""
+def due_sources(session: Session, *, now: datetime, limit: int = 1000) -> list[tuple[int, str]]:
+    """(id, url) of enabled sources whose next poll time has come (or was never set)."""
     statement = (
-        select(Source.id)
+        select(Source.id, Source.url)
         .where(Source.enabled == True)  # noqa: E712
         .where(sa.or_(Source.next_poll_at == None, Source.next_poll_at <= now))  # noqa: E711
         .order_by(Source.next_poll_at.nulls_first(), Source.id)
         .limit(limit)
     )
-    return list(session.exec(statement))
+    return [tuple(row) for row in session.exec(statement)]
 
 
 @dataclass
@@ -138,34 +164,55 @@ def save_mentions(session: Session, *, source_id: int, mentions: list[NewMention
     A mention is already seen when the same source has its guid, or any source has its
     canonical URL. Concurrent callers are safe: the unique keys decide, not a prior read.
     """
+    return save_many(session, batches=[(source_id, mentions)], now=now).get(source_id, [])
+
+
+def save_many(session: Session, *, batches: list[tuple[int, list[NewMention]]], now: datetime) -> dict[int, list[int]]:
+    """``save_mentions`` for many sources at once, in a handful of statements: the new ids per source."""
+    unique = {(source_id, m.guid): m for source_id, mentions in batches for m in mentions}
+    rows = [_mention_row(m, source_id, now) for (source_id, _), m in unique.items()]
+    inserted = _insert_returning(session, Mention, rows)
+    if not inserted:
+        return {}
+    new = [(inserted[key], key[0], m) for key, m in unique.items() if key in inserted]
+    clusters = cluster_ids(session, keys={m.cluster_key for _, _, m in new}, now=now)
+    session.execute(sa.update(Mention), [{"id": i, "cluster_id": clusters[m.cluster_key]} for i, _, m in new])
     person_ids = {p.name: p.id for p in session.exec(select(Person))}
-    new_ids = []
-    for mention in mentions:
-        row = {
-            "source_id": source_id, "guid": mention.guid, "url": mention.url,
-            "canonical_url": mention.canonical_url, "title": mention.title, "text": mention.text,
-            "author": mention.author, "published_at": mention.published_at, "fetched_at": now,
-            "status": "new",
-        }
-        inserted = insert_ignore(session, Mention, [row])
-        if not inserted:
-            continue
-        cluster = cluster_id(session, key=mention.cluster_key, now=now)
-        session.execute(sa.update(Mention).where(Mention.id == inserted[0]).values(cluster_id=cluster))
-        links = [
-            {"mention_id": inserted[0], "person_id": person_ids[name], "alias": alias}
-            for name, alias in mention.people.items()
-            if name in person_ids
-        ]
-        insert_ignore(session, MentionPerson, links)
-        new_ids.append(inserted[0])
-    return new_ids
+    links = [
+        {"mention_id": mention_id, "person_id": person_ids[name], "alias": alias}
+        for mention_id, _, m in new
+        for name, alias in m.people.items()
+        if name in person_ids
+    ]
+    insert_ignore(session, MentionPerson, links)
+    by_source: dict[int, list[int]] = {}
+    for mention_id, source_id, _ in sorted(new):
+        by_source.setdefault(source_id, []).append(mention_id)
+    return by_source
 
 
-def cluster_id(session: Session, *, key: str, now: datetime) -> int:
-    """The id of the story cluster with ``key``, created when missing."""
-    insert_ignore(session, Cluster, [{"key": key, "created_at": now}], keys=["key"])
-    return session.exec(select(Cluster.id).where(Cluster.key == key)).one()
+def _mention_row(mention: NewMention, source_id: int, now: datetime) -> dict:
+    return {
+        "source_id": source_id, "guid": mention.guid, "url": mention.url, "canonical_url": mention.canonical_url,
+        "title": mention.title, "text": mention.text, "author": mention.author,
+        "published_at": mention.published_at, "fetched_at": now, "status": "new",
+    }
+
+
+def _insert_returning(session: Session, model, rows: list[dict]) -> dict[tuple[int, str], int]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: {(source_id, guid): id} of the inserted rows."""
+    if not rows:
+        return {}
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).values(rows).on_conflict_do_nothing()
+    returned = session.execute(statement.returning(model.id, model.source_id, model.guid))
+    return {(source_id, guid): mention_id for mention_id, source_id, guid in returned}
+
+
+def cluster_ids(session: Session, *, keys: set[str], now: datetime) -> dict[str, int]:
+    """The id of the story cluster for each key, creating the missing ones."""
+    insert_ignore(session, Cluster, [{"key": key, "created_at": now} for key in sorted(keys)], keys=["key"])
+    return dict(session.execute(select(Cluster.key, Cluster.id).where(Cluster.key.in_(keys))).all())
 
 
 def claim_source(session: Session, *, source_id: int, now: datetime, lease_until: datetime) -> bool:

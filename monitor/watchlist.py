@@ -14,9 +14,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-SOURCE_KINDS = ("rss", "atom", "rdf", "jsonfeed", "auto")
+from monitor.sources import KINDS as SOURCE_KINDS  # auto, rss/atom/rdf, jsonfeed, mastodon, bluesky, …
 
 
 class ConfigError(Exception):
@@ -24,18 +24,45 @@ class ConfigError(Exception):
 
 
 class PersonEntry(BaseModel):
+    """A tracked person. Besides names and excludes: ``hashtags`` and ``handles`` that name
+    them verbatim, ``context`` terms (prefixes) without which their surname alone does not
+    count, and ``gender`` ("m"/"f") when the names do not tell."""
+
     model_config = ConfigDict(extra="allow")
 
     name: str = Field(min_length=1)
     aliases: list[str] = []
     exclude: list[str] = []
+    hashtags: list[str] = []
+    handles: list[str] = []
+    context: list[str] = []
+    gender: str = ""
 
     @field_validator("name")
     @classmethod
     def _strip(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("name is empty")
+        if _letters(value) < 2:
+            raise ValueError(f"name {value!r} is too short to match: write at least two letters")
         return value.strip()
+
+    @field_validator("aliases", "exclude", "hashtags", "handles", "context")
+    @classmethod
+    def _long_enough(cls, values: list[str]) -> list[str]:
+        for i, value in enumerate(values):
+            if not value.strip():
+                raise ValueError(f"entry {i + 1} is empty: remove it or write the name")
+            if _letters(value) < 2:
+                raise ValueError(f"{value!r} is too short to match: write at least two letters")
+        return [v.strip() for v in values]
+
+    @field_validator("gender")
+    @classmethod
+    def _known_gender(cls, value: str) -> str:
+        if value.strip().lower() not in ("", "m", "f", "male", "female"):
+            raise ValueError(f"unknown gender {value!r}; use \"m\" or \"f\"")
+        return value.strip().lower()[:1]
 
     def all_names(self) -> list[str]:
         """The name and its aliases, without blanks or repeats, in config order."""
@@ -46,12 +73,44 @@ class PersonEntry(BaseModel):
         return list(seen)
 
 
+def _letters(value: str) -> int:
+    return sum(ch.isalnum() for ch in value)
+
+
 class SourceEntry(BaseModel):
+    """A source: ``url``, or for platform kinds a ``handle``/``query`` the URL is built from.
+
+    ``kind = "auto"`` is resolved from the URL's shape (``detected_kind``) and, for plain
+    feeds, from the response. Credentials are never written here: sources that need an
+    account (Bluesky search) read them from the settings.
+    """
+
     model_config = ConfigDict(extra="allow")
 
     url: str
     name: str | None = None
     kind: str = "auto"
+    handle: str | None = None  # "@user@server", "#tag@server", "name.bsky.social", "r/SUB", "UC…", channel
+    query: str | None = None  # a search (reddit, bluesky with credentials, googlenews: opt-in)
+    lang: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _url_from_handle(cls, data: object) -> object:
+        if isinstance(data, dict) and not data.get("url") and (data.get("handle") or data.get("query")):
+            from monitor.sources.urls import source_url
+
+            data = {**data, "url": source_url(
+                str(data.get("kind", "auto")), handle=data.get("handle"), query=data.get("query"), lang=data.get("lang")
+            )}
+        return data
+
+    @property
+    def detected_kind(self) -> str:
+        """The configured kind, or for ``auto`` the platform the URL belongs to (else ``auto``)."""
+        from monitor.sources import detect_kind
+
+        return self.kind if self.kind != "auto" else detect_kind(self.url)
 
     @field_validator("url")
     @classmethod
@@ -74,6 +133,7 @@ class RecipientEntry(BaseModel):
 
     email: str
     people: list[str] | None = None
+    timezone: str | None = None  # the day this recipient's digest covers; default [digest] timezone
 
     @field_validator("email")
     @classmethod
@@ -81,6 +141,11 @@ class RecipientEntry(BaseModel):
         if "@" not in value or value.startswith("@") or value.endswith("@"):
             raise ValueError(f"bad email address {value!r}")
         return value.strip()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_recipient_zone(cls, value: str | None) -> str | None:
+        return None if value is None else DigestEntry._known_zone(value)
 
 
 class DigestEntry(BaseModel):
@@ -138,7 +203,7 @@ def parse_watchlist(raw: dict, where: str) -> Watchlist:
     sources = _entries(raw, "source", SourceEntry, where)
     recipients = _entries(raw, "recipient", RecipientEntry, where)
     digest = _entry(raw.get("digest", {}), DigestEntry, where, "digest")
-    _check_unique(where, "person", [p.name for p in people], "duplicate person name")
+    _check_unique(where, "person", [" ".join(p.name.casefold().split()) for p in people], "duplicate person name", [p.name for p in people])
     _check_unique(where, "source", [s.url for s in sources], "duplicate source URL")
     _check_unique(where, "recipient", [r.email.lower() for r in recipients], "duplicate recipient")
     _check_recipient_people(where, recipients, {p.name for p in people})
@@ -166,11 +231,11 @@ def _entry(item: object, model: type[BaseModel], where: str, label: str):
         raise ConfigError(f"{where}: {label}{named}: {field}: {message}") from None
 
 
-def _check_unique(where: str, key: str, values: list[str], problem: str) -> None:
+def _check_unique(where: str, key: str, values: list[str], problem: str, shown: list[str] | None = None) -> None:
     seen: set[str] = set()
     for i, value in enumerate(values):
         if value in seen:
-            raise ConfigError(f"{where}: {key}[{i + 1}] ({value}): {problem}")
+            raise ConfigError(f"{where}: {key}[{i + 1}] ({(shown or values)[i]}): {problem}")
         seen.add(value)
 
 

@@ -105,6 +105,9 @@ def settings(monkeypatch, tmp_path: Path, db_url: str):
         "MONITOR_CONFIG": str(tmp_path / "monitor.toml"),
         "MONITOR_ALLOW_PRIVATE_NETWORKS": "true",
         "MONITOR_SECRET_KEY": "test-secret-key",
+        # Every test feed is on 127.0.0.1: one host. Politeness has tests of its own.
+        "MONITOR_HOST_MIN_GAP_SECONDS": "0",
+        "MONITOR_HOST_CONCURRENCY": "8",
     }
     for key in [k for k in os.environ if k.startswith("MONITOR_") and not k.startswith("MONITOR_TEST_")]:
         monkeypatch.delenv(key)

@@ -17,7 +17,6 @@ import zlib
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 from sqlmodel import select
 
@@ -160,11 +159,13 @@ def test_retry_after_is_read_in_both_forms():
     assert parse_retry_after("soon", now=now) is None
 
 
-def test_the_client_sends_our_user_agent(settings):
-    from monitor.fetch import fetch, make_client
+def test_the_client_sends_our_user_agent_and_the_adapters_headers(settings):
+    from monitor.fetch import fetch
     from tests.feedserver import FeedServer, Route
 
-    with FeedServer({"/f": Route("x")}) as server, make_client() as client:
-        fetch(client, server.url("/f"))
-        assert server.hits[0].headers["User-Agent"].startswith("monitor/")
-    assert isinstance(client, httpx.Client)
+    with FeedServer({"/f": Route("x")}) as server:
+        result = fetch(server.url("/f"), headers={"Authorization": "Bearer t"}, etag='"e1"')
+        sent = server.hits[0].headers
+    assert result.status == 200 and result.body == b"x"
+    assert sent["User-Agent"].startswith("monitor/")
+    assert sent["Authorization"] == "Bearer t" and sent["If-None-Match"] == '"e1"'

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import socket
+import ssl
+import subprocess
 from email import policy
 from email.message import EmailMessage
 
@@ -30,6 +32,33 @@ class SmtpSink:
 
     def recipients(self) -> list[str]:
         return [rcpt for e in self.envelopes for rcpt in e.rcpt_tos]
+
+
+def make_certificate(folder) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 (openssl), as (cert.pem, key.pem) paths."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+    return str(cert), str(key)
+
+
+def server_tls(cert: str, key: str) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def password_check(user: bytes, password: bytes):
+    """An aiosmtpd authenticator accepting exactly ``user``/``password``."""
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=(auth_data.login, auth_data.password) == (user, password), handled=False)
+
+    return authenticator
 
 
 def free_port() -> int:
@@ -152,6 +181,38 @@ def test_it_insists_on_starttls_when_the_url_asks_for_it(mail_env, smtp_sink, mo
     assert smtp_sink.envelopes == []
 
 
+def test_it_upgrades_with_starttls_verifies_the_certificate_and_logs_in(mail_env, monkeypatch):
+    cert, key = make_certificate(mail_env)
+    controller, sink = start_smtp(tls_context=server_tls(cert, key), require_starttls=True,
+                                  authenticator=password_check(b"desk", b"s3cret"), auth_require_tls=True)
+    try:
+        use_smtp_url(monkeypatch, f"smtp://desk:s3cret@127.0.0.1:{controller.port}?starttls=true")
+        with pytest.raises(MailError) as untrusted:
+            send_message(a_message())
+        monkeypatch.setenv("MONITOR_SMTP_CA_FILE", cert)
+        use_smtp_url(monkeypatch, f"smtp://desk:s3cret@127.0.0.1:{controller.port}?starttls=true")
+        send_message(a_message())
+    finally:
+        controller.stop()
+    assert untrusted.value.permanent and "CERTIFICATE_VERIFY_FAILED" in str(untrusted.value)
+    assert sink.recipients() == ["desk@example.org"]
+
+
+def test_it_sends_over_implicit_tls_with_smtps(mail_env, monkeypatch):
+    cert, key = make_certificate(mail_env)
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port(), ssl_context=server_tls(cert, key),
+                            authenticator=password_check(b"desk", b"pw"), auth_require_tls=False)
+    controller.start()
+    try:
+        monkeypatch.setenv("MONITOR_SMTP_CA_FILE", cert)
+        use_smtp_url(monkeypatch, f"smtps://desk:pw@127.0.0.1:{controller.port}")
+        send_message(a_message())
+    finally:
+        controller.stop()
+    assert sink.recipients() == ["desk@example.org"]
+
+
 def test_it_raises_a_temporary_one_line_error_when_the_server_is_down(mail_env, monkeypatch):
     use_smtp_url(monkeypatch, f"smtp://127.0.0.1:{free_port()}")
     with pytest.raises(MailError) as caught:
@@ -187,7 +248,8 @@ def test_it_renders_three_templates_escaping_only_the_html(tmp_path):
 
     from monitor.digest import Digest
 
-    digest = Digest(recipient="desk@example.org", day=date(2026, 11, 22), zone="UTC", people=["<b>A</b>"])
-    subject, text, html = render_email("digest", digest=digest, review_url="http://h/review")
-    assert subject == "Mentions digest 2026-11-22: no mentions, no spikes"
+    digest = Digest(recipient="desk@example.org", day=date(2026, 11, 22), zone="UTC", people=["<b>A</b>"],
+                    review_url="http://h/review")
+    subject, text, html = render_email("digest", digest=digest)
+    assert subject == "No new mentions — 22 Nov"
     assert "People: <b>A</b>" in text and "People: &lt;b&gt;A&lt;/b&gt;" in html

@@ -75,3 +75,31 @@ def test_a_person_without_a_name_is_refused(tmp_path):
 def test_a_missing_file_is_an_error_naming_it(tmp_path):
     with pytest.raises(ConfigError, match="nowhere.toml: file not found"):
         load_watchlist(tmp_path / "nowhere.toml")
+
+
+@pytest.mark.parametrize(
+    ("aliases", "expected"),
+    [
+        ('["Владимир Воронцов", ""]', "person[1] (Vladimir Vorontsov): aliases: entry 2 is empty"),
+        ('["Владимир Воронцов", "   "]', "person[1] (Vladimir Vorontsov): aliases: entry 2 is empty"),
+        ('["В"]', "person[1] (Vladimir Vorontsov): aliases: 'В' is too short to match"),
+        ('["V."]', "person[1] (Vladimir Vorontsov): aliases: 'V.' is too short to match"),
+    ],
+)
+def test_an_empty_or_one_letter_alias_is_refused_in_one_line(tmp_path, aliases, expected):
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, GOOD.replace('["Владимир Воронцов", "Vorontsov"]', aliases))
+    assert "\n" not in str(raised.value) and expected in str(raised.value)
+
+
+def test_the_same_person_twice_in_another_case_is_a_duplicate(tmp_path):
+    with pytest.raises(ConfigError, match=r"person\[2\] \(vladimir  VORONTSOV\): duplicate person name"):
+        _load(tmp_path, GOOD + '\n[[person]]\nname = "vladimir  VORONTSOV"\n')
+
+
+def test_matching_keys_load_and_a_bad_gender_is_refused(tmp_path):
+    extra = 'handles = ["@vorontsov"]\ncontext = ["полиц"]\ngender = "male"\n'
+    person = _load(tmp_path, GOOD.replace('hashtags = ["#FreeVorontsov"]\n', 'hashtags = ["#FreeVorontsov"]\n' + extra)).people[0]
+    assert (person.hashtags, person.handles, person.context, person.gender) == (["#FreeVorontsov"], ["@vorontsov"], ["полиц"], "m")
+    with pytest.raises(ConfigError, match=r"person\[1\] \(Vladimir Vorontsov\): gender: unknown gender 'x'"):
+        _load(tmp_path, GOOD.replace('hashtags = ["#FreeVorontsov"]\n', 'gender = "x"\n'))

@@ -19,31 +19,45 @@ POLL_TIME_LIMIT = 300
 
 @app.task(acks_late=True, time_limit=120, soft_time_limit=100)
 def dispatch_due_sources() -> int:
-    """Sync the config, claim every due source and queue one poll per claimed source."""
+    """Sync the config, claim every due source, queue them in batches grouped by host."""
     from monitor import db, store
+    from monitor.config import get_settings
     from monitor.models import utcnow
 
     _sync_config()
     now = utcnow()
-    queued = 0
     with db.session_scope() as session:
-        due = store.due_source_ids(session, now=now)
-    for source_id in due:
+        due = store.due_sources(session, now=now)
+    claimed = []
+    for source_id, url in sorted(due, key=lambda row: _host(row[1])):
         with db.session_scope() as session:
-            won = store.claim_source(session, source_id=source_id, now=now, lease_until=now + POLL_LEASE)
-        if won:
-            poll_source.delay(source_id)
-            queued += 1
-    log.info("dispatched due sources", extra={"due": len(due), "queued": queued})
-    return queued
+            if store.claim_source(session, source_id=source_id, now=now, lease_until=now + POLL_LEASE):
+                claimed.append(source_id)
+    size = get_settings().poll_batch_size
+    for start in range(0, len(claimed), size):
+        poll_batch.delay(claimed[start : start + size])
+    log.info("dispatched due sources: %s due, %s claimed", len(due), len(claimed))
+    return len(claimed)
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or ""
+
+
+@app.task(acks_late=True, time_limit=POLL_TIME_LIMIT, soft_time_limit=POLL_TIME_LIMIT - 30)
+def poll_batch(source_ids: list[int]) -> int:
+    """Poll these sources concurrently in one event loop; returns how many new mentions."""
+    from monitor.poller import poll_many
+
+    return sum(result.new for result in poll_many(source_ids))
 
 
 @app.task(acks_late=True, time_limit=POLL_TIME_LIMIT, soft_time_limit=POLL_TIME_LIMIT - 30)
 def poll_source(source_id: int) -> int:
     """Poll one source; returns how many new mentions it stored."""
-    from monitor.poller import poll_source as run
-
-    return run(source_id).new
+    return poll_batch(source_ids=[source_id])
 
 
 @app.task(acks_late=True, time_limit=600, soft_time_limit=540)

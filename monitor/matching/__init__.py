@@ -1,101 +1,246 @@
 """Finding tracked people in text. Pure: no database, no network.
 
-``Matcher.find(text)`` is the one entry point the rest of the monitor uses; the engine
-behind it (today: one case-insensitive regular expression per person, word boundaries
-on both sides, exclude phrases cancelling matches they cover) can change without
-touching callers.
+``Matcher.find(text)`` is the one entry point the rest of the monitor uses. Behind it:
+
+- ``expand``: each person's aliases become every case form (``inflect``: Russian,
+  Ukrainian, Belarusian, gender-aware) and every common Latin or Cyrillic spelling
+  (``translit``), plus configured hashtags, handles, exclude phrases and context terms;
+- ``fold``: posts and patterns are folded alike (case, diacritics, ё, look-alike letters,
+  punctuation → space) so one exact search finds them all;
+- one Aho-Corasick automaton over all keys, built once per set of people and cached, run
+  once over each post; hashtags (#FreeYashin, #СвободуЯшину) are searched again split at
+  their camel case, and inside when all lower case;
+- per hit: exclude phrases of that person that cover it cancel it; surname-only hits of
+  a person with context terms need one nearby; a man's surname form that is also a
+  woman's (Яшина) is dropped after a woman's first name; the longest hit of a person wins.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+import ahocorasick
+
+from monitor.matching.expand import ALIAS, EXCLUDE, FEMININE_TWIN, NEEDS_CONTEXT, PersonNames, build_table
+from monitor.matching.fold import fold
 from monitor.watchlist import Watchlist
+
+__all__ = ["Match", "Matcher", "PersonNames", "match_lines"]
+
+CONTEXT_WINDOW = 200  # characters between a surname and a context term that make it count
+_HASHTAG = re.compile(r"#(\w+)")
 
 
 @dataclass(frozen=True)
 class Match:
+    """One mention: who, by which configured alias, where in the original text, which form fired."""
+
     person: str
     alias: str
     start: int
     end: int
+    form: str = ""
 
 
-@dataclass(frozen=True)
-class PersonNames:
-    name: str
-    aliases: tuple[str, ...]
-    exclude: tuple[str, ...] = ()
+class _Engine:
+    """The automata for one set of people; immutable once built."""
+
+    def __init__(self, people: tuple[PersonNames, ...]):
+        self.people = people
+        self.table = build_table(list(people))
+        self.automaton = _automaton((key, entries.values()) for key, entries in self.table.items())
+        self._inner = None
+
+    @property
+    def inner(self):
+        """Alias keys without the leading sentinel, for names glued inside lower-case hashtags."""
+        if self._inner is None:
+            self._inner = _automaton(
+                (key[1:], [e for e in entries.values() if e[1] == ALIAS])
+                for key, entries in self.table.items()
+                if key.endswith(" ")
+            )
+        return self._inner
 
 
-def _pattern(phrases: Iterable[str]) -> re.Pattern | None:
-    # Longest first so that "Vladimir Vorontsov" wins over "Vorontsov" at the same place.
-    words = sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True)
-    if not words:
-        return None
-    body = "|".join(r"\s+".join(re.escape(part) for part in w.split()) for w in words)
-    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+def _automaton(items) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for key, entries in items:
+        entries = tuple(entries)
+        if entries:
+            # (start back from the hit's end, end back from it, entries): see Matcher._scan
+            lead = 1 if key.startswith(" ") else 0
+            automaton.add_word(key, (len(key) - lead, 1 if key.endswith(" ") else 0, entries))
+    if not len(automaton):
+        automaton.add_word("\x00", (0, 0, ()))  # folding never yields NUL; an empty trie cannot search
+    automaton.make_automaton()
+    return automaton
+
+
+@functools.lru_cache(maxsize=4)  # one watch list at a time, plus a few in tests
+def _engine(people: tuple[PersonNames, ...]) -> _Engine:
+    return _Engine(people)
 
 
 class Matcher:
-    """Finds every tracked person named in a text, with character offsets."""
+    """Finds every tracked person named in a text, with character offsets into that text."""
 
     def __init__(self, people: Iterable[PersonNames]):
-        self._people = [(p, _pattern((p.name, *p.aliases)), _pattern(p.exclude)) for p in people]
+        self._engine = _engine(tuple(people))
+        self._names = [p.name for p in self._engine.people]
+        self._iter = self._engine.automaton.iter
 
     @classmethod
     def from_watchlist(cls, watchlist: Watchlist) -> "Matcher":
-        return cls(PersonNames(p.name, tuple(p.all_names()), tuple(p.exclude)) for p in watchlist.people)
+        """A matcher for the people of a validated config."""
+        return cls(_from_entry(p) for p in watchlist.people)
 
     @classmethod
     def from_db(cls, session) -> "Matcher":
-        from monitor.store import active_people
+        """A matcher for the active people in the database (cached while they do not change)."""
+        from monitor.store import active_people, person_terms
 
-        return cls(PersonNames(p.name, tuple(a), tuple(e)) for p, a, e in active_people(session))
+        terms = person_terms(session)
+        return cls(
+            PersonNames(p.name, tuple(a), tuple(e), **terms.get(p.id, {})) for p, a, e in active_people(session)
+        )
 
     @property
     def names(self) -> list[str]:
-        return [p.name for p, _, _ in self._people]
+        return list(self._names)
 
     def find(self, text: str) -> list[Match]:
-        """Every match in ``text``, ordered by position; excluded spans are dropped."""
-        found: list[Match] = []
-        for person, pattern, exclude in self._people:
-            if pattern is None:
-                continue
-            blocked = [m.span() for m in exclude.finditer(text)] if exclude else []
-            for m in pattern.finditer(text):
-                if not any(s <= m.start() and m.end() <= e for s, e in blocked):
-                    found.append(Match(person.name, _alias_for(person, m.group(0)), m.start(), m.end()))
-        return sorted(found, key=lambda m: (m.start, m.end, m.person))
+        """Every match in ``text``, ordered by position; excluded and contained spans dropped."""
+        folded, offsets = fold(text)
+        raw = list(self._iter(" " + folded + " "))
+        if "#" in folded:
+            return self._resolve(self._hits(raw) + self._hashtag_hits(text, folded, offsets), text, folded, offsets)
+        return self._resolve(self._hits(raw), text, folded, offsets) if raw else []
 
     def people_in(self, text: str) -> list[str]:
         """Names of the people ``text`` mentions, in order of first appearance."""
         return list(dict.fromkeys(m.person for m in self.find(text)))
 
+    @staticmethod
+    def _hits(raw) -> list[tuple]:
+        # A key ending at padded index `end` covers folded [end - back_start, end - back_end).
+        return [(end - back_start, end - back_end, entries) for end, (back_start, back_end, entries) in raw]
 
-def _alias_for(person: PersonNames, matched: str) -> str:
-    folded = " ".join(matched.split()).casefold()
-    for alias in (person.name, *person.aliases):
-        if " ".join(alias.split()).casefold() == folded:
-            return alias
-    return matched
+    def _scan(self, padded: str, positions: list[int], automaton) -> list[tuple]:
+        return [(positions[start], positions[stop - 1] + 1, entries)
+                for start, stop, entries in self._hits(automaton.iter(padded))]
+
+    def _hashtag_hits(self, text: str, folded: str, offsets: list[int] | None) -> list[tuple]:
+        hits = []
+        for tag in _HASHTAG.finditer(folded):
+            start, end = tag.span(1)
+            cuts = [i for i in range(start + 1, end) if _camel_cut(text, i if offsets is None else offsets[i])]
+            spaced, positions = _split(folded, start, end, cuts)
+            hits += self._scan(spaced, positions, self._engine.automaton)
+            hits += [h for h in self._scan(spaced, positions, self._engine.inner) if h[1] == end]
+        return hits
+
+    def _resolve(self, hits: list[tuple], text: str, folded: str, offsets: list[int] | None) -> list[Match]:
+        found, excluded, context = [], {}, {}
+        for start, stop, entries in hits:
+            for entry in entries:
+                if entry[1] == ALIAS:
+                    found.append((start, stop, entry))
+                elif entry[1] == EXCLUDE:
+                    excluded.setdefault(entry[0], []).append((start, stop))
+                else:
+                    context.setdefault(entry[0], []).append(start)
+        kept = [h for h in found if self._stands(h, excluded, context, text, folded, offsets)]
+        kept.sort(key=lambda h: (h[0], h[0] - h[1], h[2][0]))
+        reach: dict[int, int] = {}
+        matches = []
+        for start, stop, (person, _, alias, form, _) in kept:
+            if stop <= reach.get(person, -1):
+                continue  # inside a longer hit of the same person
+            reach[person] = stop
+            if offsets is not None:
+                start, stop = offsets[start], offsets[stop - 1] + 1
+            matches.append(Match(self._names[person], alias, start, stop, form))
+        return sorted(set(matches), key=lambda m: (m.start, m.end, m.person))
+
+    def _stands(self, hit, excluded, context, text, folded, offsets) -> bool:
+        start, stop, (person, _, _, _, flags) = hit
+        if any(s <= start and stop <= e for s, e in excluded.get(person, ())):
+            return False
+        if flags & NEEDS_CONTEXT and not any(abs(c - start) <= CONTEXT_WINDOW for c in context.get(person, ())):
+            return False
+        if flags & FEMININE_TWIN and _after_womans_name(text, folded, offsets, start):
+            return False
+        return True
+
+
+def _camel_cut(text: str, i: int) -> bool:
+    before, here = text[i - 1], text[i]
+    return (here.isupper() and before.islower()) or (here.isdigit() != before.isdigit())
+
+
+def _split(folded: str, start: int, end: int, cuts: list[int]) -> tuple[str, list[int]]:
+    """The hashtag body padded and split at ``cuts``; ``positions[k]`` is the folded index of
+    the padded string's character ``k + 1``, as ``Matcher._scan`` counts."""
+    pieces, positions, last = [" "], [], start
+    for cut in [*cuts, end]:
+        pieces += [folded[last:cut], " "]
+        positions += [*range(last, cut), cut]
+        last = cut
+    return "".join(pieces), positions
+
+
+def _after_womans_name(text: str, folded: str, offsets: list[int] | None, start: int) -> bool:
+    words = folded[:start].split()
+    if not words:
+        return False
+    first = folded.rfind(words[-1], 0, start)
+    begin, stop = (first, first + len(words[-1])) if offsets is None else (offsets[first], offsets[first + len(words[-1]) - 1] + 1)
+    return _is_womans_name(text[begin:stop])
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_womans_name(word: str) -> bool:
+    from monitor.matching.inflect import _analyzer, language
+    from monitor.matching.translit import cyrillic_guess, is_latin
+
+    word = cyrillic_guess(word) if is_latin(word) else word
+    parses = _analyzer("uk" if language(word) == "uk" else "ru").parse(word)
+    return any("Name" in p.tag and "femn" in p.tag and "sing" in p.tag for p in parses[:3])
+
+
+def _from_entry(entry) -> PersonNames:
+    return PersonNames(
+        entry.name,
+        tuple(entry.all_names()),
+        tuple(entry.exclude),
+        hashtags=tuple(entry.hashtags),
+        handles=tuple(entry.handles),
+        context=tuple(entry.context),
+        gender=entry.gender,
+    )
 
 
 def match_lines(matcher: Matcher, lines: Iterable[str]) -> Iterator[str]:
     """The ``monitor match`` contract: one JSON line out per JSON line in, in order."""
+    find, loads = matcher.find, json.loads
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = loads(line)
             text = record["text"]
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise ValueError(f"line {number}: expected a JSON object with \"text\": {exc}") from None
-        matches = matcher.find(text if isinstance(text, str) else "")
+        matches = find(text) if isinstance(text, str) and text else []
+        if not matches:
+            # Most posts name nobody; writing their line by hand skips building a JSON encoder.
+            yield _NOBODY % _json_id(record.get("id"))
+            continue
         yield json.dumps(
             {
                 "id": record.get("id"),
@@ -104,3 +249,17 @@ def match_lines(matcher: Matcher, lines: Iterable[str]) -> Iterator[str]:
             },
             ensure_ascii=False,
         )
+
+
+_NOBODY = '{"id": %s, "people": [], "matches": []}'
+
+
+def _json_id(value) -> str:
+    if type(value) is int:
+        return str(value)
+    if type(value) is str:
+        return _encode_string(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+_encode_string = json.encoder.encode_basestring

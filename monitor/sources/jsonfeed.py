@@ -1,11 +1,10 @@
-"""JSON Feed 1.0 and 1.1. Items without ``id`` are dropped, as the spec requires an id."""
+"""JSON Feed 1.0 (``author``) and 1.1 (``authors[]``). Items without ``id`` are dropped: the spec requires one."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
-from monitor.sources import Item, ParseError
+from monitor.sources.base import Adapter, Item, Parsed, ParseError, iso_datetime
 from monitor.sources.text import html_to_text
 
 
@@ -17,7 +16,7 @@ def looks_like(body: bytes, content_type: str) -> bool:
     return head.startswith(b"{") and b"jsonfeed.org/version" in body[:4096]
 
 
-def parse(body: bytes, url: str) -> list[Item]:
+def parse(body: bytes, url: str, *, kind: str = "jsonfeed") -> list[Item]:
     """Items of a JSON Feed document, or ``ParseError``."""
     try:
         document = json.loads(body)
@@ -25,30 +24,42 @@ def parse(body: bytes, url: str) -> list[Item]:
         raise ParseError(f"not a JSON Feed: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("items"), list):
         raise ParseError("not a JSON Feed: no items list")
-    return [item for raw in document["items"] if isinstance(raw, dict) and (item := _item(raw))]
+    feed_lang = document.get("language") if isinstance(document.get("language"), str) else None
+    feed_author = _author(document)
+    items = (_item(raw, kind, feed_lang, feed_author) for raw in document["items"] if isinstance(raw, dict))
+    return [item for item in items if item]
 
 
-def _item(raw: dict) -> Item | None:
+class JsonFeedAdapter(Adapter):
+    """A JSON Feed (``application/feed+json``)."""
+
+    kind = "jsonfeed"
+
+    def parse(self, body: bytes, headers: dict[str, str], url: str) -> Parsed:
+        return Parsed(parse(body, url, kind=self.kind))
+
+
+def _item(raw: dict, kind: str, feed_lang: str | None, feed_author: str | None) -> Item | None:
     if raw.get("id") in (None, ""):
         return None
     text = raw.get("content_text") or html_to_text(raw.get("content_html")) or raw.get("summary") or ""
-    authors = raw.get("authors") or ([raw["author"]] if isinstance(raw.get("author"), dict) else [])
-    author = next((a.get("name") for a in authors if isinstance(a, dict) and a.get("name")), None)
+    lang = raw.get("language") if isinstance(raw.get("language"), str) else feed_lang
     return Item(
         guid=str(raw["id"]),
         url=raw.get("url") or raw.get("external_url"),
         title=html_to_text(str(raw.get("title") or "")),
         text=" ".join(str(text).split()),
-        author=author,
-        published_at=_when(raw.get("date_published") or raw.get("date_modified")),
+        author=_author(raw) or feed_author,
+        published_at=iso_datetime(raw.get("date_published") or raw.get("date_modified")),
+        platform_id=str(raw["id"]),
+        kind=kind,
+        lang=lang,
     )
 
 
-def _when(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+def _author(raw: dict) -> str | None:
+    """1.1 ``authors[]`` first, then 1.0 ``author``."""
+    authors = raw.get("authors") if isinstance(raw.get("authors"), list) else []
+    if not authors and isinstance(raw.get("author"), dict):
+        authors = [raw["author"]]
+    return next((a.get("name") for a in authors if isinstance(a, dict) and a.get("name")), None)

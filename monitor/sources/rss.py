@@ -1,52 +1,119 @@
-"""RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom through feedparser.
+"""RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom: a fast lxml path, feedparser for everything else.
 
-The HTTP ``Content-Type`` charset is passed to feedparser, which trusts it before the
-XML prolog: cp1251 and koi8-r feeds declare themselves wrongly often enough.
+Both paths produce the same ``Entry`` records, and ``to_item`` normalises an entry into an
+``Item`` the same way whichever path read it, so the fast path can only win or decline:
+``rss_fast.parse_entries`` raises ``Unsupported`` for anything it is not sure to read as
+feedparser does, and the feed is then read by feedparser.
+
+The HTTP ``Content-Type`` charset is trusted before the XML prolog on both paths:
+cp1251 and koi8-r feeds declare themselves wrongly often enough.
 """
 
 from __future__ import annotations
 
-import hashlib
 from calendar import timegm
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import feedparser
 
-from monitor.sources import Item, ParseError
+from monitor.sources.base import Adapter, Item, Parsed, ParseError, content_hash, one_line
 from monitor.sources.text import html_to_text
 
 
-def parse(body: bytes, headers: dict[str, str], url: str) -> list[Item]:
-    """Items of an RSS/Atom/RDF document, or ``ParseError`` if it is not a feed."""
+@dataclass
+class Entry:
+    """One feed entry as read from the document, before normalisation."""
+
+    title: str = ""
+    html: str = ""
+    link: str | None = None
+    guid: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    extra: dict[str, str] = field(default_factory=dict)  # yt_videoid, source_title, source_href
+
+
+@dataclass
+class Feed:
+    entries: list[Entry]
+    lang: str | None = None
+    fast: bool = False  # which path read it (benchmarks and tests look)
+
+
+def read_feed(body: bytes, headers: dict[str, str], *, fast: bool = True) -> Feed:
+    """The entries of an RSS/Atom/RDF document, or ``ParseError`` if it is not a feed."""
+    if fast:
+        from monitor.sources import rss_fast
+
+        try:
+            entries, lang = rss_fast.parse_entries(body, headers)
+            return Feed(entries, lang, fast=True)
+        except rss_fast.Unsupported:
+            pass
+    return _read_with_feedparser(body, headers)
+
+
+def to_item(entry: Entry, *, kind: str = "rss", lang: str | None = None) -> Item | None:
+    """The normalised ``Item`` of an entry; ``None`` for an entry with neither title nor text."""
+    title = html_to_text(entry.title)
+    text = html_to_text(entry.html)
+    if not (title or text):
+        return None
+    return Item(
+        guid=entry.guid or entry.link or content_hash(title + "\n" + text),
+        url=entry.link or None,
+        title=title,
+        text=text,
+        author=entry.author or None,
+        published_at=entry.published_at,
+        platform_id=entry.guid or None,
+        kind=kind,
+        lang=lang,
+    )
+
+
+def parse(body: bytes, headers: dict[str, str], url: str, *, fast: bool = True) -> list[Item]:
+    """Items of an RSS/Atom/RDF document (the pre-adapter entry point, kept for callers)."""
+    feed = read_feed(body, headers, fast=fast)
+    return [item for entry in feed.entries if (item := to_item(entry, lang=feed.lang))]
+
+
+class RssAdapter(Adapter):
+    """Any RSS 2.0, RSS 1.0 (RDF) or Atom feed."""
+
+    kind = "rss"
+
+    def parse(self, body: bytes, headers: dict[str, str], url: str) -> Parsed:
+        feed = read_feed(body, headers)
+        return Parsed([item for entry in feed.entries if (item := to_item(entry, kind=self.kind, lang=feed.lang))])
+
+
+def _read_with_feedparser(body: bytes, headers: dict[str, str]) -> Feed:
     parsed = feedparser.parse(body, response_headers={k.lower(): v for k, v in headers.items()}, sanitize_html=True)
     if not parsed.entries and (parsed.bozo or not parsed.version):
         reason = getattr(parsed, "bozo_exception", None) or "no feed elements"
-        raise ParseError(f"not an RSS/Atom feed: {_one_line(reason)}")
-    return [item for entry in parsed.entries if (item := _item(entry))]
+        raise ParseError(f"not an RSS/Atom feed: {one_line(reason, 200)}")
+    return Feed([_entry(e) for e in parsed.entries], parsed.feed.get("language") or None)
 
 
-def _item(entry) -> Item | None:
-    title = html_to_text(entry.get("title", ""))
-    content = entry.get("content") or []
-    html = content[0].get("value", "") if content else entry.get("summary", "")
-    text = html_to_text(html)
-    link = entry.get("link") or None
-    guid = entry.get("id") or link or _hash(title + "\n" + text)
-    if not (title or text):
-        return None
-    return Item(guid=guid, url=link, title=title, text=text, author=entry.get("author"), published_at=_when(entry))
+def _entry(raw) -> Entry:
+    content = raw.get("content") or []
+    source = raw.get("source") or {}
+    extra = {"yt_videoid": raw.get("yt_videoid"), "source_title": source.get("title"), "source_href": source.get("href")}
+    return Entry(
+        title=raw.get("title", ""),
+        html=content[0].get("value", "") if content else raw.get("summary", ""),
+        link=raw.get("link") or None,
+        guid=raw.get("id") or None,
+        author=raw.get("author"),
+        published_at=_when(raw),
+        extra={k: v for k, v in extra.items() if v},
+    )
 
 
-def _when(entry) -> datetime | None:
-    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+def _when(raw) -> datetime | None:
+    stamp = raw.get("published_parsed") or raw.get("updated_parsed")
     if not stamp:
         return None
     return datetime.fromtimestamp(timegm(stamp), tz=timezone.utc)
-
-
-def _hash(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _one_line(reason: object) -> str:
-    return " ".join(str(reason).split())[:200]

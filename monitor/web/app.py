@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from monitor.config import get_settings
-from monitor.web import api, auth, review
+from monitor.web import api, auth, digest_routes, review
 from monitor.web.csrf import verify_csrf
 from monitor.web.deps import LoginRequired, SessionDep, UserDep
 from monitor.web.headers import SecurityHeadersMiddleware
@@ -51,6 +51,7 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (auth.router, review.router, api.router):
         app.include_router(router)
+    app.include_router(digest_routes.router)
     _add_system_routes(app)
     app.add_exception_handler(LoginRequired, _login_required)
     return app

@@ -19,6 +19,8 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# RFC 8058 one-click unsubscribe: mail clients POST with no session; the signed token is the authority.
+CSRF_EXEMPT_PATHS = frozenset({"/digest/unsubscribe"})
 
 
 def csrf_token(request: Request) -> str:
@@ -48,7 +50,7 @@ async def _submitted_token(request: Request) -> str:
 
 async def verify_csrf(request: Request) -> None:
     """Raise 403 unless a state-changing request carries this session's token."""
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS or request.url.path in CSRF_EXEMPT_PATHS:
         return
     expected = request.session.get(CSRF_SESSION_KEY, "")
     submitted = await _submitted_token(request)

@@ -1,0 +1,219 @@
+"""Immediate spike alerts: an email to each recipient who follows the person, and an optional webhook.
+
+Each (spike, channel) is one ``SpikeAlert`` row; channels are ``email:<recipient id>`` and
+``webhook``. Inserting the row (``ON CONFLICT DO NOTHING``) is the claim, so two workers
+never send the same alert; the claim is committed before anything is sent. A channel
+that fails is marked ``failed`` and ``retry_failed_alerts`` claims it back alone with a
+conditional UPDATE (``failed`` -> ``sending``), so a failing webhook never re-sends the
+email. Errors::
+
+    AlertError(message)     one line: which channel failed and why
+      raised by deliver(); recorded on the SpikeAlert row, never raised to the caller
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+import httpx
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from monitor import db
+from monitor.config import Settings, get_settings
+from monitor.mail import MailError, send_message
+from monitor.models import Mention, MentionPerson, Person, Recipient, Spike, SpikeAlert, utcnow
+from monitor.store import insert_ignore
+
+log = logging.getLogger(__name__)
+SENDING, SENT, FAILED = "sending", "sent", "failed"
+WEBHOOK = "webhook"
+TOP_CLUSTERS = 3
+BUCKET = timedelta(hours=1)  # spikes are hourly episodes; the window ends with its last hour
+
+
+class AlertError(Exception):
+    """Delivering one alert on one channel failed."""
+
+
+@dataclass(frozen=True)
+class SpikeNews:
+    """What an alert says about a spike: who, when, how much, and the top stories in it."""
+
+    spike_id: int
+    person: str
+    kind: str
+    start: datetime
+    peak: datetime | None
+    end: datetime | None
+    observed: int
+    expected: float
+    score: float
+    p_value: float | None
+    explanation: str
+    stories: list[dict]
+
+    def payload(self, base_url: str) -> dict:
+        """The webhook's JSON body; ``text`` is what chat webhooks show."""
+        stamp = lambda t: t.isoformat() if t else None  # noqa: E731
+        return {
+            "text": f"Spike: {self.person} — {self.explanation}", "spike_id": self.spike_id,
+            "person": self.person, "kind": self.kind, "start": stamp(self.start), "peak": stamp(self.peak),
+            "end": stamp(self.end), "observed": self.observed, "expected": round(self.expected, 3),
+            "score": round(self.score, 3), "p_value": self.p_value, "top_clusters": self.stories,
+            "url": f"{base_url.rstrip('/')}/review",
+        }
+
+
+def send_spike_alerts(spike_ids: list[int], *, now: datetime | None = None, settings: Settings | None = None) -> int:
+    """Claim and send every channel of each new spike; returns how many alerts were sent.
+
+    Safe to call twice or from two workers at once: a channel already claimed is skipped.
+    """
+    settings = settings or get_settings()
+    now = now or utcnow()
+    sent = 0
+    for spike_id in spike_ids:
+        for channel in _channels(spike_id, settings):
+            with db.session_scope(settings.database_url) as session:
+                won = insert_ignore(session, SpikeAlert, [dict(
+                    spike_id=spike_id, channel=channel, status=SENDING, attempts=1, claimed_at=now)],
+                    keys=["spike_id", "channel"])
+            if won:
+                sent += _attempt(won[0], spike_id, channel, now, settings)
+    return sent
+
+
+def retry_failed_alerts(*, now: datetime | None = None, settings: Settings | None = None) -> int:
+    """Claim back each failed alert (under the attempt limit) and send it alone; returns how many were sent."""
+    settings = settings or get_settings()
+    now = now or utcnow()
+    with db.session_scope(settings.database_url) as session:
+        failed = session.exec(select(SpikeAlert.id, SpikeAlert.spike_id, SpikeAlert.channel).where(
+            SpikeAlert.status == FAILED, SpikeAlert.attempts < settings.alert_max_attempts)).all()
+    sent = 0
+    for alert_id, spike_id, channel in failed:
+        with db.session_scope(settings.database_url) as session:
+            won = session.execute(sa.update(SpikeAlert).where(SpikeAlert.id == alert_id, SpikeAlert.status == FAILED)
+                                  .values(status=SENDING, attempts=SpikeAlert.attempts + 1, claimed_at=now)).rowcount
+        if won == 1:
+            sent += _attempt(alert_id, spike_id, channel, now, settings)
+    return sent
+
+
+def _channels(spike_id: int, settings: Settings) -> list[str]:
+    with db.session_scope(settings.database_url) as session:
+        spike = session.get(Spike, spike_id)
+        person = session.get(Person, spike.person_id) if spike else None
+        if person is None:
+            return []
+        channels = [f"email:{r.id}" for r in _followers(session, person.name)]
+    return channels + ([WEBHOOK] if settings.alert_webhook_url else [])
+
+
+def _followers(session: Session, name: str) -> list[Recipient]:
+    recipients = session.exec(select(Recipient).where(Recipient.active == sa.true()).order_by(Recipient.id)).all()
+    return [r for r in recipients if r.people is None or name in r.people]
+
+
+def _attempt(alert_id: int, spike_id: int, channel: str, now: datetime, settings: Settings) -> int:
+    """Deliver one claimed alert and record the outcome; 1 when sent."""
+    try:
+        deliver(spike_id, channel, settings=settings)
+    except AlertError as exc:
+        log.warning("spike alert failed", extra={"spike_id": spike_id, "channel": channel, "error": str(exc)})
+        _record(alert_id, settings, status=FAILED, error=str(exc))
+        return 0
+    _record(alert_id, settings, status=SENT, error=None, sent_at=now)
+    log.info("spike alert sent", extra={"spike_id": spike_id, "channel": channel})
+    return 1
+
+
+def _record(alert_id: int, settings: Settings, **values) -> None:
+    with db.session_scope(settings.database_url) as session:
+        session.execute(sa.update(SpikeAlert).where(SpikeAlert.id == alert_id).values(**values))
+
+
+def deliver(spike_id: int, channel: str, *, settings: Settings) -> None:
+    """Send one spike's alert on one channel; raises AlertError with a one-line reason."""
+    with db.session_scope(settings.database_url) as session:
+        news = spike_news(session, spike_id=spike_id)
+        email = None
+        if channel.startswith("email:"):
+            recipient = session.get(Recipient, int(channel.split(":", 1)[1]))
+            email = recipient.email if recipient else None
+    if channel == WEBHOOK:
+        return _post_webhook(news, settings)
+    if email is None:
+        raise AlertError(f"{channel}: the recipient no longer exists")
+    try:
+        send_message(alert_email(news, to=email, settings=settings), settings=settings)
+    except MailError as exc:
+        raise AlertError(f"{channel}: {exc.message}") from exc
+
+
+def _post_webhook(news: SpikeNews, settings: Settings) -> None:
+    try:
+        response = httpx.post(settings.alert_webhook_url, json=news.payload(settings.base_url),
+                              timeout=settings.alert_webhook_timeout)
+    except httpx.HTTPError as exc:
+        raise AlertError(f"webhook: {type(exc).__name__}: {exc}") from exc
+    if response.status_code >= 300:
+        raise AlertError(f"webhook: the server answered HTTP {response.status_code}")
+
+
+def spike_news(session: Session, *, spike_id: int) -> SpikeNews:
+    """A spike with its person and the top clusters (by mentions) inside its window."""
+    spike = session.get(Spike, spike_id)
+    person = session.get(Person, spike.person_id)
+    return SpikeNews(
+        spike.id, person.name, spike.kind, spike.hour, spike.peak_at, spike.end_at, spike.count, spike.expected,
+        spike.score, spike.p_value, spike.explanation or f"{spike.count} mentions, usually {spike.expected:g}",
+        top_stories(session, spike=spike),
+    )
+
+
+def top_stories(session: Session, *, spike: Spike, limit: int = TOP_CLUSTERS) -> list[dict]:
+    """The clusters with most mentions of the person in the spike's window, largest first."""
+    end = (spike.end_at or spike.hour) + BUCKET
+    when = sa.func.coalesce(Mention.published_at, Mention.fetched_at)
+    story = sa.func.coalesce(Mention.cluster_id, -Mention.id)
+    rows = session.execute(
+        sa.select(story.label("story"), sa.func.count().label("n"), sa.func.min(Mention.id).label("first"))
+        .join(MentionPerson, MentionPerson.mention_id == Mention.id)
+        .where(MentionPerson.person_id == spike.person_id, when >= spike.hour, when < end)
+        .group_by(story).order_by(sa.desc("n"), "first").limit(limit)
+    ).all()
+    stories = []
+    for _, count, first in rows:
+        mention = session.get(Mention, first)
+        stories.append({"title": _one_line(mention.title or mention.text)[:200], "url": mention.url, "mentions": count})
+    return stories
+
+
+def _one_line(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+def alert_email(news: SpikeNews, *, to: str, settings: Settings) -> EmailMessage:
+    """The alert email: a one-line subject, a text part and an escaped HTML part."""
+    msg = EmailMessage()
+    msg["Subject"] = _one_line(f"Spike: {news.person} — {news.explanation}")[:200]
+    msg["From"] = settings.digest_from
+    msg["To"] = to
+    lines = [f"{news.person}: {news.explanation}", f"Started {news.start:%Y-%m-%d %H:%M} UTC ({news.kind}).", ""]
+    lines += [f"- {s['title']} ({s['mentions']}) {s['url'] or ''}".rstrip() for s in news.stories]
+    lines += ["", f"Review: {settings.base_url.rstrip('/')}/review"]
+    msg.set_content("\n".join(lines))
+    items = "".join(f"<li>{html.escape(s['title'])} ({s['mentions']})</li>" for s in news.stories)
+    msg.add_alternative(
+        f"<p><strong>{html.escape(news.person)}</strong>: {html.escape(news.explanation)}</p>"
+        f"<ul>{items}</ul><p><a href=\"{html.escape(settings.base_url.rstrip('/'))}/review\">Review</a></p>",
+        subtype="html",
+    )
+    return msg
+

@@ -1,0 +1,100 @@
+"""``monitor spikes detect``: the detector over a ``timestamp,value`` CSV, one JSON line per flag."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from monitor.spikes.detector import SERIES_PARAMS, Params, detect
+
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+CSV_HEADER = ["timestamp", "value"]
+DAY = timedelta(days=1)
+
+
+def read_series(path: str | Path) -> tuple[list[str], list[float]]:
+    """Timestamps (as written) and values of a ``timestamp,value`` CSV.
+
+    Raises ValueError naming the line of a bad header or row.
+    """
+    stamps: list[str] = []
+    values: list[float] = []
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if [h.strip().lower() for h in header or []] != CSV_HEADER:
+            raise ValueError(f"line 1: expected header 'timestamp,value', got {','.join(header or [])!r}")
+        for row in reader:
+            if row:
+                stamp, value = _parse_row(row, reader.line_num)
+                stamps.append(stamp)
+                values.append(value)
+    return stamps, values
+
+
+def _parse_row(row: list[str], line: int) -> tuple[str, float]:
+    if len(row) != 2:
+        raise ValueError(f"line {line}: expected 2 fields (timestamp,value), got {len(row)}")
+    stamp, raw = row[0].strip(), row[1].strip()
+    try:
+        datetime.strptime(stamp, TIMESTAMP_FORMAT)
+    except ValueError:
+        raise ValueError(f"line {line}: timestamp {stamp!r} is not YYYY-MM-DD HH:MM:SS") from None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"line {line}: value {raw!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"line {line}: value {raw!r} is not a finite number")
+    return stamp, value
+
+
+def rows_per_day(stamps: list[str], default: int) -> int:
+    """Buckets per day from the spacing of the first two timestamps (the series is evenly spaced)."""
+    if len(stamps) < 2:
+        return default
+    step = datetime.strptime(stamps[1], TIMESTAMP_FORMAT) - datetime.strptime(stamps[0], TIMESTAMP_FORMAT)
+    return max(1, round(DAY / step)) if step > timedelta(0) else default
+
+
+def params_for(stamps: list[str], params: Params) -> Params:
+    """``params`` with its clock rescaled to the series' bucket size (all rates are per day)."""
+    per_day = rows_per_day(stamps, params.rows_per_day)
+    if per_day == params.rows_per_day:
+        return params
+    ratio = params.rows_per_day / per_day  # >1 when buckets are longer than the params assume
+    return replace(
+        params,
+        rows_per_day=per_day,
+        level_rate=min(0.5, params.level_rate * ratio),
+        scale_rate=min(0.5, params.scale_rate * ratio),
+        quiet=max(1, round(params.quiet / ratio)),
+        warmup=max(1, round(params.warmup / ratio)),
+        silence=round(params.silence / ratio),
+    )
+
+
+def detect_csv(path: str | Path, *, params: Params = SERIES_PARAMS) -> Iterator[str]:
+    """One JSON line ``{"timestamp", "value", "expected", "score"}`` per episode's first row.
+
+    The whole file is validated before the first line is yielded, so a bad row never
+    leaves half an output behind.
+    """
+    stamps, values = read_series(path)
+    for flag in detect(values, params=params_for(stamps, params)):
+        record = {
+            "timestamp": stamps[flag.index],
+            "value": _number(flag.value),
+            "expected": _number(flag.expected),
+            "score": round(flag.score, 3),
+        }
+        yield json.dumps(record)
+
+
+def _number(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else round(x, 3)
