@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     reddit_username: str | None = None
     poll_batch_size: int = Field(default=25, ge=1)
     dispatch_interval_seconds: float = Field(default=60.0, gt=0)
+    # Operations (issue 5). Redis redelivers an unacknowledged task after the visibility
+    # timeout: longer than any task may run, short only in tests of a killed worker.
+    broker_visibility_timeout: int = Field(default=3600, ge=1)
+    worker_max_tasks_per_child: int = Field(default=200, ge=1)
+    worker_max_memory_per_child_kb: int = Field(default=512 * 1024, ge=1024)
+    heartbeat_interval_seconds: float = Field(default=30.0, gt=0)
+    # A bearer token that lets a Prometheus scraper read /metrics without a session.
+    metrics_token: SecretStr | None = None
 
     @field_validator("broker_url", "smtp_url", "alert_webhook_url", mode="before")
     @classmethod

@@ -96,6 +96,10 @@ class Cluster(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, unique=True))
     created_at: datetime | None = _ts()
+    # Migration 0003_dedupe: the founding post's MinHash signature and shingle count, against
+    # which a candidate found through the stored LSH bands is confirmed. None: exact-key cluster.
+    signature: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary, nullable=True))
+    shingles: int | None = None
 
 
 class Mention(SQLModel, table=True):
@@ -115,10 +119,27 @@ class Mention(SQLModel, table=True):
     fetched_at: datetime | None = _ts(nullable=False, index=True)
     cluster_id: int | None = Field(default=None, foreign_key="cluster.id", index=True)
     status: str = Field(default="new", index=True)
+    # Migration 0003_dedupe: the post's platform-wide identity (``monitor.dedupe.identity``),
+    # so a boost or a second feed carrying it is a sighting, not a second mention.
+    identity: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True, unique=True))
+    # Triage (migration 0004_review). ``status`` keeps meaning new|confirmed|dismissed for the
+    # digest; ``review_state`` is the reviewer's workflow: unreviewed -> reviewed -> escalated.
+    # A label sets status: unrelated -> dismissed, any other label -> confirmed.
+    review_state: str = Field(
+        default="unreviewed",
+        sa_column=sa.Column(sa.String(16), nullable=False, server_default="unreviewed", index=True),
+    )
+    label: str | None = Field(default=None, sa_column=sa.Column(sa.String(16), index=True))
+    note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    assigned_to: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("user.id", name="fk_mention_assigned_to"), index=True)
+    )
 
 
 # The digest and spike queries select by this expression (migration 0002_digest).
 sa.Index("ix_mention_at", sa.func.coalesce(Mention.__table__.c.published_at, Mention.__table__.c.fetched_at))
+# The review queue pages by (fetched_at, id) within a state (migration 0004_review).
+sa.Index("ix_mention_queue", Mention.__table__.c.review_state, Mention.__table__.c.fetched_at, Mention.__table__.c.id)
 
 
 class MentionPerson(SQLModel, table=True):
@@ -226,3 +247,77 @@ class DigestDelivery(SQLModel, table=True):
     # Failed sends (migration 0002_digest): the scheduler retries at retry_at, backing off.
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     retry_at: datetime | None = _ts()
+
+
+class AuditEntry(SQLModel, table=True):
+    """One reviewer or admin action (migration 0004_review): who, what, when, before and after.
+
+    Append-only; ``target`` names what was acted on, e.g. ``mention:12`` or ``exclusion:3``.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime | None = _ts(nullable=False, index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    action: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    target: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, index=True))
+    before: dict | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+    after: dict | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+
+
+class ExclusionSuggestion(SQLModel, table=True):
+    """A "false match" fed back to the matcher: an exclude phrase an admin may accept (0004_review)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    mention_id: int | None = Field(default=None, foreign_key="mention.id")
+    phrase: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    status: str = Field(default="pending", sa_column=sa.Column(sa.String(16), nullable=False, server_default="pending"))
+    suggested_by: int | None = Field(default=None, foreign_key="user.id")
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime | None = _ts()
+    decided_at: datetime | None = _ts()
+
+
+# Migration 0003_dedupe: sightings, the shared LSH index of story clusters, poll counters
+# and the worker heartbeat.
+
+
+class Sighting(SQLModel, table=True):
+    """A stored mention seen on one source: when first and last, and who reposted it there."""
+
+    __table_args__ = (sa.UniqueConstraint("mention_id", "source_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mention_id: int = Field(foreign_key="mention.id", index=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    url: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    reposted_by: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    seen_at: datetime | None = _ts(nullable=False)
+
+
+class ClusterBand(SQLModel, table=True):
+    """One LSH band of a story: (band number, band hash) → the cluster that owns it."""
+
+    __table_args__ = (sa.PrimaryKeyConstraint("band_no", "band_hash"),)
+
+    band_no: int = Field(sa_column=sa.Column(sa.SmallInteger, nullable=False))
+    band_hash: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    cluster_id: int = Field(foreign_key="cluster.id", index=True)
+
+
+class SourceStats(SQLModel, table=True):
+    """Running totals per source for ``/metrics``: polls, failed polls, new mentions."""
+
+    __tablename__ = "source_stats"
+
+    source_id: int = Field(foreign_key="source.id", primary_key=True)
+    polls: int = 0
+    errors: int = 0
+    new_mentions: int = 0
+
+
+class Heartbeat(SQLModel, table=True):
+    """The last time a worker ran the heartbeat task: ``/healthz`` reports its age."""
+
+    name: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    beat_at: datetime | None = _ts(nullable=False)

@@ -14,24 +14,31 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from monitor import db, sources
 from monitor.config import get_settings
-from monitor.dedupe import canonical_url, story_key
+from monitor.dedupe import canonical_url, fingerprint, global_identity
 from monitor.fetch import FetchError, FetchResult, fetch_async, make_async_client
 from monitor.matching import Matcher
 from monitor.models import Source, utcnow
 from monitor.politeness import gate_for
 from monitor.schedule import mark_failure, mark_success
+from monitor.metrics import record_polls
+from monitor.sources.base import one_line
 from monitor.store import NewMention, save_many
 
 log = logging.getLogger(__name__)
 WRITE_BATCH = 50
+WRITE_ATTEMPTS = 8  # about a minute of retries in all: a database restart, a failover
+WRITE_RETRY_BASE = 0.5
+WRITE_RETRY_CAP = 15.0
 
 
 @dataclass
@@ -67,6 +74,7 @@ class _Outcome:
     headers: dict[str, str] = field(default_factory=dict)
     body_hash: str | None = None
     cursor: str | None = None
+    feed_hint: float | None = None
     error: Exception | None = None
 
 
@@ -143,7 +151,7 @@ async def _poll_one(client, gate, target: _Target, matcher: Matcher) -> _Outcome
             outcome.result.not_modified = True
         else:
             parsed = adapter.parse(response.body, response.headers, response.url)
-            outcome.cursor = parsed.cursor
+            outcome.cursor, outcome.feed_hint = parsed.cursor, parsed.min_interval
             outcome.mentions = _matched(outcome.result, parsed.items, matcher)
     except (FetchError, sources.ParseError) as exc:
         outcome.error = exc
@@ -182,10 +190,12 @@ def _matched(result: PollResult, items: list[sources.Item], matcher: Matcher) ->
 
 
 def _new_mention(item: sources.Item, people: dict[str, str]) -> NewMention:
+    # Fingerprinting is CPU work: done here, in the fetch path, not in the writer's transaction.
     return NewMention(
         guid=item.guid, url=item.url, canonical_url=canonical_url(item.url), title=item.title,
-        text=item.text, author=item.author, published_at=item.published_at,
-        cluster_key=story_key(item.title, item.text), people=people,
+        text=item.text, author=item.author, published_at=item.published_at, people=people,
+        identity=global_identity(item.kind, item.platform_id), reposted_by=item.reposted_by,
+        fingerprint=fingerprint(item.title, item.text),
     )
 
 
@@ -207,6 +217,25 @@ async def _write_all(found: asyncio.Queue, now: datetime, on_done) -> None:
 
 
 def _write(outcomes: list[_Outcome], now: datetime) -> None:
+    """Store one batch in one transaction, retried when the database is briefly away.
+
+    The items are in memory and every write is idempotent, so retrying the whole batch
+    after a lost connection or a deadlock stores each mention exactly once.
+    """
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return _write_once(outcomes, now)
+        except sa.exc.OperationalError as exc:
+            if attempt == WRITE_ATTEMPTS:
+                raise
+            log.warning(
+                "writing a batch failed, retrying: %s", one_line(exc),
+                extra={"attempt": attempt, "sources": [o.result.source_id for o in outcomes]},
+            )
+            time.sleep(min(WRITE_RETRY_CAP, WRITE_RETRY_BASE * 2 ** (attempt - 1)))
+
+
+def _write_once(outcomes: list[_Outcome], now: datetime) -> None:
     with db.session_scope() as session:
         new_ids = save_many(session, batches=[(o.result.source_id, o.mentions) for o in outcomes], now=now)
         rows = {s.id: s for s in session.exec(select(Source).where(Source.id.in_([o.result.source_id for o in outcomes])))}
@@ -219,8 +248,9 @@ def _write(outcomes: list[_Outcome], now: datetime) -> None:
             else:
                 mark_success(
                     source, headers=outcome.headers, body_hash=outcome.body_hash, result=result, now=now,
-                    cursor=outcome.cursor,
+                    cursor=outcome.cursor, feed_hint=outcome.feed_hint,
                 )
+        record_polls(session, results=[o.result for o in outcomes])
 
 
 def _log(result: PollResult) -> None:

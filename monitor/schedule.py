@@ -2,7 +2,8 @@
 
 * After a good poll the interval adapts: halved when most items were new (we may be
   missing some), stretched by half when nothing was new, always within the configured
-  bounds and never below what the server asks for (``Cache-Control: max-age``).
+  bounds and never below what the server asks for (``Cache-Control: max-age``, RSS ``ttl``,
+  ``sy:updatePeriod``).
 * After a failure the wait doubles per consecutive failure, weighted by how hopeless the
   error looks (permanent ×4, a body we cannot read ×2, transient ×1) and stretched to any
   ``Retry-After``. A source is never disabled: monitors must not lose one silently.
@@ -44,6 +45,11 @@ def max_age(headers: dict[str, str]) -> float | None:
     return float(found.group(1)) if found else None
 
 
+def _hint(*hints: float | None) -> float | None:
+    given = [h for h in hints if h]
+    return max(given) if given else None
+
+
 def error_weight(exc: Exception) -> int:
     """How much longer to wait after this error than after a transient one."""
     if isinstance(exc, FetchError):
@@ -70,7 +76,14 @@ def is_silent(source: Source, now: datetime, settings: Settings | None = None) -
 
 
 def mark_success(
-    source: Source, *, headers: dict[str, str], body_hash: str | None, result, now: datetime, cursor: str | None = None
+    source: Source,
+    *,
+    headers: dict[str, str],
+    body_hash: str | None,
+    result,
+    now: datetime,
+    cursor: str | None = None,
+    feed_hint: float | None = None,
 ) -> None:
     """Store the validators as received, the API cursor, the poll's yield, and the next poll time."""
     settings = get_settings()
@@ -86,7 +99,7 @@ def mark_success(
         source.last_new_at = now
     current = source.interval_seconds or settings.poll_interval_seconds
     source.interval_seconds = next_interval(
-        current, fetched=result.fetched, new=result.new, server_hint=max_age(headers), settings=settings
+        current, fetched=result.fetched, new=result.new, server_hint=_hint(max_age(headers), feed_hint), settings=settings
     )
     source.next_poll_at = now + timedelta(seconds=source.interval_seconds)
 

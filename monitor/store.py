@@ -14,7 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from monitor.models import Alias, Cluster, Mention, MentionPerson, Person, Recipient, Source
+from monitor.dedupe import Fingerprint, fingerprint
+from monitor.dedupe.clusters import assign_clusters
+from monitor.models import Alias, Cluster, Mention, MentionPerson, Person, Recipient, Sighting, Source
 from monitor.watchlist import Watchlist
 
 
@@ -26,10 +28,16 @@ def insert_ignore(session: Session, model, rows: list[dict], *, keys: Iterable[s
     if not rows:
         return []
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(model).values(rows)
-    statement = statement.on_conflict_do_nothing(index_elements=list(keys) if keys else None)
+    # executemany over one cached statement (SQLAlchemy batches it into multi-row INSERTs).
+    statement = dialect.insert(model.__table__).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
     primary = sa.inspect(model).primary_key[0]
-    return list(session.execute(statement.returning(primary)).scalars())
+    return list(session.execute(statement.returning(primary), _uniform(rows)).scalars())
+
+
+def _uniform(rows: list[dict]) -> list[dict]:
+    """Rows with the same keys, as executemany needs (a missing key is None)."""
+    keys = dict.fromkeys(k for row in rows for k in row)
+    return [{k: row.get(k) for k in keys} for row in rows]
 
 
 def sync_watchlist(session: Session, *, watchlist: Watchlist) -> None:
@@ -145,7 +153,7 @@ def due_sources(session: Session, *, now: datetime, limit: int = 1000) -> list[t
 
 @dataclass
 class NewMention:
-    """A matched item ready to store: the post and the people it names."""
+    """A matched item ready to store: the post, the people it names, and how dedupe sees it."""
 
     guid: str
     url: str | None
@@ -154,29 +162,41 @@ class NewMention:
     text: str
     author: str | None
     published_at: datetime | None
-    cluster_key: str
     people: dict[str, str]  # person name -> first alias matched
+    identity: str | None = None  # platform-wide id (monitor.dedupe.identity)
+    reposted_by: str | None = None
+    fingerprint: Fingerprint | None = None  # computed from title and text when None
+
+    def story(self) -> Fingerprint:
+        return self.fingerprint or fingerprint(self.title, self.text)
 
 
 def save_mentions(session: Session, *, source_id: int, mentions: list[NewMention], now: datetime) -> list[int]:
     """Store the mentions not seen before; return the ids of only the new ones.
 
     A mention is already seen when the same source has its guid, or any source has its
-    canonical URL. Concurrent callers are safe: the unique keys decide, not a prior read.
+    canonical URL or platform identity. Either way the source's sighting of it is recorded.
+    Concurrent callers are safe: the unique keys decide, not a prior read.
     """
     return save_many(session, batches=[(source_id, mentions)], now=now).get(source_id, [])
 
 
 def save_many(session: Session, *, batches: list[tuple[int, list[NewMention]]], now: datetime) -> dict[int, list[int]]:
-    """``save_mentions`` for many sources at once, in a handful of statements: the new ids per source."""
-    unique = {(source_id, m.guid): m for source_id, mentions in batches for m in mentions}
+    """``save_mentions`` for many sources at once, in a handful of statements: the new ids per source.
+
+    Order matters for concurrent writers: mentions, then sightings, then (under the cluster
+    lock) clusters and people links of the new rows only.
+    """
+    # Sorted, so that two writers take the unique-key locks in one order (no deadlock).
+    unique = dict(sorted((((s, m.guid), m) for s, ms in batches for m in ms), key=lambda pair: pair[0]))
     rows = [_mention_row(m, source_id, now) for (source_id, _), m in unique.items()]
     inserted = _insert_returning(session, Mention, rows)
+    _save_sightings(session, unique, _resolve(session, unique, inserted), now)
     if not inserted:
         return {}
     new = [(inserted[key], key[0], m) for key, m in unique.items() if key in inserted]
-    clusters = cluster_ids(session, keys={m.cluster_key for _, _, m in new}, now=now)
-    session.execute(sa.update(Mention), [{"id": i, "cluster_id": clusters[m.cluster_key]} for i, _, m in new])
+    clusters = assign_clusters(session, prints=[m.story() for _, _, m in new], now=now)
+    session.execute(sa.update(Mention), [{"id": i, "cluster_id": c} for (i, _, _), c in zip(new, clusters)])
     person_ids = {p.name: p.id for p in session.exec(select(Person))}
     links = [
         {"mention_id": mention_id, "person_id": person_ids[name], "alias": alias}
@@ -194,7 +214,7 @@ def save_many(session: Session, *, batches: list[tuple[int, list[NewMention]]], 
 def _mention_row(mention: NewMention, source_id: int, now: datetime) -> dict:
     return {
         "source_id": source_id, "guid": mention.guid, "url": mention.url, "canonical_url": mention.canonical_url,
-        "title": mention.title, "text": mention.text, "author": mention.author,
+        "title": mention.title, "text": mention.text, "author": mention.author, "identity": mention.identity,
         "published_at": mention.published_at, "fetched_at": now, "status": "new",
     }
 
@@ -204,13 +224,54 @@ def _insert_returning(session: Session, model, rows: list[dict]) -> dict[tuple[i
     if not rows:
         return {}
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(model).values(rows).on_conflict_do_nothing()
-    returned = session.execute(statement.returning(model.id, model.source_id, model.guid))
+    table = model.__table__
+    statement = dialect.insert(table).on_conflict_do_nothing()
+    returned = session.execute(statement.returning(table.c.id, table.c.source_id, table.c.guid), rows)
     return {(source_id, guid): mention_id for mention_id, source_id, guid in returned}
 
 
+def _resolve(session: Session, unique: dict, inserted: dict) -> dict[tuple[int, str], int]:
+    """The stored mention each item is: by (source, guid), else platform identity, else canonical URL.
+
+    Runs after the insert, so a row another writer committed meanwhile is found too.
+    """
+    rest = {key: m for key, m in unique.items() if key not in inserted}
+    if not rest:
+        return dict(inserted)
+    by_guid = _lookup(session, sa.tuple_(Mention.source_id, Mention.guid), set(rest))
+    by_identity = _lookup(session, Mention.identity, {m.identity for m in rest.values() if m.identity})
+    by_url = _lookup(session, Mention.canonical_url, {m.canonical_url for m in rest.values() if m.canonical_url})
+    found = dict(inserted)
+    for (source_id, guid), m in rest.items():
+        mention_id = by_guid.get((source_id, guid)) or by_identity.get(m.identity) or by_url.get(m.canonical_url)
+        if mention_id:
+            found[(source_id, guid)] = mention_id
+    return found
+
+
+def _lookup(session: Session, key, values: set) -> dict:
+    """{key value: mention id} for the stored mentions whose ``key`` (a column or tuple) is in ``values``."""
+    if not values:
+        return {}
+    columns = list(key.clauses) if isinstance(key, sa.sql.elements.Tuple) else [key]
+    rows = session.execute(sa.select(*columns, Mention.id).where(key.in_(sorted(values))))
+    return {(tuple(row[:-1]) if len(columns) > 1 else row[0]): row[-1] for row in rows}
+
+
+def _save_sightings(session: Session, unique: dict, resolved: dict, now: datetime) -> None:
+    """One sighting per (mention, source): where and when it was seen, who reposted it there."""
+    rows = {
+        (resolved[key], key[0]): {
+            "mention_id": resolved[key], "source_id": key[0], "url": m.url, "reposted_by": m.reposted_by, "seen_at": now,
+        }
+        for key, m in unique.items()
+        if key in resolved
+    }
+    insert_ignore(session, Sighting, [rows[k] for k in sorted(rows)], keys=["mention_id", "source_id"])
+
+
 def cluster_ids(session: Session, *, keys: set[str], now: datetime) -> dict[str, int]:
-    """The id of the story cluster for each key, creating the missing ones."""
+    """The id of the cluster for each exact key, creating the missing ones (no LSH bands)."""
     insert_ignore(session, Cluster, [{"key": key, "created_at": now} for key in sorted(keys)], keys=["key"])
     return dict(session.execute(select(Cluster.key, Cluster.id).where(Cluster.key.in_(keys))).all())
 

@@ -6,9 +6,11 @@ Never runs ``playwright install``: it drives the system Chromium at ``CHROMIUM``
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -59,39 +61,141 @@ def browser():
         browser.close()
 
 
-def test_a_reviewer_logs_in_and_confirms_a_mention(server, browser):
-    add_reviewer()
-    mention_id = add_mention(title="Hearing postponed", text=HOSTILE_TEXT)
-    page = browser.new_page()
+def _watch(page) -> dict:
+    """Collect console messages, page errors and every requested URL."""
+    seen = {"console": [], "errors": [], "requests": []}
+    page.on("console", lambda message: seen["console"].append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: seen["errors"].append(str(error)))
+    page.on("request", lambda request: seen["requests"].append(request.url))
+    return seen
+
+
+def _log_in(page, server: str) -> None:
     page.goto(f"{server}/review")
     assert page.url == f"{server}/login"
     page.fill("input[name=email]", EMAIL)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{server}/review")
+    page.wait_for_selector("body[data-keys=ready]", state="attached")
 
-    article = page.locator(f"#mention-{mention_id}")
-    assert "Hearing postponed" in article.inner_text()
-    assert article.locator("mark").first.inner_text() == "Vladimir Vorontsov"
-    article.get_by_role("button", name="Confirm").click()
-    page.wait_for_url(f"{server}/review")
-    assert page.locator(f"#mention-{mention_id}").count() == 0
-    assert "No mentions waiting for review" in page.inner_text("main")
-    assert status_of(mention_id) == "confirmed"
+
+def _wait_for(predicate, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def test_a_reviewer_triages_with_the_keyboard(server, browser, tmp_path):
+    add_reviewer()
+    newest = add_mention(guid="a", title="Newest story", text="We stand with Vorontsov")
+    middle = add_mention(guid="b", title="Middle story", fetched_ago=timedelta(minutes=1))
+    oldest = add_mention(guid="c", title="Oldest story", fetched_ago=timedelta(minutes=2))
+    extra = add_mention(guid="d", title="Extra story", fetched_ago=timedelta(minutes=3))
+    page = browser.new_page()
+    seen = _watch(page)
+    _log_in(page, server)
+    page.screenshot(path=str(tmp_path / "queue.png"), full_page=True)
+
+    page.keyboard.press("?")
+    assert page.locator("#help").is_visible()
+    page.keyboard.press("?")
+    assert not page.locator("#help").is_visible()
+
+    page.keyboard.press("j")  # first card
+    page.keyboard.press("1")  # solidarity
+    _wait_for(lambda: label_of(newest) == "solidarity")
+    # Polled from Python: the page's CSP forbids the eval that page.wait_for_function(str) needs.
+    _wait_for(lambda: page.locator(f"#mention-{newest} .label").inner_text() == "solidarity")
+    assert page.locator(f"#mention-{middle}").get_attribute("class").count("current") == 1  # moved on
+
+    page.keyboard.press("x")  # select middle
+    page.keyboard.press("j")
+    page.keyboard.press("x")  # select oldest
+    page.keyboard.press("3")  # hostile on the selection
+    _wait_for(lambda: label_of(middle) == "hostile" and label_of(oldest) == "hostile")
+    page.keyboard.press("j")
+    page.keyboard.press("e")
+    _wait_for(lambda: state_of(extra) == "escalated")
+    _wait_for(lambda: page.locator(f"#mention-{extra} .state").inner_text() == "escalated")
+    assert status_of(newest) == "confirmed" and page.evaluate("document.body.dataset.error") is None
+    assert seen["errors"] == [] and [m for m in seen["console"] if m.startswith("error")] == []
+
+
+def test_a_reviewer_bulk_labels_and_filters(server, browser):
+    add_reviewer()
+    ids = [add_mention(guid=f"g{n}", title=f"Bulk story {n}", fetched_ago=timedelta(minutes=n)) for n in range(3)]
+    other = add_mention(guid="o", title="Needle in the haystack", fetched_ago=timedelta(minutes=9))
+    page = browser.new_page()
+    _log_in(page, server)
+    for mention_id in ids:
+        page.check(f"#mention-{mention_id} input.select")
+    page.locator("#bulk").get_by_role("button", name="unrelated").click()
+    page.wait_for_url(re.compile(r"/review\?state=unreviewed$"))  # back to the same filtered queue
+    assert [status_of(i) for i in ids] == ["dismissed"] * 3 and status_of(other) == "new"
+    assert page.locator("article.card").count() == 1
+
+    page.fill("input[name=q]", "haystack")
+    page.select_option("select[name=state]", "all")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**/review?*q=haystack*")
+    assert page.locator("article.card").count() == 1
+    assert "Needle in the haystack" in page.inner_text("main")
+
+
+def test_a_reviewer_opens_a_person_page(server, browser, tmp_path):
+    add_reviewer()
+    add_mention(title="Hearing postponed")
+    page = browser.new_page()
+    seen = _watch(page)
+    _log_in(page, server)
+    page.get_by_role("link", name="People").click()
+    page.get_by_role("link", name="Vladimir Vorontsov").click()
+    page.wait_for_url(f"{server}/people/*")
+    assert page.locator("svg.chart rect.bar").count() == 30
+    assert "Hearing postponed" in page.inner_text("main")
+    page.screenshot(path=str(tmp_path / "person.png"), full_page=True)
+    assert seen["errors"] == []
+
+
+HOSTILE_TITLE = '<img src="https://tracker.example/pixel.gif" onerror="window.pwned = 3">Title'
+HOSTILE_BODY = HOSTILE_TEXT + ' <a href="javascript:window.pwned=4">click</a> <svg onload="window.pwned=5"></svg>'
 
 
 def test_hostile_feed_text_shows_as_text_and_does_not_run(server, browser):
     add_reviewer()
-    mention_id = add_mention(text=HOSTILE_TEXT)
+    mention_id = add_mention(text=HOSTILE_BODY, title=HOSTILE_TITLE, url="javascript:window.pwned=6")
     page = browser.new_page()
-    page.goto(f"{server}/login")
-    page.fill("input[name=email]", EMAIL)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/review")
+    seen = _watch(page)
+    _log_in(page, server)
 
-    snippet = page.locator(f"#mention-{mention_id} .snippet").inner_text()
-    assert "<script>window.pwned = 1;" in snippet
-    assert page.locator("main script, main img").count() == 0
+    card = page.locator(f"#mention-{mention_id}")
+    assert "<script>window.pwned = 1;" in card.locator(".snippet").inner_text()
+    assert "<img src=" in card.locator(".title").inner_text()
+    assert page.locator("main script, main img, main svg, main a[href^=javascript]").count() == 0
+    card.locator(".title").click()
+    page.locator(f"#mention-{mention_id} details summary").click()
+    page.keyboard.press("j")
+    page.keyboard.press("2")
+    _wait_for(lambda: label_of(mention_id) == "news")
     assert page.evaluate("typeof window.pwned") == "undefined"
     assert page.title() != "pwned"
+    assert seen["errors"] == [] and not [m for m in seen["console"] if "pwned" in m or m.startswith("error")]
+    assert all(url.startswith(server) for url in seen["requests"]), seen["requests"]  # no feed image fetched
+
+
+def label_of(mention_id: int) -> str | None:
+    return _mention(mention_id).label
+
+
+def state_of(mention_id: int) -> str:
+    return _mention(mention_id).review_state
+
+
+def _mention(mention_id: int):
+    from monitor.models import Mention
+    from tests.test_web import _db
+
+    with _db() as session:
+        return session.get(Mention, mention_id)

@@ -87,7 +87,8 @@ def reviewer_client(client):
 def test_healthz_answers_without_login(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    # /healthz also reports worker heartbeat fields (monitor.metrics); the contract is 200 + status ok.
+    assert response.json()["status"] == "ok"
 
 
 def test_pages_redirect_to_login_without_a_session(client):
@@ -143,13 +144,16 @@ def test_the_queue_lists_a_new_mention_with_people_source_and_link(reviewer_clie
     assert 'href="https://example.org/story?a=1&amp;b=2" rel="noopener noreferrer nofollow"' in html
 
 
-def test_the_queue_shows_newest_first_and_pages(reviewer_client):
+def test_the_queue_shows_newest_first_and_pages_by_keyset(reviewer_client):
     for n in range(52):
         add_mention(guid=f"g{n}", title=f"Story number {n:02d}", fetched_ago=timedelta(minutes=n))
     first = reviewer_client.get("/review").text
     assert first.index("Story number 00") < first.index("Story number 01")
-    assert "Story number 51" not in first and "page 1 of 2" in first
-    assert "Story number 51" in reviewer_client.get("/review?page=2").text
+    assert "Story number 49" in first and "Story number 50" not in first and "Story number 51" not in first
+    older = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    second = reviewer_client.get(older).text
+    assert "Story number 50" in second and "Story number 51" in second and "Story number 49" not in second
+    assert 'rel="next"' not in second
 
 
 def test_it_escapes_feed_html(reviewer_client):
@@ -278,4 +282,8 @@ def test_the_openapi_schema_and_docs_are_served_after_login(reviewer_client):
 
 def test_pages_forbid_scripts_with_a_content_security_policy(client):
     policy = client.get("/login").headers["content-security-policy"]
-    assert "default-src 'none'" in policy and "script-src" not in policy
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["default-src"] == "'none'"
+    # Only our own script files: never inline script, eval, or another origin.
+    assert directives["script-src"] == "'self'"
+    assert "unsafe" not in policy and directives["img-src"] == "'self'"

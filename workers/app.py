@@ -7,18 +7,21 @@ worker and beat on one machine share the queue through the folder.
 
 from __future__ import annotations
 
+import functools
+import logging
 from datetime import timedelta
 
 from celery import Celery
 
 from monitor.config import get_settings
 
+log = logging.getLogger(__name__)
 DIGEST_CHECK_EVERY = timedelta(minutes=2)
 
 
 def _broker_options(settings) -> dict:
     if not settings.embedded_broker:
-        return {"visibility_timeout": 3600}
+        return {"visibility_timeout": settings.broker_visibility_timeout}
     root = settings.embedded_broker_dir().resolve()
     for sub in ("queue", "processed", "control"):
         (root / sub).mkdir(parents=True, exist_ok=True)
@@ -31,9 +34,44 @@ def _broker_options(settings) -> dict:
     }
 
 
+def _survive_broker_loss() -> None:
+    """Keep a worker alive when Redis goes away while it holds an unacknowledged task.
+
+    On connection loss Celery closes the channel; kombu's Redis QoS then restores, and later
+    acknowledges, that channel's messages through a connection that no longer exists: an
+    AttributeError Celery treats as unrecoverable, so the worker exits instead of
+    reconnecting (kombu 5.7, Redis restarted during an ``acks_late`` task). Skipping those
+    calls for a dead channel is safe: the messages stay in Redis's unacked set and come back
+    after the visibility timeout (a repeated poll is idempotent), or went with a Redis that
+    kept no data.
+    """
+    from kombu.transport import redis as kombu_redis
+
+    if getattr(kombu_redis.QoS, "monitor_guarded", False):
+        return
+    for name in ("restore_unacked", "ack", "reject"):
+        setattr(kombu_redis.QoS, name, _unless_channel_gone(getattr(kombu_redis.QoS, name)))
+    kombu_redis.QoS.monitor_guarded = True
+
+
+def _unless_channel_gone(method):
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        connection = getattr(self.channel, "connection", None)
+        if connection is None or getattr(connection, "client", None) is None:
+            log.warning("broker connection lost: %s skipped, the task returns after the visibility timeout", method.__name__)
+            self._delivered.clear() if method.__name__ == "restore_unacked" else None
+            return None
+        return method(self, *args, **kwargs)
+
+    return guarded
+
+
 def create_app() -> Celery:
     """A Celery app for the current settings."""
     settings = get_settings()
+    if settings.redis_url():
+        _survive_broker_loss()
     celery = Celery("monitor", include=["workers.tasks"])
     celery.conf.update(
         broker_url=settings.celery_broker_url(),
@@ -43,6 +81,11 @@ def create_app() -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        # A leaking parser or a huge feed must not grow a worker forever: recycle the child.
+        worker_max_tasks_per_child=settings.worker_max_tasks_per_child,
+        worker_max_memory_per_child=settings.worker_max_memory_per_child_kb,
+        broker_connection_retry=True,
+        broker_connection_max_retries=None,  # Redis restarted: reconnect for as long as it takes
         worker_hijack_root_logger=False,
         timezone="UTC",
         beat_schedule_filename=str((settings.data_dir / "celerybeat-schedule").resolve()),
@@ -52,6 +95,11 @@ def create_app() -> Celery:
                 "schedule": settings.dispatch_interval_seconds,
             },
             "send-due-digests": {"task": "workers.tasks.send_due_digests", "schedule": DIGEST_CHECK_EVERY},
+            "heartbeat": {
+                "task": "workers.tasks.heartbeat",
+                "schedule": settings.heartbeat_interval_seconds,
+                "options": {"expires": settings.heartbeat_interval_seconds * 2},
+            },
         },
     )
     return celery

@@ -46,12 +46,43 @@ def _host(url: str) -> str:
     return urlsplit(url).hostname or ""
 
 
-@app.task(acks_late=True, time_limit=POLL_TIME_LIMIT, soft_time_limit=POLL_TIME_LIMIT - 30)
+def _transient_errors() -> tuple[type[Exception], ...]:
+    """Errors of a server that is briefly away: the database, or Redis (the per-host gate)."""
+    import redis
+    import sqlalchemy as sa
+
+    return (sa.exc.OperationalError, sa.exc.InterfaceError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+@app.task(
+    acks_late=True, time_limit=POLL_TIME_LIMIT, soft_time_limit=POLL_TIME_LIMIT - 30,
+    autoretry_for=_transient_errors(), retry_backoff=5, retry_backoff_max=60, max_retries=5,
+)
 def poll_batch(source_ids: list[int]) -> int:
-    """Poll these sources concurrently in one event loop; returns how many new mentions."""
+    """Poll these sources concurrently in one event loop; returns how many new mentions.
+
+    The database away for longer than the writer's own retries, or Redis (the per-host gate)
+    restarting: the whole task is retried. Writes are idempotent and sources already stored
+    answer "not modified", so a poll stored half before the failure is not stored twice.
+    """
     from monitor.poller import poll_many
 
-    return sum(result.new for result in poll_many(source_ids))
+    results = poll_many(source_ids)
+    log.info(
+        "polled batch: %s sources, %s new, %s failed", len(results), sum(r.new for r in results),
+        sum(1 for r in results if r.error),
+        extra={"source_ids": source_ids, "new": sum(r.new for r in results)},
+    )
+    return sum(result.new for result in results)
+
+
+@app.task(acks_late=True, time_limit=30, soft_time_limit=20, ignore_result=True)
+def heartbeat() -> None:
+    """Record that a worker consumes tasks; ``/healthz`` and ``/metrics`` report the age."""
+    from monitor import db, metrics
+
+    with db.session_scope() as session:
+        metrics.beat(session)
 
 
 @app.task(acks_late=True, time_limit=POLL_TIME_LIMIT, soft_time_limit=POLL_TIME_LIMIT - 30)

@@ -56,6 +56,7 @@ class Parsed:
 
     items: list[Item]
     cursor: str | None = None
+    min_interval: float | None = None  # seconds the feed asks between polls (RSS ttl, sy:updatePeriod)
 
 
 class Adapter:

@@ -15,5 +15,4 @@ class FeedAdapter(Adapter):
     def parse(self, body: bytes, headers: dict[str, str], url: str) -> Parsed:
         if jsonfeed.looks_like(body, header(headers, "content-type").lower()):
             return Parsed(jsonfeed.parse(body, url))
-        items = RssAdapter().parse(body, headers, url).items
-        return Parsed(items)
+        return RssAdapter().parse(body, headers, url)

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 import feedparser
 
 from monitor.sources.base import Adapter, Item, Parsed, ParseError, content_hash, one_line
+from monitor.sources.hints import min_interval_seconds
 from monitor.sources.text import html_to_text
 
 
@@ -86,7 +87,8 @@ class RssAdapter(Adapter):
 
     def parse(self, body: bytes, headers: dict[str, str], url: str) -> Parsed:
         feed = read_feed(body, headers)
-        return Parsed([item for entry in feed.entries if (item := to_item(entry, kind=self.kind, lang=feed.lang))])
+        items = [item for entry in feed.entries if (item := to_item(entry, kind=self.kind, lang=feed.lang))]
+        return Parsed(items, min_interval=min_interval_seconds(body))
 
 
 def _read_with_feedparser(body: bytes, headers: dict[str, str]) -> Feed:

@@ -11,9 +11,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
-from monitor.web import queue
+from monitor.web import cards, queue, triage
 from monitor.web.csrf import CSRF_HEADER, csrf_token
 from monitor.web.deps import SessionDep, UserDep
+from monitor.web.review import FiltersDep
 
 MAX_LIMIT = 500
 
@@ -82,8 +83,8 @@ def mentions(
 
 @router.post("/mentions/{mention_id}/decision")
 def mention_decision(mention_id: int, body: DecisionIn, session: SessionDep, user: UserDep) -> MentionOut:
-    """Confirm or dismiss a mention; appends to the decision log. Needs ``X-CSRF-Token``."""
-    if queue.decide(session, mention_id=mention_id, user_id=user.id, decision=body.decision) is None:
+    """Confirm or dismiss a mention (and its cluster); audited. Needs ``X-CSRF-Token``."""
+    if not triage.act(session, mention_ids=[mention_id], action=body.decision, value=None, user=user):
         raise HTTPException(status_code=404, detail=f"mention {mention_id} not found")
     session.commit()
     return _mention_out(queue.get_mention(session, mention_id=mention_id))
@@ -104,3 +105,62 @@ def spikes(
         )
         for r in queue.list_spikes(session, since=since, limit=limit)
     ]
+
+
+class CardOut(BaseModel):
+    mention: MentionOut
+    kind: str
+    copies: int
+    copy_sources: int
+    review_state: str
+    label: str | None
+    note: str | None
+    assigned_to: int | None
+
+
+class CardPage(BaseModel):
+    cards: list[CardOut]
+    next_cursor: str | None
+    total: int | None
+    total_is_capped: bool
+
+
+class ActIn(BaseModel):
+    ids: list[int]
+    action: Literal["label", "escalate", "assign", "unassign", "note"]
+    value: str | None = None
+
+
+@router.get("/cards")
+def card_list(
+    session: SessionDep, user: UserDep, filters: FiltersDep,
+    after: str | None = None, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> CardPage:
+    """The review queue as JSON: one card per story cluster, same filters as ``/review``;
+    pass ``next_cursor`` back as ``after`` for the next page."""
+    page = cards.list_cards(session, filters=filters, limit=limit, after=after)
+    return CardPage(
+        cards=[
+            CardOut(mention=_mention_out(c.row), kind=c.kind, copies=c.copies, copy_sources=c.copy_sources,
+                    review_state=c.row.mention.review_state, label=c.row.mention.label, note=c.row.mention.note,
+                    assigned_to=c.row.mention.assigned_to)
+            for c in page.cards
+        ],
+        next_cursor=page.next_cursor, total=page.total, total_is_capped=page.capped,
+    )
+
+
+@router.post("/cards/act")
+def card_act(body: ActIn, session: SessionDep, user: UserDep) -> list[MentionOut]:
+    """Apply one triage action to the cards ``ids`` (their whole clusters); audited. Needs ``X-CSRF-Token``."""
+    error = triage.validate(body.action, body.value)
+    if error:
+        raise HTTPException(status_code=400, detail=error)
+    try:
+        changed = triage.act(session, mention_ids=body.ids, action=body.action, value=body.value, user=user)
+    except ValueError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    if not changed:
+        raise HTTPException(status_code=404, detail="no such mention")
+    session.commit()
+    return [_mention_out(row) for row in (queue.get_mention(session, mention_id=m.id) for m in changed) if row]

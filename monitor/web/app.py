@@ -1,6 +1,8 @@
 """``create_app()``: the FastAPI application with sessions, CSRF, security headers and routes.
 
-Routes: ``/login`` ``/logout`` (auth), ``/`` ``/review`` ``/review/{id}`` (pages), ``/api/*``
+Routes: ``/login`` ``/logout`` (auth), ``/`` ``/review`` ``/review/act`` ``/review/{id}``
+``/review/export.{csv,atom}`` ``/people`` ``/people/{id}`` (pages), admin only: ``/sources``
+``/admin/audit`` ``/admin/exclusions`` ``/admin/users``; ``/api/*``
 (JSON), ``/docs`` ``/openapi.json`` (need a session like everything else), ``/healthz`` and
 ``/static/*`` (public).
 """
@@ -17,10 +19,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from monitor.config import get_settings
-from monitor.web import api, auth, digest_routes, review
+from monitor.metrics import heartbeat_status
+from monitor.web import admin, api, auth, digest_routes, export, ops_routes, people, review
 from monitor.web.csrf import verify_csrf
 from monitor.web.deps import LoginRequired, SessionDep, UserDep
 from monitor.web.headers import SecurityHeadersMiddleware
+from monitor.web.ratelimit import LoginLimiter
 
 STATIC_DIR = Path(__file__).parent / "static"
 SESSION_COOKIE = "monitor_session"
@@ -49,9 +53,12 @@ def create_app() -> FastAPI:
         https_only=settings.base_url.startswith("https://"),
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (auth.router, review.router, api.router):
+    app.state.login_limiter = LoginLimiter()
+    # export before review: /review/export.* must not be taken for /review/{mention_id}.
+    for router in (auth.router, export.router, review.router, people.router, admin.router, api.router):
         app.include_router(router)
     app.include_router(digest_routes.router)
+    app.include_router(ops_routes.router)
     _add_system_routes(app)
     app.add_exception_handler(LoginRequired, _login_required)
     return app
@@ -71,7 +78,7 @@ def _add_system_routes(app: FastAPI) -> None:
             session.exec(sa.select(1)).one()
         except sa.exc.SQLAlchemyError:
             return JSONResponse({"status": "error", "detail": "database unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "ok", **heartbeat_status(session)})
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi(user: UserDep) -> JSONResponse:

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from monitor.users import authenticate
+from monitor.users import authenticate, normalise_email
 from monitor.web.csrf import rotate_csrf_token
+from monitor.web.ratelimit import LoginLimiter
 from monitor.web.deps import SESSION_USER_KEY, SessionDep, optional_user, render
 
 router = APIRouter(include_in_schema=False)
@@ -29,10 +30,22 @@ def login(
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
 ) -> Response:
-    """Check the password; on success start a fresh session and go to the queue."""
+    """Check the password; on success start a fresh session and go to the queue.
+
+    Too many failures from one address or for one email answer 429 (``monitor.web.ratelimit``).
+    """
+    limiter: LoginLimiter = request.app.state.login_limiter
+    keys = (f"ip:{request.client.host if request.client else '?'}", f"email:{normalise_email(email)}")
+    if limiter.blocked(*keys):
+        return render(
+            request, "login.html", status_code=429, email=email,
+            error="Too many failed logins: wait 15 minutes and try again.",
+        )
     user = authenticate(session, email=email, password=password)
     if user is None:
+        limiter.failed(*keys)
         return render(request, "login.html", status_code=401, email=email, error="Wrong email or password.")
+    limiter.succeeded(*keys)
     # A new session at login: nothing an attacker planted before it survives.
     request.session.clear()
     request.session[SESSION_USER_KEY] = user.id

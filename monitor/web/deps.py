@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import jinja2
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
@@ -60,6 +60,16 @@ def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
 
 
 UserDep = Annotated[User, Depends(current_user)]
+
+
+def admin_user(user: UserDep) -> User:
+    """The logged-in user when an admin; 403 for reviewers (``LoginRequired`` without a session)."""
+    if user.role != "admin":
+        raise HTTPException(status_code=403, detail="only admins can open this page")
+    return user
+
+
+AdminDep = Annotated[User, Depends(admin_user)]
 
 
 def _format_time(value: datetime | None) -> str:

@@ -91,6 +91,8 @@ def decide(session: Session, *, mention_id: int, user_id: int | None, decision: 
     if mention is None:
         return None
     mention.status = decision
+    if mention.review_state == "unreviewed":
+        mention.review_state = "reviewed"
     session.add(mention)
     session.add(ReviewDecision(mention_id=mention_id, user_id=user_id, decision=decision, decided_at=utcnow()))
     session.flush()

@@ -1,17 +1,23 @@
-"""The review page: the queue of new mentions with confirm/dismiss buttons and spike banner."""
+"""The review page: one card per story cluster, filters, keyset pages, triage actions.
+
+``GET /review`` shows cards; ``POST /review/act`` applies one action to the selected cards
+(``ids`` repeated) and answers JSON to ``X-Requested-With: fetch`` (the keyboard script) or
+redirects back for plain forms. ``POST /review/{id}`` keeps the old confirm/dismiss form.
+"""
 
 from __future__ import annotations
 
-import math
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from monitor.matching import Matcher
 from monitor.models import utcnow
-from monitor.web import queue
+from monitor.web import cards, queue, triage
+from monitor.web.cues import suggest_label
 from monitor.web.deps import SessionDep, UserDep, render
 from monitor.web.snippet import highlight, name_spans, safe_href
 
@@ -22,6 +28,41 @@ SPIKE_BANNER_LIMIT = 10
 router = APIRouter(include_in_schema=False)
 
 
+def _int(name: str, value: str | None) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit():
+        raise HTTPException(status_code=400, detail=f"{name}: expected a number")
+    return int(value)
+
+
+def _day(name: str, value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise HTTPException(status_code=400, detail=f"{name}: expected a date YYYY-MM-DD") from None
+
+
+def filters_from(
+    state: str = "unreviewed", person: str | None = None, kind: str | None = None, label: str | None = None,
+    q: str | None = None, since: str | None = None, until: str | None = None, assigned: str | None = None,
+    spike: str | None = None,
+) -> cards.Filters:
+    """The queue filters from the query string (empty fields ignored); ``state=all`` shows every state."""
+    if state not in (*triage.STATES, "all"):
+        raise HTTPException(status_code=400, detail="state: expected unreviewed, reviewed, escalated or all")
+    if label and label not in triage.LABELS:
+        raise HTTPException(status_code=400, detail=f"label: expected one of {', '.join(triage.LABELS)}")
+    return cards.Filters(
+        state=None if state == "all" else state, person=_int("person", person), kind=kind or None,
+        label=label or None, q=(q or "").strip() or None, since=_day("since", since), until=_day("until", until),
+        assigned=_int("assigned", assigned), spike=spike in ("1", "on", "true"),
+    )
+
+
+FiltersDep = Annotated[cards.Filters, Depends(filters_from)]
+
+
 @router.get("/")
 def home(user: UserDep) -> Response:
     return RedirectResponse("/review", status_code=303)
@@ -29,44 +70,77 @@ def home(user: UserDep) -> Response:
 
 @router.get("/review")
 def review_queue(
-    request: Request, session: SessionDep, user: UserDep, page: Annotated[int, Query(ge=1)] = 1
+    request: Request, session: SessionDep, user: UserDep, filters: FiltersDep, after: Annotated[str | None, Query()] = None
 ) -> Response:
-    """New mentions, newest first, ``PAGE_SIZE`` a page, under a banner of recent spikes."""
-    total = queue.count_mentions(session, status="new")
-    rows = queue.list_mentions(session, status="new", limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    """Cards matching ``filters``, ``PAGE_SIZE`` a page after the cursor ``after``, under recent spikes."""
+    page = cards.list_cards(session, filters=filters, limit=PAGE_SIZE, after=after)
     matcher = Matcher.from_db(session)
     spikes = queue.list_spikes(session, since=utcnow() - RECENT_SPIKES, limit=SPIKE_BANNER_LIMIT)
     return render(
-        request,
-        "review.html",
-        user=user,
-        items=[_item(row, matcher) for row in rows],
-        spikes=spikes,
-        total=total,
-        page=page,
-        pages=max(1, math.ceil(total / PAGE_SIZE)),
+        request, "review.html", user=user, items=[card_item(card, matcher) for card in page.cards], spikes=spikes,
+        page=page, filters=filters, labels=triage.LABELS, states=triage.STATES,
+        people=cards.people(session), kinds=cards.source_kinds(session), reviewers=triage.reviewers(session),
+        next_url=f"/review?{urlencode(filters.query(after=page.next_cursor))}" if page.next_cursor else None,
+        export_query=urlencode(filters.query()),
     )
 
 
-def _item(row: queue.MentionRow, matcher: Matcher) -> dict:
+def card_item(card: cards.Card, matcher: Matcher) -> dict:
+    """What the template shows for one card: escaped snippet with marks, safe link, hint."""
+    row = card.row
     text = row.mention.text or ""
     return {
-        "mention": row.mention,
-        "source": row.source,
-        "people": row.people,
+        "mention": row.mention, "source": row.source, "kind": card.kind, "people": row.people,
+        "copies": card.copies, "copy_sources": card.copy_sources,
         "href": safe_href(row.mention.url),
         "snippet": highlight(text, name_spans(text, matcher=matcher, aliases=row.aliases)),
+        "hint": suggest_label(f"{row.mention.title}\n{text}"),
     }
+
+
+def _wants_json(request: Request) -> bool:
+    return request.headers.get("x-requested-with") == "fetch"
+
+
+@router.post("/review/act")
+def review_act(
+    request: Request, session: SessionDep, user: UserDep,
+    action: Annotated[str, Form()], ids: Annotated[list[int], Form()], value: Annotated[str | None, Form()] = None,
+    back: Annotated[str, Form()] = "/review",
+) -> Response:
+    """Apply ``action`` (label, escalate, assign, unassign, note) to the cards ``ids``.
+
+    ``action`` may carry its value as ``label:news`` (the bulk form's buttons).
+    """
+    if action.startswith("label:"):
+        action, value = action.split(":", 1)
+    error = triage.validate(action, value)
+    if error:
+        raise HTTPException(status_code=400, detail=error)
+    try:
+        changed = triage.act(session, mention_ids=ids, action=action, value=value, user=user)
+    except ValueError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    if not changed:
+        raise HTTPException(status_code=404, detail="no such mention")
+    session.commit()
+    if _wants_json(request):
+        return JSONResponse({"changed": [
+            {"id": m.id, "status": m.status, "review_state": m.review_state, "label": m.label,
+             "assigned_to": m.assigned_to, "note": m.note} for m in changed
+        ]})
+    # Back to the same filtered queue; only our own /review URLs, never another site.
+    return RedirectResponse(back if back.startswith("/review") else "/review", status_code=303)
 
 
 @router.post("/review/{mention_id}")
 def review_decide(
     mention_id: int, session: SessionDep, user: UserDep, decision: Annotated[str, Form()]
 ) -> Response:
-    """Confirm or dismiss one mention, then back to the queue."""
+    """Confirm or dismiss one card (its whole cluster), then back to the queue."""
     if decision not in queue.DECISIONS:
         raise HTTPException(status_code=400, detail="decision: expected confirmed or dismissed")
-    if queue.decide(session, mention_id=mention_id, user_id=user.id, decision=decision) is None:
+    if not triage.act(session, mention_ids=[mention_id], action=decision, value=None, user=user):
         raise HTTPException(status_code=404, detail=f"mention {mention_id} not found")
     session.commit()
     return RedirectResponse("/review", status_code=303)

@@ -1,0 +1,38 @@
+"""Operations routes: ``/metrics`` in Prometheus text format.
+
+A scraper authenticates with ``Authorization: Bearer $MONITOR_METRICS_TOKEN``; without a
+configured token, or without the header, ``/metrics`` needs a session like every page.
+Labels carry source ids, never URLs.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import PlainTextResponse
+
+from monitor import metrics
+from monitor.config import get_settings
+from monitor.models import User
+from monitor.web.deps import LoginRequired, SessionDep, optional_user
+
+router = APIRouter(include_in_schema=False)
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def scraper_or_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> None:
+    """Let in a request with the metrics bearer token or a logged-in user; ``LoginRequired`` otherwise."""
+    token = get_settings().metrics_token
+    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if token and given and hmac.compare_digest(given, token.get_secret_value()):
+        return
+    if user is None:
+        raise LoginRequired()
+
+
+@router.get("/metrics", dependencies=[Depends(scraper_or_user)])
+def prometheus_metrics(session: SessionDep) -> PlainTextResponse:
+    """Polls, errors, new mentions, last successful poll per source, queue length, heartbeat age."""
+    return PlainTextResponse(metrics.render(session), media_type=PROMETHEUS_TEXT)

@@ -1,0 +1,94 @@
+"""/metrics (Prometheus text) and the heartbeat /healthz reports, on both databases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from monitor import db, metrics
+from monitor.config import get_settings
+from monitor.models import Source, utcnow
+from monitor.poller import PollResult
+from monitor.web.app import create_app
+
+TOKEN = "scrape-token-for-tests"
+
+
+@pytest.fixture
+def client(settings, monkeypatch):
+    monkeypatch.setenv("MONITOR_METRICS_TOKEN", TOKEN)
+    get_settings.cache_clear()
+    with TestClient(create_app()) as client:
+        yield client
+
+
+def _source(**fields) -> int:
+    with db.session_scope() as session:
+        source = Source(url=f"https://feeds.example/{utcnow().timestamp()}", **fields)
+        session.add(source)
+        session.flush()
+        return source.id
+
+
+def test_polls_errors_and_new_mentions_add_up_per_source(client):
+    one, two = _source(), _source(last_success_at=utcnow().replace(microsecond=0))
+    with db.session_scope() as session:
+        metrics.record_polls(session, results=[PollResult(one, "a", new=3), PollResult(two, "b", error="HTTP 500")])
+    with db.session_scope() as session:
+        metrics.record_polls(session, results=[PollResult(one, "a", new=2)])
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).text
+    assert f'monitor_polls_total{{source_id="{one}"}} 2' in text
+    assert f'monitor_new_mentions_total{{source_id="{one}"}} 5' in text
+    assert f'monitor_poll_errors_total{{source_id="{two}"}} 1' in text
+    assert f'monitor_poll_errors_total{{source_id="{one}"}} 0' in text
+    assert f'monitor_last_successful_poll_timestamp_seconds{{source_id="{two}"}}' in text
+    assert "monitor_queue_length 0" in text  # the embedded broker's empty folder
+    assert "# TYPE monitor_polls_total counter" in text and "https://" not in text
+
+
+def test_metrics_need_the_token_or_a_session(client):
+    assert client.get("/metrics", follow_redirects=False).headers.get("location") == "/login"
+    wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"}, follow_redirects=False)
+    assert wrong.status_code == 303
+
+
+def test_healthz_reports_the_heartbeat_age(client):
+    assert client.get("/healthz").json() == {"status": "ok", "worker": "unknown", "heartbeat_age_seconds": None}
+    with db.session_scope() as session:
+        metrics.beat(session, now=utcnow() - timedelta(seconds=10))
+    answer = client.get("/healthz").json()
+    assert answer["worker"] == "ok" and 9 <= answer["heartbeat_age_seconds"] < 60
+    with db.session_scope() as session:
+        metrics.beat(session, now=utcnow() - timedelta(hours=1))
+    answer = client.get("/healthz")
+    assert answer.status_code == 200 and answer.json()["worker"] == "stale"
+
+
+def test_the_heartbeat_task_beats_and_is_on_the_beat_schedule(settings):
+    from workers import tasks
+    from workers.app import create_app as celery_app
+
+    tasks.heartbeat()
+    with db.session_scope() as session:
+        assert metrics.heartbeat_age(session) < 5
+    app = celery_app()
+    assert app.conf.beat_schedule["heartbeat"]["task"] == "workers.tasks.heartbeat"
+    assert app.conf.worker_max_tasks_per_child and app.conf.worker_max_memory_per_child
+
+
+def test_a_poll_run_counts_in_the_metrics(settings):
+    from monitor.poller import poll_all_once
+    from tests.test_poller import _sync
+    from tests.feedserver import FeedServer, Route
+    from tests.fixtures import feeds
+
+    with FeedServer() as server:
+        server.routes["/rss"] = Route(feeds.rss(server.url("")))
+        _sync(settings, feeds.config([server.url("/rss")]))
+        results = poll_all_once()
+    with db.session_scope() as session:
+        text = metrics.render(session)
+    assert f'monitor_new_mentions_total{{source_id="{results[0].source_id}"}} {results[0].new}' in text
+    assert f'monitor_polls_total{{source_id="{results[0].source_id}"}} 1' in text

@@ -1,0 +1,136 @@
+"""Authorisation matrix: every route without a session, reviewers on admin routes, every POST
+without a CSRF token; and the login rate limit. On SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from monitor.models import AuditEntry, Mention, ReviewDecision
+from monitor.users import add_user
+from monitor.web.app import create_app
+from tests.test_web import PASSWORD, _db, add_mention, add_reviewer, csrf_from, login
+
+ADMIN = "admin@example.org"
+# No session needed: the login form, health, and the signed-token unsubscribe link (RFC 8058).
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"),
+          ("GET", "/digest/unsubscribe"), ("POST", "/digest/unsubscribe")}
+ADMIN_ONLY = {("GET", "/sources"), ("GET", "/admin/audit"), ("GET", "/admin/exclusions"),
+              ("POST", "/admin/exclusions/{suggestion_id}"), ("GET", "/admin/users"), ("GET", "/digest/preview")}
+
+
+def routes(app) -> list[tuple[str, str]]:
+    """Every (method, path template) the app serves, docs included."""
+    found = set()
+    pending = list(app.routes)
+    while pending:
+        route = pending.pop()
+        if hasattr(route, "original_router"):  # FastAPI's included router (no extra prefix here)
+            pending += route.original_router.routes
+        elif isinstance(route, APIRoute) or getattr(route, "methods", None):
+            found |= {(method, route.path) for method in route.methods - {"HEAD"}}
+    return sorted(found)
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+@pytest.fixture
+def app(settings):
+    return create_app()
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app) as client:
+        yield client
+
+
+def test_the_matrix_knows_every_route(app):
+    served = set(routes(app))
+    assert PUBLIC - {("GET", "/healthz")} <= served and ADMIN_ONLY <= served
+    assert ("POST", "/review/act") in served and ("GET", "/people/{person_id}") in served
+
+
+def test_every_route_refuses_a_visitor_without_a_session(app, client):
+    add_mention()
+    for method, path in routes(app):
+        if (method, path) in PUBLIC:
+            continue
+        token = csrf_from(client.get("/login").text)  # an anonymous session's token: CSRF passes, login does not
+        url = concrete(path)
+        response = client.request(method, url, data={"csrf_token": token} if method == "POST" else None,
+                                  follow_redirects=False)
+        if url.startswith(("/api/", "/openapi.json")):
+            assert response.status_code == 401, (method, url, response.status_code)
+        else:
+            assert (response.status_code, response.headers.get("location")) == (303, "/login"), (method, url)
+
+
+def test_every_admin_route_refuses_a_reviewer(app, client):
+    add_reviewer()
+    assert login(client).status_code == 303
+    token = csrf_from(client.get("/review").text)
+    for method, path in sorted(ADMIN_ONLY):
+        response = client.request(method, concrete(path), data={"csrf_token": token, "decision": "accept"},
+                                  follow_redirects=False)
+        assert response.status_code == 403, (method, path)
+
+
+def test_admin_routes_open_for_an_admin(client):
+    add_user(email=ADMIN, role="admin", password=PASSWORD)
+    assert login(client, email=ADMIN).status_code == 303
+    for method, path in sorted(ADMIN_ONLY):
+        if method == "GET" and "{" not in path:
+            assert client.get(path).status_code == 200, path
+
+
+def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(app, client):
+    add_user(email=ADMIN, role="admin", password=PASSWORD)
+    mention_id = add_mention()
+    assert login(client, email=ADMIN).status_code == 303
+    posts = [path for method, path in routes(app) if method == "POST" and path != "/digest/unsubscribe"]
+    assert {"/login", "/logout", "/review/act", "/review/{mention_id}"} <= set(posts)
+    for path in posts:
+        for data in ({}, {"csrf_token": "forged"}):
+            form = {"ids": str(mention_id), "action": "label", "value": "news", "decision": "confirmed", **data}
+            response = client.post(concrete(path).replace("/1", f"/{mention_id}"), data=form, follow_redirects=False)
+            assert response.status_code == 403, path
+        response = client.post(concrete(path), json={"decision": "confirmed"}, follow_redirects=False)
+        assert response.status_code == 403, path
+    with _db() as session:
+        assert session.get(Mention, mention_id).status == "new"
+        assert session.exec(select(ReviewDecision)).all() == [] and session.exec(select(AuditEntry)).all() == []
+    assert client.get("/review").status_code == 200  # still logged in: logout was refused too
+
+
+def test_login_is_rate_limited_per_email(client):
+    add_reviewer()
+    for _ in range(5):
+        assert login(client, password="wrong").status_code == 401
+    blocked = login(client)  # even the right password waits now
+    assert blocked.status_code == 429 and "Too many failed logins" in blocked.text
+    assert client.get("/review", follow_redirects=False).status_code == 303
+
+
+def test_a_successful_login_resets_the_failure_count(client):
+    add_reviewer()
+    for _ in range(4):
+        login(client, password="wrong")
+    assert login(client).status_code == 303
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/review").text)})
+    for _ in range(4):
+        assert login(client, password="wrong").status_code == 401
+    assert login(client).status_code == 303
+
+
+def test_the_session_cookie_is_http_only_and_same_site(client):
+    add_reviewer()
+    cookie = login(client).headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
