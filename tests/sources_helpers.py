@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from monitor.config import get_settings
+
 from monitor.fetch import fetch
 from monitor.sources import Parsed, resolve_adapter
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
+
+
+@pytest.fixture(autouse=True)
+def loopback(monkeypatch):
+    """Source tests fetch from loopback servers: allow private addresses for the test."""
+    monkeypatch.setenv("MONITOR_ALLOW_PRIVATE_NETWORKS", "true")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def fixture(name: str) -> bytes:

@@ -7,26 +7,17 @@ from datetime import datetime, timezone
 import pytest
 
 from monitor import sources
-from monitor.config import get_settings
 from monitor.fetch import fetch
 from monitor.sources import rss, rss_fast
 from monitor.sources.feed import FeedAdapter
 from monitor.sources.mastodon import MastodonAdapter
 from monitor.sources.telegram import TelegramAdapter
 from tests.feedserver import FeedServer, Route
-from tests.sources_helpers import FIXTURES, fixture, poll
+from tests.sources_helpers import FIXTURES, fixture, loopback, poll  # noqa: F401  (loopback: autouse)
 
 UTF8 = {"content-type": "application/rss+xml; charset=utf-8"}
 FEED_FIXTURES = sorted(p.name for p in FIXTURES.iterdir() if p.suffix in (".xml", ".rss"))
 PLAIN_FIXTURES = [name for name in FEED_FIXTURES if not name.startswith("odd_")]
-
-
-@pytest.fixture(autouse=True)
-def loopback(monkeypatch):
-    monkeypatch.setenv("MONITOR_ALLOW_PRIVATE_NETWORKS", "true")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_auto_picks_the_platform_adapter_from_the_url_and_a_generic_feed_otherwise():

@@ -13,18 +13,10 @@ from monitor.sources import CredentialsRequired, ParseError, bluesky, google_new
 from monitor.sources.googlenews import split_title
 from monitor.sources.reddit import user_agent
 from tests.feedserver import FeedServer, Route
-from tests.sources_helpers import fixture, poll
+from tests.sources_helpers import fixture, loopback, poll  # noqa: F401  (loopback: autouse)
 
 JSON = "application/json; charset=utf-8"
 TAG_API = "/api/v1/timelines/tag/vorontsov"
-
-
-@pytest.fixture(autouse=True)
-def loopback(monkeypatch):
-    monkeypatch.setenv("MONITOR_ALLOW_PRIVATE_NETWORKS", "true")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_a_mastodon_boost_becomes_its_original_keyed_by_the_original_uri():

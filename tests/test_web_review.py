@@ -16,17 +16,10 @@ from sqlmodel import select
 
 from monitor.models import Alias, AuditEntry, Cluster, ExclusionSuggestion, Mention, Person, Source, Spike, utcnow
 from monitor.users import add_user
-from monitor.web.app import create_app
 from monitor.web.cues import suggest_label
-from tests.test_web import PASSWORD, _db, add_mention, add_reviewer, csrf_from, login, status_of
+from tests.test_web import PASSWORD, _db, add_mention, add_reviewer, client, csrf_from, login, status_of  # noqa: F401
 
 ADMIN = "admin@example.org"
-
-
-@pytest.fixture
-def client(settings):
-    with TestClient(create_app()) as client:
-        yield client
 
 
 @pytest.fixture
