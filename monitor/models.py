@@ -134,6 +134,8 @@ class Mention(SQLModel, table=True):
     assigned_to: int | None = Field(
         default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("user.id", name="fk_mention_assigned_to"), index=True)
     )
+    # Migration 0005_language: the primary language subtag ("ru"), declared by the source or detected.
+    language: str | None = Field(default=None, sa_column=sa.Column(sa.String(8), nullable=True, index=True))
 
 
 # The digest and spike queries select by this expression (migration 0002_digest).

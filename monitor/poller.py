@@ -26,6 +26,7 @@ from monitor import db, sources
 from monitor.config import get_settings
 from monitor.dedupe import canonical_url, fingerprint, global_identity
 from monitor.fetch import FetchError, FetchResult, fetch_async, make_async_client
+from monitor.language import language_of
 from monitor.matching import Matcher
 from monitor.models import Source, utcnow
 from monitor.politeness import gate_for
@@ -195,7 +196,7 @@ def _new_mention(item: sources.Item, people: dict[str, str]) -> NewMention:
         guid=item.guid, url=item.url, canonical_url=canonical_url(item.url), title=item.title,
         text=item.text, author=item.author, published_at=item.published_at, people=people,
         identity=global_identity(item.kind, item.platform_id), reposted_by=item.reposted_by,
-        fingerprint=fingerprint(item.title, item.text),
+        language=language_of(item.lang, item.title, item.text), fingerprint=fingerprint(item.title, item.text),
     )
 
 

@@ -165,6 +165,7 @@ class NewMention:
     people: dict[str, str]  # person name -> first alias matched
     identity: str | None = None  # platform-wide id (monitor.dedupe.identity)
     reposted_by: str | None = None
+    language: str | None = None  # primary subtag, see monitor.language
     fingerprint: Fingerprint | None = None  # computed from title and text when None
 
     def story(self) -> Fingerprint:
@@ -216,6 +217,7 @@ def _mention_row(mention: NewMention, source_id: int, now: datetime) -> dict:
         "source_id": source_id, "guid": mention.guid, "url": mention.url, "canonical_url": mention.canonical_url,
         "title": mention.title, "text": mention.text, "author": mention.author, "identity": mention.identity,
         "published_at": mention.published_at, "fetched_at": now, "status": "new",
+        "language": mention.language,
     }
 
 

@@ -1,0 +1,43 @@
+"""The language of a post: what its source declares, else a guess from the text.
+
+Feeds declare a language per channel (RSS ``<language>``, Atom ``xml:lang``, JSON Feed
+``language``) or per post (Mastodon ``language``, Bluesky ``langs``); a declared tag is
+reduced to its primary subtag (``ru-RU`` → ``ru``). Undeclared text is classified by
+py3langid's naive Bayes model, and a guess it is unsure of is left empty rather than wrong.
+"""
+
+from __future__ import annotations
+
+import re
+
+_TAG = re.compile(r"[A-Za-z]{2,3}")
+_MIN_LETTERS = 12  # a shorter text is not guessed
+_MIN_CONFIDENCE = 0.5
+
+_identifier = None
+
+
+def primary_tag(declared: str | None) -> str | None:
+    """``"ru-RU"`` → ``"ru"``; anything that is not a language tag → None."""
+    if not declared:
+        return None
+    match = _TAG.match(declared.strip())
+    return match.group(0).lower() if match and len(match.group(0)) == len(declared.strip().split("-")[0].split("_")[0]) else None
+
+
+def detect(text: str) -> str | None:
+    """The language py3langid is at least fairly sure ``text`` is in, or None."""
+    if sum(ch.isalpha() for ch in text) < _MIN_LETTERS:
+        return None
+    global _identifier
+    if _identifier is None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    language, confidence = _identifier.classify(text[:2000])
+    return language if confidence >= _MIN_CONFIDENCE else None
+
+
+def language_of(declared: str | None, title: str, text: str) -> str | None:
+    """The declared language when there is one, else the guess from the title and text."""
+    return primary_tag(declared) or detect(f"{title}\n{text}")
