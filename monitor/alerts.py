@@ -5,7 +5,9 @@ Each (spike, channel) is one ``SpikeAlert`` row; channels are ``email:<recipient
 never send the same alert; the claim is committed before anything is sent. A channel
 that fails is marked ``failed`` and ``retry_failed_alerts`` claims it back alone with a
 conditional UPDATE (``failed`` -> ``sending``), so a failing webhook never re-sends the
-email. Errors::
+email. A spike a reviewer marked as expected sends nothing more, and a per-kind spike
+folded under the person's whole-volume spike (``monitor.spikes.groups``) sends nothing:
+the person's spike already told the story. Errors::
 
     AlertError(message)     one line: which channel failed and why
       raised by deliver(); recorded on the SpikeAlert row, never raised to the caller
@@ -26,14 +28,15 @@ from sqlmodel import Session, select
 from monitor import db
 from monitor.config import Settings, get_settings
 from monitor.mail import MailError, send_message
-from monitor.models import Mention, MentionPerson, Person, Recipient, Spike, SpikeAlert, utcnow
+from monitor.models import Mention, MentionPerson, Person, Recipient, Source, Spike, SpikeAlert, utcnow
+from monitor.spikes.groups import overlaps, window
+from monitor.spikes.state import ALL_KINDS
 from monitor.store import insert_ignore
 
 log = logging.getLogger(__name__)
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 WEBHOOK = "webhook"
 TOP_CLUSTERS = 3
-BUCKET = timedelta(hours=1)  # spikes are hourly episodes; the window ends with its last hour
 
 
 class AlertError(Exception):
@@ -93,8 +96,10 @@ def retry_failed_alerts(*, now: datetime | None = None, settings: Settings | Non
     settings = settings or get_settings()
     now = now or utcnow()
     with db.session_scope(settings.database_url) as session:
-        failed = session.exec(select(SpikeAlert.id, SpikeAlert.spike_id, SpikeAlert.channel).where(
-            SpikeAlert.status == FAILED, SpikeAlert.attempts < settings.alert_max_attempts)).all()
+        failed = session.exec(select(SpikeAlert.id, SpikeAlert.spike_id, SpikeAlert.channel)
+                              .join(Spike, Spike.id == SpikeAlert.spike_id).where(
+            SpikeAlert.status == FAILED, SpikeAlert.attempts < settings.alert_max_attempts,
+            Spike.expected_by_reviewer == sa.false())).all()
     sent = 0
     for alert_id, spike_id, channel in failed:
         with db.session_scope(settings.database_url) as session:
@@ -109,10 +114,23 @@ def _channels(spike_id: int, settings: Settings) -> list[str]:
     with db.session_scope(settings.database_url) as session:
         spike = session.get(Spike, spike_id)
         person = session.get(Person, spike.person_id) if spike else None
-        if person is None:
+        if person is None or not alertable(session, spike):
             return []
         channels = [f"email:{r.id}" for r in _followers(session, person.name)]
     return channels + ([WEBHOOK] if settings.alert_webhook_url else [])
+
+
+def alertable(session: Session, spike: Spike) -> bool:
+    """Whether a spike still alerts: not marked expected, and not folded under a person's spike."""
+    if spike.expected_by_reviewer:
+        return False
+    if spike.source_kind == ALL_KINDS:
+        return True
+    start, end = window(spike)
+    hosts = session.exec(select(Spike).where(
+        Spike.person_id == spike.person_id, Spike.source_kind == ALL_KINDS, Spike.hour < end,
+        Spike.hour >= start - timedelta(days=7))).all()
+    return not any(overlaps(host, spike) for host in hosts)
 
 
 def _followers(session: Session, name: str) -> list[Recipient]:
@@ -170,24 +188,27 @@ def spike_news(session: Session, *, spike_id: int) -> SpikeNews:
     """A spike with its person and the top clusters (by mentions) inside its window."""
     spike = session.get(Spike, spike_id)
     person = session.get(Person, spike.person_id)
+    kind = spike.kind if spike.source_kind == ALL_KINDS else f"{spike.kind} in {spike.source_kind} sources"
     return SpikeNews(
-        spike.id, person.name, spike.kind, spike.hour, spike.peak_at, spike.end_at, spike.count, spike.expected,
+        spike.id, person.name, kind, spike.hour, spike.peak_at, spike.end_at, spike.count, spike.expected,
         spike.score, spike.p_value, spike.explanation or f"{spike.count} mentions, usually {spike.expected:g}",
         top_stories(session, spike=spike),
     )
 
 
 def top_stories(session: Session, *, spike: Spike, limit: int = TOP_CLUSTERS) -> list[dict]:
-    """The clusters with most mentions of the person in the spike's window, largest first."""
-    end = (spike.end_at or spike.hour) + BUCKET
+    """The clusters with most mentions of the spike's series (person, and kind) in its window, largest first."""
+    end = window(spike)[1]
     when = sa.func.coalesce(Mention.published_at, Mention.fetched_at)
     story = sa.func.coalesce(Mention.cluster_id, -Mention.id)
-    rows = session.execute(
+    statement = (
         sa.select(story.label("story"), sa.func.count().label("n"), sa.func.min(Mention.id).label("first"))
         .join(MentionPerson, MentionPerson.mention_id == Mention.id)
         .where(MentionPerson.person_id == spike.person_id, when >= spike.hour, when < end)
-        .group_by(story).order_by(sa.desc("n"), "first").limit(limit)
-    ).all()
+    )
+    if spike.source_kind != ALL_KINDS:
+        statement = statement.join(Source, Source.id == Mention.source_id).where(Source.kind == spike.source_kind)
+    rows = session.execute(statement.group_by(story).order_by(sa.desc("n"), "first").limit(limit)).all()
     stories = []
     for _, count, first in rows:
         mention = session.get(Mention, first)

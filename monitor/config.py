@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     alert_webhook_url: str | None = None
     alert_webhook_timeout: float = Field(default=10.0, gt=0)
     alert_max_attempts: int = Field(default=5, ge=1)
+    # The spike detector's bucket: mentions per person are counted per this many minutes.
+    spike_bucket_minutes: int = Field(default=60, ge=5, le=24 * 60)
 
     # Fetching limits; not part of the public contract but tunable for tests.
     fetch_timeout: float = Field(default=20.0, gt=0)
@@ -61,6 +63,9 @@ class Settings(BaseSettings):
     reddit_username: str | None = None
     poll_batch_size: int = Field(default=25, ge=1)
     dispatch_interval_seconds: float = Field(default=60.0, gt=0)
+    # Spikes are recomputed at most this often across all workers (after polls that stored
+    # something, and on the beat), not once per poll batch: detection covers every person.
+    spike_refresh_seconds: float = Field(default=30.0, gt=0)
     # Operations (issue 5). Redis redelivers an unacknowledged task after the visibility
     # timeout: longer than any task may run, short only in tests of a killed worker.
     broker_visibility_timeout: int = Field(default=3600, ge=1)

@@ -51,6 +51,7 @@ def _start_demo(data_dir: Path, env: dict):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(demo_config(server.base_url), encoding="utf-8")
     env["MONITOR_ALLOW_PRIVATE_NETWORKS"] = "true"
+    env.setdefault("MONITOR_SPIKE_REFRESH_SECONDS", "5")  # the demo's spike shows within seconds
     os.environ["MONITOR_ALLOW_PRIVATE_NETWORKS"] = "true"
     get_settings.cache_clear()
     print(f"demo feeds on {server.base_url}; log in as {DEMO_USER[0]} / {DEMO_USER[1]}", flush=True)

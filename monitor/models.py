@@ -69,6 +69,10 @@ class Source(SQLModel, table=True):
     items_last_poll: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     new_last_poll: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     last_new_at: datetime | None = _ts()
+    # Migration 0006_admin: "config" rows follow the TOML file, "web" rows were added by an admin
+    # and survive config syncs; removed_at hides a web source that still has mentions.
+    origin: str = Field(default="config", sa_column_kwargs={"server_default": "config"})
+    removed_at: datetime | None = _ts()
 
 
 class Person(SQLModel, table=True):
@@ -77,6 +81,8 @@ class Person(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_column=sa.Column(sa.Text, nullable=False, unique=True))
     active: bool = True
+    # Migration 0006_admin: "config" people follow the TOML file, "web" people an admin added.
+    origin: str = Field(default="config", sa_column_kwargs={"server_default": "config"})
 
 
 class Alias(SQLModel, table=True):
@@ -88,6 +94,8 @@ class Alias(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     kind: str = "alias"
     text: str
+    # Migration 0006_admin: "web" terms (added by an admin, or accepted exclusions) outlive config syncs.
+    origin: str = Field(default="config", sa_column_kwargs={"server_default": "config"})
 
 
 class Cluster(SQLModel, table=True):
@@ -129,19 +137,23 @@ class Mention(SQLModel, table=True):
         default="unreviewed",
         sa_column=sa.Column(sa.String(16), nullable=False, server_default="unreviewed", index=True),
     )
-    label: str | None = Field(default=None, sa_column=sa.Column(sa.String(16), index=True))
+    label: str | None = Field(default=None, sa_column=sa.Column(sa.String(16)))  # ix_mention_label_queue
     note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     assigned_to: int | None = Field(
         default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("user.id", name="fk_mention_assigned_to"), index=True)
     )
     # Migration 0005_language: the primary language subtag ("ru"), declared by the source or detected.
-    language: str | None = Field(default=None, sa_column=sa.Column(sa.String(8), nullable=True, index=True))
+    language: str | None = Field(default=None, sa_column=sa.Column(sa.String(8), nullable=True))  # ix_mention_language_queue
 
 
 # The digest and spike queries select by this expression (migration 0002_digest).
 sa.Index("ix_mention_at", sa.func.coalesce(Mention.__table__.c.published_at, Mention.__table__.c.fetched_at))
 # The review queue pages by (fetched_at, id) within a state (migration 0004_review).
 sa.Index("ix_mention_queue", Mention.__table__.c.review_state, Mention.__table__.c.fetched_at, Mention.__table__.c.id)
+# Its label and language filters walk these in the same order (migration 0006_admin).
+sa.Index("ix_mention_label_queue", Mention.__table__.c.label, Mention.__table__.c.fetched_at, Mention.__table__.c.id)
+sa.Index("ix_mention_language_queue", Mention.__table__.c.language, Mention.__table__.c.review_state,
+         Mention.__table__.c.fetched_at, Mention.__table__.c.id)
 
 
 class MentionPerson(SQLModel, table=True):
@@ -153,9 +165,15 @@ class MentionPerson(SQLModel, table=True):
 
 
 class Spike(SQLModel, table=True):
-    """An hour in which a person was mentioned far more than the causal baseline expected."""
+    """A bucket in which a person was mentioned far more than the causal baseline expected.
 
-    __table_args__ = (sa.UniqueConstraint("person_id", "hour"),)
+    One row per series and first bucket: ``source_kind`` "" is the person's whole volume,
+    otherwise the volume from sources of that kind (migration 0007_spikes). "" rather than
+    NULL because NULLs never conflict in a unique key, and the key is what makes recording
+    a spike idempotent.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("person_id", "source_kind", "hour", name="uq_spike_series_hour"),)
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
@@ -175,6 +193,28 @@ class Spike(SQLModel, table=True):
     expected_by_reviewer: bool = Field(
         default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
     )
+    source_kind: str = Field(default="", sa_column=sa.Column(sa.String(32), nullable=False, server_default=""))
+    bucket_seconds: int = Field(default=3600, sa_column_kwargs={"server_default": "3600"})
+    expected_by: int | None = Field(default=None, foreign_key="user.id")
+    expected_at: datetime | None = _ts()
+
+
+class SpikeState(SQLModel, table=True):
+    """The online detector's state of one series (migration 0007_spikes), fed bucket by bucket.
+
+    ``next_bucket`` is the start of the first bucket not yet fed; advancing it with a
+    conditional UPDATE is the claim, so two workers never feed the same bucket twice.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("person_id", "source_kind", "bucket_seconds", name="uq_spikestate_series"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    source_kind: str = Field(default="", sa_column=sa.Column(sa.String(32), nullable=False, server_default=""))
+    bucket_seconds: int
+    next_bucket: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    state: dict = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    updated_at: datetime | None = _ts()
 
 
 class SpikeAlert(SQLModel, table=True):
@@ -280,6 +320,20 @@ class ExclusionSuggestion(SQLModel, table=True):
     decided_at: datetime | None = _ts()
 
 
+class LoginFailure(SQLModel, table=True):
+    """One failed login against one key (``ip:…`` or ``email:…``), shared by every web process
+    (migration 0006_admin); ``monitor.web.ratelimit`` counts them in a sliding window."""
+
+    __tablename__ = "login_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_column=sa.Column(sa.String(320), nullable=False))
+    at: datetime | None = _ts(nullable=False, index=True)
+
+
+sa.Index("ix_login_failure_key_at", LoginFailure.__table__.c.key, LoginFailure.__table__.c.at)
+
+
 # Migration 0003_dedupe: sightings, the shared LSH index of story clusters, poll counters
 # and the worker heartbeat.
 
@@ -298,13 +352,14 @@ class Sighting(SQLModel, table=True):
 
 
 class ClusterBand(SQLModel, table=True):
-    """One LSH band of a story: (band number, band hash) → the cluster that owns it."""
+    """One LSH band of a story: band key (band number and minimum in one bigint) → its cluster.
 
-    __table_args__ = (sa.PrimaryKeyConstraint("band_no", "band_hash"),)
+    Migration 0008_clusters: an index, not a record, so no foreign key and no index on
+    ``cluster_id`` (each would cost every inserted band); ``monitor.dedupe.clusters`` says more.
+    """
 
-    band_no: int = Field(sa_column=sa.Column(sa.SmallInteger, nullable=False))
-    band_hash: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
-    cluster_id: int = Field(foreign_key="cluster.id", index=True)
+    band: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False))
+    cluster_id: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
 
 
 class SourceStats(SQLModel, table=True):

@@ -6,7 +6,7 @@ one writer stores what they found for many sources at a time (a few statements p
 batch, not per item). It never raises for a bad source: the error is recorded on that
 source, the next poll is scheduled with backoff, the others go on. ``poll_source(id)``,
 ``poll_many(ids)`` and ``poll_all_once()`` are its synchronous doors for Celery and the
-command line.
+command line; ``refresh_spikes()`` runs after polls, not inside each one.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sqlmodel import select
 from monitor import db, sources
 from monitor.config import get_settings
 from monitor.dedupe import canonical_url, fingerprint, global_identity
-from monitor.fetch import FetchError, FetchResult, fetch_async, make_async_client
+from monitor.fetch import FetchError, FetchResult, HostClients, fetch_async
 from monitor.language import language_of
 from monitor.matching import Matcher
 from monitor.models import Source, utcnow
@@ -52,6 +52,7 @@ class PollResult:
     unmatched: int = 0
     not_modified: bool = False
     error: str | None = None
+    url: str | None = None
 
 
 @dataclass
@@ -96,11 +97,14 @@ def poll_all_once(*, progress: bool = False) -> list[PollResult]:
     with db.session_scope() as session:
         ids = [s.id for s in enabled_sources(session)]
     with _Progress(progress, len(ids)) as advance:
-        return asyncio.run(poll_sources(ids, on_done=advance))
+        results = asyncio.run(poll_sources(ids, on_done=advance))
+    if any(r.new for r in results):
+        refresh_spikes()
+    return results
 
 
 async def poll_sources(source_ids: list[int], *, now: datetime | None = None, on_done=None) -> list[PollResult]:
-    """The async core: one HTTP client, one matcher, one gate and one writer for the batch."""
+    """The async core: per-host HTTP clients, one matcher, one gate and one writer for the batch."""
     settings = get_settings()
     now = now or utcnow()
     targets, matcher = await asyncio.to_thread(_load, source_ids)
@@ -111,21 +115,18 @@ async def poll_sources(source_ids: list[int], *, now: datetime | None = None, on
 
     async def one(target: _Target) -> PollResult:
         async with running:
-            outcome = await _poll_one(client, gate, target, matcher)
+            outcome = await _poll_one(clients, gate, target, matcher)
         await found.put(outcome)
         return outcome.result
 
     try:
-        async with make_async_client(settings, max_connections=settings.poll_concurrency) as client:
+        async with HostClients(settings, per_host=settings.host_concurrency) as clients:
             results = await asyncio.gather(*(one(t) for t in targets))
     finally:
         await found.put(None)
         await writer
         if hasattr(gate, "close"):
             await gate.close()
-    if any(r.new for r in results):
-        # Once per batch, not per source: the counts cover every person anyway.
-        await asyncio.to_thread(_update_spikes, now)
     by_id = {r.source_id: r for r in results}
     return [by_id.get(i) or PollResult(i, "?", error="no such source") for i in source_ids]
 
@@ -140,12 +141,12 @@ def _load(source_ids: list[int]) -> tuple[list[_Target], Matcher]:
         return targets, Matcher.from_db(session)
 
 
-async def _poll_one(client, gate, target: _Target, matcher: Matcher) -> _Outcome:
-    outcome = _Outcome(PollResult(target.id, target.name))
+async def _poll_one(clients: HostClients, gate, target: _Target, matcher: Matcher) -> _Outcome:
+    outcome = _Outcome(PollResult(target.id, target.name, url=target.url))
     adapter = None
     try:
         adapter = sources.resolve_adapter(target.kind, target.url)
-        response = await _fetch(client, gate, target, adapter)
+        response = await _fetch(clients, gate, target, adapter)
         outcome.headers = response.headers
         outcome.body_hash = target.body_hash if response.not_modified else hashlib.sha256(response.body).hexdigest()
         if response.not_modified or outcome.body_hash == target.body_hash:
@@ -160,14 +161,14 @@ async def _poll_one(client, gate, target: _Target, matcher: Matcher) -> _Outcome
     return outcome
 
 
-async def _fetch(client, gate, target: _Target, adapter: sources.Adapter) -> FetchResult:
+async def _fetch(clients: HostClients, gate, target: _Target, adapter: sources.Adapter) -> FetchResult:
     request = adapter.request(target.url, target.cursor, get_settings())
     host = urlsplit(request.url).hostname or ""
     etag, last_modified = (target.etag, target.last_modified) if adapter.conditional else (None, None)
     async with gate.slot(host):
         try:
             return await fetch_async(
-                client, request.url, etag=etag, last_modified=last_modified, headers=request.headers
+                clients.for_url(request.url), request.url, etag=etag, last_modified=last_modified, headers=request.headers
             )
         except FetchError as exc:
             if exc.retry_after:
@@ -257,23 +258,33 @@ def _write_once(outcomes: list[_Outcome], now: datetime) -> None:
 def _log(result: PollResult) -> None:
     log.info(
         "polled source id=%s new=%s duplicate=%s error=%s", result.source_id, result.new, result.duplicate, result.error,
-        extra={"source_id": result.source_id, "new": result.new, "error": result.error},
+        extra={
+            "source_id": result.source_id, "url": result.url, "fetched": result.fetched, "new": result.new,
+            "duplicate": result.duplicate, "error": result.error,
+        },
     )
 
 
-def _update_spikes(now: datetime) -> None:
-    # Spikes are derived from stored mentions and recomputed on the next poll, so a
-    # failure here must not lose the mentions just stored.
+def refresh_spikes(now: datetime | None = None) -> list[int]:
+    """Recompute spikes from the stored mentions and alert on new ones; the new spike ids.
+
+    Not part of a poll: it covers every person, so the worker task runs it at most once per
+    ``MONITOR_SPIKE_REFRESH_SECONDS`` however many batches are polled. Spikes are derived
+    from stored mentions and recomputed on the next refresh, so a failure is logged, not raised.
+    """
     from monitor.alerts import retry_failed_alerts, send_spike_alerts
     from monitor.spikes import update_spikes
 
+    now = now or utcnow()
     try:
         with db.session_scope() as session:
             new_ids = [spike.id for spike in update_spikes(session, now=now)]
         send_spike_alerts(new_ids, now=now)  # after the commit: the claims refer to stored spikes
         retry_failed_alerts(now=now)
+        return new_ids
     except Exception:
         log.exception("spike update failed", extra={"at": now.isoformat()})
+        return []
 
 
 class _Progress:

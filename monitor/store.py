@@ -6,9 +6,10 @@ task or two overlapping workers do no harm. ``save_mentions`` returns only what 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,7 +17,7 @@ from sqlmodel import Session, select
 
 from monitor.dedupe import Fingerprint, fingerprint
 from monitor.dedupe.clusters import assign_clusters
-from monitor.models import Alias, Cluster, Mention, MentionPerson, Person, Recipient, Sighting, Source
+from monitor.models import Alias, Cluster, Heartbeat, Mention, MentionPerson, Person, Recipient, Sighting, Source
 from monitor.watchlist import Watchlist
 
 
@@ -41,10 +42,12 @@ def _uniform(rows: list[dict]) -> list[dict]:
 
 
 def sync_watchlist(session: Session, *, watchlist: Watchlist) -> None:
-    """Make the people, aliases, sources and recipients tables match the config.
+    """Make the config-managed people, terms, sources and recipients match the config.
 
     Entries missing from the config are deactivated, not deleted, so their mentions and
-    history stay. A source keeps its poll state across syncs.
+    history stay. A source keeps its poll state across syncs. Rows an admin added on the web
+    (``origin = "web"``) are left alone, unless the config names them: then the config takes
+    them over.
     """
     _sync_people(session, watchlist)
     _sync_sources(session, watchlist)
@@ -56,9 +59,11 @@ def _sync_people(session: Session, watchlist: Watchlist) -> None:
     existing = {p.name: p for p in session.exec(select(Person))}
     wanted = {entry.name: entry for entry in watchlist.people}
     for name, person in existing.items():
-        person.active = name in wanted
+        if person.origin != "web":
+            person.active = name in wanted
     for name, entry in wanted.items():
         person = existing.get(name) or Person(name=name)
+        person.origin, person.active = "config", True
         session.add(person)
         session.flush()
         _sync_aliases(session, person, entry.all_names(), entry.exclude, _matching_terms(entry))
@@ -77,21 +82,23 @@ def _sync_aliases(session: Session, person: Person, aliases: list[str], excludes
     wanted = {("alias", a) for a in aliases} | {("exclude", e.strip()) for e in excludes if e.strip()} | set(terms)
     current = {(a.kind, a.text): a for a in session.exec(select(Alias).where(Alias.person_id == person.id))}
     for key, alias in current.items():
-        if key not in wanted:
+        if key not in wanted and alias.origin != "web":  # web terms (and accepted exclusions) stay
             session.delete(alias)
     for kind, text in wanted - set(current):
-        session.add(Alias(person_id=person.id, kind=kind, text=text))
+        session.add(Alias(person_id=person.id, kind=kind, text=text, origin="config"))
 
 
 def _sync_sources(session: Session, watchlist: Watchlist) -> None:
     existing = {s.url: s for s in session.exec(select(Source))}
     wanted = {entry.url: entry for entry in watchlist.sources}
     for url, source in existing.items():
-        source.enabled = url in wanted
+        if source.origin != "web":
+            source.enabled = url in wanted
     for url, entry in wanted.items():
         source = existing.get(url) or Source(url=url)
         source.name = entry.name or source.name or url
         source.kind = entry.kind
+        source.origin, source.enabled, source.removed_at = "config", True, None
         session.add(source)
 
 
@@ -197,19 +204,78 @@ def save_many(session: Session, *, batches: list[tuple[int, list[NewMention]]], 
         return {}
     new = [(inserted[key], key[0], m) for key, m in unique.items() if key in inserted]
     clusters = assign_clusters(session, prints=[m.story() for _, _, m in new], now=now)
-    session.execute(sa.update(Mention), [{"id": i, "cluster_id": c} for (i, _, _), c in zip(new, clusters)])
-    person_ids = {p.name: p.id for p in session.exec(select(Person))}
+    _set_clusters(session, [(mention_id, cluster_id) for (mention_id, _, _), cluster_id in zip(new, clusters)])
+    named = sorted({name for _, _, m in new for name in m.people})
+    person_ids = dict(session.execute(select(Person.name, Person.id).where(Person.name.in_(named))).all())
     links = [
         {"mention_id": mention_id, "person_id": person_ids[name], "alias": alias}
         for mention_id, _, m in new
         for name, alias in m.people.items()
         if name in person_ids
     ]
-    insert_ignore(session, MentionPerson, links)
+    if _is_postgresql(session):
+        _pg_insert(session, "mentionperson", _LINK_COLUMNS, links)
+    else:
+        insert_ignore(session, MentionPerson, links)
     by_source: dict[int, list[int]] = {}
     for mention_id, source_id, _ in sorted(new):
         by_source.setdefault(source_id, []).append(mention_id)
     return by_source
+
+
+# On PostgreSQL a batch travels as one array per column through one cached statement: a
+# multi-row VALUES of a thousand rows costs more to build and parse than to run.
+_MENTION_COLUMNS = (
+    ("source_id", "integer"), ("guid", "text"), ("url", "text"), ("canonical_url", "text"), ("title", "text"),
+    ("text", "text"), ("author", "text"), ("identity", "text"), ("published_at", "timestamptz"),
+    ("fetched_at", "timestamptz"), ("status", "text"), ("language", "text"),
+)
+_SIGHTING_COLUMNS = (
+    ("mention_id", "integer"), ("source_id", "integer"), ("url", "text"), ("reposted_by", "text"),
+    ("seen_at", "timestamptz"),
+)
+_LINK_COLUMNS = (("mention_id", "integer"), ("person_id", "integer"), ("alias", "text"))
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+@functools.lru_cache(maxsize=16)
+def _pg_unnest_insert(table: str, columns: tuple[tuple[str, str], ...], tail: str) -> sa.TextClause:
+    names = ", ".join(f'"{name}"' for name, _ in columns)
+    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in columns)
+    return sa.text(f'INSERT INTO "{table}" ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING {tail}')
+
+
+def _pg_insert(session: Session, table: str, columns: tuple[tuple[str, str], ...], rows: list[dict], tail: str = ""):
+    """``INSERT … SELECT * FROM unnest(arrays) ON CONFLICT DO NOTHING`` + ``tail``; the result."""
+    arrays = {name: [_pg_value(row.get(name)) for row in rows] for name, _ in columns}
+    return session.execute(_pg_unnest_insert(table, columns, tail), arrays)
+
+
+def _pg_value(value):
+    # What UTCDateTime does for bound parameters, which text statements bypass.
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value
+
+
+def _set_clusters(session: Session, pairs: list[tuple[int, int]]) -> None:
+    """Point each new mention at its cluster: one statement (PostgreSQL) or one executemany."""
+    if not pairs:
+        return
+    if _is_postgresql(session):
+        session.execute(
+            sa.text(
+                "UPDATE mention SET cluster_id = u.cluster_id"
+                " FROM unnest(CAST(:ids AS integer[]), CAST(:clusters AS integer[])) AS u(id, cluster_id)"
+                " WHERE mention.id = u.id"
+            ),
+            {"ids": [m for m, _ in pairs], "clusters": [c for _, c in pairs]},
+        )
+        return
+    session.execute(sa.update(Mention), [{"id": m, "cluster_id": c} for m, c in pairs])
 
 
 def _mention_row(mention: NewMention, source_id: int, now: datetime) -> dict:
@@ -225,6 +291,9 @@ def _insert_returning(session: Session, model, rows: list[dict]) -> dict[tuple[i
     """INSERT … ON CONFLICT DO NOTHING RETURNING: {(source_id, guid): id} of the inserted rows."""
     if not rows:
         return {}
+    if _is_postgresql(session):
+        returned = _pg_insert(session, "mention", _MENTION_COLUMNS, rows, "RETURNING id, source_id, guid")
+        return {(source_id, guid): mention_id for mention_id, source_id, guid in returned}
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = model.__table__
     statement = dialect.insert(table).on_conflict_do_nothing()
@@ -269,13 +338,36 @@ def _save_sightings(session: Session, unique: dict, resolved: dict, now: datetim
         for key, m in unique.items()
         if key in resolved
     }
-    insert_ignore(session, Sighting, [rows[k] for k in sorted(rows)], keys=["mention_id", "source_id"])
+    ordered = [rows[k] for k in sorted(rows)]
+    if _is_postgresql(session):
+        _pg_insert(session, "sighting", _SIGHTING_COLUMNS, ordered)
+    else:
+        insert_ignore(session, Sighting, ordered, keys=["mention_id", "source_id"])
 
 
 def cluster_ids(session: Session, *, keys: set[str], now: datetime) -> dict[str, int]:
     """The id of the cluster for each exact key, creating the missing ones (no LSH bands)."""
     insert_ignore(session, Cluster, [{"key": key, "created_at": now} for key in sorted(keys)], keys=["key"])
     return dict(session.execute(select(Cluster.key, Cluster.id).where(Cluster.key.in_(keys))).all())
+
+
+SPIKE_REFRESH = "spikes"
+
+
+def claim_spike_refresh(session: Session, *, now: datetime, min_gap_seconds: float) -> bool:
+    """True for the one caller that may recompute spikes now: at most once per gap across workers.
+
+    The claim is an upsert on a ``heartbeat`` row that only moves when the last refresh is
+    older than the gap, so two workers racing for it cannot both win.
+    """
+    dialect = postgresql if _is_postgresql(session) else sqlite
+    statement = dialect.insert(Heartbeat).values(name=SPIKE_REFRESH, beat_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=["name"],
+        set_={"beat_at": statement.excluded.beat_at},
+        where=Heartbeat.beat_at <= now - timedelta(seconds=min_gap_seconds),
+    )
+    return session.execute(statement.returning(Heartbeat.name)).first() is not None
 
 
 def claim_source(session: Session, *, source_id: int, now: datetime, lease_until: datetime) -> bool:

@@ -7,6 +7,8 @@ which addresses have accounts.
 
 from __future__ import annotations
 
+import hashlib
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
@@ -15,6 +17,7 @@ from monitor.db import session_scope
 from monitor.models import User, utcnow
 
 ROLES = ("reviewer", "admin")
+MIN_PASSWORD_LENGTH = 10  # for passwords set on the web page
 
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so that both paths cost one argon2 hash.
@@ -57,6 +60,12 @@ def add_user(*, email: str, role: str, password: str) -> bool:
         user.active = True
         session.add(user)
     return created
+
+
+def session_stamp(user: User) -> str:
+    """A short digest of the user's password hash, kept in the session at login: when the
+    password is reset the stamp no longer matches and every older session ends."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User | None:

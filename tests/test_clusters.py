@@ -12,10 +12,12 @@ from collections import defaultdict
 from datetime import datetime, timezone
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from monitor import db
 from monitor.dedupe import fingerprint
+from monitor.dedupe.minhash import BANDS
 from monitor.models import ClusterBand, Mention, Source
 from monitor.store import NewMention, save_many
 from tests.fixtures import clusters as fixture
@@ -90,7 +92,7 @@ def test_a_long_post_leaves_its_bands_in_the_database(db_url):
     with db.session_scope(db_url) as session:
         bands = session.exec(select(ClusterBand)).all()
         cluster_id = session.exec(select(Mention.cluster_id)).one()
-    assert stories and len(bands) == 32 and {b.cluster_id for b in bands} == {cluster_id}
+    assert stories and len(bands) == BANDS and {b.cluster_id for b in bands} == {cluster_id}
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -117,3 +119,64 @@ def test_two_writers_at_once_never_split_a_story(db_url):
             thread.join()
         stories.update({f"g{n}": story for n, _, _ in rows})
     _assert_one_cluster_per_story(db_url, stories)
+
+
+def test_migration_0008_rebuilds_the_band_index_from_the_stored_mentions(db_url):
+    """Clusters stored before the band layout changed are still found by their copies."""
+    from alembic import command
+
+    from monitor.db import alembic_config
+    from monitor.models import Cluster
+
+    command.downgrade(alembic_config(db_url), "0007_spikes")
+    _, title, text = fixture.corpus()[0]
+    source_id = _source(db_url)
+    with db.session_scope(db_url) as session:
+        cluster = Cluster(key="stored before 0008", created_at=NOW, signature=fingerprint(title, text).signature)
+        session.add(cluster)
+        session.flush()
+        session.add(Mention(source_id=source_id, guid="old", title=title, text=text, fetched_at=NOW, cluster_id=cluster.id))
+        cluster_id = cluster.id
+    command.upgrade(alembic_config(db_url), "head")
+    with db.session_scope(db_url) as session:
+        bands = {band.band: band.cluster_id for band in session.exec(select(ClusterBand))}
+    assert bands == {band: cluster_id for band in fingerprint(title, text).bands()}
+    _, copy_title, copy_text = fixture.corpus()[4]  # the same story, trimmed, with another key
+    _store_one_by_one(db_url, source_id, [(2, ("verdict", copy_title, copy_text))])
+    with db.session_scope(db_url) as session:
+        assert session.exec(select(Mention.cluster_id).where(Mention.guid == "g2")).one() == cluster_id
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_key_a_writer_without_the_lock_took_first_is_joined_not_duplicated(db_url):
+    """Between the locked read and the write, a lock-less writer (``cluster_ids``) stores the key."""
+    from monitor.dedupe import clusters
+    from monitor.models import Cluster
+    from monitor.store import cluster_ids
+
+    _, title, text = fixture.corpus()[0]
+    fp = fingerprint(title, text)
+    with db.session_scope(db_url) as other:
+        taken = cluster_ids(other, keys={fp.exact_key}, now=NOW)[fp.exact_key]
+    with db.session_scope(db_url) as session:
+        ids = clusters._Postgres(session).write([fp], {band: ("new", 0) for band in fp.bands()}, NOW)
+    with db.session_scope(db_url) as session:
+        assert ids == [taken] and session.exec(select(sa.func.count()).select_from(Cluster)).one() == 1
+        assert {b.cluster_id for b in session.exec(select(ClusterBand))} == {taken}
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_database_lost_during_assignment_raises_the_error_writers_retry_on(db_url):
+    """The assignment speaks to the driver directly; its errors must still be SQLAlchemy's."""
+    from monitor.dedupe import assign_clusters
+
+    _, title, text = fixture.corpus()[0]
+    with db.session_scope(db_url) as session:
+        backend = session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        with db.get_engine(db_url).connect() as other:
+            other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        with pytest.raises(sa.exc.OperationalError) as lost:
+            assign_clusters(session, prints=[fingerprint(title, text)], now=NOW)
+        session.rollback()  # the connection is known to be gone: nothing to roll back on it
+    assert lost.value.connection_invalidated
+    _store_one_by_one(db_url, _source(db_url), [(1, ("verdict", title, text))])  # the next write works

@@ -30,3 +30,21 @@ def test_story_key_ignores_case_punctuation_and_body():
     assert story_key("Vorontsov sentenced!", "one") == story_key("vorontsov — SENTENCED", "two")
     assert story_key("Vorontsov sentenced", "") != story_key("Vorontsov released", "")
     assert story_key("", "same opening text") == story_key("", "Same opening text.")
+
+
+def test_a_long_post_has_one_bigint_key_per_band_and_a_short_post_none():
+    from monitor.dedupe import fingerprint
+    from monitor.dedupe.minhash import BANDS
+
+    long = fingerprint("", " ".join(f"word{i}" for i in range(40)))
+    assert len(long.bands()) == BANDS and all(0 <= key < 2**63 for key in long.bands())
+    assert [key >> 59 for key in long.bands()] == list(range(BANDS))  # the band number in the top bits
+    assert fingerprint("", "Free Vladimir Vorontsov now").bands() == ()
+
+
+def test_a_copy_keeps_most_band_keys_of_its_original():
+    from monitor.dedupe import fingerprint
+
+    text = " ".join(f"word{i}" for i in range(120))
+    original, copy = fingerprint("", text), fingerprint("", "Reposted: " + text[: len(text) * 9 // 10])
+    assert len(set(original.bands()) & set(copy.bands())) >= len(original.bands()) // 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from monitor.dedupe import canonical_url, global_identity
@@ -46,6 +48,24 @@ from monitor.dedupe import canonical_url, global_identity
 )
 def test_each_url_rule(url, expected):
     assert canonical_url(url) == expected
+
+
+def google_news_id(target: str) -> str:
+    """A Google News article id as its RSS links carry it: base64 of a message holding the URL."""
+    url = target.encode()
+    length = bytes([len(url)]) if len(url) < 128 else bytes([len(url) & 0x7F | 0x80, len(url) >> 7])
+    return base64.urlsafe_b64encode(b"\x08\x13\x22" + length + url + b"\xd2\x01\x00").decode().rstrip("=")
+
+
+def test_a_google_news_article_link_is_the_article_it_carries():
+    short, long = "https://www.example.org/n/1?utm_source=gn", "https://example.org/" + "long-slug-" * 20
+    assert canonical_url(f"https://news.google.com/rss/articles/{google_news_id(short)}?oc=5") == "https://example.org/n/1"
+    assert canonical_url(f"https://news.google.com/articles/{google_news_id(long)}?hl=en&gl=US") == long
+
+
+def test_a_google_news_id_without_the_url_inside_stays_as_it_is():
+    opaque = "https://news.google.com/rss/articles/CBMiAU_yqLPdZ3Ym9nV0hzZ?oc=5"
+    assert canonical_url(opaque) == opaque
 
 
 def test_a_redirect_without_a_target_in_the_url_stays_as_it_is():

@@ -19,6 +19,7 @@ shared servers other tests use are never restarted.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -250,6 +251,12 @@ def _ready(tmp_path, *names: str) -> None:
         stack.wait_for(lambda: "ready." in _log(tmp_path, name), timeout=60, what=f"worker {name}\n{_log(tmp_path, name)}")
 
 
+def _json_lines(tmp_path, name: str) -> list[dict]:
+    """The worker's structured log lines (``monitor.logs``), parsed."""
+    lines = (tmp_path / f"{name}.log").read_text(errors="replace").splitlines()
+    return [json.loads(line) for line in lines if line.startswith("{")]
+
+
 def _log(tmp_path, name: str) -> str:
     path = tmp_path / f"{name}.log"
     return path.read_text(errors="replace")[-4000:] if path.exists() else ""
@@ -274,6 +281,8 @@ def test_two_workers_polling_the_same_sources_at_once_store_each_post_once(setti
                            what=f"four polls of every source\n{_log(tmp_path, 'one')}\n{_log(tmp_path, 'two')}")
     assert "workers.tasks.poll_batch" in _log(tmp_path, "one") and "workers.tasks.poll_batch" in _log(tmp_path, "two")
     assert snapshot(settings.database_url) == expected
+    polled = [line for line in _json_lines(tmp_path, "one") + _json_lines(tmp_path, "two") if line["logger"] == "monitor.poller"]
+    assert {line["source_id"] for line in polled} == set(ids) and all(isinstance(line["new"], int) for line in polled)
     assert expected["rows"] == len(set(expected["mentions"])) > FEEDS
 
 

@@ -92,3 +92,33 @@ def test_a_poll_run_counts_in_the_metrics(settings):
         text = metrics.render(session)
     assert f'monitor_new_mentions_total{{source_id="{results[0].source_id}"}} {results[0].new}' in text
     assert f'monitor_polls_total{{source_id="{results[0].source_id}"}} 1' in text
+
+
+def test_a_poll_logs_one_json_line_per_source_with_its_id_and_counts(settings):
+    import io
+    import json
+    import logging
+
+    from monitor.logs import JsonFormatter
+    from monitor.poller import poll_all_once
+    from tests.feedserver import FeedServer, Route
+    from tests.fixtures import feeds
+    from tests.test_poller import _sync
+
+    stream, logger = io.StringIO(), logging.getLogger("monitor.poller")
+    handler, level = logging.StreamHandler(stream), logger.level
+    handler.setFormatter(JsonFormatter())
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        with FeedServer() as server:
+            server.routes["/rss"] = Route(feeds.rss(server.url("")))
+            _sync(settings, feeds.config([server.url("/rss")]))
+            (result,) = poll_all_once()
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    polled = [line for line in lines if line.get("source_id") == result.source_id]
+    assert polled and polled[-1]["new"] == result.new > 0 and polled[-1]["level"] == "INFO"
+    assert polled[-1]["logger"] == "monitor.poller" and "at" in polled[-1]

@@ -16,8 +16,14 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from sqlmodel import select
+
+from monitor.models import Person, Source
+from monitor.users import add_user
 from monitor.web.app import create_app
-from tests.test_web import EMAIL, HOSTILE_TEXT, PASSWORD, add_mention, add_reviewer, status_of
+from tests.test_web import EMAIL, HOSTILE_TEXT, PASSWORD, _db, add_mention, add_reviewer, status_of
+
+ADMIN = "admin@example.org"
 
 pytestmark = pytest.mark.browser
 
@@ -70,10 +76,10 @@ def _watch(page) -> dict:
     return seen
 
 
-def _log_in(page, server: str) -> None:
+def _log_in(page, server: str, email: str = EMAIL) -> None:
     page.goto(f"{server}/review")
     assert page.url == f"{server}/login"
-    page.fill("input[name=email]", EMAIL)
+    page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{server}/review")
@@ -142,6 +148,65 @@ def test_a_reviewer_bulk_labels_and_filters(server, browser):
     page.wait_for_url("**/review?*q=haystack*")
     assert page.locator("article.card").count() == 1
     assert "Needle in the haystack" in page.inner_text("main")
+
+
+def test_a_reviewer_filters_by_language(server, browser, tmp_path):
+    add_reviewer()
+    russian = add_mention(guid="ru", title="Суд над Воронцовым", text="Воронцов в суде")
+    english = add_mention(guid="en", title="Court story", fetched_ago=timedelta(minutes=1))
+    _set_languages({russian: "ru", english: "en"})
+    page = browser.new_page()
+    _log_in(page, server)
+    assert page.locator(f"#mention-{russian} .language").inner_text() == "ru"
+    page.select_option("select[name=language]", "ru")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**/review?*language=ru*")
+    assert [a.get_attribute("id") for a in page.locator("article.card").all()] == [f"mention-{russian}"]
+    page.screenshot(path=str(tmp_path / "language-filter.png"), full_page=True)
+
+
+def test_an_admin_adds_a_person_and_a_source(server, browser, tmp_path):
+    add_user(email=ADMIN, role="admin", password=PASSWORD)
+    page = browser.new_page()
+    seen = _watch(page)
+    _log_in(page, server, email=ADMIN)
+    page.get_by_role("link", name="Watch list").click()
+    form = page.get_by_role("form", name="add a person")
+    form.get_by_label("Name").fill("Anna Petrova")
+    form.get_by_label("Aliases").fill("Анна Петрова\nPetrova")
+    form.get_by_label("Exclusions").fill("Petrova Street")
+    form.get_by_role("button", name="Add person").click()
+    page.wait_for_url(re.compile(r"/admin/people/\d+$"))
+    assert "added on the web" in page.inner_text("h1")
+    assert {"Анна Петрова", "Petrova Street"} <= set(page.locator("table td:nth-child(2)").all_inner_texts())
+    page.screenshot(path=str(tmp_path / "admin-person.png"), full_page=True)
+
+    page.get_by_role("link", name="Sources").click()
+    form = page.get_by_role("form", name="add a source")
+    form.get_by_label("URL").fill("https://feeds.example.org/news.xml")
+    form.get_by_label("kind").select_option("rss")
+    form.get_by_label("name").fill("Example feed")
+    form.get_by_role("button", name="Add source").click()
+    page.wait_for_url(f"{server}/sources")
+    row = page.locator("tr", has_text="Example feed")
+    assert "feeds.example.org/news.xml" in row.inner_text() and row.get_by_role("button", name="Disable").count() == 1
+    row.get_by_role("button", name="Disable").click()
+    page.wait_for_url(f"{server}/sources")
+    assert "disabled" in page.locator("tr", has_text="Example feed").inner_text()
+    page.screenshot(path=str(tmp_path / "admin-sources.png"), full_page=True)
+    assert seen["errors"] == [] and all(url.startswith(server) for url in seen["requests"])
+    with _db() as session:
+        assert session.exec(select(Person).where(Person.name == "Anna Petrova")).one().origin == "web"
+        source = session.exec(select(Source).where(Source.name == "Example feed")).one()
+    assert (source.kind, source.origin, source.enabled) == ("rss", "web", False)
+
+
+def _set_languages(languages: dict[int, str]) -> None:
+    from monitor.models import Mention
+
+    with _db() as session:
+        for mention_id, language in languages.items():
+            session.get(Mention, mention_id).language = language
 
 
 def test_a_reviewer_opens_a_person_page(server, browser, tmp_path):

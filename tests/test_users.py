@@ -52,3 +52,13 @@ def test_it_refuses_an_inactive_user(settings):
 def test_it_rejects_an_unknown_role(settings):
     with pytest.raises(ValueError, match="role"):
         add_user(email="ana@example.org", role="superuser", password="correct horse")
+
+
+def test_the_session_stamp_changes_with_the_password_only(settings):
+    from monitor.users import session_stamp
+
+    add_user(email="ana@example.org", role="reviewer", password="correct horse")
+    first = session_stamp(_user("ana@example.org"))
+    assert session_stamp(_user("ana@example.org")) == first and len(first) == 16
+    add_user(email="ana@example.org", role="admin", password="another horse")
+    assert session_stamp(_user("ana@example.org")) != first

@@ -5,15 +5,17 @@ without a CSRF token; and the login rate limit. On SQLite and PostgreSQL.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from monitor.models import AuditEntry, Mention, ReviewDecision
+from monitor.models import AuditEntry, LoginFailure, Mention, Person, ReviewDecision, Source, User, utcnow
 from monitor.users import add_user
 from monitor.web.app import create_app
+from monitor.web.ratelimit import MAX_FAILURES, WINDOW_SECONDS
 from tests.test_web import PASSWORD, _db, add_mention, add_reviewer, csrf_from, login
 
 ADMIN = "admin@example.org"
@@ -21,7 +23,13 @@ ADMIN = "admin@example.org"
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"),
           ("GET", "/digest/unsubscribe"), ("POST", "/digest/unsubscribe")}
 ADMIN_ONLY = {("GET", "/sources"), ("GET", "/admin/audit"), ("GET", "/admin/exclusions"),
-              ("POST", "/admin/exclusions/{suggestion_id}"), ("GET", "/admin/users"), ("GET", "/digest/preview")}
+              ("POST", "/admin/exclusions/{suggestion_id}"), ("GET", "/admin/users"), ("GET", "/digest/preview"),
+              ("GET", "/admin/people"), ("POST", "/admin/people"), ("GET", "/admin/people/{person_id}"),
+              ("POST", "/admin/people/{person_id}"), ("POST", "/admin/people/{person_id}/terms"),
+              ("POST", "/admin/people/{person_id}/terms/{term_id}/delete"), ("POST", "/admin/sources"),
+              ("POST", "/admin/sources/{source_id}"), ("POST", "/admin/users"), ("POST", "/admin/users/{user_id}"),
+              ("GET", "/admin/recipients"), ("POST", "/admin/recipients"),
+              ("POST", "/admin/recipients/{recipient_id}/delete")}
 
 
 def routes(app) -> list[tuple[str, str]]:
@@ -55,7 +63,10 @@ def client(app):
 def test_the_matrix_knows_every_route(app):
     served = set(routes(app))
     assert PUBLIC - {("GET", "/healthz")} <= served and ADMIN_ONLY <= served
+    # A new admin route cannot slip past the reviewer test below.
+    assert {(m, p) for m, p in served if p.startswith(("/admin", "/sources"))} <= ADMIN_ONLY
     assert ("POST", "/review/act") in served and ("GET", "/people/{person_id}") in served
+    assert ("POST", "/spikes/{spike_id}/expected") in served  # reviewers' spike mark: session and CSRF checked below
 
 
 def test_every_route_refuses_a_visitor_without_a_session(app, client):
@@ -78,9 +89,14 @@ def test_every_admin_route_refuses_a_reviewer(app, client):
     assert login(client).status_code == 303
     token = csrf_from(client.get("/review").text)
     for method, path in sorted(ADMIN_ONLY):
-        response = client.request(method, concrete(path), data={"csrf_token": token, "decision": "accept"},
-                                  follow_redirects=False)
+        form = {"csrf_token": token, "decision": "accept", "action": "remove", "name": "Eve", "email": "e@example.org",
+                "url": "https://evil.example/feed", "role": "admin", "password": "long enough password",
+                "kind": "alias", "text": "Eve"}
+        response = client.request(method, concrete(path), data=form, follow_redirects=False)
         assert response.status_code == 403, (method, path)
+    with _db() as session:  # nothing the reviewer sent changed anything
+        assert session.exec(select(AuditEntry)).all() == [] and session.exec(select(Person)).all() == []
+        assert session.exec(select(Source)).all() == [] and len(session.exec(select(User)).all()) == 1
 
 
 def test_admin_routes_open_for_an_admin(client):
@@ -134,3 +150,23 @@ def test_the_session_cookie_is_http_only_and_same_site(client):
     add_reviewer()
     cookie = login(client).headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_the_login_limit_is_shared_by_every_web_process(client):
+    add_reviewer()
+    with TestClient(create_app()) as other_process:  # its own app state: only the database is shared
+        for attempt in range(5):
+            assert login(client if attempt % 2 else other_process, password="wrong").status_code == 401
+        assert login(other_process).status_code == 429 and login(client).status_code == 429
+    with _db() as session:
+        assert len(session.exec(select(LoginFailure)).all()) == 10  # five per key: the address and the email
+
+
+def test_failures_older_than_the_window_no_longer_count(client):
+    add_reviewer()
+    with _db() as session:
+        stale = utcnow() - timedelta(seconds=WINDOW_SECONDS + 1)
+        session.add_all(LoginFailure(key="email:reviewer@example.org", at=stale) for _ in range(MAX_FAILURES))
+    assert login(client).status_code == 303
+    with _db() as session:
+        assert session.exec(select(LoginFailure)).all() == []  # forgotten at the successful login

@@ -65,7 +65,7 @@ def test_a_cluster_shows_as_one_card_with_its_copies(reviewer):
     _cluster(first, second, third)
     html = reviewer.get("/review").text
     assert cards_in(html) == [alone, first]
-    assert "3 copies in 2 sources" in html
+    assert "seen 3 times on 2 sources" in html
 
 
 def test_labelling_a_card_labels_the_whole_cluster_and_maps_status(reviewer):
@@ -235,7 +235,7 @@ def test_a_late_copy_of_a_reviewed_story_comes_back_as_its_own_card(reviewer):
     with _db() as session:
         session.get(Mention, late).cluster_id = cluster_id
     html = reviewer.get("/review").text
-    assert cards_in(html) == [late] and "2 copies" in html
+    assert cards_in(html) == [late] and "seen 2 times on 1 source<" in html
 
 
 def test_empty_filter_fields_from_the_form_are_ignored(reviewer):

@@ -12,16 +12,27 @@ import logging
 from datetime import timedelta
 
 from celery import Celery
+from celery.signals import after_setup_logger, after_setup_task_logger
 
 from monitor.config import get_settings
+from monitor.logs import use_json
 
 log = logging.getLogger(__name__)
 DIGEST_CHECK_EVERY = timedelta(minutes=2)
+BROKER_OUTAGE_SECONDS = 30
+PUBLISH_RETRY_POLICY = {"max_retries": 16, "interval_start": 0.5, "interval_step": 0.5, "interval_max": 2}  # ~30 s
 
 
 def _broker_options(settings) -> dict:
     if not settings.embedded_broker:
-        return {"visibility_timeout": settings.broker_visibility_timeout}
+        # A message sent while Redis restarts (a task's retry, a follow-up task) waits for it to
+        # come back, up to BROKER_OUTAGE_SECONDS: a retry that cannot be published is rejected,
+        # and with a Redis that kept no data the task would be gone.
+        return {
+            "visibility_timeout": settings.broker_visibility_timeout,
+            "max_retries": None, "interval_start": 0.5, "interval_step": 0.5, "interval_max": 2,
+            "connect_retries_timeout": BROKER_OUTAGE_SECONDS,
+        }
     root = settings.embedded_broker_dir().resolve()
     for sub in ("queue", "processed", "control"):
         (root / sub).mkdir(parents=True, exist_ok=True)
@@ -86,6 +97,9 @@ def create_app() -> Celery:
         worker_max_memory_per_child=settings.worker_max_memory_per_child_kb,
         broker_connection_retry=True,
         broker_connection_max_retries=None,  # Redis restarted: reconnect for as long as it takes
+        # A message sent while Redis restarts (a task's own retry above all) keeps trying for
+        # about BROKER_OUTAGE_SECONDS; Celery's default gives up after 0.6 s and the task is lost.
+        task_publish_retry_policy=PUBLISH_RETRY_POLICY,
         worker_hijack_root_logger=False,
         timezone="UTC",
         beat_schedule_filename=str((settings.data_dir / "celerybeat-schedule").resolve()),
@@ -95,6 +109,11 @@ def create_app() -> Celery:
                 "schedule": settings.dispatch_interval_seconds,
             },
             "send-due-digests": {"task": "workers.tasks.send_due_digests", "schedule": DIGEST_CHECK_EVERY},
+            "refresh-spikes": {
+                "task": "workers.tasks.refresh_spikes",
+                "schedule": settings.spike_refresh_seconds,
+                "options": {"expires": settings.spike_refresh_seconds * 2},
+            },
             "heartbeat": {
                 "task": "workers.tasks.heartbeat",
                 "schedule": settings.heartbeat_interval_seconds,
@@ -103,6 +122,13 @@ def create_app() -> Celery:
         },
     )
     return celery
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _structured_logs(logger, **_) -> None:
+    """Worker logs as JSON lines carrying their ``extra`` context (source ids, counts)."""
+    use_json(logger)
 
 
 app = create_app()

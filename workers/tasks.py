@@ -68,12 +68,42 @@ def poll_batch(source_ids: list[int]) -> int:
     from monitor.poller import poll_many
 
     results = poll_many(source_ids)
+    if any(r.new for r in results):
+        _queue_spike_refresh()
     log.info(
         "polled batch: %s sources, %s new, %s failed", len(results), sum(r.new for r in results),
         sum(1 for r in results if r.error),
         extra={"source_ids": source_ids, "new": sum(r.new for r in results)},
     )
     return sum(result.new for result in results)
+
+
+def _queue_spike_refresh() -> None:
+    # The mentions are stored: a broker that cannot take the follow-up now must not fail
+    # (and so retry) the poll. The beat queues a refresh within MONITOR_SPIKE_REFRESH_SECONDS.
+    try:
+        refresh_spikes.apply_async(retry=False)
+    except Exception as exc:  # noqa: BLE001 - any broker error
+        log.warning("could not queue a spike refresh, the beat will: %s", exc)
+
+
+@app.task(acks_late=True, time_limit=POLL_TIME_LIMIT, soft_time_limit=POLL_TIME_LIMIT - 30, ignore_result=True)
+def refresh_spikes() -> int:
+    """Recompute spikes and send their alerts, unless another worker did so within the gap.
+
+    Queued after every poll batch that stored mentions and on the beat, so a skipped
+    refresh is made up within ``MONITOR_SPIKE_REFRESH_SECONDS``. Returns the new spikes.
+    """
+    from monitor import db, store
+    from monitor.config import get_settings
+    from monitor.models import utcnow
+    from monitor.poller import refresh_spikes as run
+
+    now = utcnow()
+    with db.session_scope() as session:
+        if not store.claim_spike_refresh(session, now=now, min_gap_seconds=get_settings().spike_refresh_seconds):
+            return 0
+    return len(run(now))
 
 
 @app.task(acks_late=True, time_limit=30, soft_time_limit=20, ignore_result=True)

@@ -7,8 +7,9 @@
   worker shares one index and memory does not grow with the archive.
 """
 
+from monitor.dedupe.clusters import assign_clusters
 from monitor.dedupe.identity import global_identity
 from monitor.dedupe.minhash import Fingerprint, fingerprint, normalise_text
 from monitor.dedupe.urls import canonical_url, story_key
 
-__all__ = ["Fingerprint", "canonical_url", "fingerprint", "global_identity", "normalise_text", "story_key"]
+__all__ = ["Fingerprint", "assign_clusters", "canonical_url", "fingerprint", "global_identity", "normalise_text", "story_key"]

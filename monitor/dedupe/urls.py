@@ -9,11 +9,15 @@ wrapper (Google News, ``l.facebook.com/l.php?u=``, ``google.com/url?q=``) is the
 * an explicit list of tracking parameters dropped (``TRACKING_PARAMS``, plus ``utm_*``) —
   never "every parameter containing ref": ``?ref=v2`` can be content;
 * AMP paths (``/amp``, ``/amp/…``, ``?amp=1``, ``*.cdn.ampproject.org/c/s/…``,
-  ``google.com/amp/s/…``) and redirect wrappers whose target is in the URL unwrapped.
+  ``google.com/amp/s/…``) and redirect wrappers whose target is in the URL unwrapped,
+  including Google News article links (``news.google.com/rss/articles/CBMi…``) whose id is
+  a base64 message carrying the article URL; newer ids that only Google can resolve stay.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -46,6 +50,7 @@ REDIRECT_PATHS = frozenset({"/url", "/redirect", "/away", "/away.php", "/l.php",
 REDIRECT_PARAMS = ("url", "u", "to", "q", "target", "dest", "z")
 AMP_CACHE = re.compile(r"^(?:[a-z0-9-]+\.)?cdn\.ampproject\.org$")
 MAX_UNWRAP = 3
+GOOGLE_NEWS_ARTICLE = re.compile(r"^/(?:rss/)?articles/([A-Za-z0-9_-]+)$")
 _WORDS = re.compile(r"\w+", re.UNICODE)
 STORY_WORDS = 12
 
@@ -73,9 +78,31 @@ def _wrapped_target(host: str, path: str, query: list[tuple[str, str]]) -> str |
         return "https://" + rest[2:] if rest.startswith("s/") else "http://" + rest
     if _bare_host(host).startswith("google.") and path.startswith("/amp/s/"):
         return "https://" + path[len("/amp/s/"):]
+    if host == "news.google.com" and (article := GOOGLE_NEWS_ARTICLE.match(path)):
+        return _google_news_target(article.group(1))
     names = REDIRECT_WRAPPERS.get(_bare_host(host)) or (REDIRECT_PARAMS if path.lower() in REDIRECT_PATHS else ())
     values = dict(query)
     return next((values[name] for name in names if _http(values.get(name, ""))), None)
+
+
+def _google_news_target(article_id: str) -> str | None:
+    """The article URL inside a Google News article id: a length-prefixed string field."""
+    try:
+        data = base64.urlsafe_b64decode(article_id + "=" * (-len(article_id) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    start = data.find(b"http")
+    if start < 1 or not data.startswith((b"http://", b"https://"), start):
+        return None
+    # The length before the URL is a varint of one byte, or two (URLs of 128 bytes to 16 KB).
+    length = data[start - 1]
+    if start >= 2 and data[start - 2] & 0x80:
+        length = (data[start - 2] & 0x7F) | (length << 7)
+    target = data[start : start + length]
+    try:
+        return target.decode("utf-8") if len(target) == length else None
+    except UnicodeDecodeError:
+        return None
 
 
 def _without_amp_path(path: str) -> str:

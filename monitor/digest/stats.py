@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from monitor.mail import clip, oneline, plaintext, weburl
 from monitor.models import Mention, MentionPerson, Person, Source, Spike
+from monitor.spikes.groups import SpikeGroup, group_spikes
 
 CHART_DAYS = 14  # days in each person's volume chart, the digest's day last
 WEEK = 7
@@ -72,12 +73,18 @@ class PersonStats:
 
 @dataclass
 class SpikeLine:
-    """One flagged hour (local time): observed ``count`` against ``expected``."""
+    """One spike (its first bucket in local time): observed ``count`` against ``expected``.
+
+    ``kinds`` names the source kinds that spiked inside it (their own spikes are not listed
+    again); ``expected_by_reviewer`` when a reviewer marked it as expected.
+    """
 
     person: str
     hour: datetime
     count: int
     expected: float
+    kinds: list[str] = field(default_factory=list)
+    expected_by_reviewer: bool = False
 
 
 @dataclass
@@ -227,16 +234,20 @@ def _aware(value: datetime) -> datetime:
 
 
 def _spikes(session: Session, people: dict[int, str], start, end, zone) -> list[tuple[int, SpikeLine]]:
+    """The day's spikes, largest excess first, each per-kind spike folded under its person's spike."""
     statement = (
         select(Spike)
         .where(Spike.hour >= start, Spike.hour < end)
-        .order_by((Spike.count - Spike.expected).desc(), Spike.hour, Spike.person_id)
+        .order_by((Spike.count - Spike.expected).desc(), Spike.hour, Spike.person_id, Spike.source_kind)
     )
-    return [
-        (s.person_id, SpikeLine(people[s.person_id], s.hour.astimezone(zone), s.count, s.expected))
-        for s in session.exec(statement)
-        if s.person_id in people
-    ]
+    groups = [g for g in group_spikes(session.exec(statement)) if g.spike.person_id in people]
+    return [(g.spike.person_id, _spike_line(g, people[g.spike.person_id], zone)) for g in groups]
+
+
+def _spike_line(group: SpikeGroup, person: str, zone: ZoneInfo) -> SpikeLine:
+    spike = group.spike
+    kinds = [spike.source_kind] if spike.source_kind else group.kind_names  # a lone per-kind spike names its kind
+    return SpikeLine(person, spike.hour.astimezone(zone), spike.count, spike.expected, kinds, spike.expected_by_reviewer)
 
 
 def _quiet_sources(session: Session, day: date, zone: ZoneInfo) -> list[SourceLine]:

@@ -9,23 +9,30 @@ the detector keeps as exponentially weighted, winsorised averages::
     mean     = expm1(expected + scale**2 / 2)   # the count the baseline expects (lognormal)
     p        = P(Poisson(mean) >= v)            # the count model: honest at 0-5 a bucket
 
-A bucket is anomalous when ``z >= threshold``, ``p <= max_p`` and ``v - mean >=
-min_excess``: large for this series' own variability, improbable as a count, and more
-than a handful of mentions. Every residual is clipped to ``clip`` scales before it
-updates the baseline, so a burst moves the baseline by a bounded step and a past spike
-does not inflate it for weeks (nor mute the next one).
+A bucket is anomalous when ``z >= max(threshold, peak_factor * usual_peak)``, ``p <=
+max_p`` and ``v - mean >= min_excess``: large for this series' own variability, larger
+than its usual daily peak (``usual_peak``: the median over the last ``peak_days`` whole
+days of each day's highest z; a series that bursts every day needs a bigger burst to wake
+a reviewer, while one past spike, being one day, cannot raise the median and mute the
+next), improbable as a count, and more than a handful of mentions. Every residual is
+clipped to ``clip`` scales before it updates the baseline, so a burst moves the baseline
+by a bounded step and a past spike does not inflate it for weeks (nor mute the next one).
 
 Consecutive anomalous buckets form one episode (start, peak, end); it closes after
 ``quiet`` buckets without an anomaly. Only the episode's first bucket is flagged: one
 alert per episode, at its left edge. A first mention after ``silence`` empty buckets
 opens an episode of its own kind, ``after_silence``.
+
+The state is a few dozen numbers (``state()``, ``Detector.restore``), so a worker can store
+it per series and feed each bucket as it closes without rereading history.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 BURST = "burst"
 AFTER_SILENCE = "after_silence"
@@ -51,6 +58,8 @@ class Params:
     warmup: int = 288  # buckets seen before anything is flagged
     silence: int = 0  # empty buckets before a mention counts as "after silence" (0: off)
     initial_scale: float = 0.5
+    peak_factor: float = 1.2  # z must exceed the usual daily peak z by this factor (0: off)
+    peak_days: int = 14  # whole days whose peaks make the usual peak
 
 
 # 5-minute mention volume (NAB realTweets), the offline ``monitor spikes detect``: a
@@ -101,10 +110,15 @@ class Episode:
 
 
 class Detector:
-    """The streaming detector: feed counts in order with ``update``; O(1) state."""
+    """The streaming detector: feed counts in order with ``update``; O(1) state.
 
-    def __init__(self, params: Params = SERIES_PARAMS) -> None:
+    ``phase`` is the position of the first bucket on the clock (buckets since a Monday
+    midnight UTC), so the daily and weekly profiles line up with real time of day.
+    """
+
+    def __init__(self, params: Params = SERIES_PARAMS, *, phase: int = 0) -> None:
         self.params = params
+        self.phase = phase
         self.slots = max(1, min(params.day_slots, params.rows_per_day))
         self.level: float | None = None
         self.day = [0.0] * self.slots
@@ -113,8 +127,11 @@ class Detector:
         self.seen = 0
         self.empty_run = 0  # buckets since the last mention
         self.ever_mentioned = False
+        self.day_max: list[float | None] = []  # highest z of each recent whole day, oldest first
+        self.today_max: float | None = None
+        self._usual_peak = 0.0  # median of day_max, kept so that judging a bucket stays O(1)
         self.episode: Episode | None = None
-        self.episodes: list[Episode] = []  # closed and open, in order
+        self.episodes: list[Episode] = []  # closed and open, in order (this process only)
         self._calm = 0
 
     def update(self, value: float) -> Flag | None:
@@ -125,26 +142,34 @@ class Detector:
         slot, weekday = self._position(self.seen)
         if self.level is None:
             self.level = math.log1p(max(value, 0.0))
-        judged = self.judge(value, slot, weekday)
+        judged, z = self._judge(value, slot, weekday)
         flag = self._track(judged, value)
-        self._learn(value, slot, weekday)
+        self._learn(value, slot, weekday, z)
         return flag
 
-    def judge(self, value: float, slot: int, weekday: int) -> Flag | None:
-        """The anomaly verdict on one bucket, or None; does not change the state."""
+    def peek(self, value: float) -> Flag | None:
+        """The verdict ``update(value)`` would give on the next bucket, without changing the state."""
+        if self.level is None:
+            return None
+        return self._judge(value, *self._position(self.seen))[0]
+
+    def _judge(self, value: float, slot: int, weekday: int) -> tuple[Flag | None, float]:
+        """The anomaly verdict on one bucket (or None) and its z; does not change the state."""
         p = self.params
         centre = self.level + self.day[slot] + self.week[weekday]
         scale = max(math.sqrt(self.var), MIN_SCALE)
         mean = max(math.expm1(centre + scale * scale / 2), 0.0)
-        if self._silence_broken(value):
-            return Flag(self.seen, value, mean, 0.0, poisson_sf(value, mean), AFTER_SILENCE)
-        if self.seen < p.warmup:
-            return None
         z = (math.log1p(max(value, 0.0)) - centre) / scale
-        if z < p.threshold or value - mean < p.min_excess:
-            return None
+        if self._silence_broken(value):
+            return Flag(self.seen, value, mean, 0.0, poisson_sf(value, mean), AFTER_SILENCE), z
+        if self.seen < p.warmup or z < self.bar() or value - mean < p.min_excess:
+            return None, z
         tail = poisson_sf(value, mean)
-        return Flag(self.seen, value, mean, z, tail) if tail <= p.max_p else None
+        return (Flag(self.seen, value, mean, z, tail) if tail <= p.max_p else None), z
+
+    def bar(self) -> float:
+        """The z a bucket must reach now: the threshold, or a multiple of the usual daily peak."""
+        return max(self.params.threshold, self.params.peak_factor * self._usual_peak)
 
     def _silence_broken(self, value: float) -> bool:
         s = self.params.silence
@@ -173,7 +198,7 @@ class Detector:
         self._calm = 0
         return judged
 
-    def _learn(self, value: float, slot: int, weekday: int) -> None:
+    def _learn(self, value: float, slot: int, weekday: int, z: float) -> None:
         p = self.params
         x = math.log1p(max(value, 0.0))
         scale = max(math.sqrt(self.var), MIN_SCALE)
@@ -183,13 +208,66 @@ class Detector:
         self.day[slot] += p.season_rate * (1 - p.level_rate) * r
         self.week[weekday] += p.week_rate * r
         self.var += p.scale_rate * (r * r - self.var)
+        if self.seen >= p.warmup:
+            self.today_max = z if self.today_max is None else max(self.today_max, z)
         self.seen += 1
         self.ever_mentioned = self.ever_mentioned or value > 0
         self.empty_run = 0 if value > 0 else self.empty_run + 1
+        if (self.seen + self.phase) % p.rows_per_day == 0:  # a day ended: it joins the record
+            self.day_max = (self.day_max + [self.today_max])[-p.peak_days:]
+            self.today_max = None
+            self._usual_peak = usual_peak(self.day_max)
 
     def _position(self, index: int) -> tuple[int, int]:
-        per_day = self.params.rows_per_day
-        return (index % per_day) * self.slots // per_day, (index // per_day) % WEEK_DAYS
+        per_day, at = self.params.rows_per_day, index + self.phase
+        return (at % per_day) * self.slots // per_day, (at // per_day) % WEEK_DAYS
+
+    def state(self) -> dict:
+        """Everything ``restore`` needs to continue this series, as JSON-ready values."""
+        episode = asdict(self.episode) if self.episode is not None else None
+        return dict(
+            phase=self.phase, level=self.level, day=list(self.day), week=list(self.week), var=self.var,
+            seen=self.seen, empty_run=self.empty_run, ever_mentioned=self.ever_mentioned, day_max=list(self.day_max),
+            today_max=self.today_max, episode=episode, calm=self._calm,
+        )
+
+    @classmethod
+    def restore(cls, state: dict, params: Params) -> Detector:
+        """A detector continuing from ``state()``; it flags exactly as the original would."""
+        detector = cls(params, phase=state["phase"])
+        for name in ("level", "var", "seen", "empty_run", "ever_mentioned", "today_max"):
+            setattr(detector, name, state[name])
+        detector.day, detector.week, detector.day_max = list(state["day"]), list(state["week"]), list(state["day_max"])
+        detector._calm = state["calm"]
+        detector._usual_peak = usual_peak(detector.day_max)
+        if state["episode"] is not None:
+            raw = dict(state["episode"])
+            raw["flag"], raw["best"] = Flag(**raw["flag"]), Flag(**raw["best"])
+            detector.episode = Episode(**raw)
+            detector.episodes.append(detector.episode)
+        return detector
+
+
+def usual_peak(day_max: list[float | None]) -> float:
+    """The median of the days' highest z (days still in warm-up left out); 0 with none."""
+    peaks = [m for m in day_max if m is not None]
+    return statistics.median(peaks) if peaks else 0.0
+
+
+def rescaled(params: Params, rows_per_day: int) -> Params:
+    """``params`` for buckets of another size: rates and spans keep their meaning in clock time."""
+    if rows_per_day == params.rows_per_day:
+        return params
+    ratio = params.rows_per_day / rows_per_day  # >1 when buckets are longer than the params assume
+    return replace(
+        params,
+        rows_per_day=rows_per_day,
+        level_rate=min(0.5, params.level_rate * ratio),
+        scale_rate=min(0.5, params.scale_rate * ratio),
+        quiet=max(1, round(params.quiet / ratio)),
+        warmup=max(1, round(params.warmup / ratio)),
+        silence=round(params.silence / ratio),
+    )
 
 
 def poisson_sf(k: float, mean: float) -> float:

@@ -1,8 +1,10 @@
-"""Hourly counts per person from the database, and spike episodes recorded as ``Spike`` rows.
+"""Counts per person (and per person and source kind) from the database, and spikes as ``Spike`` rows.
 
-``update_spikes`` runs the detector over each active person's zero-filled hourly counts
-and records each episode once, keyed by its first hour (``ON CONFLICT DO NOTHING`` on
-(person, hour)); an episode that grows later (a higher peak, a later end) is updated in
+``update_spikes`` feeds each series' stored detector (``state``) the buckets that closed
+since it last ran, so no history is reread, then judges the buckets still open on a copy
+(a burst is flagged while it happens; the copy is not stored, as those counts may grow).
+Each episode is recorded once, keyed by (person, source kind, first bucket) with ``ON
+CONFLICT DO NOTHING``; one that grows later (a higher peak, a later end) is updated in
 place by a conditional UPDATE and never returned, so it is never alerted twice.
 """
 
@@ -14,13 +16,20 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from monitor.models import Mention, MentionPerson, Person, Spike
-from monitor.spikes.detector import HOURLY_PARAMS, Episode, Params, explain, find_episodes
+from monitor.config import get_settings
+from monitor.models import Mention, MentionPerson, Person, Source, Spike
+from monitor.spikes.detector import HOURLY_PARAMS, Detector, Episode, Params, explain
+from monitor.spikes.state import (
+    ALL_KINDS, Series, bucket_number, floor_bucket, load_series, params_for_bucket, save_series,
+)
 from monitor.store import insert_ignore
 
 HOUR = timedelta(hours=1)
 DEFAULT_LOOKBACK_HOURS = 14 * 24
 DEFAULT_RECENT_HOURS = 48
+# Mentions published just before a bucket ends can arrive a few minutes later: a bucket is
+# fed to the stored detector only this long after it ends (until then it is judged on a copy).
+DEFAULT_GRACE = timedelta(minutes=15)
 
 
 def floor_hour(moment: datetime) -> datetime:
@@ -72,63 +81,116 @@ def update_spikes(
     lookback_hours: int = DEFAULT_LOOKBACK_HOURS,
     recent_hours: int = DEFAULT_RECENT_HOURS,
     params: Params = HOURLY_PARAMS,
+    bucket: timedelta | None = None,
+    grace: timedelta = DEFAULT_GRACE,
 ) -> list[Spike]:
-    """Record the spike episodes of every active person; return only the newly recorded ones.
+    """Record the spike episodes of every active person's series; return only the newly recorded ones.
 
-    Each person's zero-filled hourly counts over ``lookback_hours`` up to and including the
-    current, incomplete hour go through the detector, so a burst is flagged while it
-    happens. Episodes starting within the last ``recent_hours`` are inserted with ON
-    CONFLICT DO NOTHING on (person, first hour); one already recorded that has grown is
-    updated in place and not returned again. Safe to run concurrently and repeatedly.
+    A series seen for the first time learns from the last ``lookback_hours``; after that
+    only buckets that closed since the last run are read. Episodes starting within the
+    last ``recent_hours`` are recorded. ``bucket`` defaults to ``MONITOR_SPIKE_BUCKET_MINUTES``
+    (``params`` are rescaled to it). Safe to run concurrently and repeatedly.
     """
-    end = floor_hour(now) + HOUR
-    first = end - lookback_hours * HOUR
-    person_ids = list(session.exec(select(Person.id).where(Person.active == sa.true()).order_by(Person.id)))
-    times = _mention_times(session, person_ids, first, end)
+    bucket = bucket or timedelta(minutes=get_settings().spike_bucket_minutes)
+    params = params_for_bucket(params, bucket)
+    closed_until = floor_bucket(now - grace, bucket)  # buckets before this one are final
+    open_until = floor_bucket(now, bucket) + bucket
+    series = load_series(session, keys=_series_keys(session), bucket=bucket, params=params,
+                         start=open_until - lookback_hours * HOUR)
+    if not series:
+        return []
+    counts = _counts(session, series, min(s.next_bucket for s in series), open_until)
     rows = []
-    for person_id in person_ids:
-        counts = _bucket(times.get(person_id, []), first, end)
-        rows += _spike_rows(person_id, counts, first, now, recent_hours, params)
-    inserted = insert_ignore(session, Spike, rows, keys=["person_id", "hour"])
+    for one in series:
+        rows += _advance(session, one, counts.get((one.person_id, one.source_kind), {}), closed_until, open_until, now)
+    rows = [row for row in rows if row["hour"] >= floor_bucket(now, bucket) - recent_hours * HOUR]
+    inserted = insert_ignore(session, Spike, rows, keys=["person_id", "source_kind", "hour"])
     _refresh_grown(session, rows)
     session.flush()
-    return list(session.exec(select(Spike).where(Spike.id.in_(inserted)).order_by(Spike.hour, Spike.person_id)))
+    order = (Spike.hour, Spike.person_id, Spike.source_kind)
+    return list(session.exec(select(Spike).where(Spike.id.in_(inserted)).order_by(*order)))
 
 
-def _spike_rows(person_id: int, counts: list[int], first: datetime, now: datetime, recent: int, params: Params):
-    """Spike rows for the episodes starting among the last ``recent`` of ``counts``."""
-    return [
-        _row(person_id, episode, first, now)
-        for episode in find_episodes(counts, params=params)
-        if episode.start >= len(counts) - recent
-    ]
+def _advance(session: Session, series: Series, counts: dict[int, int], closed_until, open_until, now) -> list[dict]:
+    """Feed the closed buckets and store the state; judge the open ones on a copy; the episodes' rows."""
+    series.feed(counts, closed_until)
+    save_series(session, series, now=now)
+    episodes = {e.start: e for e in series.detector.episodes}
+    still_open = range(bucket_number(series.next_bucket, series.bucket), bucket_number(open_until, series.bucket))
+    if any(counts.get(n) for n in still_open):  # empty buckets cannot open an episode: no copy needed
+        peek = Series(series.person_id, series.source_kind, series.bucket,
+                      Detector.restore(series.detector.state(), series.detector.params), series.next_bucket)
+        peek.feed(counts, open_until)
+        episodes.update({e.start: e for e in peek.detector.episodes})
+    return [_row(series, episode, now) for episode in episodes.values()]
 
 
-def _row(person_id: int, episode: Episode, first: datetime, now: datetime) -> dict:
+def _series_keys(session: Session) -> list[tuple[int, str]]:
+    """(person id, source kind) of every series: each active person's whole volume, and per kind
+    when the sources are of more than one kind."""
+    people = list(session.exec(select(Person.id).where(Person.active == sa.true()).order_by(Person.id)))
+    kinds = sorted(set(session.exec(select(Source.kind).distinct())))
+    per_kind = kinds if len(kinds) > 1 else []
+    return [(person_id, kind) for person_id in people for kind in [ALL_KINDS, *per_kind]]
+
+
+def _counts(session: Session, series: list[Series], start: datetime, end: datetime) -> dict:
+    """Mentions per series and bucket number in [start, end): {(person id, kind): {bucket: n}}."""
+    bucket = series[0].bucket
+    when = sa.func.coalesce(Mention.published_at, Mention.fetched_at).label("when")
+    statement = (
+        sa.select(MentionPerson.person_id, Source.kind, when)
+        .join(Mention, Mention.id == MentionPerson.mention_id)
+        .join(Source, Source.id == Mention.source_id)
+        .where(MentionPerson.person_id.in_({s.person_id for s in series}), when >= start, when < end)
+    )
+    counts: dict[tuple[int, str], dict[int, int]] = {}
+    for person_id, kind, moment in session.execute(statement):
+        number = bucket_number(moment, bucket)
+        for key in ((person_id, ALL_KINDS), (person_id, kind)):
+            per_bucket = counts.setdefault(key, {})
+            per_bucket[number] = per_bucket.get(number, 0) + 1
+    return counts
+
+
+def _row(series: Series, episode: Episode, now: datetime) -> dict:
     flag, best = episode.flag, episode.best
     return dict(
-        person_id=person_id,
-        hour=first + episode.start * HOUR,
+        person_id=series.person_id,
+        source_kind=series.source_kind,
+        bucket_seconds=int(series.bucket.total_seconds()),
+        hour=series.time_of(episode.start),
         count=int(flag.value),
         expected=round(flag.expected, 3),
         score=round(best.score, 3),
         p_value=best.p_value,
         kind=episode.kind,
-        peak_at=first + episode.peak * HOUR,
+        peak_at=series.time_of(episode.peak),
         peak_count=int(episode.peak_value),
-        end_at=first + episode.end * HOUR,
+        end_at=series.time_of(episode.end),
         total=int(episode.total),
-        explanation=explain(best.value, best.expected, best.p_value),
+        explanation=explain(best.value, best.expected, best.p_value, span=span_text(series.bucket)),
         detected_at=now,
     )
+
+
+def span_text(bucket: timedelta) -> str:
+    """How a bucket reads in an explanation: "hour", "5 minutes", "day"."""
+    minutes = int(bucket.total_seconds() // 60)
+    if minutes % (24 * 60) == 0:
+        return "day" if minutes == 24 * 60 else f"{minutes // (24 * 60)} days"
+    if minutes % 60 == 0:
+        return "hour" if minutes == 60 else f"{minutes // 60} hours"
+    return f"{minutes} minutes"
+
+
+GROWING = ("count", "peak_at", "peak_count", "end_at", "total", "score", "p_value", "explanation")
 
 
 def _refresh_grown(session: Session, rows: list[dict]) -> None:
     """Move a recorded episode's peak and end forward as it grows; a conditional UPDATE per row."""
     for row in rows:
-        grown = sa.or_(Spike.count < row["count"], Spike.peak_count < row["peak_count"], Spike.end_at < row["end_at"], Spike.total < row["total"])
-        session.execute(
-            sa.update(Spike)
-            .where(Spike.person_id == row["person_id"], Spike.hour == row["hour"], grown)
-            .values({k: row[k] for k in ("count", "peak_at", "peak_count", "end_at", "total", "score", "p_value", "explanation")})
-        )
+        grown = sa.or_(Spike.count < row["count"], Spike.peak_count < row["peak_count"],
+                       Spike.end_at < row["end_at"], Spike.total < row["total"])
+        same = (Spike.person_id == row["person_id"], Spike.source_kind == row["source_kind"], Spike.hour == row["hour"])
+        session.execute(sa.update(Spike).where(*same, grown).values({k: row[k] for k in GROWING}))

@@ -6,11 +6,10 @@ import csv
 import json
 import math
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from monitor.spikes.detector import SERIES_PARAMS, Params, detect
+from monitor.spikes.detector import SERIES_PARAMS, Params, detect, rescaled
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 CSV_HEADER = ["timestamp", "value"]
@@ -64,19 +63,7 @@ def rows_per_day(stamps: list[str], default: int) -> int:
 
 def params_for(stamps: list[str], params: Params) -> Params:
     """``params`` with its clock rescaled to the series' bucket size (all rates are per day)."""
-    per_day = rows_per_day(stamps, params.rows_per_day)
-    if per_day == params.rows_per_day:
-        return params
-    ratio = params.rows_per_day / per_day  # >1 when buckets are longer than the params assume
-    return replace(
-        params,
-        rows_per_day=per_day,
-        level_rate=min(0.5, params.level_rate * ratio),
-        scale_rate=min(0.5, params.scale_rate * ratio),
-        quiet=max(1, round(params.quiet / ratio)),
-        warmup=max(1, round(params.warmup / ratio)),
-        silence=round(params.silence / ratio),
-    )
+    return rescaled(params, rows_per_day(stamps, params.rows_per_day))
 
 
 def detect_csv(path: str | Path, *, params: Params = SERIES_PARAMS) -> Iterator[str]:

@@ -1,4 +1,6 @@
-"""Admin pages: the audit log, exclusion suggestions from "false match" labels, source health.
+"""Admin pages: the audit log and exclusion suggestions from "false match" labels.
+
+The forms for people (``manage_people``), sources, users and recipients (``manage``) live apart.
 
 Every route here takes ``AdminDep``: reviewers get 403, visitors without a session the login.
 """
@@ -11,8 +13,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 
-from monitor.models import Alias, AuditEntry, ExclusionSuggestion, Person, Source, User, utcnow
-from monitor.schedule import is_silent
+from monitor.models import Alias, AuditEntry, ExclusionSuggestion, Person, User, utcnow
 from monitor.web import triage
 from monitor.web.deps import AdminDep, SessionDep, render
 
@@ -58,23 +59,9 @@ def decide_exclusion(
     if decision == "accept" and not session.exec(
         select(Alias).where(Alias.person_id == row.person_id, Alias.kind == "exclude", Alias.text == row.phrase)
     ).first():
-        session.add(Alias(person_id=row.person_id, kind="exclude", text=row.phrase))
+        session.add(Alias(person_id=row.person_id, kind="exclude", text=row.phrase, origin="web"))  # survives syncs
     session.add(row)
     triage.audit(session, user=user, action=f"exclusion-{decision}", target=f"exclusion:{row.id}",
                  before=before, after={"status": row.status, "phrase": row.phrase})
     session.commit()
     return RedirectResponse("/admin/exclusions", status_code=303)
-
-
-@router.get("/sources")
-def sources(request: Request, session: SessionDep, user: AdminDep) -> Response:
-    """Every source with its health: last success and error, items per poll, went-silent flag."""
-    now = utcnow()
-    rows = [(s, is_silent(s, now)) for s in session.exec(select(Source).order_by(Source.name, Source.id))]
-    return render(request, "sources.html", user=user, rows=rows)
-
-
-@router.get("/admin/users")
-def users(request: Request, session: SessionDep, user: AdminDep) -> Response:
-    """Accounts and roles (created with ``monitor users add``)."""
-    return render(request, "users.html", user=user, rows=session.exec(select(User).order_by(User.email)).all())

@@ -32,6 +32,7 @@ class MentionOut(BaseModel):
     people: list[str]
     status: str
     cluster_id: int | None
+    language: str | None = None
 
 
 class DecisionIn(BaseModel):
@@ -59,7 +60,7 @@ def _mention_out(row: queue.MentionRow) -> MentionOut:
     m = row.mention
     return MentionOut(
         id=m.id, source=row.source, url=m.url, title=m.title, text=m.text, published_at=m.published_at,
-        fetched_at=m.fetched_at, people=row.people, status=m.status, cluster_id=m.cluster_id,
+        fetched_at=m.fetched_at, people=row.people, status=m.status, cluster_id=m.cluster_id, language=m.language,
     )
 
 
@@ -119,6 +120,9 @@ class CardOut(BaseModel):
 
 
 class CardPage(BaseModel):
+    """One page of cards. ``total`` is counted up to one page only (first page; None later):
+    ``total_is_capped`` then says more pages follow, so a count never scans the whole queue."""
+
     cards: list[CardOut]
     next_cursor: str | None
     total: int | None

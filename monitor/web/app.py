@@ -2,7 +2,8 @@
 
 Routes: ``/login`` ``/logout`` (auth), ``/`` ``/review`` ``/review/act`` ``/review/{id}``
 ``/review/export.{csv,atom}`` ``/people`` ``/people/{id}`` (pages), admin only: ``/sources``
-``/admin/audit`` ``/admin/exclusions`` ``/admin/users``; ``/api/*``
+``/admin/audit`` ``/admin/exclusions`` ``/admin/people`` ``/admin/users`` ``/admin/recipients`` and
+their forms (``monitor.web.manage``, ``manage_people``); ``/api/*``
 (JSON), ``/docs`` ``/openapi.json`` (need a session like everything else), ``/healthz`` and
 ``/static/*`` (public).
 """
@@ -20,11 +21,13 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from monitor.config import get_settings
 from monitor.metrics import heartbeat_status
-from monitor.web import admin, api, auth, digest_routes, export, ops_routes, people, review
+from monitor.web import admin, api, auth, digest_routes, export, manage, manage_people, ops_routes, people, review
+from monitor.web import spikes as spike_cards
 from monitor.web.csrf import verify_csrf
 from monitor.web.deps import LoginRequired, SessionDep, UserDep
 from monitor.web.headers import SecurityHeadersMiddleware
 from monitor.web.ratelimit import LoginLimiter
+from monitor.web.warmup import FreezeAfterWarmupMiddleware
 
 STATIC_DIR = Path(__file__).parent / "static"
 SESSION_COOKIE = "monitor_session"
@@ -44,6 +47,7 @@ def create_app() -> FastAPI:
         dependencies=[Depends(verify_csrf)],
     )
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(FreezeAfterWarmupMiddleware)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),
@@ -55,9 +59,11 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.login_limiter = LoginLimiter()
     # export before review: /review/export.* must not be taken for /review/{mention_id}.
-    for router in (auth.router, export.router, review.router, people.router, admin.router, api.router):
+    for router in (auth.router, export.router, review.router, people.router, admin.router, manage.router,
+                   manage_people.router, api.router):
         app.include_router(router)
     app.include_router(digest_routes.router)
+    app.include_router(spike_cards.router)
     app.include_router(ops_routes.router)
     _add_system_routes(app)
     app.add_exception_handler(LoginRequired, _login_required)

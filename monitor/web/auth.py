@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from monitor.users import authenticate, normalise_email
+from monitor.users import authenticate, normalise_email, session_stamp
 from monitor.web.csrf import rotate_csrf_token
 from monitor.web.ratelimit import LoginLimiter
-from monitor.web.deps import SESSION_USER_KEY, SessionDep, optional_user, render
+from monitor.web.deps import SESSION_STAMP_KEY, SESSION_USER_KEY, SessionDep, optional_user, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,19 +36,20 @@ def login(
     """
     limiter: LoginLimiter = request.app.state.login_limiter
     keys = (f"ip:{request.client.host if request.client else '?'}", f"email:{normalise_email(email)}")
-    if limiter.blocked(*keys):
+    if limiter.blocked(session, *keys):
         return render(
             request, "login.html", status_code=429, email=email,
             error="Too many failed logins: wait 15 minutes and try again.",
         )
     user = authenticate(session, email=email, password=password)
     if user is None:
-        limiter.failed(*keys)
+        limiter.failed(session, *keys)
         return render(request, "login.html", status_code=401, email=email, error="Wrong email or password.")
-    limiter.succeeded(*keys)
+    limiter.succeeded(session, *keys)
     # A new session at login: nothing an attacker planted before it survives.
     request.session.clear()
     request.session[SESSION_USER_KEY] = user.id
+    request.session[SESSION_STAMP_KEY] = session_stamp(user)
     rotate_csrf_token(request)
     return RedirectResponse("/review", status_code=303)
 

@@ -2,7 +2,10 @@
 
 A card is represented by the lowest-id mention of its cluster *in the card's review state*,
 so a late copy of an already-reviewed story shows up again as its own unreviewed card.
-Pages are ordered newest first by ``(fetched_at, id)``; ``Cursor`` is the last card shown.
+Pages are ordered newest first by ``(fetched_at, id)``; the cursor is the last card shown.
+Every filter is a condition the planner can check while walking an index in that order
+(``ix_mention_queue`` per state, ``ix_mention_fetched_at``, or the label and language indexes
+of migration 0006_admin), so a page stops after ``limit + 1`` matching rows.
 """
 
 from __future__ import annotations
@@ -14,11 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from monitor.models import Mention, MentionPerson, Person, Source, Spike
+from monitor.models import Mention, MentionPerson, Person, Sighting, Source, Spike
 from monitor.web.queue import MentionRow, _attach_people
 
-# Counting is the dearest part of a page at a million mentions: stop at a number that still says "a lot".
-COUNT_CAP = 200
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Filters:
     until: date | None = None
     assigned: int | None = None
     spike: bool = False
+    language: str | None = None
 
     def query(self, **changes) -> dict[str, str]:
         """These filters as query parameters (for links and exports), with ``changes`` applied."""
@@ -45,6 +47,9 @@ class Filters:
 
 @dataclass
 class Card:
+    """A story: its representative mention, the source kind, and how often the story was seen
+    (``copies`` sightings of any of its mentions, on ``copy_sources`` distinct sources)."""
+
     row: MentionRow
     kind: str
     copies: int = 1
@@ -71,6 +76,8 @@ def _where(statement, filters: Filters, session: Session):
         statement = statement.where(Mention.label == filters.label)
     if filters.kind:
         statement = statement.where(Source.kind == filters.kind)
+    if filters.language:
+        statement = statement.where(Mention.language == filters.language)
     if filters.assigned:
         statement = statement.where(Mention.assigned_to == filters.assigned)
     if filters.person:
@@ -151,9 +158,11 @@ def list_cards(session: Session, *, filters: Filters, limit: int, after: str | N
     _attach_people(session, [c.row for c in cards])
     _count_copies(session, cards)
     next_cursor = _cursor_of(cards[-1].row.mention) if len(found) > limit and cards else None
-    # Later pages skip the count (None): the first page already told the reviewer.
-    total, capped = count_cards(session, filters=filters) if cursor is None else (None, False)
-    return Page(cards, next_cursor, total, capped)
+    # The count is capped at one page: "50+" costs nothing, while counting further repeats
+    # the page's work over every matching row (at a million mentions, the dearest part of a page).
+    # Later pages show no count (None): the first page already told the reviewer.
+    total = len(cards) if cursor is None else None
+    return Page(cards, next_cursor, total, capped=total is not None and next_cursor is not None)
 
 
 def all_cards(session: Session, *, filters: Filters, limit: int) -> list[Card]:
@@ -161,27 +170,29 @@ def all_cards(session: Session, *, filters: Filters, limit: int) -> list[Card]:
     return list_cards(session, filters=filters, limit=limit).cards
 
 
+def _story_key(mention: Mention) -> int:
+    # Clusters by id; an unclustered mention is a story alone (negative: never a cluster id).
+    return mention.cluster_id if mention.cluster_id is not None else -mention.id
+
+
 def _count_copies(session: Session, cards: list[Card]) -> None:
-    clusters = {c.row.mention.cluster_id for c in cards if c.row.mention.cluster_id is not None}
-    if not clusters:
+    """Sightings of each card's story: one per (mention, source) that carried it, counting a
+    mention stored before sightings existed as one sighting on its own source."""
+    if not cards:
         return
+    clusters = {c.row.mention.cluster_id for c in cards if c.row.mention.cluster_id is not None}
+    singles = {c.row.mention.id for c in cards if c.row.mention.cluster_id is None}
+    key = sa.case((Mention.cluster_id.is_(None), -Mention.id), else_=Mention.cluster_id)
+    seen_on = sa.func.coalesce(Sighting.source_id, Mention.source_id)
     counts = {
-        cid: (n, s) for cid, n, s in session.exec(
-            select(Mention.cluster_id, sa.func.count(Mention.id), sa.func.count(sa.distinct(Mention.source_id)))
-            .where(Mention.cluster_id.in_(clusters)).group_by(Mention.cluster_id)
+        story: (n, s) for story, n, s in session.execute(
+            sa.select(key, sa.func.count(), sa.func.count(sa.distinct(seen_on)))
+            .select_from(Mention).outerjoin(Sighting, Sighting.mention_id == Mention.id)
+            .where(sa.or_(Mention.cluster_id.in_(clusters), Mention.id.in_(singles))).group_by(key)
         )
     }
     for card in cards:
-        card.copies, card.copy_sources = counts.get(card.row.mention.cluster_id, (1, 1))
-
-
-def count_cards(session: Session, *, filters: Filters) -> tuple[int, bool]:
-    """How many cards match, counting at most ``COUNT_CAP`` (then ``capped`` is True)."""
-    inner = _representative(_where(
-        select(Mention.id).join(Source, Source.id == Mention.source_id), filters, session
-    )).limit(COUNT_CAP + 1).subquery()
-    total = session.exec(select(sa.func.count()).select_from(inner)).one()
-    return min(total, COUNT_CAP), total > COUNT_CAP
+        card.copies, card.copy_sources = counts.get(_story_key(card.row.mention), (1, 1))
 
 
 def people(session: Session) -> list[Person]:
@@ -192,3 +203,19 @@ def people(session: Session) -> list[Person]:
 def source_kinds(session: Session) -> list[str]:
     """The distinct source kinds, for the filter menu."""
     return sorted(k for k in session.exec(select(Source.kind).distinct()) if k)
+
+
+# An index skip scan: one probe of ix_mention_lang_queue per language, not a pass over every
+# mention. Both PostgreSQL and SQLite run recursive CTEs.
+_LANGUAGES = sa.text(
+    "WITH RECURSIVE langs(code) AS ("
+    " SELECT min(language) FROM mention"
+    " UNION ALL SELECT (SELECT min(language) FROM mention WHERE language > langs.code) FROM langs"
+    " WHERE langs.code IS NOT NULL)"
+    " SELECT code FROM langs WHERE code IS NOT NULL"
+)
+
+
+def languages(session: Session) -> list[str]:
+    """The languages mentions are in (primary subtags, sorted), for the filter menu."""
+    return list(session.execute(_LANGUAGES).scalars())

@@ -7,33 +7,51 @@ pages and a 401 for the JSON API.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import jinja2
+import sqlalchemy as sa
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from monitor.config import get_settings
 from monitor.db import get_engine
 from monitor.models import User
+from monitor.users import session_stamp
 from monitor.web.csrf import csrf_token
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 SESSION_USER_KEY = "uid"
+SESSION_STAMP_KEY = "pw"  # monitor.users.session_stamp at login: a password reset ends older sessions
 
 
 class LoginRequired(Exception):
     """Raised by ``current_user`` when the request carries no valid, active session."""
 
 
+# Pages run in a thread pool, many at once per process: the web's PostgreSQL pool keeps that
+# many connections open. The shared engine's small pool with overflow closed a connection
+# after nearly every page under load, and reconnecting cost more than the page.
+WEB_POOL_SIZE = 20
+
+
+@functools.lru_cache(maxsize=8)
+def _web_engine(url: str) -> sa.Engine:
+    if make_url(url).get_backend_name() != "postgresql":
+        return get_engine(url)  # SQLite: the shared engine, with its WAL and busy-timeout set-up
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=WEB_POOL_SIZE, max_overflow=0)
+
+
 def get_db() -> Iterator[Session]:
     """A session on ``MONITOR_DATABASE_URL``; routes that write commit explicitly."""
-    with Session(get_engine(get_settings().database_url), expire_on_commit=False) as session:
+    with Session(_web_engine(get_settings().database_url), expire_on_commit=False) as session:
         yield session
 
 
@@ -41,12 +59,13 @@ SessionDep = Annotated[Session, Depends(get_db)]
 
 
 def optional_user(request: Request, session: SessionDep) -> User | None:
-    """The active user of this session, or None; a session naming an inactive user is cleared."""
+    """The active user of this session, or None; a session naming an inactive user, or one
+    started before the user's password was reset, is cleared."""
     user_id = request.session.get(SESSION_USER_KEY)
     if user_id is None:
         return None
     user = session.get(User, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or request.session.get(SESSION_STAMP_KEY) != session_stamp(user):
         request.session.clear()
         return None
     return user

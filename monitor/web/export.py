@@ -21,7 +21,7 @@ from monitor.web.snippet import safe_href
 
 EXPORT_LIMIT = 5000
 CSV_FIELDS = ("id", "cluster_id", "copies", "source", "kind", "url", "title", "text", "author", "published_at",
-              "fetched_at", "people", "review_state", "label", "status", "note")
+              "fetched_at", "people", "review_state", "label", "status", "note", "language", "copy_sources")
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,7 +33,7 @@ def _record(card: cards.Card) -> dict:
         "url": m.url, "title": m.title, "text": m.text, "author": m.author,
         "published_at": m.published_at.isoformat() if m.published_at else "", "fetched_at": m.fetched_at.isoformat(),
         "people": "; ".join(card.row.people), "review_state": m.review_state, "label": m.label or "",
-        "status": m.status, "note": m.note or "",
+        "status": m.status, "note": m.note or "", "language": m.language or "", "copy_sources": card.copy_sources,
     }
 
 
@@ -64,8 +64,9 @@ def export_atom(session: SessionDep, user: UserDep, filters: FiltersDep) -> Resp
         m = card.row.mention
         href = safe_href(m.url)
         link = f'<link href="{xml_escape(href, {chr(34): "&quot;"})}"/>' if href else ""
+        lang = f' xml:lang="{xml_escape(m.language)}"' if m.language else ""
         entries.append(
-            f"<entry><id>tag:mention-monitor,2024:mention:{m.id}</id><title>{xml_escape(m.title or '(untitled)')}</title>"
+            f"<entry{lang}><id>tag:mention-monitor,2024:mention:{m.id}</id><title>{xml_escape(m.title or '(untitled)')}</title>"
             f"{link}<updated>{m.fetched_at.isoformat()}</updated>"
             f"<author><name>{xml_escape(card.row.source)}</name></author>"
             f"<category term=\"{xml_escape(m.label or m.review_state)}\"/>"

@@ -11,10 +11,10 @@ from fastapi.responses import Response
 from markupsafe import Markup, escape
 from sqlmodel import Session, select
 
-from monitor.matching import Matcher
 from monitor.models import Alias, Mention, MentionPerson, Person, Spike, utcnow
 from monitor.web import cards
 from monitor.web.deps import SessionDep, UserDep, render
+from monitor.web.menus import menus
 from monitor.web.review import card_item
 
 CHART_DAYS = 30
@@ -44,7 +44,7 @@ def person_page(person_id: int, request: Request, session: SessionDep, user: Use
     ).all()
     aliases = session.exec(select(Alias).where(Alias.person_id == person_id).order_by(Alias.kind, Alias.text)).all()
     page = cards.list_cards(session, filters=cards.Filters(state=None, person=person_id), limit=RECENT_CARDS)
-    matcher = Matcher.from_db(session)
+    matcher = menus(session).matcher
     return render(
         request, "person.html", user=user, person=person, aliases=aliases, spikes=spikes,
         chart=volume_svg(volume, spike_days={s.hour.date() for s in spikes}),

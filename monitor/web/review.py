@@ -7,19 +7,23 @@ redirects back for plain forms. ``POST /review/{id}`` keeps the old confirm/dism
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from monitor.matching import Matcher
+from monitor.web.menus import menus
 from monitor.models import utcnow
 from monitor.web import cards, queue, triage
 from monitor.web.cues import suggest_label
 from monitor.web.deps import SessionDep, UserDep, render
 from monitor.web.snippet import highlight, name_spans, safe_href
+from monitor.web.spikes import spike_cards
 
 PAGE_SIZE = 50
 RECENT_SPIKES = timedelta(hours=48)
@@ -46,7 +50,7 @@ def _day(name: str, value: str | None) -> date | None:
 def filters_from(
     state: str = "unreviewed", person: str | None = None, kind: str | None = None, label: str | None = None,
     q: str | None = None, since: str | None = None, until: str | None = None, assigned: str | None = None,
-    spike: str | None = None,
+    spike: str | None = None, language: str | None = None,
 ) -> cards.Filters:
     """The queue filters from the query string (empty fields ignored); ``state=all`` shows every state."""
     if state not in (*triage.STATES, "all"):
@@ -57,7 +61,15 @@ def filters_from(
         state=None if state == "all" else state, person=_int("person", person), kind=kind or None,
         label=label or None, q=(q or "").strip() or None, since=_day("since", since), until=_day("until", until),
         assigned=_int("assigned", assigned), spike=spike in ("1", "on", "true"),
+        language=_language(language),
     )
+
+
+def _language(value: str | None) -> str | None:
+    value = (value or "").strip().lower()
+    if value and not (value.isascii() and value.isalpha() and len(value) <= 8):
+        raise HTTPException(status_code=400, detail="language: expected a language code such as ru or en")
+    return value or None
 
 
 FiltersDep = Annotated[cards.Filters, Depends(filters_from)]
@@ -74,14 +86,13 @@ def review_queue(
 ) -> Response:
     """Cards matching ``filters``, ``PAGE_SIZE`` a page after the cursor ``after``, under recent spikes."""
     page = cards.list_cards(session, filters=filters, limit=PAGE_SIZE, after=after)
-    matcher = Matcher.from_db(session)
-    spikes = queue.list_spikes(session, since=utcnow() - RECENT_SPIKES, limit=SPIKE_BANNER_LIMIT)
+    menu = menus(session)
+    spikes = spike_cards(session, now=utcnow(), limit=SPIKE_BANNER_LIMIT)
     return render(
-        request, "review.html", user=user, items=[card_item(card, matcher) for card in page.cards], spikes=spikes,
-        page=page, filters=filters, labels=triage.LABELS, states=triage.STATES,
-        people=cards.people(session), kinds=cards.source_kinds(session), reviewers=triage.reviewers(session),
+        request, "review.html", user=user, items=[card_item(card, menu.matcher) for card in page.cards],
+        spike_cards=spikes, page=page, filters=filters, labels=triage.LABELS, states=triage.STATES, menu=menu,
         next_url=f"/review?{urlencode(filters.query(after=page.next_cursor))}" if page.next_cursor else None,
-        export_query=urlencode(filters.query()),
+        export_query=urlencode(filters.query()), back=f"/review?{urlencode(filters.query())}",
     )
 
 
@@ -91,11 +102,27 @@ def card_item(card: cards.Card, matcher: Matcher) -> dict:
     text = row.mention.text or ""
     return {
         "mention": row.mention, "source": row.source, "kind": card.kind, "people": row.people,
+        "language": row.mention.language,
         "copies": card.copies, "copy_sources": card.copy_sources,
         "href": safe_href(row.mention.url),
-        "snippet": highlight(text, name_spans(text, matcher=matcher, aliases=row.aliases)),
-        "hint": suggest_label(f"{row.mention.title}\n{text}"),
+        "snippet": _snippet(matcher, text, tuple(row.aliases)),
+        "hint": _hint(f"{row.mention.title}\n{text}"),
     }
+
+
+# A mention's text never changes, and reviewers see the same cards page after page: the
+# marked-up snippet and the hint are computed once per text (and matcher, i.e. set of people).
+SNIPPET_CACHE = 4096
+
+
+@functools.lru_cache(maxsize=SNIPPET_CACHE)
+def _snippet(matcher: Matcher, text: str, aliases: tuple[str, ...]) -> Markup:
+    return highlight(text, name_spans(text, matcher=matcher, aliases=aliases))
+
+
+@functools.lru_cache(maxsize=SNIPPET_CACHE)
+def _hint(text: str) -> tuple[str, str] | None:
+    return suggest_label(text)
 
 
 def _wants_json(request: Request) -> bool:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from monitor.matching import Matcher
@@ -140,7 +139,3 @@ def audit(session: Session, *, user: User, action: str, target: str, before: dic
     """Append one audit entry (used by admin actions)."""
     session.add(AuditEntry(at=utcnow(), user_id=user.id, action=action, target=target, before=before, after=after))
 
-
-def reviewers(session: Session) -> list[User]:
-    """Active users, for the assignment menu."""
-    return list(session.exec(select(User).where(User.active == sa.true()).order_by(User.email)))
