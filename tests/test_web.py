@@ -259,6 +259,7 @@ def test_the_queue_and_api_show_volume_spikes(reviewer_client):
     assert "Volume spike" in html and "42 mentions" in html and "expected 3.5" in html
     [spike] = reviewer_client.get("/api/spikes").json()
     assert (spike["person"], spike["count"], spike["expected"]) == ("Vladimir Vorontsov", 42, 3.5)
+    assert (spike["source_kind"], spike["kind"], spike["expected_by_reviewer"]) == ("", "burst", False)
 
 
 def test_an_inactive_user_is_logged_out(reviewer_client):

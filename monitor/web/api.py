@@ -47,6 +47,10 @@ class SpikeOut(BaseModel):
     expected: float
     score: float
     detected_at: datetime | None
+    source_kind: str = ""  # "" for the person's whole volume, else the kind of sources counted
+    kind: str = "burst"  # or "after silence"
+    end_at: datetime | None = None
+    expected_by_reviewer: bool = False
 
 
 class MeOut(BaseModel):
@@ -102,7 +106,8 @@ def spikes(
     return [
         SpikeOut(
             id=r.spike.id, person=r.person, hour=r.spike.hour, count=r.spike.count, expected=r.spike.expected,
-            score=r.spike.score, detected_at=r.spike.detected_at,
+            score=r.spike.score, detected_at=r.spike.detected_at, source_kind=r.spike.source_kind,
+            kind=r.spike.kind, end_at=r.spike.end_at, expected_by_reviewer=r.spike.expected_by_reviewer,
         )
         for r in queue.list_spikes(session, since=since, limit=limit)
     ]

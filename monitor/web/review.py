@@ -8,7 +8,7 @@ redirects back for plain forms. ``POST /review/{id}`` keeps the old confirm/dism
 from __future__ import annotations
 
 import functools
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -26,7 +26,6 @@ from monitor.web.snippet import highlight, name_spans, safe_href
 from monitor.web.spikes import spike_cards
 
 PAGE_SIZE = 50
-RECENT_SPIKES = timedelta(hours=48)
 SPIKE_BANNER_LIMIT = 10
 
 router = APIRouter(include_in_schema=False)
