@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-_TAG = re.compile(r"[A-Za-z]{2,3}")
+_TAG = re.compile(r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*")  # BCP 47, loosely: "ru", "en-US", "uk_UA"
 _MIN_LETTERS = 12  # a shorter text is not guessed
 _MIN_CONFIDENCE = 0.5
 
@@ -21,8 +21,8 @@ def primary_tag(declared: str | None) -> str | None:
     """``"ru-RU"`` → ``"ru"``; anything that is not a language tag → None."""
     if not declared:
         return None
-    match = _TAG.match(declared.strip())
-    return match.group(0).lower() if match and len(match.group(0)) == len(declared.strip().split("-")[0].split("_")[0]) else None
+    match = _TAG.fullmatch(declared.strip())
+    return match.group(1).lower() if match else None
 
 
 def detect(text: str) -> str | None:

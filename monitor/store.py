@@ -213,45 +213,45 @@ def save_many(session: Session, *, batches: list[tuple[int, list[NewMention]]], 
         for name, alias in m.people.items()
         if name in person_ids
     ]
-    if _is_postgresql(session):
-        _pg_insert(session, "mentionperson", _LINK_COLUMNS, links)
-    else:
-        insert_ignore(session, MentionPerson, links)
+    insert_batch(session, MentionPerson, links)
     by_source: dict[int, list[int]] = {}
     for mention_id, source_id, _ in sorted(new):
         by_source.setdefault(source_id, []).append(mention_id)
     return by_source
 
 
-# On PostgreSQL a batch travels as one array per column through one cached statement: a
-# multi-row VALUES of a thousand rows costs more to build and parse than to run.
-_MENTION_COLUMNS = (
-    ("source_id", "integer"), ("guid", "text"), ("url", "text"), ("canonical_url", "text"), ("title", "text"),
-    ("text", "text"), ("author", "text"), ("identity", "text"), ("published_at", "timestamptz"),
-    ("fetched_at", "timestamptz"), ("status", "text"), ("language", "text"),
-)
-_SIGHTING_COLUMNS = (
-    ("mention_id", "integer"), ("source_id", "integer"), ("url", "text"), ("reposted_by", "text"),
-    ("seen_at", "timestamptz"),
-)
-_LINK_COLUMNS = (("mention_id", "integer"), ("person_id", "integer"), ("alias", "text"))
-
-
 def _is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-@functools.lru_cache(maxsize=16)
-def _pg_unnest_insert(table: str, columns: tuple[tuple[str, str], ...], tail: str) -> sa.TextClause:
-    names = ", ".join(f'"{name}"' for name, _ in columns)
-    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in columns)
-    return sa.text(f'INSERT INTO "{table}" ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING {tail}')
+def insert_batch(session: Session, model, rows: list[dict], *, keys: Iterable[str] | None = None, returning=None):
+    """``insert_ignore`` for the poller's large batches of plain columns; the ``returning`` rows.
+
+    On PostgreSQL the batch travels as one array per column through one cached statement
+    (``INSERT … SELECT * FROM unnest(…)``): a multi-row VALUES of a thousand rows costs more
+    to build and parse than to run. ``returning`` is a tuple of columns (the primary key if None).
+    """
+    table = model.__table__
+    returning = returning or (sa.inspect(model).primary_key[0],)
+    if not rows:
+        return []
+    if not _is_postgresql(session):
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
+        return session.execute(statement.returning(*returning), _uniform(rows)).all()
+    names = tuple(dict.fromkeys(k for row in rows for k in row))
+    statement = _unnest_insert(table, names, tuple(keys or ()), tuple(c.name for c in returning), session.get_bind().dialect)
+    return session.execute(statement, {name: [_pg_value(row.get(name)) for row in rows] for name in names}).all()
 
 
-def _pg_insert(session: Session, table: str, columns: tuple[tuple[str, str], ...], rows: list[dict], tail: str = ""):
-    """``INSERT … SELECT * FROM unnest(arrays) ON CONFLICT DO NOTHING`` + ``tail``; the result."""
-    arrays = {name: [_pg_value(row.get(name)) for row in rows] for name, _ in columns}
-    return session.execute(_pg_unnest_insert(table, columns, tail), arrays)
+@functools.lru_cache(maxsize=32)
+def _unnest_insert(table: sa.Table, names: tuple[str, ...], keys: tuple[str, ...], returning: tuple[str, ...], dialect):
+    columns = ", ".join(f'"{name}"' for name in names)
+    arrays = ", ".join(f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])" for name in names)
+    target = f"({', '.join(keys)}) " if keys else ""
+    return sa.text(
+        f'INSERT INTO "{table.name}" ({columns}) SELECT * FROM unnest({arrays})'
+        f" ON CONFLICT {target}DO NOTHING RETURNING {', '.join(returning)}"
+    )
 
 
 def _pg_value(value):
@@ -289,15 +289,8 @@ def _mention_row(mention: NewMention, source_id: int, now: datetime) -> dict:
 
 def _insert_returning(session: Session, model, rows: list[dict]) -> dict[tuple[int, str], int]:
     """INSERT … ON CONFLICT DO NOTHING RETURNING: {(source_id, guid): id} of the inserted rows."""
-    if not rows:
-        return {}
-    if _is_postgresql(session):
-        returned = _pg_insert(session, "mention", _MENTION_COLUMNS, rows, "RETURNING id, source_id, guid")
-        return {(source_id, guid): mention_id for mention_id, source_id, guid in returned}
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = model.__table__
-    statement = dialect.insert(table).on_conflict_do_nothing()
-    returned = session.execute(statement.returning(table.c.id, table.c.source_id, table.c.guid), rows)
+    returned = insert_batch(session, model, rows, returning=(table.c.id, table.c.source_id, table.c.guid))
     return {(source_id, guid): mention_id for mention_id, source_id, guid in returned}
 
 
@@ -338,11 +331,7 @@ def _save_sightings(session: Session, unique: dict, resolved: dict, now: datetim
         for key, m in unique.items()
         if key in resolved
     }
-    ordered = [rows[k] for k in sorted(rows)]
-    if _is_postgresql(session):
-        _pg_insert(session, "sighting", _SIGHTING_COLUMNS, ordered)
-    else:
-        insert_ignore(session, Sighting, ordered, keys=["mention_id", "source_id"])
+    insert_batch(session, Sighting, [rows[k] for k in sorted(rows)], keys=["mention_id", "source_id"])
 
 
 def cluster_ids(session: Session, *, keys: set[str], now: datetime) -> dict[str, int]:

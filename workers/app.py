@@ -19,19 +19,19 @@ from monitor.logs import use_json
 
 log = logging.getLogger(__name__)
 DIGEST_CHECK_EVERY = timedelta(minutes=2)
-BROKER_OUTAGE_SECONDS = 30
-PUBLISH_RETRY_POLICY = {"max_retries": 16, "interval_start": 0.5, "interval_step": 0.5, "interval_max": 2}  # ~30 s
+# A message sent while Redis restarts (a task's own retry above all) keeps trying for about
+# 30 s; Celery's default policy gives up after 0.6 s, and a retry that cannot be published
+# is rejected: with a Redis that kept no data, the task would be gone.
+PUBLISH_RETRY_POLICY = {"max_retries": 16, "interval_start": 0.5, "interval_step": 0.5, "interval_max": 2}
 
 
 def _broker_options(settings) -> dict:
     if not settings.embedded_broker:
-        # A message sent while Redis restarts (a task's retry, a follow-up task) waits for it to
-        # come back, up to BROKER_OUTAGE_SECONDS: a retry that cannot be published is rejected,
-        # and with a Redis that kept no data the task would be gone.
+        # Reconnecting to send waits for Redis too (with PUBLISH_RETRY_POLICY, about 30 s in all).
         return {
             "visibility_timeout": settings.broker_visibility_timeout,
             "max_retries": None, "interval_start": 0.5, "interval_step": 0.5, "interval_max": 2,
-            "connect_retries_timeout": BROKER_OUTAGE_SECONDS,
+            "connect_retries_timeout": 30,
         }
     root = settings.embedded_broker_dir().resolve()
     for sub in ("queue", "processed", "control"):
@@ -97,8 +97,6 @@ def create_app() -> Celery:
         worker_max_memory_per_child=settings.worker_max_memory_per_child_kb,
         broker_connection_retry=True,
         broker_connection_max_retries=None,  # Redis restarted: reconnect for as long as it takes
-        # A message sent while Redis restarts (a task's own retry above all) keeps trying for
-        # about BROKER_OUTAGE_SECONDS; Celery's default gives up after 0.6 s and the task is lost.
         task_publish_retry_policy=PUBLISH_RETRY_POLICY,
         worker_hijack_root_logger=False,
         timezone="UTC",
