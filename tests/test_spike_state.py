@@ -62,6 +62,18 @@ def test_peek_judges_the_next_bucket_without_changing_the_state():
     assert detector.state() == before
 
 
+def test_zscore_grows_with_the_count_and_leaves_the_state_alone():
+    detector = Detector(HOURLY_PARAMS)
+    assert detector.zscore(5) == 0.0  # nothing seen yet: no baseline to stand out from
+    for value in planted(8):
+        detector.update(value)
+    before = detector.state()
+
+    assert detector.zscore(1) < detector.zscore(60) < detector.zscore(600)
+    assert detector.zscore(60) >= HOURLY_PARAMS.threshold  # the burst peek() flags is that far out
+    assert detector.state() == before
+
+
 def test_a_series_that_bursts_every_day_needs_a_bigger_burst_than_a_quiet_one():
     rng = random.Random(2)
     quiet = [max(0, round(rng.gauss(50, 7))) for _ in range(288 * 20)]

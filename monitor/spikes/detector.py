@@ -153,6 +153,12 @@ class Detector:
             return None
         return self._judge(value, *self._position(self.seen))[0]
 
+    def zscore(self, value: float) -> float:
+        """How many scales ``value`` would sit above the next bucket's baseline (0 before any data)."""
+        if self.level is None:
+            return 0.0
+        return self._judge(value, *self._position(self.seen))[1]
+
     def _judge(self, value: float, slot: int, weekday: int) -> tuple[Flag | None, float]:
         """The anomaly verdict on one bucket (or None) and its z; does not change the state."""
         p = self.params
