@@ -19,7 +19,7 @@ from tests.test_web import EMAIL, _db, client, csrf_from, login, reviewer_client
 HOSTILE = "Verdict for <b>Vorontsov</b> <script>window.pwned=1</script>"
 
 
-def make_spike(*, kinds=("rss", "telegram")) -> dict:
+def make_spike(*, kinds=("rss", "telegram"), loud_count=16) -> dict:
     """A person with a quiet two days, then a burst in the last closed hour from every kind of source;
     spikes recorded as the poller records them. Returns ids and the burst's titles."""
     now = utcnow()
@@ -31,7 +31,7 @@ def make_spike(*, kinds=("rss", "telegram")) -> dict:
         session.add(Recipient(email="desk@example.org"))
         session.flush()
         quiet = [(sources[0], burst - timedelta(hours=h), f"Old story {h}") for h in range(3, 48, 3)]
-        loud = [(sources[i % len(sources)], burst + timedelta(minutes=2 * i), f"{HOSTILE} #{i}") for i in range(16)]
+        loud = [(sources[i % len(sources)], burst + timedelta(minutes=2 * i), f"{HOSTILE} #{i}") for i in range(loud_count)]
         for n, (source, moment, title) in enumerate(quiet + loud):
             mention = Mention(source_id=source.id, guid=f"g{n}", title=title, url=f"https://example.org/{n}",
                               published_at=moment, fetched_at=moment)
@@ -59,9 +59,32 @@ def test_a_spike_card_shows_the_explanation_chart_kinds_and_the_mentions_inside_
     assert re.search(r"1[67] mentions in the last hour, usually [\d.]+ \(p &lt; 10", card)
     assert "Also spiking by source kind: rss, telegram" in card or "Also spiking by source kind: telegram, rss" in card
     assert card.count('<rect class="bar in-spike"') == 1 and card.count('<rect class="bar') > 24
-    assert "16 mentions in the window" in card and 'href="https://example.org/' in card
+    assert "16 mentions in the window<" in card and 'href="https://example.org/' in card
+    hour = floor_hour(utcnow()) - timedelta(hours=1)
+    assert f"from {hour:%Y-%m-%d %H:%M} UTC to {hour + timedelta(hours=1):%Y-%m-%d %H:%M} UTC" in card
     assert "Verdict for &lt;b&gt;Vorontsov&lt;/b&gt; &lt;script&gt;" in card and "<script>window" not in page
     assert not any(title in card for title in made["quiet"])  # mentions before the window are not listed
+
+
+def test_a_long_list_of_mentions_starts_folded_and_says_how_many_it_shows(reviewer_client):
+    made = make_spike(kinds=("rss",), loud_count=30)
+
+    card = card_html(reviewer_client.get("/review").text, made["main"])
+
+    assert "30 mentions in the window (the first 20)" in card
+    assert card.count("<li>") == 20 and '<details class="spike-mentions">' in card  # folded
+
+
+def test_a_short_list_of_mentions_is_open(reviewer_client):
+    made = make_spike(kinds=("rss",), loud_count=16)
+    with _db() as session:  # the person keeps four of the burst's mentions: the spike stays, its list is short
+        for mention in session.exec(select(Mention).where(Mention.title.startswith("Verdict"))).all()[4:]:
+            session.delete(session.exec(select(MentionPerson).where(MentionPerson.mention_id == mention.id)).one())
+        session.commit()
+
+    card = card_html(reviewer_client.get("/review").text, made["main"])
+
+    assert "4 mentions in the window<" in card and '<details class="spike-mentions" open>' in card
 
 
 def test_marking_a_spike_expected_records_who_and_when_is_audited_and_stops_its_alerts(reviewer_client):
@@ -116,6 +139,8 @@ def test_in_the_browser_the_spike_card_shows_the_chart_and_marking_it_expected_u
     card = page.locator(f"#spike-{made['main']}")
     assert card.locator("svg.spike-chart rect.in-spike").count() == 1
     assert card.locator(".spike-mentions li a").count() == 16
+    assert not card.locator(".spike-mentions li a").first.is_visible()  # sixteen: the list starts folded
+    card.locator(".spike-mentions summary").click()
     assert card.locator(".spike-mentions li a").first.inner_text().startswith("Verdict for <b>Vorontsov</b>")
     assert page.evaluate("window.pwned") is None
 

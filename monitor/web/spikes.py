@@ -31,6 +31,7 @@ from monitor.web.triage import audit
 RECENT = timedelta(hours=48)
 CARD_LIMIT = 10
 MENTION_LIMIT = 20
+OPEN_MENTIONS = 5  # a longer list starts folded, so that the queue below stays in view
 BUCKETS_BEFORE, BUCKETS_AFTER = 24, 6  # the chart's context around the window
 CHART_W, CHART_H, PAD = 480, 110, 18
 
@@ -45,11 +46,21 @@ class SpikeCard:
     person: str
     chart: Markup
     mentions: list[dict]
+    mentions_total: int  # all the series' mentions in the window; ``mentions`` holds the first few
     expected_by: str | None
 
     @property
     def spike(self) -> Spike:
         return self.group.spike
+
+    @property
+    def end(self) -> datetime:
+        """The end of the spike's last bucket."""
+        return window(self.spike)[1]
+
+    @property
+    def folded(self) -> bool:
+        return self.mentions_total > OPEN_MENTIONS
 
 
 def spike_cards(session: Session, *, now: datetime | None = None, limit: int = CARD_LIMIT) -> list[SpikeCard]:
@@ -76,7 +87,8 @@ def _card(session: Session, group: SpikeGroup, now: datetime) -> SpikeCard:
     marker = session.get(User, spike.expected_by) if spike.expected_by else None
     return SpikeCard(group, session.get(Person, spike.person_id).name,
                      volume_chart(counts, range(first_in, last_in), label=f"mentions per {span_text(bucket)}"),
-                     _mentions_inside(session, spike, start, end), marker.email if marker else None)
+                     _mentions_inside(session, spike, start, end), _count_inside(session, spike, start, end),
+                     marker.email if marker else None)
 
 
 def _ceil(now: datetime, origin: datetime, bucket: timedelta) -> datetime:
@@ -122,6 +134,15 @@ def _mentions_inside(session: Session, spike: Spike, start: datetime, end: datet
          "source": source, "when": _aware(m.published_at or m.fetched_at)}
         for m, source in session.exec(statement)
     ]
+
+
+def _count_inside(session: Session, spike: Spike, start: datetime, end: datetime) -> int:
+    statement = (
+        sa.select(sa.func.count(sa.distinct(Mention.id))).join(MentionPerson, MentionPerson.mention_id == Mention.id)
+        .join(Source, Source.id == Mention.source_id)
+        .where(*_series_filter(spike), WHEN >= start, WHEN < end)
+    )
+    return session.execute(statement).scalar_one()
 
 
 def volume_chart(counts: list[int], inside: range, *, label: str) -> Markup:
