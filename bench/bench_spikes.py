@@ -166,6 +166,13 @@ def throughput(people: int = 1000, hours: int = 365 * 24) -> None:
     seconds = time.perf_counter() - started
     print(f"batch detector: {people:,} people x {hours:,} hourly buckets in {seconds:.2f} s "
           f"({people * hours / seconds:,.0f} buckets/s, {sum(map(len, flags))} episodes)")
+    sample = 20  # the streaming detector, one series after another, on the first people
+    started = time.perf_counter()
+    streamed = [[f.index for f in detect(row.tolist(), params=HOURLY_PARAMS)] for row in counts[:sample]]
+    per_person = (time.perf_counter() - started) / sample
+    assert streamed == flags[:sample], "the batch and streaming detectors disagree"
+    print(f"  baseline, the streaming detector series by series: {per_person * people:.1f} s for {people:,} people "
+          f"(timed on {sample}), {per_person * people / seconds:.0f}x slower; same flags")
 
 
 def online_step(people: int = 1000, days: int = 30) -> None:
