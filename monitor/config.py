@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,10 @@ class Settings(BaseSettings):
     alert_max_attempts: int = Field(default=5, ge=1)
     # The spike detector's bucket: mentions per person are counted per this many minutes.
     spike_bucket_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    # Worker logs: JSON lines for a log shipper, or plain lines for a person at a terminal
+    # (`monitor up` picks text there); `log_tasks` false hides Celery's line per task run.
+    log_format: Literal["json", "text"] = "json"
+    log_tasks: bool = True
 
     # Fetching limits; not part of the public contract but tunable for tests.
     fetch_timeout: float = Field(default=20.0, gt=0)

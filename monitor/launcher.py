@@ -31,6 +31,10 @@ def run_stack(*, demo: bool, port: int, config: Path | None) -> int:
     if config is not None:
         env["MONITOR_CONFIG"] = str(Path(config).resolve())
     env.setdefault("MONITOR_SECRET_KEY", settings.resolved_secret_key())
+    # A person reads this terminal: plain log lines, and no line per task run (set either
+    # variable to get JSON or every task back).
+    env.setdefault("MONITOR_LOG_FORMAT", "text")
+    env.setdefault("MONITOR_LOG_TASKS", "false")
     _prepare(config, demo)
     children = _spawn(env, port, config)
     try:

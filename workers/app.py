@@ -15,7 +15,7 @@ from celery import Celery
 from celery.signals import after_setup_logger, after_setup_task_logger
 
 from monitor.config import get_settings
-from monitor.logs import use_json
+from monitor.logs import use_format
 
 log = logging.getLogger(__name__)
 DIGEST_CHECK_EVERY = timedelta(minutes=2)
@@ -125,8 +125,9 @@ def create_app() -> Celery:
 @after_setup_logger.connect
 @after_setup_task_logger.connect
 def _structured_logs(logger, **_) -> None:
-    """Worker logs as JSON lines carrying their ``extra`` context (source ids, counts)."""
-    use_json(logger)
+    """Worker logs as JSON lines carrying their ``extra`` context (source ids, counts), or plain lines."""
+    settings = get_settings()
+    use_format(logger, text=settings.log_format == "text", log_tasks=settings.log_tasks)
 
 
 app = create_app()
