@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     # The spike detector's bucket: mentions per person are counted per this many minutes.
     spike_bucket_minutes: int = Field(default=60, ge=5, le=24 * 60)
     # Worker logs: JSON lines for a log shipper, or plain lines for a person at a terminal
-    # (`monitor up` picks text there); `log_tasks` false hides Celery's line per task run.
+    # (`monitor up` picks text there); `log_tasks` false hides the line per task run and per request.
     log_format: Literal["json", "text"] = "json"
     log_tasks: bool = True
 
@@ -96,7 +96,8 @@ class Settings(BaseSettings):
 
     def celery_broker_url(self) -> str:
         """The broker URL Celery connects to: the configured one, or the embedded filesystem queue."""
-        return self.broker_url or "filesystem://"
+        # A host name, though the queue is a folder: without one kombu warns on every connection.
+        return self.broker_url or "filesystem://localhost//"
 
     def redis_url(self) -> str | None:
         """The Redis server shared by workers (the broker's), or None on the embedded default."""

@@ -47,8 +47,9 @@ class TextFormatter(logging.Formatter):
         return line + ("\n" + self.formatException(record.exc_info) if record.exc_info else "")
 
 
-# "Task … received", "Task … succeeded", and beat's "Sending due task …"
-TASK_LOGGERS = ("celery.worker.strategy", "celery.app.trace", "celery.beat")
+# "Task … received", "Task … succeeded", beat's "Sending due task …", and httpx's line per
+# request (the poller logs one line per source with what it found).
+TASK_LOGGERS = ("celery.worker.strategy", "celery.app.trace", "celery.beat", "httpx")
 
 
 def use_format(logger: logging.Logger, *, text: bool = False, log_tasks: bool = True) -> None:

@@ -71,5 +71,6 @@ def test_up_demo_serves_stores_mentions_flags_a_spike_builds_a_digest_and_stops_
     # A person reads this terminal: plain lines, and no line for each task run.
     assert re.search(r"^\d\d:\d\d:\d\d INFO monitor\.poller: polled source id=\d+ new=\d+", log_text, re.M), log_text[-3000:]
     assert "succeeded in" not in log_text and "Sending due task" not in log_text and '{"at": ' not in log_text
+    assert "HTTP Request:" not in log_text and "No hostname was supplied" not in log_text
     stack.wait_for(lambda: not _processes_in(tmp_path), timeout=10, what="every child process to exit")
     assert not stack.healthy(base)
