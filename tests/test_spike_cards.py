@@ -60,6 +60,7 @@ def test_a_spike_card_shows_the_explanation_chart_kinds_and_the_mentions_inside_
     assert "Also spiking by source kind: rss, telegram" in card or "Also spiking by source kind: telegram, rss" in card
     assert card.count('<rect class="bar in-spike"') == 1 and card.count('<rect class="bar') > 24
     assert "16 mentions in the window<" in card and 'href="https://example.org/' in card
+    assert re.search(r"peak 1[67] · 1[67] since it began", card)
     hour = floor_hour(utcnow()) - timedelta(hours=1)
     assert f"from {hour:%Y-%m-%d %H:%M} UTC to {hour + timedelta(hours=1):%Y-%m-%d %H:%M} UTC" in card
     assert "Verdict for &lt;b&gt;Vorontsov&lt;/b&gt; &lt;script&gt;" in card and "<script>window" not in page
