@@ -7,7 +7,6 @@ Returns, per series, the indices of the buckets that open an episode.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
