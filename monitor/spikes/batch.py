@@ -7,7 +7,6 @@ Returns, per series, the indices of the buckets that open an episode.
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from monitor.spikes.detector import MIN_SCALE, WEEK_DAYS, Params, poisson_sf
