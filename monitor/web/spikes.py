@@ -87,7 +87,7 @@ def _card(session: Session, group: SpikeGroup, now: datetime) -> SpikeCard:
     marker = session.get(User, spike.expected_by) if spike.expected_by else None
     return SpikeCard(group, session.get(Person, spike.person_id).name,
                      volume_chart(counts, range(first_in, last_in), label=f"mentions per {span_text(bucket)}"),
-                     _mentions_inside(session, spike, start, end), _count_inside(session, spike, start, end),
+                     _mentions_inside(session, spike, start, end), sum(start <= moment < end for moment in times),
                      marker.email if marker else None)
 
 
@@ -107,12 +107,17 @@ def _series_filter(spike: Spike):
 WHEN = sa.func.coalesce(Mention.published_at, Mention.fetched_at)
 
 
-def _mention_times(session: Session, spike: Spike, start: datetime, end: datetime) -> list[datetime]:
-    statement = (
-        sa.select(WHEN).join(MentionPerson, MentionPerson.mention_id == Mention.id)
+def _in_series(statement, spike: Spike, start: datetime, end: datetime):
+    """``statement`` kept to the mentions of the spike's series between ``start`` and ``end``."""
+    return (
+        statement.join(MentionPerson, MentionPerson.mention_id == Mention.id)
         .join(Source, Source.id == Mention.source_id)
         .where(*_series_filter(spike), WHEN >= start, WHEN < end)
     )
+
+
+def _mention_times(session: Session, spike: Spike, start: datetime, end: datetime) -> list[datetime]:
+    statement = _in_series(sa.select(WHEN).select_from(Mention), spike, start, end)
     return [_aware(moment) for moment in session.execute(statement).scalars()]
 
 
@@ -123,26 +128,13 @@ def _aware(moment: datetime) -> datetime:
 
 def _mentions_inside(session: Session, spike: Spike, start: datetime, end: datetime) -> list[dict]:
     """The first ``MENTION_LIMIT`` mentions of the series inside the window, oldest first."""
-    statement = (
-        select(Mention, Source.name).join(MentionPerson, MentionPerson.mention_id == Mention.id)
-        .join(Source, Source.id == Mention.source_id)
-        .where(*_series_filter(spike), WHEN >= start, WHEN < end)
-        .order_by(WHEN, Mention.id).limit(MENTION_LIMIT)
-    )
+    statement = _in_series(select(Mention, Source.name), spike, start, end)
+    statement = statement.order_by(WHEN, Mention.id).limit(MENTION_LIMIT)
     return [
         {"title": " ".join((m.title or m.text or m.url or "untitled").split())[:160], "href": safe_href(m.url),
          "source": source, "when": _aware(m.published_at or m.fetched_at)}
         for m, source in session.exec(statement)
     ]
-
-
-def _count_inside(session: Session, spike: Spike, start: datetime, end: datetime) -> int:
-    statement = (
-        sa.select(sa.func.count(sa.distinct(Mention.id))).join(MentionPerson, MentionPerson.mention_id == Mention.id)
-        .join(Source, Source.id == Mention.source_id)
-        .where(*_series_filter(spike), WHEN >= start, WHEN < end)
-    )
-    return session.execute(statement).scalar_one()
 
 
 def volume_chart(counts: list[int], inside: range, *, label: str) -> Markup:
