@@ -49,7 +49,7 @@ class TextFormatter(logging.Formatter):
 
 # "Task … received", "Task … succeeded", beat's "Sending due task …", and httpx's line per
 # request (the poller logs one line per source with what it found).
-TASK_LOGGERS = ("celery.worker.strategy", "celery.app.trace", "celery.beat", "httpx")
+ROUTINE_LOGGERS = ("celery.worker.strategy", "celery.app.trace", "celery.beat", "httpx")
 
 
 def use_format(logger: logging.Logger, *, text: bool = False, log_tasks: bool = True) -> None:
@@ -57,5 +57,5 @@ def use_format(logger: logging.Logger, *, text: bool = False, log_tasks: bool = 
     only a task's warnings and failures are logged, not each run."""
     for handler in logger.handlers:
         handler.setFormatter(TextFormatter() if text else JsonFormatter())
-    for name in TASK_LOGGERS:
+    for name in ROUTINE_LOGGERS:
         logging.getLogger(name).setLevel(logging.NOTSET if log_tasks else logging.WARNING)

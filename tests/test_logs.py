@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from monitor.logs import TASK_LOGGERS, JsonFormatter, TextFormatter, use_format
+from monitor.logs import ROUTINE_LOGGERS, JsonFormatter, TextFormatter, use_format
 
 
 def _record(message: str = "polled source id=%s new=%s", *args) -> logging.LogRecord:
@@ -41,7 +41,7 @@ def test_a_text_line_carries_the_traceback_of_a_failure():
 def logger():
     logger, stream = logging.getLogger("test.monitor.logs"), io.StringIO()
     logger.addHandler(logging.StreamHandler(stream))
-    levels = {name: logging.getLogger(name).level for name in TASK_LOGGERS}
+    levels = {name: logging.getLogger(name).level for name in ROUTINE_LOGGERS}
     yield logger, stream
     logger.handlers.clear()
     for name, level in levels.items():
