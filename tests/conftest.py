@@ -85,7 +85,10 @@ def redis_url() -> str:
     """A Redis URL on a database number of its own, emptied before the test."""
     import redis
 
-    url = REDIS_URL.rsplit("/", 1)[0] + "/7" if REDIS_URL.count("/") >= 3 else REDIS_URL + "/7"
+    # A database number per test process, so parallel runs (xdist, two checkouts) never flush each other.
+    number = 1 + os.getpid() % 15
+    base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") >= 3 else REDIS_URL
+    url = f"{base}/{number}"
     client = redis.Redis.from_url(url)
     try:
         client.flushdb()
