@@ -15,10 +15,9 @@ the person's spike already told the story. Errors::
 
 from __future__ import annotations
 
-import html
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 
 import httpx
@@ -26,10 +25,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from monitor import db
+from monitor.backfill import opened_live
 from monitor.config import Settings, get_settings
-from monitor.mail import MailError, send_message
+from monitor.mail import MailError, build_message, oneline, send_message
 from monitor.models import Mention, MentionPerson, Person, Recipient, Source, Spike, SpikeAlert, utcnow
 from monitor.spikes.groups import overlaps, window
+from monitor.spikes.sensitivity import muted
 from monitor.spikes.state import ALL_KINDS
 from monitor.store import insert_ignore
 
@@ -37,10 +38,17 @@ log = logging.getLogger(__name__)
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 WEBHOOK = "webhook"
 TOP_CLUSTERS = 3
+# A claim still "sending" after this belongs to a process that died mid-send (SMTP and the
+# webhook time out well within it): the retry claims it back, so the alert is not lost.
+STALE_CLAIM = timedelta(minutes=10)
 
 
 class AlertError(Exception):
-    """Delivering one alert on one channel failed."""
+    """Delivering one alert on one channel failed; ``permanent`` when retrying cannot help."""
+
+    def __init__(self, message: str, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class SpikeNews:
     p_value: float | None
     explanation: str
     stories: list[dict]
+    window: str = ""  # the flagged window's real time, "14:00–15:00 UTC on 10 Mar 2025"
 
     def payload(self, base_url: str) -> dict:
         """The webhook's JSON body; ``text`` is what chat webhooks show."""
@@ -67,8 +76,9 @@ class SpikeNews:
             "text": f"Spike: {self.person} — {self.explanation}", "spike_id": self.spike_id,
             "person": self.person, "kind": self.kind, "start": stamp(self.start), "peak": stamp(self.peak),
             "end": stamp(self.end), "observed": self.observed, "expected": round(self.expected, 3),
-            "score": round(self.score, 3), "p_value": self.p_value, "top_clusters": self.stories,
-            "url": f"{base_url.rstrip('/')}/review",
+            "score": round(self.score, 3), "p_value": self.p_value,
+            "top_clusters": [dict(s, review_url=f"{base_url.rstrip('/')}/mentions/{s['mention_id']}") for s in self.stories],
+            "window": self.window, "url": f"{base_url.rstrip('/')}/review",
         }
 
 
@@ -92,22 +102,29 @@ def send_spike_alerts(spike_ids: list[int], *, now: datetime | None = None, sett
 
 
 def retry_failed_alerts(*, now: datetime | None = None, settings: Settings | None = None) -> int:
-    """Claim back each failed alert (under the attempt limit) and send it alone; returns how many were sent."""
+    """Claim back each failed alert (under the attempt limit), and each claim stuck in ``sending``
+    past ``STALE_CLAIM``, and send it alone; returns how many were sent."""
     settings = settings or get_settings()
     now = now or utcnow()
+    retry = _retryable(now, settings)
     with db.session_scope(settings.database_url) as session:
         failed = session.exec(select(SpikeAlert.id, SpikeAlert.spike_id, SpikeAlert.channel)
                               .join(Spike, Spike.id == SpikeAlert.spike_id).where(
-            SpikeAlert.status == FAILED, SpikeAlert.attempts < settings.alert_max_attempts,
-            Spike.expected_by_reviewer == sa.false())).all()
+            retry, Spike.expected_by_reviewer == sa.false())).all()
     sent = 0
     for alert_id, spike_id, channel in failed:
         with db.session_scope(settings.database_url) as session:
-            won = session.execute(sa.update(SpikeAlert).where(SpikeAlert.id == alert_id, SpikeAlert.status == FAILED)
+            won = session.execute(sa.update(SpikeAlert).where(SpikeAlert.id == alert_id, retry)
                                   .values(status=SENDING, attempts=SpikeAlert.attempts + 1, claimed_at=now)).rowcount
         if won == 1:
             sent += _attempt(alert_id, spike_id, channel, now, settings)
     return sent
+
+
+def _retryable(now: datetime, settings: Settings):
+    """Alerts to claim back: failed under the attempt limit, or abandoned mid-send."""
+    stale = sa.and_(SpikeAlert.status == SENDING, SpikeAlert.claimed_at < now - STALE_CLAIM)
+    return sa.and_(SpikeAlert.attempts < settings.alert_max_attempts, sa.or_(SpikeAlert.status == FAILED, stale))
 
 
 def _channels(spike_id: int, settings: Settings) -> list[str]:
@@ -121,8 +138,12 @@ def _channels(spike_id: int, settings: Settings) -> list[str]:
 
 
 def alertable(session: Session, spike: Spike) -> bool:
-    """Whether a spike still alerts: not marked expected, and not folded under a person's spike."""
-    if spike.expected_by_reviewer:
+    """Whether a spike still alerts: not marked expected, seen live rather than backfilled
+    (``opened_live``), its person not muted, and not folded under a person's spike."""
+    if spike.expected_by_reviewer or not opened_live(session, spike):
+        return False
+    person = session.get(Person, spike.person_id)
+    if person is not None and muted(person.mute_until, utcnow()):  # issue 19: spikes shown, not sent
         return False
     if spike.source_kind == ALL_KINDS:
         return True
@@ -139,12 +160,16 @@ def _followers(session: Session, name: str) -> list[Recipient]:
 
 
 def _attempt(alert_id: int, spike_id: int, channel: str, now: datetime, settings: Settings) -> int:
-    """Deliver one claimed alert and record the outcome; 1 when sent."""
+    """Deliver one claimed alert and record the outcome; 1 when sent. Never raises: one broken
+    channel must not leave its claim in ``sending`` or keep the other followers unalerted."""
     try:
-        deliver(spike_id, channel, settings=settings)
-    except AlertError as exc:
-        log.warning("spike alert failed", extra={"spike_id": spike_id, "channel": channel, "error": str(exc)})
-        _record(alert_id, settings, status=FAILED, error=str(exc))
+        deliver(spike_id, channel, settings=settings, now=now)
+    except Exception as exc:  # noqa: BLE001 (recorded on the row; the other channels go on)
+        error = str(exc) if isinstance(exc, AlertError) else f"{channel}: {type(exc).__name__}: {exc}"
+        log.warning("spike alert failed", extra={"spike_id": spike_id, "channel": channel, "error": error})
+        # A permanent failure (a malformed address) uses up the attempts: a retry cannot help.
+        attempts = settings.alert_max_attempts if getattr(exc, "permanent", False) else SpikeAlert.attempts
+        _record(alert_id, settings, status=FAILED, error=error, attempts=attempts)
         return 0
     _record(alert_id, settings, status=SENT, error=None, sent_at=now)
     log.info("spike alert sent", extra={"spike_id": spike_id, "channel": channel})
@@ -156,7 +181,7 @@ def _record(alert_id: int, settings: Settings, **values) -> None:
         session.execute(sa.update(SpikeAlert).where(SpikeAlert.id == alert_id).values(**values))
 
 
-def deliver(spike_id: int, channel: str, *, settings: Settings) -> None:
+def deliver(spike_id: int, channel: str, *, settings: Settings, now: datetime | None = None) -> None:
     """Send one spike's alert on one channel; raises AlertError with a one-line reason."""
     with db.session_scope(settings.database_url) as session:
         news = spike_news(session, spike_id=spike_id)
@@ -169,9 +194,9 @@ def deliver(spike_id: int, channel: str, *, settings: Settings) -> None:
     if email is None:
         raise AlertError(f"{channel}: the recipient no longer exists")
     try:
-        send_message(alert_email(news, to=email, settings=settings), settings=settings)
+        send_message(alert_email(news, to=email, settings=settings, now=now or utcnow()), settings=settings)
     except MailError as exc:
-        raise AlertError(f"{channel}: {exc.message}") from exc
+        raise AlertError(f"{channel}: {exc.message}", exc.permanent) from exc
 
 
 def _post_webhook(news: SpikeNews, settings: Settings) -> None:
@@ -185,21 +210,41 @@ def _post_webhook(news: SpikeNews, settings: Settings) -> None:
 
 
 def spike_news(session: Session, *, spike_id: int) -> SpikeNews:
-    """A spike with its person and the top clusters (by mentions) inside its window."""
+    """A spike with its person, its flagged window's real time and the top clusters inside it."""
     spike = session.get(Spike, spike_id)
     person = session.get(Person, spike.person_id)
     kind = spike.kind if spike.source_kind == ALL_KINDS else f"{spike.kind} in {spike.source_kind} sources"
+    when = window_text(spike.hour, spike.hour + timedelta(seconds=spike.bucket_seconds or 3600))
     return SpikeNews(
         spike.id, person.name, kind, spike.hour, spike.peak_at, spike.end_at, spike.count, spike.expected,
-        spike.score, spike.p_value, spike.explanation or f"{spike.count} mentions, usually {spike.expected:g}",
-        top_stories(session, spike=spike),
+        spike.score, spike.p_value, f"{_mentions(spike.count)} {when}, usually {_usual(spike.expected)}",
+        top_stories(session, spike=spike), when,
     )
+
+
+def window_text(start: datetime, end: datetime) -> str:
+    """When a window was, in UTC: "14:00–15:00 UTC on 10 Mar 2025", or with both dates when
+    it spans midnight. An alert says when the mentions were, never "in the last hour": they
+    may have been published long before the poll that found them."""
+    start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    day = lambda t: f"{t.day} {t:%b %Y}"  # noqa: E731
+    if start.date() == (end - timedelta(microseconds=1)).date():
+        return f"{start:%H:%M}–{end:%H:%M} UTC on {day(start)}"
+    return f"{start:%H:%M} on {day(start)} – {end:%H:%M} on {day(end)} UTC"
+
+
+def _mentions(count: int) -> str:
+    return f"{count} mention{'' if count == 1 else 's'}"
+
+
+def _usual(expected: float) -> str:
+    return f"{expected:.1f}".rstrip("0").rstrip(".") if expected < 10 else f"{expected:.0f}"
 
 
 def top_stories(session: Session, *, spike: Spike, limit: int = TOP_CLUSTERS) -> list[dict]:
     """The clusters with most mentions of the spike's series (person, and kind) in its window, largest first."""
     end = window(spike)[1]
-    when = sa.func.coalesce(Mention.published_at, Mention.fetched_at)
+    when = Mention.at
     story = sa.func.coalesce(Mention.cluster_id, -Mention.id)
     statement = (
         sa.select(story.label("story"), sa.func.count().label("n"), sa.func.min(Mention.id).label("first"))
@@ -212,29 +257,16 @@ def top_stories(session: Session, *, spike: Spike, limit: int = TOP_CLUSTERS) ->
     stories = []
     for _, count, first in rows:
         mention = session.get(Mention, first)
-        stories.append({"title": _one_line(mention.title or mention.text)[:200], "url": mention.url, "mentions": count})
+        # oneline: feed text without bidi or control characters, for the webhook as for the email.
+        stories.append({"title": oneline(mention.title or mention.text)[:200], "url": mention.url, "mentions": count,
+                        "mention_id": first})  # its permalink page: MONITOR_BASE_URL/mentions/{id}
     return stories
 
 
-def _one_line(text: str) -> str:
-    return " ".join((text or "").split())
-
-
-def alert_email(news: SpikeNews, *, to: str, settings: Settings) -> EmailMessage:
-    """The alert email: a one-line subject, a text part and an escaped HTML part."""
-    msg = EmailMessage()
-    msg["Subject"] = _one_line(f"Spike: {news.person} — {news.explanation}")[:200]
-    msg["From"] = settings.digest_from
-    msg["To"] = to
-    lines = [f"{news.person}: {news.explanation}", f"Started {news.start:%Y-%m-%d %H:%M} UTC ({news.kind}).", ""]
-    lines += [f"- {s['title']} ({s['mentions']}) {s['url'] or ''}".rstrip() for s in news.stories]
-    lines += ["", f"Review: {settings.base_url.rstrip('/')}/review"]
-    msg.set_content("\n".join(lines))
-    items = "".join(f"<li>{html.escape(s['title'])} ({s['mentions']})</li>" for s in news.stories)
-    msg.add_alternative(
-        f"<p><strong>{html.escape(news.person)}</strong>: {html.escape(news.explanation)}</p>"
-        f"<ul>{items}</ul><p><a href=\"{html.escape(settings.base_url.rstrip('/'))}/review\">Review</a></p>",
-        subtype="html",
-    )
-    return msg
-
+def alert_email(news: SpikeNews, *, to: str, settings: Settings, now: datetime) -> EmailMessage:
+    """The alert email, from the ``alert`` templates by the one message builder; raises a
+    permanent ``MailError`` when ``to`` is not one plain address."""
+    review_url = f"{settings.base_url.rstrip('/')}/review"
+    mentions_url = f"{settings.base_url.rstrip('/')}/mentions"  # + "/{id}": a mention's permalink page
+    return build_message("alert", to=to, now=now, settings=settings, news=news, review_url=review_url,
+                         mentions_url=mentions_url)

@@ -30,6 +30,8 @@ for sub, name in [(sources_app, "sources"), (export_app, "export"), (spikes_app,
 ConfigOption = Annotated[
     Optional[Path], typer.Option("--config", help="TOML config (default: $MONITOR_CONFIG or ./monitor.toml).")
 ]
+AllowEmptyOption = Annotated[bool, typer.Option(
+    "--allow-empty", help="Accept a config with no person or no source, stopping all that were monitored.")]
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -53,47 +55,92 @@ def load_config(config: Path | None) -> Watchlist | None:
         fail(str(exc))
 
 
-def prepare(config: Path | None) -> Watchlist | None:
-    """Validate the config, upgrade the database, sync the config into it."""
-    from monitor import db, store
+def prepare(config: Path | None, allow_empty: bool = False) -> Watchlist | None:
+    """Validate the config, upgrade the database, sync the config into it.
+
+    A config that would stop every person or every source is refused (one line, exit 2)
+    unless ``allow_empty`` or ``MONITOR_ALLOW_EMPTY_CONFIG``; nothing is written then.
+    """
+    from monitor import db
+    from monitor.config_sync import sync_config
 
     watchlist = load_config(config)
     db.upgrade()
     if watchlist is not None:
-        with db.session_scope() as session:
-            store.sync_watchlist(session, watchlist=watchlist)
+        try:
+            with db.session_scope() as session:
+                sync_config(session, watchlist=watchlist, allow_empty=allow_empty or get_settings().allow_empty_config)
+        except ConfigError as exc:
+            fail(str(exc))
     return watchlist
 
 
 @app.command()
 def match(
     input: Annotated[str, typer.Option("--input", help="JSON lines file, or - for stdin.")] = "-",
+    from_db: Annotated[bool, typer.Option("--from-db", help="Match the people in the database (web-added ones too).")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Match JSON lines {"id", "text"} against the config's people, offline."""
-    from monitor.matching import Matcher, match_lines
+    """Match JSON lines {"id", "text"} against the config's people (offline), or the database's."""
+    from monitor.matching import match_lines
 
-    watchlist = load_config(config) or Watchlist()
-    matcher = Matcher.from_watchlist(watchlist)
-    stream = sys.stdin if input == "-" else open(input, encoding="utf-8")
-    with stream:
-        for line in match_lines(matcher, stream):
-            sys.stdout.write(line + "\n")
+    matcher = _db_matcher(config) if from_db else _config_matcher(config)
+    try:
+        stream = sys.stdin if input == "-" else open(input, encoding="utf-8")
+    except OSError as exc:
+        fail(f"--input {input}: {exc.strerror}")
+    try:
+        with stream:
+            for line in match_lines(matcher, stream):
+                sys.stdout.write(line + "\n")
+    except (ValueError, UnicodeDecodeError) as exc:
+        sys.stdout.flush()  # the lines before the bad one stay answered, in order
+        fail(f"--input {input}: {exc}")
+
+
+def _config_matcher(config: Path | None):
+    """A matcher for the config file's people; no database."""
+    from monitor.matching import Matcher
+
+    return Matcher.from_watchlist(load_config(config) or Watchlist())
+
+
+def _db_matcher(config: Path | None):
+    """A matcher for the active people in the database, after the config is synced into it."""
+    from monitor import db
+    from monitor.matcher_cache import matcher_for
+
+    prepare(config)
+    with db.session_scope() as session:
+        return matcher_for(session)
 
 
 @app.command()
 def poll(
     once: Annotated[bool, typer.Option("--once", help="Poll every source once in this process.")] = False,
     config: ConfigOption = None,
+    allow_empty: AllowEmptyOption = False,
 ) -> None:
     """Poll every configured source once and print what was found."""
     from monitor.poller import poll_all_once, print_summary
 
     if not once:
         fail("only `monitor poll --once` is supported; the scheduler polls continuously (monitor up)")
-    prepare(config)
+    prepare(config, allow_empty)
     results = poll_all_once(progress=sys.stderr.isatty())
     print_summary(results)
+
+
+@app.command()
+def stream(
+    seconds: Annotated[Optional[float], typer.Option("--seconds", min=0, help="Stop after N seconds (default: run until stopped).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Consume every enabled stream (Bluesky Jetstream, Mastodon streaming), resuming from the stored cursor."""
+    from monitor.streams.runner import run_streams
+
+    watchlist = prepare(config) or Watchlist()
+    raise typer.Exit(run_streams(watchlist.streams, seconds=seconds))
 
 
 @export_app.command("mentions")
@@ -101,6 +148,7 @@ def export_mentions(
     format: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
     since: Annotated[Optional[str], typer.Option("--since", help="ISO time; only mentions fetched since.")] = None,
     config: ConfigOption = None,
+    allow_empty: AllowEmptyOption = False,
 ) -> None:
     """Write one record per stored mention to stdout."""
     from monitor.export import export_mentions as run_export
@@ -108,7 +156,7 @@ def export_mentions(
     if format not in ("jsonl", "csv"):
         fail(f"--format: expected jsonl or csv, got {format!r}")
     since_at = _parse_since(since)
-    prepare(config)
+    prepare(config, allow_empty)
     run_export(sys.stdout, fmt=format, since=since_at)
 
 
@@ -142,13 +190,15 @@ def spikes_detect(
 @digest_app.command("send")
 def digest_send(
     day: Annotated[Optional[str], typer.Option("--date", help="YYYY-MM-DD (default: yesterday in the digest timezone).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Send again even if already sent.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Send again even if already sent, or a day not yet over.")] = False,
     config: ConfigOption = None,
+    allow_empty: AllowEmptyOption = False,
 ) -> None:
-    """Send the digest for a day to every recipient."""
+    """Send the digest for a day to every recipient (a day not yet over only with --force)."""
     from monitor.digest import send_digests
+    from monitor.digest.delivery import NOT_ENDED
 
-    watchlist = prepare(config) or Watchlist()
+    watchlist = prepare(config, allow_empty) or Watchlist()
     try:
         chosen = date.fromisoformat(day) if day else None
     except ValueError:
@@ -156,6 +206,8 @@ def digest_send(
     report = send_digests(day=chosen, force=force, digest=watchlist.digest)
     for line in report:
         typer.echo(line)
+    if any(NOT_ENDED in line for line in report):
+        raise typer.Exit(1)
 
 
 @users_app.command("add")
@@ -164,6 +216,7 @@ def users_add(
     role: Annotated[str, typer.Option("--role", help="reviewer or admin.")] = "reviewer",
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
     config: ConfigOption = None,
+    allow_empty: AllowEmptyOption = False,
 ) -> None:
     """Create (or update) a user who can log in to the review page."""
     from monitor.users import add_user
@@ -175,7 +228,7 @@ def users_add(
     password = sys.stdin.readline().rstrip("\r\n")
     if len(password) < 8:
         fail("password: at least 8 characters")
-    prepare(config)
+    prepare(config, allow_empty)
     created = add_user(email=email, role=role, password=password)
     typer.echo(f"{'created' if created else 'updated'} {role} {email}")
 
@@ -185,11 +238,12 @@ def up(
     demo: Annotated[bool, typer.Option("--demo", help="Also serve bundled sample feeds on loopback.")] = False,
     port: Annotated[int, typer.Option("--port", envvar="PORT", help="Web port.")] = 8000,
     config: ConfigOption = None,
+    allow_empty: AllowEmptyOption = False,
 ) -> None:
     """Start web + worker + scheduler on the embedded default; Ctrl-C stops them all."""
     from monitor.launcher import run_stack
 
-    raise typer.Exit(run_stack(demo=demo, port=port, config=config))
+    raise typer.Exit(run_stack(demo=demo, port=port, config=config, allow_empty=allow_empty))
 
 
 @app.command()
@@ -197,20 +251,26 @@ def web(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", envvar="PORT")] = 8000,
     config: ConfigOption = None,
+    allow_empty: AllowEmptyOption = False,
 ) -> None:
     """Serve the review page and API alone."""
     import uvicorn
 
-    prepare(config)
-    uvicorn.run("monitor.web.app:create_app", factory=True, host=host, port=port, log_level="info")
+    prepare(config, allow_empty)
+    # The app applies MONITOR_TRUSTED_PROXIES itself; uvicorn's own proxy handling would trust 127.0.0.1 first.
+    # Without MONITOR_LOG_TASKS (`monitor up`): no access line per request or static file, no
+    # start-up chatter; warnings and server errors still show.
+    log_level = "info" if get_settings().log_tasks else "warning"
+    uvicorn.run("monitor.web.app:create_app", factory=True, host=host, port=port, log_level=log_level,
+                proxy_headers=False)
 
 
 @sources_app.command("list")
-def sources_list(config: ConfigOption = None) -> None:
+def sources_list(config: ConfigOption = None, allow_empty: AllowEmptyOption = False) -> None:
     """Every source with its health: last success, last error, items per poll, went silent."""
     from monitor.sources_report import source_lines
 
-    prepare(config)
+    prepare(config, allow_empty)
     for line in source_lines():
         typer.echo(line)
 
@@ -255,7 +315,12 @@ def db_upgrade() -> None:
 def main() -> None:
     from pydantic import ValidationError
 
+    from monitor.config import restrict_new_files
+    from monitor.logs import hide_query_strings
+
+    restrict_new_files()
     try:
+        hide_query_strings(keep=get_settings().log_query_strings)
         app()
     except ValidationError as exc:
         # Settings are read lazily; a bad MONITOR_* value is a one-line error, not a traceback.

@@ -7,6 +7,8 @@ call ``get_settings.cache_clear()``.
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +20,33 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DATABASE_URL = "sqlite:///data/monitor.db"
 DATA_DIR = Path("data")
 USER_AGENT = "monitor/0.1 (mention monitor for human-rights groups)"
+# The data folder holds the database, outgoing mail and the secret key: only its owner reads it.
+PRIVATE_UMASK = 0o077
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def restrict_new_files() -> None:
+    """Create every later file and folder of this process owner-only (0600/0700).
+
+    Called first by each entry point (the CLI, Celery worker and beat), so files made by
+    libraries too (SQLite's database, -wal and -shm, beat's schedule) are never readable by
+    other accounts, not even between creation and a chmod.
+    """
+    os.umask(PRIVATE_UMASK)
+
+
+def private_dir(path: Path) -> Path:
+    """``path`` created (with its parents) owner-only when missing; returned as given."""
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    return path
+
+
+def create_private_file(path: Path, data: bytes) -> None:
+    """Write a new file that is 0600 from its creation; ``FileExistsError`` when it exists."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
 
 
 class Settings(BaseSettings):
@@ -46,6 +75,11 @@ class Settings(BaseSettings):
     # (`monitor up` picks text there); `log_tasks` false hides the line per task run and per request.
     log_format: Literal["json", "text"] = "json"
     log_tasks: bool = True
+    # Query strings (search URLs name watched people) are cut from every log line unless true.
+    log_query_strings: bool = False
+    # Workers' and beat's form of `--allow-empty`: a config that lists no person or no source
+    # may deactivate every one the database has (otherwise it is refused and the last stays).
+    allow_empty_config: bool = False
 
     # Fetching limits; not part of the public contract but tunable for tests.
     fetch_timeout: float = Field(default=20.0, gt=0)
@@ -68,6 +102,9 @@ class Settings(BaseSettings):
     reddit_username: str | None = None
     poll_batch_size: int = Field(default=25, ge=1)
     dispatch_interval_seconds: float = Field(default=60.0, gt=0)
+    # A claimed source's lease: renewed every third of it while its batch runs, so a killed
+    # worker's sources are due again within about this plus the dispatch interval.
+    poll_lease_seconds: float = Field(default=90.0, gt=0)
     # Spikes are recomputed at most this often across all workers (after polls that stored
     # something, and on the beat), not once per poll batch: detection covers every person.
     spike_refresh_seconds: float = Field(default=30.0, gt=0)
@@ -79,11 +116,33 @@ class Settings(BaseSettings):
     heartbeat_interval_seconds: float = Field(default=30.0, gt=0)
     # A bearer token that lets a Prometheus scraper read /metrics without a session.
     metrics_token: SecretStr | None = None
+    # The stream process (issue 17, monitor.streams): its deployment-wide lease (renewed every
+    # third of it; a crashed holder is replaced after it), the cap on one frame, the ceiling
+    # of the jittered reconnect backoff, and how often a Mastodon server that refused
+    # streaming is polled instead.
+    stream_lease_seconds: float = Field(default=30.0, ge=1)
+    stream_max_frame_bytes: int = Field(default=1024 * 1024, ge=1024)
+    stream_backoff_max_seconds: float = Field(default=60.0, gt=0)
+    stream_poll_seconds: float = Field(default=60.0, gt=0)
+    # Web: peers whose X-Forwarded-For names the client (the reverse proxy), as addresses or
+    # CIDRs, comma-separated; the login limiter counts per client address. "*" trusts any peer.
+    trusted_proxies: str = "127.0.0.1"
 
     @field_validator("broker_url", "smtp_url", "alert_webhook_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            if item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"{item!r} is not an IP address or CIDR network") from None
+        return value
 
     @property
     def embedded_broker(self) -> bool:
@@ -114,9 +173,11 @@ class Settings(BaseSettings):
             return self.secret_key
         path = self.data_dir / "secret_key"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            private_dir(path.parent)
+            try:
+                create_private_file(path, secrets.token_urlsafe(48).encode())
+            except FileExistsError:  # another process generated it first: use theirs
+                pass
         return path.read_text().strip()
 
 

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from monitor.config import get_settings
+from monitor.config import create_private_file, get_settings, private_dir
+from monitor import textsearch  # noqa: F401 - registers the search fold on every SQLite connection
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -48,10 +49,20 @@ def _forget_inherited_connections() -> None:
 os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
+def _create_private_database(path: Path) -> None:
+    """Create the SQLite file empty and 0600 before SQLite opens it: SQLite gives its -wal and
+    -shm files the database file's mode, so none of them is ever readable by others."""
+    private_dir(path.parent)
+    try:
+        create_private_file(path, b"")
+    except FileExistsError:
+        pass
+
+
 def _sqlite_engine(url: str) -> sa.Engine:
     database = make_url(url).database
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        _create_private_database(Path(database))
     engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @sa.event.listens_for(engine, "connect")

@@ -1,10 +1,16 @@
-"""``monitor export mentions``: one record per stored mention, as JSON lines or CSV."""
+"""``monitor export mentions``: one record per stored mention, as JSON lines or CSV.
+
+``write_csv`` is the one CSV writer of the project (this command and the web's export):
+feed text is hostile, and a spreadsheet runs a cell that starts with ``=``, ``+``, ``-``
+or ``@`` as a formula (``=HYPERLINK(…)`` sends the sheet's data away), so such text cells
+are written with a leading apostrophe, which spreadsheets show as text.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TextIO
 
@@ -15,6 +21,30 @@ from monitor.models import Mention, MentionPerson, Person, Source
 
 FIELDS = ["id", "source", "url", "canonical_url", "title", "text", "published_at", "fetched_at", "people", "cluster_id"]
 BATCH = 500
+# What a spreadsheet may read as the start of a formula (OWASP's list, with a line feed).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def safe_cell(value: object) -> object:
+    """``value`` as a CSV cell that no spreadsheet evaluates: text that could start a formula
+    gets a leading apostrophe; numbers stay numbers (``-3`` is a value, not a formula)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(out: TextIO, fields: Iterable[str], records: Iterable[dict]) -> int:
+    """Write a header and one row per record (missing keys empty), every cell through
+    ``safe_cell``; return how many rows."""
+    writer = csv.DictWriter(out, fieldnames=list(fields), extrasaction="ignore")
+    writer.writeheader()
+    count = 0
+    for record in records:
+        writer.writerow({key: safe_cell(value) for key, value in record.items()})
+        count += 1
+    return count
 
 
 def mention_records(*, since: datetime | None = None) -> Iterator[dict]:
@@ -49,15 +79,11 @@ def _iso(value: datetime | None) -> str | None:
 
 def export_mentions(out: TextIO, *, fmt: str = "jsonl", since: datetime | None = None) -> int:
     """Write every mention (fetched at or after ``since``) to ``out``; return how many."""
-    count = 0
-    writer = None
+    records = mention_records(since=since)
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=FIELDS)
-        writer.writeheader()
-    for record in mention_records(since=since):
-        if writer:
-            writer.writerow({**record, "people": ";".join(record["people"])})
-        else:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return write_csv(out, FIELDS, ({**r, "people": ";".join(r["people"])} for r in records))
+    count = 0
+    for record in records:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
         count += 1
     return count

@@ -5,10 +5,12 @@ Errors::
     FetchError(message, permanent=False, retry_after=None)
       ├── raised for HTTP errors (4xx permanent except 408/429, 5xx transient),
       ├── bodies over the size cap or slower than the deadline,
-      ├── redirect loops and too many redirects,
+      ├── redirect loops, too many redirects, URLs that cannot be sent (a port over 65535),
       └── addresses on private networks (unless MONITOR_ALLOW_PRIVATE_NETWORKS)
 
-``fetch_async()`` follows redirects itself so that every hop passes the address guard, reads
+``fetch_async()`` follows redirects itself so that every hop passes the address guard
+(``monitor.addresses``: resolved once, connected to the checked address), then the host's
+politeness slot; credential headers never leave the first origin. It reads
 the body in chunks up to ``fetch_max_bytes`` *after* decompression (a gzip bomb stops at
 the cap), and stops a trickling body at an overall deadline.
 """
@@ -16,23 +18,24 @@ the cap), and stops a trickling body at an overall deadline.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
-import ssl
+import functools
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
-import certifi
 import httpx
 
-from monitor.config import USER_AGENT, Settings, get_settings
+from monitor.addresses import AddressRefused, Target, origin_of, printable, resolve_checked
+from monitor.config import Settings, get_settings
+from monitor.http_clients import ACCEPT, HostClients, make_async_client, tls_context  # noqa: F401 - their old home
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 TRANSIENT_CODES = {408, 425, 429, 500, 502, 503, 504}
-ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8"
+# Sent only to the origin they were given for; a redirect elsewhere drops them, as browsers do.
+CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+MAX_RETRY_AFTER = 86400.0  # a longer Retry-After is read as a day (the longest backoff anyway)
 
 
 class FetchError(Exception):
@@ -59,95 +62,112 @@ class FetchResult:
         return self.status == 304
 
 
-def _client_options(settings: Settings, max_connections: int, verify: ssl.SSLContext | bool = True) -> dict:
-    return {
-        "verify": verify,
-        "timeout": httpx.Timeout(settings.fetch_timeout, connect=min(10.0, settings.fetch_timeout)),
-        "follow_redirects": False,
-        "headers": {"User-Agent": USER_AGENT, "Accept": ACCEPT},
-        # No pool wait: more requests than connections would raise PoolTimeout otherwise;
-        # the poller bounds concurrency itself.
-        "limits": httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-    }
-
-
-def make_async_client(
-    settings: Settings | None = None, *, max_connections: int = 64, verify: ssl.SSLContext | bool = True
-) -> httpx.AsyncClient:
-    """The one kind of HTTP client: our User-Agent, timeouts, no automatic redirects."""
-    return httpx.AsyncClient(**_client_options(settings or get_settings(), max_connections, verify))
-
-
-def tls_context() -> ssl.SSLContext:
-    """Certificate verification against certifi's roots, as httpx does by default.
-
-    Loading the roots takes milliseconds, so clients made together share one context.
-    """
-    return ssl.create_default_context(cafile=certifi.where())
-
-
-class HostClients:
-    """One small ``httpx.AsyncClient`` per host, for polling many sites at once.
-
-    httpx's pool scans every connection it holds on each request and each response, so
-    one pool of hundreds of connections costs quadratic time over a large batch. Per-host
-    pools stay as small as the per-host concurrency the politeness gate allows anyway.
-    """
-
-    def __init__(self, settings: Settings | None = None, *, per_host: int = 2):
-        self._settings = settings or get_settings()
-        self._per_host = per_host
-        self._clients: dict[str, httpx.AsyncClient] = {}
-        self._tls = tls_context()
-
-    def for_url(self, url: str) -> httpx.AsyncClient:
-        host = (urlsplit(url).hostname or "").lower()
-        client = self._clients.get(host)
-        if client is None:
-            client = self._clients[host] = make_async_client(
-                self._settings, max_connections=self._per_host, verify=self._tls
-            )
-        return client
-
-    async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
-        await asyncio.gather(*(client.aclose() for client in clients))
-
-    async def __aenter__(self) -> "HostClients":
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        await self.aclose()
-
-
 def fetch(url: str, **options) -> FetchResult:
-    """One ``fetch_async`` from synchronous code, with a client of its own (tools, tests)."""
+    """One ``fetch_async`` from synchronous code, with clients of its own (tools, tests)."""
 
     async def once() -> FetchResult:
-        async with make_async_client(options.get("settings"), max_connections=2) as client:
-            return await fetch_async(client, url, **options)
+        async with HostClients(options.get("settings")) as clients:
+            return await fetch_async(clients, url, **options)
 
     return asyncio.run(once())
 
 
 async def fetch_async(
-    client: httpx.AsyncClient,
+    clients: HostClients | httpx.AsyncClient,
     url: str,
     *,
     etag: str | None = None,
     last_modified: str | None = None,
     headers: dict[str, str] | None = None,
     settings: Settings | None = None,
+    gate=None,
+    method: str = "GET",
+    json: object = None,
 ) -> FetchResult:
-    """GET ``url`` conditionally; return the final response or raise ``FetchError``."""
+    """Request ``url`` (GET conditionally, or ``method`` with a ``json`` body); the final response.
+
+    Every hop is resolved once, checked by the address guard and connected to the checked
+    address; only then does it wait for a slot of its host on ``gate`` (a politeness gate,
+    or None), so a refused request never holds one. Credential headers go only to the
+    first URL's origin. Raises ``FetchError`` (one line) for every failure.
+    """
     settings = settings or get_settings()
     hops = _Hops(url, settings)
     sent = _request_headers(etag, last_modified, headers)
     while True:
-        await asyncio.to_thread(check_address, hops.url, allow_private=settings.allow_private_networks)
-        result = await _get_once_async(client, hops.url, sent, settings.fetch_max_bytes, hops.deadline)
+        target = await asyncio.to_thread(_checked_target, hops.url, settings)
+        client = clients.for_url(hops.url) if isinstance(clients, HostClients) else clients
+        send = functools.partial(
+            _get_once_async, client, headers=hops.headers_for(target, sent), max_bytes=settings.fetch_max_bytes,
+            deadline=hops.deadline, method=method, json=json,
+        )
+        result = await _gated(gate, target.host, _first_connecting(target, send))
+        if method != "GET" and result.status in REDIRECT_CODES:
+            raise FetchError(f"HTTP {result.status}: a {method} is not redirected ({target.host})", permanent=True)
         if not hops.follow(result):
-            return _checked(result)
+            return await _checked_or_paused(result, gate, target.host)
+
+
+def _checked_target(url: str, settings: Settings) -> Target:
+    try:
+        return resolve_checked(url, allow_private=settings.allow_private_networks)
+    except AddressRefused as exc:
+        raise FetchError(str(exc), permanent=exc.permanent) from None
+
+
+async def _gated(gate, host: str, request):
+    """Run the ``request`` coroutine inside a slot of ``host`` on the politeness gate."""
+    if gate is None:
+        return await request
+    async with gate.slot(host):
+        return await request
+
+
+async def _checked_or_paused(result: FetchResult, gate, host: str) -> FetchResult:
+    """``_checked(result)``; a ``Retry-After`` pauses the host on the gate for every worker."""
+    try:
+        return _checked(result)
+    except FetchError as exc:
+        if exc.retry_after and gate is not None:
+            await gate.pause(host, exc.retry_after)
+        raise
+
+
+async def _first_connecting(target: Target, send) -> FetchResult:
+    """``send`` to the target's checked addresses in turn until one accepts the connection.
+
+    Only a refused or unreachable connection moves on (as httpx's own connect would to the
+    name's next address); any answer, or any other failure, is the result.
+    """
+    for address in target.addresses[:-1]:
+        try:
+            return await send(_pinned(target, address))
+        except _ConnectFailed:
+            continue
+    return await send(_pinned(target, target.addresses[-1]))
+
+
+def _pinned(target: Target, address: str) -> _Pinned:
+    """How to connect to ``target`` at ``address`` (checked), with the name kept for Host and TLS SNI.
+
+    The one place the connection is pinned. A proxied fetch (which must connect by name
+    through the proxy) would return the URL unchanged here instead.
+    """
+    url = httpx.URL(target.url)
+    return _Pinned(
+        url=url.copy_with(host=address),
+        host_header=url.netloc.decode("ascii"),
+        sni=target.host if target.scheme == "https" else None,
+        logical=target.url,
+    )
+
+
+@dataclass
+class _Pinned:
+    url: httpx.URL  # the checked address in place of the name
+    host_header: str
+    sni: str | None
+    logical: str  # the URL as written, reported back and used for redirects
 
 
 def _request_headers(etag: str | None, last_modified: str | None, extra: dict[str, str] | None) -> dict[str, str]:
@@ -156,13 +176,20 @@ def _request_headers(etag: str | None, last_modified: str | None, extra: dict[st
 
 
 class _Hops:
-    """Redirect bookkeeping: loop and hop limits, one deadline for the whole fetch."""
+    """Redirect bookkeeping: loop and hop limits, one deadline, the origin credentials belong to."""
 
     def __init__(self, url: str, settings: Settings):
         self.url = url
         self.deadline = time.monotonic() + settings.fetch_timeout * 3
         self._left = settings.fetch_max_redirects
         self._seen = {url}
+        self._origin = origin_of(url)
+
+    def headers_for(self, target: Target, headers: dict[str, str]) -> dict[str, str]:
+        """``headers`` for this hop: without credentials once a redirect left the first origin."""
+        if target.origin == self._origin:
+            return headers
+        return {k: v for k, v in headers.items() if k.lower() not in CREDENTIAL_HEADERS}
 
     def follow(self, result: FetchResult) -> bool:
         """True (and ``self.url`` moved on) when ``result`` is a redirect to follow."""
@@ -171,7 +198,10 @@ class _Hops:
         location = result.headers.get("location")
         if not location:
             raise FetchError(f"HTTP {result.status} redirect without Location from {result.url}")
-        target = urljoin(result.url, location)
+        try:
+            target = urljoin(result.url, location)
+        except ValueError:
+            raise FetchError(f"HTTP {result.status} redirect to an unreadable Location from {result.url}", permanent=True) from None
         if target in self._seen:
             raise FetchError(f"redirect loop at {target}", permanent=True)
         if self._left == 0:
@@ -182,10 +212,19 @@ class _Hops:
         return True
 
 
-async def _get_once_async(client: httpx.AsyncClient, url: str, headers: dict, max_bytes: int, deadline: float) -> FetchResult:
+class _ConnectFailed(FetchError):
+    """The connection to one address was refused or unreachable: the next address may answer."""
+
+
+async def _get_once_async(
+    client: httpx.AsyncClient, pin: _Pinned, *, headers: dict, max_bytes: int, deadline: float, method: str, json: object
+) -> FetchResult:
+    extensions = {"sni_hostname": pin.sni} if pin.sni else {}
     try:
-        async with client.stream("GET", url, headers=headers) as response:
-            result = FetchResult(url=url, status=response.status_code, headers=dict(response.headers))
+        async with client.stream(
+            method, pin.url, headers={**headers, "Host": pin.host_header}, json=json, extensions=extensions
+        ) as response:
+            result = FetchResult(url=pin.logical, status=response.status_code, headers=dict(response.headers))
             if response.status_code == 200:
                 _check_declared(response, max_bytes)
                 remaining = max(0.1, deadline - time.monotonic())
@@ -193,8 +232,12 @@ async def _get_once_async(client: httpx.AsyncClient, url: str, headers: dict, ma
             return result
     except asyncio.TimeoutError:
         raise FetchError("body too slow: read deadline passed") from None
+    except httpx.ConnectError as exc:
+        raise _ConnectFailed(f"ConnectError: {exc}") from None
     except httpx.HTTPError as exc:
         raise _as_fetch_error(exc) from None
+    except (httpx.InvalidURL, ValueError) as exc:  # a URL httpx cannot send
+        raise FetchError(f"bad URL {printable(pin.logical)}: {printable(str(exc))}", permanent=True) from None
 
 
 def _as_fetch_error(exc: httpx.HTTPError) -> FetchError:
@@ -251,32 +294,22 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return min(float(value), MAX_RETRY_AFTER)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+    try:
+        return min(MAX_RETRY_AFTER, max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds()))
+    except (OverflowError, TypeError):
+        return None
 
 
 def check_address(url: str, *, allow_private: bool) -> None:
-    """Refuse URLs that are not http(s) or whose host resolves to a private address."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(f"not an http(s) URL: {url}", permanent=True)
-    if allow_private:
-        return
+    """Refuse (``FetchError``) URLs that are not http(s) or whose host resolves to a private address."""
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
-        raise FetchError(f"cannot resolve {parts.hostname}: {exc.strerror}") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global:
-            raise FetchError(
-                f"{parts.hostname} resolves to non-public address {address}; "
-                "set MONITOR_ALLOW_PRIVATE_NETWORKS=true to allow it",
-                permanent=True,
-            )
+        resolve_checked(url, allow_private=allow_private)
+    except AddressRefused as exc:
+        raise FetchError(str(exc), permanent=exc.permanent) from None

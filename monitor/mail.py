@@ -1,8 +1,12 @@
-"""Rendering and sending one email: over SMTP when ``MONITOR_SMTP_URL`` is set, else into the outbox.
+"""Building and sending every email: over SMTP when ``MONITOR_SMTP_URL`` is set, else into the outbox.
 
-One email is three templates in ``mail_templates/``: ``<name>_subject.txt``, ``<name>.txt``
-and ``<name>.html``. The HTML one is autoescaped; feed text is hostile, so templates pass
-it through the ``oneline``/``plaintext``/``weburl`` filters in both parts.
+``build_message`` is the one builder (the digest and spike alerts): three templates in
+``mail_templates/`` (``<name>_subject.txt``, ``<name>.txt``, ``<name>.html``), the one
+address check (``monitor.email_address``) on ``To``, and ``Date``, ``Message-ID`` and
+``Auto-Submitted`` on every message. The HTML template is autoescaped; feed text is
+hostile, so templates pass it through the ``oneline``/``plaintext``/``weburl`` filters
+in both parts. Headers are folded only past RFC 5322's 998 characters, so a long
+``List-Unsubscribe`` URL stays a plain ``<https://…>`` (RFC 8058 readers need it so).
 
 ``MONITOR_SMTP_URL`` takes three forms (user and password are URL-decoded)::
 
@@ -32,14 +36,18 @@ import ssl
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timezone
+from email import policy as email_policy
 from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import jinja2
 import nh3
 
-from monitor.config import Settings, get_settings
+from monitor.config import Settings, create_private_file, get_settings, private_dir
+from monitor.email_address import address_problem
+from monitor.text import clean_display
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +55,9 @@ SMTP_TIMEOUT_SECONDS = 30.0
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 TRUE_WORDS = ("1", "true", "yes", "on")
 TEMPLATES_DIR = Path(__file__).parent / "mail_templates"
-# Bidi overrides and isolates can make hostile text display as something else.
-BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), " ")
+# The default policy folds any header longer than 78 characters, and a URL has no space to
+# fold at, so it would be RFC 2047-encoded (=?utf-8?q?=3Chttps…); 998 is the hard limit.
+POLICY = email_policy.default.clone(max_line_length=998)
 
 
 class MailError(Exception):
@@ -176,7 +185,7 @@ def write_to_outbox(msg: EmailMessage, outbox: Path) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     recipient = re.sub(r"[^A-Za-z0-9@._+-]", "_", str(msg["To"] or "unknown"))[:100]
     try:
-        outbox.mkdir(parents=True, exist_ok=True)
+        private_dir(outbox)
         return _write_new(outbox, f"{stamp}-{recipient}", msg.as_bytes())
     except OSError as exc:
         raise MailError(f"outbox {outbox}: {_one_line(str(exc))}", False) from exc
@@ -185,7 +194,8 @@ def write_to_outbox(msg: EmailMessage, outbox: Path) -> Path:
 def _write_new(outbox: Path, stem: str, data: bytes) -> Path:
     # Written under a temporary name and renamed, so a reader never sees half a message.
     partial = outbox / f".{stem}.partial"
-    partial.write_bytes(data)
+    partial.unlink(missing_ok=True)  # left by a process that died mid-write
+    create_private_file(partial, data)  # 0600 from creation: a digest names the people watched
     for n in range(100):
         path = outbox / (f"{stem}.eml" if n == 0 else f"{stem}-{n}.eml")
         if not path.exists():
@@ -194,6 +204,44 @@ def _write_new(outbox: Path, stem: str, data: bytes) -> Path:
             return path
     partial.unlink()
     raise OSError(f"too many messages named {stem}")
+
+
+def check_address(address: str) -> str:
+    """``address`` when it is one plain ``local@domain``; else a permanent ``MailError``
+    (trying again cannot help: the config must be fixed)."""
+    problem = address_problem(address)
+    if problem:
+        raise MailError(f"recipient {problem}; fix it in the config", True)
+    return address
+
+
+def build_message(name: str, *, to: str, now: datetime, headers: dict[str, str] | None = None,
+                  settings: Settings | None = None, **context) -> EmailMessage:
+    """The email rendered from ``name``'s three templates with ``context``, addressed to ``to``.
+
+    ``headers`` (after the standard ones) must be fixed text, counts or our own URLs: never
+    feed text. Raises a permanent ``MailError`` when ``to`` is not one plain address.
+    """
+    settings = settings or get_settings()
+    subject, text, html_body = render_email(name, **context)
+    msg = EmailMessage(policy=POLICY)
+    msg["Subject"] = subject
+    msg["From"] = settings.digest_from
+    msg["To"] = check_address(to)
+    msg["Date"] = format_datetime(now.astimezone(timezone.utc))
+    msg["Message-ID"] = make_msgid(name, domain=message_domain(settings))
+    for key, value in (headers or {}).items():
+        msg[key] = value
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(text)
+    msg.add_alternative(html_body, subtype="html")
+    return msg
+
+
+def message_domain(settings: Settings) -> str:
+    """The domain our Message-IDs and List-Ids carry: the From address's, else the base URL's host."""
+    domain = settings.digest_from.rpartition("@")[2].strip(" >")
+    return domain if re.fullmatch(r"[A-Za-z0-9.-]+", domain) else urlsplit(settings.base_url).hostname or "localhost"
 
 
 def render_email(name: str, **context) -> tuple[str, str, str]:
@@ -219,8 +267,9 @@ def _environment() -> jinja2.Environment:
 
 
 def oneline(text: str | None) -> str:
-    """``text`` on one line: control and bidi characters dropped, whitespace collapsed."""
-    text = (text or "").translate(BIDI_CONTROLS)
+    """``text`` on one line: bidi controls removed (``monitor.text``), other control characters
+    made spaces, whitespace collapsed."""
+    text = clean_display(text or "")
     text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
     return re.sub(r"\s+", " ", text).strip()
 

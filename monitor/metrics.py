@@ -90,7 +90,23 @@ def render(session: Session, *, settings=None) -> str:
     _gauge(lines, "monitor_mentions", "Mentions stored.", mentions)
     _gauge(lines, "monitor_queue_length", "Messages waiting in the Celery queue.", queue_length(settings))
     _gauge(lines, "monitor_heartbeat_age_seconds", "Seconds since a worker last ran the heartbeat task.", heartbeat_age(session))
+    _streams(lines, session)
     return "\n".join(lines) + "\n"
+
+
+def _streams(lines: list[str], session: Session) -> None:
+    """The stream process's families (issue 17): lag, events, skipped frames, polling fallback."""
+    from monitor.streams.state import states
+
+    found, now = states(session), utcnow()
+    lags = [(i, max(0.0, (now - s.last_event_at).total_seconds())) for i, s in found.items() if s.last_event_at]
+    _family(lines, "monitor_stream_lag_seconds", "gauge", "Now minus the time of the last event a stream consumed.", lags)
+    _family(lines, "monitor_stream_events_total", "counter", "Events a stream consumed.", [(i, s.events) for i, s in found.items()])
+    _family(lines, "monitor_stream_skipped_total", "counter", "Stream frames skipped as malformed.", [(i, s.skipped) for i, s in found.items()])
+    _family(
+        lines, "monitor_stream_polling", "gauge", "1 when a stream was refused and its timelines are polled instead.",
+        [(i, int(s.mode == "polling")) for i, s in found.items()],
+    )
 
 
 def _family(lines: list[str], name: str, kind: str, help_text: str, samples) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -59,6 +60,9 @@ class Source(SQLModel, table=True):
     next_poll_at: datetime | None = _ts(index=True)
     last_polled_at: datetime | None = _ts()
     last_success_at: datetime | None = _ts()
+    # Migration 0010_hardening: the first successful poll; what was published before it is
+    # backfill (counted in spikes at its time, but it opens no alert).
+    first_success_at: datetime | None = _ts()
     last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     last_error_at: datetime | None = _ts()
     consecutive_failures: int = 0
@@ -73,6 +77,14 @@ class Source(SQLModel, table=True):
     # and survive config syncs; removed_at hides a web source that still has mentions.
     origin: str = Field(default="config", sa_column_kwargs={"server_default": "config"})
     removed_at: datetime | None = _ts()
+    # Migration 0011_review: a source of the bundled demo (``monitor up --demo``), the one kind
+    # of source polled on loopback without MONITOR_ALLOW_PRIVATE_NETWORKS. Only the launcher sets it.
+    demo: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false()))
+    # Migration 0010_hardening: a worker's claim on the source while it polls it; renewed by the
+    # running batch, ended by the poll's write, lapsing when the worker dies.
+    lease_until: datetime | None = _ts()
+    # Migration 0011_review: for kind "auto", what the last successful poll found (rss, atom…).
+    detected_kind: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
 
 
 class Person(SQLModel, table=True):
@@ -83,6 +95,18 @@ class Person(SQLModel, table=True):
     active: bool = True
     # Migration 0006_admin: "config" people follow the TOML file, "web" people an admin added.
     origin: str = Field(default="config", sa_column_kwargs={"server_default": "config"})
+    # Migration 0011_review: paused on the web (not matched in new posts). The web's own flag:
+    # config syncs leave it alone, so a config person stays paused until lifted on the web.
+    paused_at: datetime | None = _ts()
+    # Migration 0010_hardening: since when the person is tracked, set when the config or an admin
+    # adds them (NULL: since before the column existed); their mentions published earlier are
+    # backfill and open no spike alert.
+    tracked_since: datetime | None = _ts()
+    # Migration 0012_spikes: how big a burst must be to open a spike ("quiet", "normal", "eager"),
+    # the last day (UTC) on which spikes send no alert, and whether the config sets both.
+    alert: str = Field(default="normal", sa_column=sa.Column(sa.String(16), nullable=False, server_default="normal"))
+    mute_until: date | None = Field(default=None, sa_column=sa.Column(sa.Date, nullable=True))
+    alert_from_config: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false()))
 
 
 class Alias(SQLModel, table=True):
@@ -145,15 +169,34 @@ class Mention(SQLModel, table=True):
     # Migration 0005_language: the primary language subtag ("ru"), declared by the source or detected.
     language: str | None = Field(default=None, sa_column=sa.Column(sa.String(8), nullable=True))  # ix_mention_language_queue
 
+    # Pydantic would take the hybrid below for a field without this.
+    model_config = {"ignored_types": (hybrid_property,)}
+
+    @hybrid_property
+    def at(self) -> datetime | None:
+        """The mention's time: when it was published, else when it was first seen.
+
+        In SQL, ``coalesce(published_at, fetched_at)``, the expression ``ix_mention_at`` and the
+        queue indexes hold; every filter, chart and order by time uses this one spelling.
+        """
+        return self.published_at or self.fetched_at
+
+    @at.inplace.expression
+    @classmethod
+    def _at_expression(cls):
+        # type_coerce keeps the aware-UTC round trip that a bare coalesce() loses on SQLite.
+        return sa.type_coerce(sa.func.coalesce(cls.published_at, cls.fetched_at), UTCDateTime())
+
 
 # The digest and spike queries select by this expression (migration 0002_digest).
-sa.Index("ix_mention_at", sa.func.coalesce(Mention.__table__.c.published_at, Mention.__table__.c.fetched_at))
-# The review queue pages by (fetched_at, id) within a state (migration 0004_review).
-sa.Index("ix_mention_queue", Mention.__table__.c.review_state, Mention.__table__.c.fetched_at, Mention.__table__.c.id)
-# Its label and language filters walk these in the same order (migration 0006_admin).
-sa.Index("ix_mention_label_queue", Mention.__table__.c.label, Mention.__table__.c.fetched_at, Mention.__table__.c.id)
-sa.Index("ix_mention_language_queue", Mention.__table__.c.language, Mention.__table__.c.review_state,
-         Mention.__table__.c.fetched_at, Mention.__table__.c.id)
+_AT = sa.func.coalesce(Mention.__table__.c.published_at, Mention.__table__.c.fetched_at)
+sa.Index("ix_mention_at", _AT)
+# The review queue pages by (Mention.at, id) within a state, and its label and language filters
+# walk these in the same order (migration 0011_review; before it, by fetched_at).
+sa.Index("ix_mention_queue_at", Mention.__table__.c.review_state, _AT, Mention.__table__.c.id)
+sa.Index("ix_mention_label_queue_at", Mention.__table__.c.label, _AT, Mention.__table__.c.id)
+sa.Index("ix_mention_language_queue_at", Mention.__table__.c.language, Mention.__table__.c.review_state,
+         _AT, Mention.__table__.c.id)
 
 
 class MentionPerson(SQLModel, table=True):
@@ -195,6 +238,8 @@ class Spike(SQLModel, table=True):
     )
     source_kind: str = Field(default="", sa_column=sa.Column(sa.String(32), nullable=False, server_default=""))
     bucket_seconds: int = Field(default=3600, sa_column_kwargs={"server_default": "3600"})
+    # Migration 0012_spikes: the count the detector expected in a day ("usually about 2 a day").
+    usual_per_day: float | None = None
     expected_by: int | None = Field(default=None, foreign_key="user.id")
     expected_at: datetime | None = _ts()
 
@@ -245,6 +290,24 @@ class User(SQLModel, table=True):
     password_hash: str
     active: bool = True
     created_at: datetime | None = _ts()
+    # Migration 0011_review: the zone pages show times in; None means the [digest] timezone.
+    timezone: str | None = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
+
+
+class FeedToken(SQLModel, table=True):
+    """A user's private feed and metrics token (migration 0011_review); revoked when ``revoked_at``.
+
+    Only a random ``nonce`` is stored: the token is an HMAC of it under the secret key
+    (``monitor.web.feeds``), so a copy of the database alone opens no feed.
+    """
+
+    __tablename__ = "feed_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    nonce: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    created_at: datetime | None = _ts(nullable=False)
+    revoked_at: datetime | None = _ts()
 
 
 class ReviewDecision(SQLModel, table=True):
@@ -334,6 +397,23 @@ class LoginFailure(SQLModel, table=True):
 sa.Index("ix_login_failure_key_at", LoginFailure.__table__.c.key, LoginFailure.__table__.c.at)
 
 
+class WebSession(SQLModel, table=True):
+    """A signed-in browser (migration 0010_hardening): the cookie carries a random token, this
+    row its SHA-256. Logout, a password change or deactivation set ``revoked_at``; after
+    ``expires_at`` (fixed at login) the cookie no longer works however often it is used."""
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, unique=True))
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime | None = _ts(nullable=False)
+    last_seen_at: datetime | None = _ts(nullable=False)
+    expires_at: datetime | None = _ts(nullable=False)
+    revoked_at: datetime | None = _ts()
+    user_agent: str = Field(default="", sa_column=sa.Column(sa.String(200), nullable=False, server_default=""))
+
+
 # Migration 0003_dedupe: sightings, the shared LSH index of story clusters, poll counters
 # and the worker heartbeat.
 
@@ -378,3 +458,47 @@ class Heartbeat(SQLModel, table=True):
 
     name: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
     beat_at: datetime | None = _ts(nullable=False)
+
+
+# Migration 0014_streams: the stream process (``monitor.streams``).
+
+
+class StreamLease(SQLModel, table=True):
+    """A deployment-wide claim (``name`` "stream"): held by one process until ``expires_at``,
+    renewed while it runs, so a second stream process waits instead of consuming too."""
+
+    __tablename__ = "stream_lease"
+
+    name: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    holder: str = Field(sa_column=sa.Column(sa.String(128), nullable=False))
+    expires_at: datetime | None = _ts(nullable=False)
+
+
+class StreamState(SQLModel, table=True):
+    """One stream source's consumer state: last event time (the lag), counters, and ``mode``
+    "stream" or "polling" (a Mastodon server refused streaming; ``note`` says why)."""
+
+    __tablename__ = "stream_state"
+
+    source_id: int = Field(foreign_key="source.id", primary_key=True)
+    mode: str = Field(default="stream", sa_column=sa.Column(sa.String(16), nullable=False, server_default="stream"))
+    note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    last_event_at: datetime | None = _ts()
+    updated_at: datetime | None = _ts()
+    events: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False, server_default="0"))
+    skipped: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False, server_default="0"))
+
+
+# Migration 0015_matching: the expanded watch list (``monitor.matcher_cache``).
+
+
+class MatcherCache(SQLModel, table=True):
+    """One expanded watch list, shared by every process: ``key`` is the SHA-256 of the people's
+    names and of the expansion code, ``data`` the zlib-compressed JSON of every generated key."""
+
+    __tablename__ = "matcher_cache"
+
+    key: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    built_at: datetime | None = _ts(nullable=False)
+    people: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    data: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))

@@ -3,8 +3,12 @@
 ``poll_sources(ids)`` polls many sources concurrently in one event loop (async httpx),
 each request passing the per-host gate. Fetching, parsing and matching run per source;
 one writer stores what they found for many sources at a time (a few statements per
-batch, not per item). It never raises for a bad source: the error is recorded on that
-source, the next poll is scheduled with backoff, the others go on. ``poll_source(id)``,
+batch, not per item). It never raises for a bad source or a bad item: an entry that cannot
+be read or matched is skipped and counted (``PollResult.skipped``); any exception in one
+source's fetch, parse or write is recorded on that source, its next poll is scheduled with
+backoff, and the others go on. Only the infrastructure being away (the database, Redis)
+stops the batch, so that the Celery task is retried whole. While a claimed batch runs, a
+heartbeat renews its sources' lease (``lease_seconds``) so a dead worker's sources come back soon. ``poll_source(id)``,
 ``poll_many(ids)`` and ``poll_all_once()`` are its synchronous doors for Celery and the
 command line; ``refresh_spikes()`` runs after polls, not inside each one.
 """
@@ -12,14 +16,13 @@ command line; ``refresh_spikes()`` runs after polls, not inside each one.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
-import time
+import traceback
 from dataclasses import dataclass, field
-from datetime import datetime
-from urllib.parse import urlsplit
+from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from sqlmodel import select
 
 from monitor import db, sources
@@ -27,19 +30,17 @@ from monitor.config import get_settings
 from monitor.dedupe import canonical_url, fingerprint, global_identity
 from monitor.fetch import FetchError, FetchResult, HostClients, fetch_async
 from monitor.language import language_of
+from monitor.matcher_cache import matcher_for
 from monitor.matching import Matcher
 from monitor.models import Source, utcnow
 from monitor.politeness import gate_for
-from monitor.schedule import mark_failure, mark_success
-from monitor.metrics import record_polls
+from monitor.poll_report import _Progress, print_summary  # noqa: F401 - the command line's door
+from monitor.poll_writer import infrastructure_errors, write_all
 from monitor.sources.base import one_line
-from monitor.store import NewMention, save_many
+from monitor.sources.sniff import feed_format
+from monitor.store import NewMention, renew_leases, storable
 
 log = logging.getLogger(__name__)
-WRITE_BATCH = 50
-WRITE_ATTEMPTS = 8  # about a minute of retries in all: a database restart, a failover
-WRITE_RETRY_BASE = 0.5
-WRITE_RETRY_CAP = 15.0
 
 
 @dataclass
@@ -50,6 +51,7 @@ class PollResult:
     new: int = 0
     duplicate: int = 0
     unmatched: int = 0
+    skipped: int = 0  # entries that could not be read, matched or stored
     not_modified: bool = False
     error: str | None = None
     url: str | None = None
@@ -65,6 +67,7 @@ class _Target:
     last_modified: str | None
     body_hash: str | None
     cursor: str | None
+    demo: bool = False  # a bundled demo feed on loopback (Source.demo)
 
 
 @dataclass
@@ -78,6 +81,7 @@ class _Outcome:
     cursor: str | None = None
     feed_hint: float | None = None
     error: Exception | None = None
+    detected: str | None = None  # what a source of kind "auto" turned out to be (monitor.sources.sniff)
 
 
 def poll_source(source_id: int, *, now: datetime | None = None) -> PollResult:
@@ -85,9 +89,9 @@ def poll_source(source_id: int, *, now: datetime | None = None) -> PollResult:
     return poll_many([source_id], now=now)[0]
 
 
-def poll_many(source_ids: list[int], *, now: datetime | None = None) -> list[PollResult]:
-    """Poll these sources concurrently; one result per id, in order."""
-    return asyncio.run(poll_sources(source_ids, now=now))
+def poll_many(source_ids: list[int], *, now: datetime | None = None, lease_seconds: float | None = None) -> list[PollResult]:
+    """Poll these sources concurrently; one result per id, in order (``lease_seconds``: see ``poll_sources``)."""
+    return asyncio.run(poll_sources(source_ids, now=now, lease_seconds=lease_seconds))
 
 
 def poll_all_once(*, progress: bool = False) -> list[PollResult]:
@@ -103,15 +107,23 @@ def poll_all_once(*, progress: bool = False) -> list[PollResult]:
     return results
 
 
-async def poll_sources(source_ids: list[int], *, now: datetime | None = None, on_done=None) -> list[PollResult]:
-    """The async core: per-host HTTP clients, one matcher, one gate and one writer for the batch."""
+async def poll_sources(
+    source_ids: list[int], *, now: datetime | None = None, on_done=None, lease_seconds: float | None = None
+) -> list[PollResult]:
+    """The async core: per-host HTTP clients, one matcher, one gate and one writer for the batch.
+
+    With ``lease_seconds`` (a batch of claimed sources), the lease of every source not yet
+    written is renewed every third of it until the batch ends.
+    """
     settings = get_settings()
     now = now or utcnow()
     targets, matcher = await asyncio.to_thread(_load, source_ids)
     gate = gate_for(settings)
     running = asyncio.Semaphore(settings.poll_concurrency)
     found: asyncio.Queue[_Outcome | None] = asyncio.Queue()
-    writer = asyncio.create_task(_write_all(found, now, on_done))
+    pending = {t.id for t in targets}
+    writer = asyncio.create_task(write_all(found, now, on_done, pending))
+    heartbeat = asyncio.create_task(_renew_while_running(pending, lease_seconds)) if lease_seconds else None
 
     async def one(target: _Target) -> PollResult:
         async with running:
@@ -125,6 +137,8 @@ async def poll_sources(source_ids: list[int], *, now: datetime | None = None, on
     finally:
         await found.put(None)
         await writer
+        if heartbeat:
+            heartbeat.cancel()
         if hasattr(gate, "close"):
             await gate.close()
     by_id = {r.source_id: r for r in results}
@@ -135,14 +149,51 @@ def _load(source_ids: list[int]) -> tuple[list[_Target], Matcher]:
     with db.session_scope() as session:
         rows = session.exec(select(Source).where(Source.id.in_(source_ids)))
         targets = [
-            _Target(s.id, s.name or s.url, s.url, s.kind, s.etag, s.last_modified, s.body_hash, s.cursor)
+            _Target(s.id, s.name or s.url, s.url, s.kind, s.etag, s.last_modified, s.body_hash, s.cursor, s.demo)
             for s in rows
         ]
-        return targets, Matcher.from_db(session)
+        return targets, matcher_for(session)
+
+
+async def _renew_while_running(pending: set[int], lease_seconds: float) -> None:
+    """Every third of the lease, extend the lease of the sources this batch has not written yet."""
+    while True:
+        await asyncio.sleep(lease_seconds / 3)
+        ids = sorted(pending)
+        if not ids:
+            continue
+        try:
+            await asyncio.to_thread(_renew, ids, lease_seconds)
+        except Exception as exc:  # noqa: BLE001 - a missed renewal only lets the lease lapse early
+            log.warning("renewing the poll lease failed: %s", one_line(exc), extra={"sources": len(ids)})
+
+
+def _renew(ids: list[int], lease_seconds: float) -> None:
+    with db.session_scope() as session:
+        renew_leases(session, source_ids=ids, until=utcnow() + timedelta(seconds=lease_seconds))
 
 
 async def _poll_one(clients: HostClients, gate, target: _Target, matcher: Matcher) -> _Outcome:
+    """One source's fetch, parse and match; any failure but the infrastructure's ends on the outcome."""
     outcome = _Outcome(PollResult(target.id, target.name, url=target.url))
+    try:
+        await _fetch_and_match(outcome, clients, gate, target, matcher)
+    except infrastructure_errors():
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug or a surprise in one source must not stop the batch
+        outcome.error = exc
+        outcome.result.error = f"internal error while polling: {type(exc).__name__}: {one_line(exc, 200)}"
+        outcome.mentions = []
+        # Where it was raised, not the message or traceback text: those may quote a feed's text.
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        log.warning(
+            "polling a source raised %s at %s:%s", type(exc).__name__, frame.filename.rsplit("/", 1)[-1], frame.lineno,
+            extra={"source_id": target.id},
+        )
+    return outcome
+
+
+async def _fetch_and_match(outcome: _Outcome, clients: HostClients, gate, target: _Target, matcher: Matcher) -> None:
     adapter = None
     try:
         adapter = sources.resolve_adapter(target.kind, target.url)
@@ -153,42 +204,80 @@ async def _poll_one(clients: HostClients, gate, target: _Target, matcher: Matche
             outcome.result.not_modified = True
         else:
             parsed = adapter.parse(response.body, response.headers, response.url)
-            outcome.cursor, outcome.feed_hint = parsed.cursor, parsed.min_interval
+            outcome.detected = feed_format(response.body, kind=target.kind, url_kind=adapter.kind)
+            outcome.cursor = storable(parsed.cursor)[:1000] if parsed.cursor else None  # feed-made text
+            outcome.feed_hint = parsed.min_interval
+            outcome.result.skipped += parsed.skipped
             outcome.mentions = _matched(outcome.result, parsed.items, matcher)
+            _log_skipped(target, parsed)
     except (FetchError, sources.ParseError) as exc:
         outcome.error = exc
         outcome.result.error = adapter.explain(exc) if adapter and isinstance(exc, FetchError) else str(exc)
-    return outcome
 
 
 async def _fetch(clients: HostClients, gate, target: _Target, adapter: sources.Adapter) -> FetchResult:
-    request = adapter.request(target.url, target.cursor, get_settings())
-    host = urlsplit(request.url).hostname or ""
+    """The adapter's request through the one guarded client; the gate is taken per hop, after the address check.
+
+    A request with ``auth`` (a login) gets its credentials through that same client, and
+    fresh ones once when the answer says they expired.
+    """
+    settings = get_settings()
+    request = adapter.request(target.url, target.cursor, settings)
     etag, last_modified = (target.etag, target.last_modified) if adapter.conditional else (None, None)
-    async with gate.slot(host):
-        try:
-            return await fetch_async(
-                clients.for_url(request.url), request.url, etag=etag, last_modified=last_modified, headers=request.headers
-            )
-        except FetchError as exc:
-            if exc.retry_after:
-                await gate.pause(host, exc.retry_after)
+    if target.demo:
+        # Only ``monitor up --demo`` marks a source so: its own feed server on 127.0.0.1, which
+        # `monitor poll --once` must reach without opening loopback to every source.
+        settings = settings.model_copy(update={"allow_private_networks": True})
+    guarded = functools.partial(fetch_async, clients, gate=gate, settings=settings)
+    conditional = {"etag": etag, "last_modified": last_modified}
+    if request.auth is None:
+        return await guarded(request.url, headers=request.headers, **conditional)
+    credentials = await request.auth.headers(guarded)
+    try:
+        return await guarded(request.url, headers={**request.headers, **credentials}, **conditional)
+    except FetchError as exc:
+        if not request.auth.expired(exc):
             raise
+    credentials = await request.auth.refresh(guarded)
+    return await guarded(request.url, headers={**request.headers, **credentials}, **conditional)
+
+
+def _log_skipped(target: _Target, parsed: sources.Parsed) -> None:
+    if parsed.skipped:
+        log.warning(
+            "skipped %s unreadable entries: %s", parsed.skipped, getattr(parsed.items, "first_error", None),
+            extra={"source_id": target.id, "skipped": parsed.skipped},
+        )
 
 
 def _matched(result: PollResult, items: list[sources.Item], matcher: Matcher) -> list[NewMention]:
-    mentions = []
+    """The matched items as mentions; an item that fails to match or normalise is skipped and counted."""
+    mentions, failures = [], []
     for item in items:
-        found = matcher.find(f"{item.title}\n{item.text}")
-        if not found:
-            result.unmatched += 1
+        try:
+            mention = _mention_if_matched(item, matcher)
+        except Exception as exc:  # noqa: BLE001 - untrusted entry: it costs itself only
+            failures.append(type(exc).__name__)
             continue
-        people: dict[str, str] = {}
-        for match in found:
-            people.setdefault(match.person, match.alias)
-        mentions.append(_new_mention(item, people))
-    result.fetched = len(items)
+        if mention is None:
+            result.unmatched += 1
+        else:
+            mentions.append(mention)
+    result.fetched, result.skipped = len(items), result.skipped + len(failures)
+    if failures:  # the error types only: an entry's text may name a watched person
+        log.warning("skipped %s entries that could not be matched: %s", len(failures), sorted(set(failures)),
+                    extra={"source_id": result.source_id, "skipped": len(failures)})
     return mentions
+
+
+def _mention_if_matched(item: sources.Item, matcher: Matcher) -> NewMention | None:
+    found = matcher.find(f"{item.title}\n{item.text}")
+    if not found:
+        return None
+    people: dict[str, str] = {}
+    for match in found:
+        people.setdefault(match.person, match.alias)
+    return _new_mention(item, people)
 
 
 def _new_mention(item: sources.Item, people: dict[str, str]) -> NewMention:
@@ -198,70 +287,6 @@ def _new_mention(item: sources.Item, people: dict[str, str]) -> NewMention:
         text=item.text, author=item.author, published_at=item.published_at, people=people,
         identity=global_identity(item.kind, item.platform_id), reposted_by=item.reposted_by,
         language=language_of(item.lang, item.title, item.text), fingerprint=fingerprint(item.title, item.text),
-    )
-
-
-async def _write_all(found: asyncio.Queue, now: datetime, on_done) -> None:
-    """Drain outcomes in batches until the sentinel; each batch is one transaction."""
-    finished = False
-    while not finished:
-        batch = [await found.get()]
-        while not found.empty() and len(batch) < WRITE_BATCH:
-            batch.append(found.get_nowait())
-        finished = None in batch
-        outcomes = [o for o in batch if o is not None]
-        if outcomes:
-            await asyncio.to_thread(_write, outcomes, now)
-            for outcome in outcomes:
-                _log(outcome.result)
-                if on_done:
-                    on_done(outcome.result.name)
-
-
-def _write(outcomes: list[_Outcome], now: datetime) -> None:
-    """Store one batch in one transaction, retried when the database is briefly away.
-
-    The items are in memory and every write is idempotent, so retrying the whole batch
-    after a lost connection or a deadlock stores each mention exactly once.
-    """
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        try:
-            return _write_once(outcomes, now)
-        except sa.exc.OperationalError as exc:
-            if attempt == WRITE_ATTEMPTS:
-                raise
-            log.warning(
-                "writing a batch failed, retrying: %s", one_line(exc),
-                extra={"attempt": attempt, "sources": [o.result.source_id for o in outcomes]},
-            )
-            time.sleep(min(WRITE_RETRY_CAP, WRITE_RETRY_BASE * 2 ** (attempt - 1)))
-
-
-def _write_once(outcomes: list[_Outcome], now: datetime) -> None:
-    with db.session_scope() as session:
-        new_ids = save_many(session, batches=[(o.result.source_id, o.mentions) for o in outcomes], now=now)
-        rows = {s.id: s for s in session.exec(select(Source).where(Source.id.in_([o.result.source_id for o in outcomes])))}
-        for outcome in outcomes:
-            result, source = outcome.result, rows[outcome.result.source_id]
-            result.new = len(new_ids.get(result.source_id, []))
-            result.duplicate = len(outcome.mentions) - result.new
-            if outcome.error is not None:
-                mark_failure(source, exc=outcome.error, now=now, message=result.error)
-            else:
-                mark_success(
-                    source, headers=outcome.headers, body_hash=outcome.body_hash, result=result, now=now,
-                    cursor=outcome.cursor, feed_hint=outcome.feed_hint,
-                )
-        record_polls(session, results=[o.result for o in outcomes])
-
-
-def _log(result: PollResult) -> None:
-    log.info(
-        "polled source id=%s new=%s duplicate=%s error=%s", result.source_id, result.new, result.duplicate, result.error,
-        extra={
-            "source_id": result.source_id, "url": result.url, "fetched": result.fetched, "new": result.new,
-            "duplicate": result.duplicate, "error": result.error,
-        },
     )
 
 
@@ -285,40 +310,3 @@ def refresh_spikes(now: datetime | None = None) -> list[int]:
     except Exception:
         log.exception("spike update failed", extra={"at": now.isoformat()})
         return []
-
-
-class _Progress:
-    """A rich progress bar on a terminal; nothing otherwise."""
-
-    def __init__(self, enabled: bool, total: int):
-        self._bar = None
-        if enabled:
-            from rich.progress import Progress
-
-            self._bar = Progress(transient=True)
-            self._task = self._bar.add_task("polling", total=total)
-
-    def __enter__(self):
-        if self._bar:
-            self._bar.start()
-        return self._advance
-
-    def _advance(self, name: str) -> None:
-        if self._bar:
-            self._bar.update(self._task, advance=1, description=f"polled {name[:40]}")
-
-    def __exit__(self, *exc):
-        if self._bar:
-            self._bar.stop()
-
-
-def print_summary(results: list[PollResult]) -> None:
-    """One line per source (fetched, new, duplicate, failed) and a total line."""
-    for r in results:
-        state = f"failed: {r.error}" if r.error else ("not modified" if r.not_modified else "ok")
-        print(f"{r.name}: fetched {r.fetched}, new {r.new}, duplicate {r.duplicate}, {state}")
-    failed = sum(1 for r in results if r.error)
-    print(
-        f"total: {len(results)} sources, fetched {sum(r.fetched for r in results)}, "
-        f"new {sum(r.new for r in results)}, duplicate {sum(r.duplicate for r in results)}, failed {failed}"
-    )

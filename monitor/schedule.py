@@ -61,8 +61,8 @@ def backoff(interval: float, failures: int, exc: Exception) -> timedelta:
     """The wait before retrying a source that failed ``failures`` times in a row."""
     wait = timedelta(seconds=interval * error_weight(exc) * 2 ** min(failures - 1, 10))
     retry_after = getattr(exc, "retry_after", None)
-    if retry_after:
-        wait = max(wait, timedelta(seconds=retry_after))
+    if retry_after:  # capped first: a hostile Retry-After must not overflow timedelta
+        wait = max(wait, timedelta(seconds=min(float(retry_after), MAX_BACKOFF.total_seconds())))
     return min(wait, MAX_BACKOFF)
 
 
@@ -92,7 +92,9 @@ def mark_success(
     source.body_hash = body_hash
     source.cursor = cursor or source.cursor
     source.last_polled_at = source.last_success_at = now
+    source.first_success_at = source.first_success_at or now  # earlier items are backfill (alerts)
     source.last_error, source.consecutive_failures = None, 0
+    source.lease_until = None
     if not result.not_modified:
         source.items_last_poll, source.new_last_poll = result.fetched, result.new
     if result.new:
@@ -108,6 +110,7 @@ def mark_failure(source: Source, *, exc: Exception, now: datetime, message: str 
     """Record the error on the source and schedule a retry with weighted backoff."""
     source.consecutive_failures += 1
     source.last_polled_at = source.last_error_at = now
+    source.lease_until = None
     source.last_error = (message or str(exc))[:1000]
     interval = source.interval_seconds or get_settings().poll_interval_seconds
     source.next_poll_at = now + backoff(interval, source.consecutive_failures, exc)

@@ -52,10 +52,21 @@ def sync_watchlist(session: Session, *, watchlist: Watchlist) -> None:
     _sync_people(session, watchlist)
     _sync_sources(session, watchlist)
     _sync_recipients(session, watchlist)
+    _sync_streams(session, watchlist)
     session.flush()
 
 
+def _sync_streams(session: Session, watchlist: Watchlist) -> None:
+    # One source row per [stream.NAME] stream; rows of origin "stream" are never polled.
+    from monitor.streams.entries import specs
+    from monitor.streams.state import sync_stream_sources
+
+    sync_stream_sources(session, specs=specs(watchlist.streams))
+
+
 def _sync_people(session: Session, watchlist: Watchlist) -> None:
+    from monitor.spikes.sensitivity import apply_config as apply_alert_config  # late: spikes imports store
+
     existing = {p.name: p for p in session.exec(select(Person))}
     wanted = {entry.name: entry for entry in watchlist.people}
     for name, person in existing.items():
@@ -64,17 +75,18 @@ def _sync_people(session: Session, watchlist: Watchlist) -> None:
     for name, entry in wanted.items():
         person = existing.get(name) or Person(name=name)
         person.origin, person.active = "config", True
+        apply_alert_config(person, entry.alert, entry.mute_until)  # issue 19: sensitivity and mute
         session.add(person)
         session.flush()
         _sync_aliases(session, person, entry.all_names(), entry.exclude, _matching_terms(entry))
 
 
 # Per-person matching data beyond aliases and excludes lives in Alias rows of these kinds.
-TERM_KINDS = ("hashtag", "handle", "context", "gender")
+TERM_KINDS = ("hashtag", "handle", "context", "language", "gender")  # language: the person's `languages` (issue 22)
 
 
 def _matching_terms(entry) -> set[tuple[str, str]]:
-    terms = {(kind, t) for kind in TERM_KINDS[:3] for t in getattr(entry, kind + "s" if kind != "context" else kind, [])}
+    terms = {(kind, t) for kind in TERM_KINDS[:4] for t in getattr(entry, kind + "s" if kind != "context" else kind, None) or []}
     return terms | ({("gender", entry.gender)} if getattr(entry, "gender", "") else set())
 
 
@@ -118,8 +130,10 @@ def _sync_recipients(session: Session, watchlist: Watchlist) -> None:
 
 
 def active_people(session: Session) -> list[tuple[Person, list[str], list[str]]]:
-    """Each active person with their aliases and exclude phrases."""
-    people = list(session.exec(select(Person).where(Person.active == True).order_by(Person.id)))  # noqa: E712
+    """Each active person not paused on the web, with their aliases and exclude phrases."""
+    people = list(session.exec(
+        select(Person).where(Person.active == True, Person.paused_at.is_(None)).order_by(Person.id)  # noqa: E712
+    ))
     aliases = session.exec(select(Alias).where(Alias.person_id.in_([p.id for p in people])))
     by_person: dict[int, tuple[list[str], list[str]]] = {p.id: ([], []) for p in people}
     for alias in aliases:
@@ -142,20 +156,36 @@ def person_terms(session: Session) -> dict[int, dict]:
 
 
 def enabled_sources(session: Session) -> list[Source]:
-    """Every enabled source, oldest first."""
-    return list(session.exec(select(Source).where(Source.enabled == True).order_by(Source.id)))  # noqa: E712
+    """Every enabled source that is polled, oldest first (stream sources are consumed, not polled)."""
+    polled = sa.and_(Source.enabled == True, Source.origin != "stream")  # noqa: E712
+    return list(session.exec(select(Source).where(polled).order_by(Source.id)))
 
 
 def due_sources(session: Session, *, now: datetime, limit: int = 1000) -> list[tuple[int, str]]:
     """(id, url) of enabled sources whose next poll time has come (or was never set)."""
     statement = (
         select(Source.id, Source.url)
-        .where(Source.enabled == True)  # noqa: E712
+        .where(Source.enabled == True, Source.origin != "stream")  # noqa: E712 - streams are not polled
         .where(sa.or_(Source.next_poll_at == None, Source.next_poll_at <= now))  # noqa: E711
+        .where(sa.or_(Source.lease_until == None, Source.lease_until <= now))  # noqa: E711 - claimed by a live poll
         .order_by(Source.next_poll_at.nulls_first(), Source.id)
         .limit(limit)
     )
     return [tuple(row) for row in session.exec(statement)]
+
+
+_TEXT_FIELDS = ("guid", "url", "canonical_url", "title", "text", "author", "identity", "reposted_by", "language")
+
+
+def storable(value: object) -> str:
+    """``value`` as text either database stores: NULs dropped, lone surrogates replaced."""
+    text = value if isinstance(value, str) else str(value)
+    text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 @dataclass
@@ -174,6 +204,15 @@ class NewMention:
     reposted_by: str | None = None
     language: str | None = None  # primary subtag, see monitor.language
     fingerprint: Fingerprint | None = None  # computed from title and text when None
+
+    def __post_init__(self) -> None:
+        # Feed text is untrusted and PostgreSQL refuses NUL and lone surrogates in text:
+        # made storable here, so every writer is safe and the guid keys stay consistent.
+        for name in _TEXT_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, storable(value))
+        self.language = self.language[:8] if self.language else self.language
 
     def story(self) -> Fingerprint:
         return self.fingerprint or fingerprint(self.title, self.text)
@@ -360,11 +399,26 @@ def claim_spike_refresh(session: Session, *, now: datetime, min_gap_seconds: flo
 
 
 def claim_source(session: Session, *, source_id: int, now: datetime, lease_until: datetime) -> bool:
-    """Claim a due source for polling by a conditional UPDATE; True when this caller won it."""
+    """Claim a due, unleased source for polling by a conditional UPDATE; True when this caller won it.
+
+    The lease is short and renewed by the running batch (``renew_leases``); the poll's
+    write ends it. A worker that dies leaves it to lapse, and the source is due again.
+    """
     statement = (
         sa.update(Source)
         .where(Source.id == source_id, Source.enabled == True)  # noqa: E712
         .where(sa.or_(Source.next_poll_at == None, Source.next_poll_at <= now))  # noqa: E711
-        .values(next_poll_at=lease_until)
+        .where(sa.or_(Source.lease_until == None, Source.lease_until <= now))  # noqa: E711
+        .values(lease_until=lease_until)
     )
     return session.execute(statement).rowcount == 1
+
+
+def renew_leases(session: Session, *, source_ids: list[int], until: datetime) -> int:
+    """Extend the lease of these sources, those still leased only (a written poll ended it); how many."""
+    statement = (
+        sa.update(Source)
+        .where(Source.id.in_(source_ids), Source.lease_until != None)  # noqa: E711
+        .values(lease_until=until)
+    )
+    return session.execute(statement).rowcount

@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
+from monitor import sessions
 from monitor.db import session_scope
 from monitor.models import User, utcnow
 
@@ -59,6 +60,8 @@ def add_user(*, email: str, role: str, password: str) -> bool:
         user.password_hash = hash_password(password)
         user.active = True
         session.add(user)
+        if not created:  # a new password: every session signed in with the old one ends
+            sessions.end_all(session, user_id=user.id)
     return created
 
 

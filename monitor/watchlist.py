@@ -8,27 +8,48 @@ whose message is one line naming the file, the entry and the problem, e.g.::
 
 from __future__ import annotations
 
+import difflib
+import re
 import tomllib
-from datetime import time
+from datetime import date, datetime, time
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from monitor.email_address import address_problem
 from monitor.sources import KINDS as SOURCE_KINDS  # auto, rss/atom/rdf, jsonfeed, mastodon, bluesky, …
+from monitor.streams import entries as stream_entries  # [stream.bluesky], [stream.mastodon]
 
 
 class ConfigError(Exception):
-    """The config file cannot be used; the message is one line for the user."""
+    """The config file cannot be used; the message is one line for the user.
+
+    ``loggable`` is the same line without the entry's name or values (a person's name
+    must not reach a log): file, entry and key only.
+    """
+
+    def __init__(self, message: str, loggable: str | None = None):
+        super().__init__(message)
+        self.loggable = loggable or message
 
 
-class PersonEntry(BaseModel):
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class Entry(BaseModel):
+    """Base of every config table: a key without a typed field here is an error
+    (``alias =`` for ``aliases =`` must not be accepted and ignored). Adding a key to a
+    table is one typed field on its model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PersonEntry(Entry):
     """A tracked person. Besides names and excludes: ``hashtags`` and ``handles`` that name
     them verbatim, ``context`` terms (prefixes) without which their surname alone does not
     count, and ``gender`` ("m"/"f") when the names do not tell."""
-
-    model_config = ConfigDict(extra="allow")
 
     name: str = Field(min_length=1)
     aliases: list[str] = []
@@ -37,6 +58,37 @@ class PersonEntry(BaseModel):
     handles: list[str] = []
     context: list[str] = []
     gender: str = ""
+    languages: list[str] | None = None  # spellings generated in these languages; None: every one known
+    # Spike alerts (issue 19): how big a burst must be ("quiet", "normal", "eager"), and the last
+    # day (UTC) on which this person's spikes send no alert. None: the web's setting stands.
+    alert: str | None = None
+    mute_until: date | None = None
+
+    @field_validator("alert")
+    @classmethod
+    def _known_alert(cls, value: str | None) -> str | None:
+        from monitor.spikes.sensitivity import SENSITIVITIES  # late: keeps the config free of the detector
+
+        if value is not None and value.strip().lower() not in SENSITIVITIES:
+            raise ValueError(f"unknown alert sensitivity {value!r}; use {', '.join(map(repr, SENSITIVITIES))}")
+        return None if value is None else value.strip().lower()
+
+    @field_validator("mute_until", mode="before")
+    @classmethod
+    def _mute_date(cls, value: object) -> object:
+        if isinstance(value, datetime) or (isinstance(value, str) and not _ISO_DATE.fullmatch(value.strip())):
+            raise ValueError(f"{value!s} is not a date; write it as YYYY-MM-DD")
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, values: list[str] | None) -> list[str] | None:
+        from monitor.matching.declension import LANGUAGES  # imported late: matching imports this module
+
+        for value in values or []:
+            if value.strip().lower() not in LANGUAGES:
+                raise ValueError(f"unknown language {value!r}; use some of {', '.join(LANGUAGES)}")
+        return None if values is None else [v.strip().lower() for v in values]
 
     @field_validator("name")
     @classmethod
@@ -77,15 +129,13 @@ def _letters(value: str) -> int:
     return sum(ch.isalnum() for ch in value)
 
 
-class SourceEntry(BaseModel):
+class SourceEntry(Entry):
     """A source: ``url``, or for platform kinds a ``handle``/``query`` the URL is built from.
 
     ``kind = "auto"`` is resolved from the URL's shape (``detected_kind``) and, for plain
     feeds, from the response. Credentials are never written here: sources that need an
     account (Bluesky search) read them from the settings.
     """
-
-    model_config = ConfigDict(extra="allow")
 
     url: str
     name: str | None = None
@@ -128,8 +178,8 @@ class SourceEntry(BaseModel):
         return value
 
 
-class RecipientEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RecipientEntry(Entry):
+    """Who receives the daily digest (and spike alerts)."""
 
     email: str
     people: list[str] | None = None
@@ -137,9 +187,10 @@ class RecipientEntry(BaseModel):
 
     @field_validator("email")
     @classmethod
-    def _looks_like_email(cls, value: str) -> str:
-        if "@" not in value or value.startswith("@") or value.endswith("@"):
-            raise ValueError(f"bad email address {value!r}")
+    def _one_plain_address(cls, value: str) -> str:
+        problem = address_problem(value.strip())
+        if problem:
+            raise ValueError(f"bad email address {problem}")
         return value.strip()
 
     @field_validator("timezone")
@@ -148,8 +199,8 @@ class RecipientEntry(BaseModel):
         return None if value is None else DigestEntry._known_zone(value)
 
 
-class DigestEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DigestEntry(Entry):
+    """When the daily digest is sent, and which local day it covers."""
 
     timezone: str = "UTC"
     send_at: time = time(8, 0)
@@ -176,6 +227,7 @@ class Watchlist(BaseModel):
     sources: list[SourceEntry] = []
     recipients: list[RecipientEntry] = []
     digest: DigestEntry = DigestEntry()
+    streams: dict[str, stream_entries.StreamEntry] = {}  # [stream.NAME] tables
 
 
 def load_watchlist(path: Path | str) -> Watchlist:
@@ -194,20 +246,44 @@ def load_watchlist(path: Path | str) -> Watchlist:
     return parse_watchlist(raw, str(path))
 
 
+# The top-level tables: TOML name -> (Watchlist field, entry model, shape). Shapes: "list" is
+# [[name]] entries, "table" one [name] table, "named" one [name.KEY] table per key (a dict
+# on the Watchlist). Any other table is an error. A new table is one line here and one
+# typed field on Watchlist.
+TABLES: dict[str, tuple[str, type[Entry], str]] = {
+    "person": ("people", PersonEntry, "list"),
+    "source": ("sources", SourceEntry, "list"),
+    "recipient": ("recipients", RecipientEntry, "list"),
+    "digest": ("digest", DigestEntry, "table"),
+    "stream": ("streams", stream_entries.StreamEntry, "named"),
+}
+
+
 def parse_watchlist(raw: dict, where: str) -> Watchlist:
     """Validate an already parsed TOML document; ``where`` names the file in errors."""
-    unknown = set(raw) - {"person", "source", "recipient", "digest"}
+    unknown = sorted(set(raw) - set(TABLES))
     if unknown:
-        raise ConfigError(f"{where}: unknown table {sorted(unknown)[0]!r}")
-    people = _entries(raw, "person", PersonEntry, where)
-    sources = _entries(raw, "source", SourceEntry, where)
-    recipients = _entries(raw, "recipient", RecipientEntry, where)
-    digest = _entry(raw.get("digest", {}), DigestEntry, where, "digest")
+        raise ConfigError(f"{where}: unknown table {unknown[0]!r}; known: {', '.join(TABLES)}")
+    fields = {field: _table(raw, key, model, shape, where) for key, (field, model, shape) in TABLES.items()}
+    people, sources, recipients = fields["people"], fields["sources"], fields["recipients"]
     _check_unique(where, "person", [" ".join(p.name.casefold().split()) for p in people], "duplicate person name", [p.name for p in people])
     _check_unique(where, "source", [s.url for s in sources], "duplicate source URL")
     _check_unique(where, "recipient", [r.email.lower() for r in recipients], "duplicate recipient")
     _check_recipient_people(where, recipients, {p.name for p in people})
-    return Watchlist(path=where, people=people, sources=sources, recipients=recipients, digest=digest)
+    _check_streams(where, fields["streams"])
+    return Watchlist(path=where, **fields)
+
+
+def _table(raw: dict, key: str, model: type[Entry], shape: str, where: str):
+    """One top-level table validated by its shape; absent tables take the model's defaults."""
+    if shape == "list":
+        return _entries(raw, key, model, where)
+    if shape == "table":
+        return _entry(raw.get(key, {}), model, where, key)
+    named = raw.get(key, {})
+    if not isinstance(named, dict):
+        raise ConfigError(f"{where}: {key}: expected [{key}.NAME] tables")
+    return {name: _entry(item, model, where, f"{key}.{name}") for name, item in named.items()}
 
 
 def _entries(raw: dict, key: str, model: type[BaseModel], where: str) -> list:
@@ -225,10 +301,21 @@ def _entry(item: object, model: type[BaseModel], where: str, label: str):
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"]) or "entry"
+        field = field if field.isprintable() else repr(field)  # a quoted TOML key may hold a line break
         name = item.get("name") or item.get("email") or item.get("url")
         named = f" ({name})" if isinstance(name, str) else ""
         message = error["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"{where}: {label}{named}: {field}: {message}") from None
+        if error["type"] == "extra_forbidden":
+            message = _unknown_key(field, model)
+        loggable = f"{where}: {label}: {field}: {'unknown key' if error['type'] == 'extra_forbidden' else 'invalid'}"
+        raise ConfigError(f"{where}: {label}{named}: {field}: {message}", loggable) from None
+
+
+def _unknown_key(key: str, model: type[BaseModel]) -> str:
+    """"unknown key; did you mean 'aliases'?" — or the known keys when nothing is close."""
+    known = list(model.model_fields)
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return f"unknown key; did you mean {close[0]!r}?" if close else f"unknown key; known: {', '.join(known)}"
 
 
 def _check_unique(where: str, key: str, values: list[str], problem: str, shown: list[str] | None = None) -> None:
@@ -237,6 +324,13 @@ def _check_unique(where: str, key: str, values: list[str], problem: str, shown: 
         if value in seen:
             raise ConfigError(f"{where}: {key}[{i + 1}] ({(shown or values)[i]}): {problem}")
         seen.add(value)
+
+
+def _check_streams(where: str, streams: dict) -> None:
+    for name, entry in streams.items():
+        problem = stream_entries.problem(name, entry)
+        if problem:
+            raise ConfigError(f"{where}: stream.{name}: {problem}")
 
 
 def _check_recipient_people(where: str, recipients: list[RecipientEntry], names: set[str]) -> None:

@@ -116,14 +116,19 @@ def test_a_new_spike_emails_only_the_people_who_follow_that_person_and_posts_the
 
     assert [to for to, _ in smtp.messages] == [["desk@example.org"]]
     message = email.message_from_string(smtp.messages[0][1], policy=policy.default)
-    assert message["Subject"] == "Spike: Vladimir Vorontsov — 42 mentions in the last hour, usually 3 (p < 10⁻⁸)"
+    assert message["Subject"] == "Spike: Vladimir Vorontsov — 42 mentions 14:00–15:00 UTC on 10 Mar 2025, usually 3"
     assert "- Court <b>ruling</b> on Vorontsov (3) https://example.org/0" in message.get_body(("plain",)).get_content()
     assert "Court &lt;b&gt;ruling&lt;/b&gt; on Vorontsov (3)" in message.get_body(("html",)).get_content()
     [posted] = webhook.RequestHandlerClass.bodies
     assert posted["person"] == "Vladimir Vorontsov" and posted["observed"] == 42 and posted["expected"] == 3.0
     assert posted["start"] == HOUR.isoformat() and posted["text"].startswith("Spike: Vladimir Vorontsov")
-    assert posted["top_clusters"] == [{"title": "Court <b>ruling</b> on Vorontsov", "url": "https://example.org/0",
-                                       "mentions": 3}]
+    [story] = posted["top_clusters"]
+    assert {k: story[k] for k in ("title", "url", "mentions")} == {
+        "title": "Court <b>ruling</b> on Vorontsov", "url": "https://example.org/0", "mentions": 3}
+    # Each story links to its mention's permalink page, in the webhook and in the email.
+    permalink = f"{get_settings().base_url.rstrip('/')}/mentions/{story['mention_id']}"
+    assert story["review_url"] == permalink
+    assert f"review: {permalink}" in message.get_body(("plain",)).get_content()
 
 
 def test_a_spike_is_alerted_at_most_once_however_often_it_is_sent(smtp, webhook):

@@ -128,9 +128,9 @@ def test_migration_0008_rebuilds_the_band_index_from_the_stored_mentions(db_url)
     from monitor.db import alembic_config
     from monitor.models import Cluster
 
+    source_id = _source(db_url)  # at head: the source table's later columns go with the downgrade
     command.downgrade(alembic_config(db_url), "0007_spikes")
     _, title, text = fixture.corpus()[0]
-    source_id = _source(db_url)
     with db.session_scope(db_url) as session:
         cluster = Cluster(key="stored before 0008", created_at=NOW, signature=fingerprint(title, text).signature)
         session.add(cluster)

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 VENV_BIN = Path(sys.executable).parent
 CONTAINER_PORT = 8000
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "beat", "stream")
 START_TIMEOUT = 90
 STOP_TIMEOUT = 30
 

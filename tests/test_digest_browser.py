@@ -65,3 +65,68 @@ def test_the_html_digest_renders_its_spike_section_and_volume_chart_in_chromium(
     counter = browser.new_page()
     assert counter.evaluate(COUNT_PIXELS, [encoded, BAR_BLUE]) >= 2 * 10 * 6  # the two earlier days' bars
     assert counter.evaluate(COUNT_PIXELS, [encoded, SPIKE_ORANGE]) >= 10 * 38  # today's bar and the spike border
+
+
+def test_the_digest_preview_shows_the_emails_styles_in_a_sandboxed_frame(settings, browser):  # noqa: F811
+    from tests.test_review_browser import ADMIN, _watch
+    from tests.test_web import PASSWORD
+    from monitor.users import add_user
+
+    person = make_person()
+    make_spike(person, DAY_START + timedelta(hours=14), count=41)
+    make_mention(make_source(), [person], title="Court jails Vorontsov", published_at=NOON)
+    settings.config.write_text('[digest]\ntimezone = "Europe/Moscow"\n', encoding="utf-8")
+    add_user(email=ADMIN, role="admin", password=PASSWORD)
+    with _live_server(settings) as base:
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        seen = _watch(page)
+        page.goto(f"{base}/login")
+        page.fill("input[name=email]", ADMIN)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/review")
+        page.click("nav >> text=Digest preview")  # linked from the admin pages
+        page.wait_for_url(f"{base}/digest/preview")
+        page.goto(f"{base}/digest/preview?date={DAY.isoformat()}")
+        frame = page.frame_locator("iframe.digest-frame")
+        spikes = frame.locator("#spikes")
+        spikes.wait_for(timeout=10000)
+        # The inline styles apply: the spike heading is orange and bold, the box has its border.
+        heading = frame.locator("#spikes td").first
+        assert heading.evaluate("e => getComputedStyle(e).color") == "rgb(217, 72, 15)"
+        assert heading.evaluate("e => getComputedStyle(e).fontWeight") == "700"
+        bar_height = frame.locator(".chart .bar, td.bar").last.evaluate("e => e.getBoundingClientRect().height")
+        assert bar_height >= 2
+        # The frame is sandboxed: scripts cannot run in it, whatever the email held.
+        assert page.locator("iframe.digest-frame").get_attribute("sandbox") == ""
+        assert not [m for m in seen["console"] if "Content Security Policy" in m], seen["console"]
+        assert all(url.startswith(base) for url in seen["requests"]), seen["requests"]
+
+
+def _live_server(settings):
+    import contextlib
+    import threading
+    import time
+
+    import uvicorn
+
+    from monitor.web.app import create_app
+    from tests.stack import free_port
+
+    @contextlib.contextmanager
+    def running():
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 15
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline
+            time.sleep(0.05)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+
+    return running()

@@ -50,11 +50,20 @@ def test_admins_preview_the_digest_of_a_chosen_day_in_the_configured_timezone(cl
     make_mention(make_source(), [person], title="Court jails <b>Vorontsov</b>")
     assert login(client, ADMIN).status_code == 303
 
-    response = client.get("/digest/preview", params={"date": "2026-11-22"})
+    page = client.get("/digest/preview", params={"date": "2026-11-22"})
+    assert page.status_code == 200
+    assert '<iframe class="digest-frame" title="digest email" sandbox=""' in page.text
+    assert 'src="/digest/preview/email?date=2026-11-22"' in page.text
+    response = client.get("/digest/preview/email", params={"date": "2026-11-22"})
 
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     assert 'id="spikes"' in response.text and "41 mentions at 14:00" in response.text
     assert "Court jails &lt;b&gt;Vorontsov&lt;/b&gt;" in response.text and 'class="bar"' in response.text
+    # Its own policy alone: inline styles, nothing else, a sandbox; framed by our pages only.
+    assert response.headers.get_list("content-security-policy") == [
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; "
+        "base-uri 'none'; form-action 'none'"]
+    assert response.headers.get_list("x-frame-options") == ["SAMEORIGIN"]
 
 
 def test_reviewers_cannot_preview_and_strangers_are_sent_to_login(client):
@@ -62,6 +71,7 @@ def test_reviewers_cannot_preview_and_strangers_are_sent_to_login(client):
     add_reviewer()
     login(client)
     assert client.get("/digest/preview").status_code == 403
+    assert client.get("/digest/preview/email").status_code == 403
 
 
 def test_the_one_click_unsubscribe_link_works_without_a_session_or_csrf_token(client, settings):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import httpx
 import pytest
 
 from monitor.config import get_settings
 from monitor.fetch import FetchError, fetch
-from monitor.sources import CredentialsRequired, ParseError, bluesky, google_news_url, resolve_adapter
+from monitor.sources import CredentialsRequired, ParseError, google_news_url, resolve_adapter
 from monitor.sources.googlenews import split_title
 from monitor.sources.reddit import user_agent
 from tests.feedserver import FeedServer, Route
@@ -81,23 +80,15 @@ def test_bluesky_search_without_credentials_is_a_clear_error():
         )
 
 
-def test_bluesky_search_with_credentials_logs_in_and_advances_its_cursor(monkeypatch):
-    def login(request: httpx.Request) -> httpx.Response:
-        assert b'"password":"app-pass"' in request.content.replace(b" ", b"")
-        return httpx.Response(200, json={"accessJwt": "jwt-123", "did": "did:plc:me"})
-
-    monkeypatch.setattr(bluesky, "_tokens", {})
+def test_bluesky_search_with_credentials_carries_a_login_and_advances_its_cursor():
+    # The login itself runs in the poller's guarded client: tests/test_fetch_bluesky.py.
     settings = SimpleNamespace(bluesky_handle="me.example.social", bluesky_app_password="app-pass", bluesky_service=None)
-    path = "/xrpc/app.bsky.feed.searchPosts"
-    with FeedServer() as server:
-        adapter = resolve_adapter("auto", server.url(path + "?q=Vorontsov"))
-        with httpx.Client(transport=httpx.MockTransport(login)) as auth_client:
-            request = adapter.request(server.url(path + "?q=Vorontsov"), "2026-05-05T07:00:00.000Z", settings, client=auth_client)
-        server.routes[request.url.removeprefix(server.url(""))] = Route(fixture("bluesky_search.json"), content_type=JSON)
-        response = fetch(request.url, headers=request.headers)
-        assert server.hits[0].headers["Authorization"] == "Bearer jwt-123"
-    assert "since=2026-05-05T07%3A00%3A00.000Z" in request.url
-    parsed = adapter.parse(response.body, response.headers, response.url)
+    url = "https://bsky.social/xrpc/app.bsky.feed.searchPosts?q=Vorontsov"
+    adapter = resolve_adapter("auto", url)
+    request = adapter.request(url, "2026-05-05T07:00:00.000Z", settings)
+    assert "since=2026-05-05T07%3A00%3A00.000Z" in request.url and "Authorization" not in request.headers
+    assert request.auth.handle == "me.example.social" and request.auth.service == "https://bsky.social"
+    parsed = adapter.parse(fixture("bluesky_search.json"), {"content-type": JSON}, request.url)
     assert len(parsed.items) == 2 and parsed.cursor == "2026-05-05T09:00:02.000Z"
 
 

@@ -56,13 +56,23 @@ def test_a_spike_card_shows_the_explanation_chart_kinds_and_the_mentions_inside_
 
     card = card_html(page, made["main"])
     assert page.count('class="spike-card') == 1  # the per-kind spikes fold into the person's card
-    assert re.search(r"1[67] mentions in the last hour, usually [\d.]+ \(p &lt; 10", card)
+    hour = floor_hour(utcnow()) - timedelta(hours=1)
+    # Said as a monitor would: the window's clock times, stories and copies, the usual rate;
+    # no p-value, no "expected 0.0", no "in the last hour" about a window that has ended.
+    summary = re.search(r'<p class="spike-explanation">([^<]*)</p>', card).group(1)
+    assert re.fullmatch(rf"16 mentions between {hour:%H:%M} and {hour + timedelta(hours=1):%H:%M} UTC — "
+                        r"16 stories; usually about \d+ (a day|a week)", summary), summary
+    assert not re.search(r"p &lt;|p =|expected 0|in the last hour", card)
     assert "Also spiking by source kind: rss, telegram" in card or "Also spiking by source kind: telegram, rss" in card
     assert card.count('<rect class="bar in-spike"') == 1 and card.count('<rect class="bar') > 24
     assert "16 mentions in the window<" in card and 'href="https://example.org/' in card
-    assert re.search(r"peak 1[67] · 1[67] since it began", card)
-    hour = floor_hour(utcnow()) - timedelta(hours=1)
-    assert f"from {hour:%Y-%m-%d %H:%M} UTC to {hour + timedelta(hours=1):%Y-%m-%d %H:%M} UTC" in card
+    assert re.search(rf"The busiest hour: 16 mentions from <time[^>]*>{hour:%Y-%m-%d %H:%M} UTC</time>", card)
+    assert re.search(rf"from <time[^>]*>{hour:%Y-%m-%d %H:%M} UTC</time> to <time[^>]*>"
+                     rf"{hour + timedelta(hours=1):%Y-%m-%d %H:%M} UTC</time>", card)
+    # The chart: a tooltip with time and count on every bar, a time axis, and the expected band.
+    assert f"<title>{hour:%a %d %b %H:%M}–{hour + timedelta(hours=1):%H:%M} UTC: 16 mentions</title>" in card
+    assert card.count('class="x-tick"') == 5 and f">{hour:%H:%M}</text>" in card
+    assert card.count('<polygon class="expected-band"') == 1
     assert "Verdict for &lt;b&gt;Vorontsov&lt;/b&gt; &lt;script&gt;" in card and "<script>window" not in page
     assert not any(title in card for title in made["quiet"])  # mentions before the window are not listed
 
@@ -139,6 +149,12 @@ def test_in_the_browser_the_spike_card_shows_the_chart_and_marking_it_expected_u
 
     card = page.locator(f"#spike-{made['main']}")
     assert card.locator("svg.spike-chart rect.in-spike").count() == 1
+    # The chart is drawn with a time axis, a hover tooltip (time and count) per bar, and the band.
+    hot = card.locator("svg.spike-chart rect.in-spike")
+    assert hot.bounding_box()["height"] > 50 and hot.locator("title").text_content().endswith(": 16 mentions")
+    assert card.locator("svg.spike-chart text.x-tick").count() == 5
+    assert card.locator("svg.spike-chart polygon.expected-band").count() == 1
+    assert card.locator(".spike-explanation").inner_text().startswith("16 mentions between ")
     assert card.locator(".spike-mentions li a").count() == 16
     assert not card.locator(".spike-mentions li a").first.is_visible()  # sixteen: the list starts folded
     card.locator(".spike-mentions summary").click()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
@@ -258,5 +259,5 @@ def test_five_minute_buckets_flag_a_burst_within_its_five_minutes(settings):
         state = session.exec(select(SpikeState)).one()
 
     assert [(s.hour, s.count, s.bucket_seconds) for s in new] == [(burst, 12, 300)]
-    assert new[0].explanation.startswith("12 mentions in the last 5 minutes, usually 0")
+    assert re.fullmatch(r"12 mentions between 01:40 and 01:45 UTC — 12 stories; usually about \d+ a day", new[0].explanation)
     assert (state.bucket_seconds, state.next_bucket) == (300, burst - 3 * five)  # 15 minutes' grace

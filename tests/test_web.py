@@ -256,7 +256,11 @@ def test_the_queue_and_api_show_volume_spikes(reviewer_client):
         person = session.exec(select(Person)).one()
         session.add(Spike(person_id=person.id, hour=hour, count=42, expected=3.5, score=9.1, detected_at=utcnow()))
     html = reviewer_client.get("/review").text
-    assert "Volume spike" in html and "42 mentions" in html and "expected 3.5" in html
+    card = html[html.index('class="spike-card'):]
+    card = card[:card.index("</article>")]
+    # Worded as a monitor would: the window's own mentions by clock time, and the usual rate.
+    assert "Vladimir Vorontsov" in card and "1 mention between" in card and "usually about 4 an hour" in card
+    assert "expected 3.5" not in card and "p &lt;" not in card
     [spike] = reviewer_client.get("/api/spikes").json()
     assert (spike["person"], spike["count"], spike["expected"]) == ("Vladimir Vorontsov", 42, 3.5)
     assert (spike["source_kind"], spike["kind"], spike["expected_by_reviewer"]) == ("", "burst", False)

@@ -19,8 +19,9 @@ from monitor.web.ratelimit import MAX_FAILURES, WINDOW_SECONDS
 from tests.test_web import PASSWORD, _db, add_mention, add_reviewer, csrf_from, login
 
 ADMIN = "admin@example.org"
-# No session needed: the login form, health, and the signed-token unsubscribe link (RFC 8058).
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"),
+# No session needed: the login form, health, Swagger UI's two static files, and the signed-token
+# unsubscribe link (RFC 8058).
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"), ("GET", "/static/swagger/{name}"),
           ("GET", "/digest/unsubscribe"), ("POST", "/digest/unsubscribe")}
 ADMIN_ONLY = {("GET", "/sources"), ("GET", "/admin/audit"), ("GET", "/admin/exclusions"),
               ("POST", "/admin/exclusions/{suggestion_id}"), ("GET", "/admin/users"), ("GET", "/digest/preview"),
@@ -29,7 +30,9 @@ ADMIN_ONLY = {("GET", "/sources"), ("GET", "/admin/audit"), ("GET", "/admin/excl
               ("POST", "/admin/people/{person_id}/terms/{term_id}/delete"), ("POST", "/admin/sources"),
               ("POST", "/admin/sources/{source_id}"), ("POST", "/admin/users"), ("POST", "/admin/users/{user_id}"),
               ("GET", "/admin/recipients"), ("POST", "/admin/recipients"),
-              ("POST", "/admin/recipients/{recipient_id}/delete")}
+              ("POST", "/admin/recipients/{recipient_id}/delete"), ("POST", "/admin/people/{person_id}/pause")}
+# Private feeds open with a per-user token instead of a session: without one they do not exist.
+TOKEN_ONLY = {("GET", "/feeds/review.atom"), ("GET", "/feeds/people/{person_id}.atom")}
 
 
 def routes(app) -> list[tuple[str, str]]:
@@ -78,7 +81,9 @@ def test_every_route_refuses_a_visitor_without_a_session(app, client):
         url = concrete(path)
         response = client.request(method, url, data={"csrf_token": token} if method == "POST" else None,
                                   follow_redirects=False)
-        if url.startswith(("/api/", "/openapi.json")):
+        if (method, path) in TOKEN_ONLY:
+            assert response.status_code == 404, (method, url, response.status_code)
+        elif url.startswith(("/api/", "/openapi.json")):
             assert response.status_code == 401, (method, url, response.status_code)
         else:
             assert (response.status_code, response.headers.get("location")) == (303, "/login"), (method, url)

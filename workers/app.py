@@ -1,5 +1,8 @@
 """The Celery app ``workers.app:app``, configured from ``monitor.config``.
 
+A config sync in a task (``workers.tasks``) refuses a config that would stop every person or
+source unless ``MONITOR_ALLOW_EMPTY_CONFIG=true`` (the workers' form of ``--allow-empty``).
+
 The broker is ``MONITOR_BROKER_URL`` (Redis in production) or, when unset, kombu's
 filesystem transport under ``data/broker/``: no server to install, and the web app,
 worker and beat on one machine share the queue through the folder.
@@ -14,8 +17,8 @@ from datetime import timedelta
 from celery import Celery
 from celery.signals import after_setup_logger, after_setup_task_logger
 
-from monitor.config import get_settings
-from monitor.logs import use_format
+from monitor.config import get_settings, private_dir, restrict_new_files
+from monitor.logs import hide_query_strings, use_format
 
 log = logging.getLogger(__name__)
 DIGEST_CHECK_EVERY = timedelta(minutes=2)
@@ -35,7 +38,7 @@ def _broker_options(settings) -> dict:
         }
     root = settings.embedded_broker_dir().resolve()
     for sub in ("queue", "processed", "control"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
+        private_dir(root / sub)
     return {
         "data_folder_in": str(root / "queue"),
         "data_folder_out": str(root / "queue"),
@@ -125,8 +128,14 @@ def create_app() -> Celery:
 @after_setup_logger.connect
 @after_setup_task_logger.connect
 def _structured_logs(logger, **_) -> None:
-    """Worker logs as JSON lines carrying their ``extra`` context (source ids, counts), or plain lines."""
+    """Worker logs as JSON lines carrying their ``extra`` context (source ids, counts), or plain lines.
+
+    Also where a worker or beat process (``celery -A workers.app``) becomes private: files it
+    creates from here on are 0600, and no log line carries a query string (not on import, so
+    that importing the app changes nothing in the importing process)."""
     settings = get_settings()
+    restrict_new_files()
+    hide_query_strings(keep=settings.log_query_strings)
     use_format(logger, text=settings.log_format == "text", log_tasks=settings.log_tasks)
 
 

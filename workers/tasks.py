@@ -13,7 +13,7 @@ from datetime import timedelta
 from workers.app import app
 
 log = logging.getLogger(__name__)
-POLL_LEASE = timedelta(minutes=10)
+dispatch_log = logging.getLogger("workers.dispatch")  # routine: quiet under `monitor up` (monitor.logs)
 POLL_TIME_LIMIT = 300
 
 
@@ -26,17 +26,19 @@ def dispatch_due_sources() -> int:
 
     _sync_config()
     now = utcnow()
+    # Short: the running batch renews it (``poll_sources``), a dead worker's lapses soon.
+    lease = timedelta(seconds=get_settings().poll_lease_seconds)
     with db.session_scope() as session:
         due = store.due_sources(session, now=now)
     claimed = []
     for source_id, url in sorted(due, key=lambda row: _host(row[1])):
         with db.session_scope() as session:
-            if store.claim_source(session, source_id=source_id, now=now, lease_until=now + POLL_LEASE):
+            if store.claim_source(session, source_id=source_id, now=now, lease_until=now + lease):
                 claimed.append(source_id)
     size = get_settings().poll_batch_size
     for start in range(0, len(claimed), size):
         poll_batch.delay(claimed[start : start + size])
-    log.info("dispatched due sources: %s due, %s claimed", len(due), len(claimed))
+    dispatch_log.info("dispatched due sources: %s due, %s claimed", len(due), len(claimed), extra={"claimed": len(claimed)})
     return len(claimed)
 
 
@@ -65,9 +67,10 @@ def poll_batch(source_ids: list[int]) -> int:
     restarting: the whole task is retried. Writes are idempotent and sources already stored
     answer "not modified", so a poll stored half before the failure is not stored twice.
     """
+    from monitor.config import get_settings
     from monitor.poller import poll_many
 
-    results = poll_many(source_ids)
+    results = poll_many(source_ids, lease_seconds=get_settings().poll_lease_seconds)
     if any(r.new for r in results):
         _queue_spike_refresh()
     log.info(
@@ -134,18 +137,20 @@ def send_due_digests() -> int:
 
 def _sync_config():
     """Load and sync the config so edits take effect without a restart; None if unusable."""
-    from monitor import db, store
+    from monitor import db
     from monitor.config import get_settings
+    from monitor.config_sync import sync_config
     from monitor.watchlist import ConfigError, load_watchlist
 
-    path = get_settings().config
-    if not path.exists():
+    settings = get_settings()
+    if not settings.config.exists():
         return None
     try:
-        watchlist = load_watchlist(path)
+        watchlist = load_watchlist(settings.config)
+        with db.session_scope() as session:
+            sync_config(session, watchlist=watchlist, allow_empty=settings.allow_empty_config)
     except ConfigError as exc:
-        log.error("config not usable, keeping the last synced one: %s", exc)
+        # ``loggable``: the file, entry and key without a person's name or values.
+        log.error("config not usable, keeping the last synced one: %s", exc.loggable)
         return None
-    with db.session_scope() as session:
-        store.sync_watchlist(session, watchlist=watchlist)
     return watchlist

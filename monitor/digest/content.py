@@ -59,6 +59,7 @@ class Digest:
     spikes: list[SpikeLine] = field(default_factory=list)
     sources: list[SourceLine] = field(default_factory=list)
     review_url: str = ""
+    mentions_url: str = ""  # + "/{id}": the permalink page of a mention (monitor.web.permalinks)
     unsubscribe_url: str = ""
 
     @property

@@ -37,6 +37,7 @@ STALE_CLAIM = timedelta(minutes=30)
 RETRY_BASE = timedelta(minutes=10)
 RETRY_MAX = timedelta(hours=6)
 MAX_SCHEDULED_ATTEMPTS = 8  # then only `monitor digest send` retries it
+NOT_ENDED = "not sent: the day has not ended"  # the report line of a refused day
 _SKIP_REASONS = {SENT: "already sent", SENDING: "being sent by another process", FAILED: "failed; retrying later"}
 
 
@@ -92,6 +93,11 @@ def due_day(zone: ZoneInfo, digest: DigestEntry, now: datetime) -> date:
     return since_send_at.date() - timedelta(days=1)
 
 
+def day_has_ended(day: date, zone: ZoneInfo, now: datetime) -> bool:
+    """True when local midnight after ``day`` in ``zone`` is at or before ``now``."""
+    return day < now.astimezone(zone).date()
+
+
 def zone_of(recipient: Recipient, digest: DigestEntry) -> ZoneInfo:
     """The recipient's own timezone, else the ``[digest]`` one."""
     return ZoneInfo(recipient.timezone) if recipient.timezone else digest.zone
@@ -111,6 +117,9 @@ def active_recipients() -> list[Recipient]:
 def _deliver(builder: DigestBuilder, recipient: Recipient, day: date, zone: ZoneInfo, *, now, force, backoff):
     """Claim, build, send and record one digest; returns (whether a send was attempted, report line)."""
     head = f"{oneline(recipient.email)} {day.isoformat()}"
+    if not force and not day_has_ended(day, zone, now):
+        # Sending it would mail a partial day and mark the day sent, so its real digest never goes.
+        return False, f"{head}: {NOT_ENDED} in {zone.key}; --force sends it anyway"
     with session_scope() as session:
         claimed = claim(session, recipient_id=recipient.id, day=day, now=now, force=force, backoff=backoff)
         status = None if claimed else _status(session, recipient.id, day)

@@ -3,7 +3,7 @@
 ``day_stats(session, day=…, zone=…)`` runs a fixed handful of ``GROUP BY`` queries over the
 day's mentions (and the ``CHART_DAYS`` before it), whatever the number of recipients;
 each recipient's digest is then a slice of the result. A mention's time is
-``coalesce(published_at, fetched_at)`` (indexed by migration 0002_digest); dismissed
+``Mention.at``, published else first seen (indexed as ``ix_mention_at``); dismissed
 mentions count nowhere.
 """
 
@@ -21,17 +21,13 @@ from sqlmodel import Session, select
 from monitor.mail import clip, oneline, plaintext, weburl
 from monitor.models import Mention, MentionPerson, Person, Source, Spike
 from monitor.spikes.groups import SpikeGroup, group_spikes
+from monitor.web.cues import solidarity_sql
 
 CHART_DAYS = 14  # days in each person's volume chart, the digest's day last
 WEEK = 7
 TOP_STORIES = 3
 HIGHLIGHTS = 3
-# Words that mark a post as standing with the person rather than merely naming them.
-SOLIDARITY_WORDS = (
-    "solidarity", "#free", "free ", "stand with", "standwith", "support", "release",
-    "солидарн", "Солидарн", "свобод", "Свобод", "поддерж", "Поддерж",
-)
-AT = sa.func.coalesce(Mention.published_at, Mention.fetched_at)
+AT = Mention.at  # published, else first seen
 
 
 @dataclass
@@ -198,9 +194,8 @@ def _top_stories(session: Session, persons: dict[int, PersonStats], start, end, 
 
 
 def _highlights(session: Session, persons: dict[int, PersonStats], start, end, zone) -> None:
-    # lower() folds only ASCII on SQLite, hence both cases of the Cyrillic words in SOLIDARITY_WORDS.
-    title, text = sa.func.lower(Mention.title), sa.func.lower(Mention.text)
-    words = sa.or_(*[sa.or_(title.contains(w), text.contains(w)) for w in SOLIDARITY_WORDS])
+    # The cards' solidarity hint, as SQL: one rule for both (monitor.web.cues).
+    words = solidarity_sql(Mention.title, Mention.text)
     rank = sa.func.row_number().over(
         partition_by=MentionPerson.person_id,
         order_by=(sa.case((Mention.status == "confirmed", 0), else_=1), AT, Mention.id),
@@ -223,14 +218,9 @@ def _posts(session: Session, ids: list[int], zone: ZoneInfo) -> dict[int, Post]:
         .where(Mention.id.in_(sorted(set(ids))))
     )
     return {
-        row[0]: Post(row[0], row[1], row[2], row[3], row[4] or "", _aware(row[5]).astimezone(zone))
+        row[0]: Post(row[0], row[1], row[2], row[3], row[4] or "", row[5].astimezone(zone))
         for row in session.exec(statement)
     }
-
-
-def _aware(value: datetime) -> datetime:
-    # coalesce() loses the column type, so SQLite hands back a naive UTC timestamp.
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
 def _spikes(session: Session, people: dict[int, str], start, end, zone) -> list[tuple[int, SpikeLine]]:

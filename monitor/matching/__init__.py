@@ -4,15 +4,20 @@
 
 - ``expand``: each person's aliases become every case form (``inflect``: Russian,
   Ukrainian, Belarusian, gender-aware) and every common Latin or Cyrillic spelling
-  (``translit``), plus configured hashtags, handles, exclude phrases and context terms;
+  (``translit``), plus the surname as nineteen more languages' press spells and declines
+  it (``scripts``, ``declension``, ``belarusian``), configured hashtags, handles, exclude
+  phrases (in every language too) and context terms;
 - ``fold``: posts and patterns are folded alike (case, diacritics, ё, look-alike letters,
-  punctuation → space) so one exact search finds them all;
+  other scripts → Latin letters, punctuation → space) so one exact search finds them all;
 - one Aho-Corasick automaton over all keys, built once per set of people and cached, run
   once over each post; hashtags (#FreeYashin, #СвободуЯшину) are searched again split at
   their camel case, and inside when all lower case;
 - per hit: exclude phrases of that person that cover it cancel it; surname-only hits of
   a person with context terms need one nearby; a man's surname form that is also a
-  woman's (Яшина) is dropped after a woman's first name; the longest hit of a person wins.
+  woman's (Яшина) is dropped after a woman's first name; a bare surname right after a
+  different given name is a namesake's (``namesakes``), and another language's form of a
+  full name's surname needs the person's own given name before it; the longest hit of a
+  person wins.
 """
 
 from __future__ import annotations
@@ -25,8 +30,20 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from monitor.matching.expand import ALIAS, EXCLUDE, FEMININE_TWIN, NEEDS_CONTEXT, PersonNames, build_table
+from monitor.matching.expand import (
+    ALIAS,
+    BARE_SURNAME,
+    EXCLUDE,
+    FEMININE_TWIN,
+    NEEDS_CONTEXT,
+    NEEDS_OWN_NAME,
+    PersonNames,
+    build_table,
+    own_given_keys,
+    own_given_skeletons,
+)
 from monitor.matching.fold import fold
+from monitor.matching.namesakes import judge, preceding_words
 from monitor.watchlist import Watchlist
 
 __all__ = ["Match", "Matcher", "PersonNames", "match_lines"]
@@ -49,11 +66,19 @@ class Match:
 class _Engine:
     """The automata for one set of people; immutable once built."""
 
-    def __init__(self, people: tuple[PersonNames, ...]):
+    def __init__(self, people: tuple[PersonNames, ...], table: dict | None = None):
         self.people = people
-        self.table = build_table(list(people))
+        # A ready table (``build_table``'s shape) comes from the cache in storage (issue 15).
+        self.table = build_table(list(people)) if table is None else table
         self.automaton = _automaton((key, entries.values()) for key, entries in self.table.items())
         self._inner = None
+        self._own: dict[int, frozenset[str]] = {}
+
+    def own(self, person: int) -> frozenset[str]:
+        """Folded forms of a person's own given names (built when first needed)."""
+        if person not in self._own:
+            self._own[person] = own_given_keys(self.people[person])
+        return self._own[person]
 
     @property
     def inner(self):
@@ -89,8 +114,10 @@ def _engine(people: tuple[PersonNames, ...]) -> _Engine:
 class Matcher:
     """Finds every tracked person named in a text, with character offsets into that text."""
 
-    def __init__(self, people: Iterable[PersonNames]):
-        self._engine = _engine(tuple(people))
+    def __init__(self, people: Iterable[PersonNames], *, table: dict | None = None):
+        """``table``: the people's ``expand.build_table``, when the caller has it already
+        (``monitor.matcher_cache`` keeps one per watch list); else it is built here."""
+        self._engine = _engine(tuple(people)) if table is None else _Engine(tuple(people), table)
         self._names = [p.name for p in self._engine.people]
         self._iter = self._engine.automaton.iter
 
@@ -101,13 +128,11 @@ class Matcher:
 
     @classmethod
     def from_db(cls, session) -> "Matcher":
-        """A matcher for the active people in the database (cached while they do not change)."""
-        from monitor.store import active_people, person_terms
+        """A matcher for the active people in the database. Kept for old callers: storage
+        owns this now (``monitor.matcher_cache.matcher_for``, cached in the database)."""
+        from monitor.matcher_cache import matcher_for
 
-        terms = person_terms(session)
-        return cls(
-            PersonNames(p.name, tuple(a), tuple(e), **terms.get(p.id, {})) for p, a, e in active_people(session)
-        )
+        return matcher_for(session)
 
     @property
     def names(self) -> list[str]:
@@ -154,7 +179,11 @@ class Matcher:
                     excluded.setdefault(entry[0], []).append((start, stop))
                 else:
                     context.setdefault(entry[0], []).append(start)
-        kept = [h for h in found if self._stands(h, excluded, context, text, folded, offsets)]
+        kept = []
+        for hit in found:
+            start = self._stands(hit, excluded, context, text, folded, offsets)
+            if start is not None:
+                kept.append((start, *hit[1:]))
         kept.sort(key=lambda h: (h[0], h[0] - h[1], h[2][0]))
         reach: dict[int, int] = {}
         matches = []
@@ -167,15 +196,27 @@ class Matcher:
             matches.append(Match(self._names[person], alias, start, stop, form))
         return sorted(set(matches), key=lambda m: (m.start, m.end, m.person))
 
-    def _stands(self, hit, excluded, context, text, folded, offsets) -> bool:
+    def _stands(self, hit, excluded, context, text, folded, offsets) -> int | None:
+        """Where the hit starts (earlier when it takes in the person's given name), or None
+        when it does not count."""
         start, stop, (person, _, _, _, flags) = hit
         if any(s <= start and stop <= e for s, e in excluded.get(person, ())):
-            return False
+            return None
         if flags & NEEDS_CONTEXT and not any(abs(c - start) <= CONTEXT_WINDOW for c in context.get(person, ())):
-            return False
+            return None
         if flags & FEMININE_TWIN and _after_womans_name(text, folded, offsets, start):
-            return False
-        return True
+            return None
+        if flags & (BARE_SURNAME | NEEDS_OWN_NAME):
+            return self._after_given_name(person, start, flags, text, folded, offsets)
+        return start
+
+    def _after_given_name(self, person: int, start: int, flags: int, text, folded, offsets) -> int | None:
+        """The namesake rule (``namesakes.judge``); the hit starts at the person's own given
+        name when one precedes it."""
+        engine = self._engine
+        counts, begin = judge(preceding_words(text, folded, offsets, start), engine.own(person),
+                              lambda: own_given_skeletons(engine.people[person]), needs_own=bool(flags & NEEDS_OWN_NAME))
+        return (start if begin is None else begin) if counts else None
 
 
 def _camel_cut(text: str, i: int) -> bool:
@@ -222,6 +263,7 @@ def _from_entry(entry) -> PersonNames:
         handles=tuple(entry.handles),
         context=tuple(entry.context),
         gender=entry.gender,
+        languages=tuple(entry.languages) if getattr(entry, "languages", None) is not None else None,
     )
 
 
@@ -234,8 +276,10 @@ def match_lines(matcher: Matcher, lines: Iterable[str]) -> Iterator[str]:
         try:
             record = loads(line)
             text = record["text"]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(f"line {number}: expected a JSON object with \"text\": {exc}") from None
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"line {number}: not JSON ({exc.msg} at column {exc.colno})") from None
+        except (KeyError, TypeError):
+            raise ValueError(f"line {number}: expected a JSON object with \"text\"") from None
         matches = find(text) if isinstance(text, str) and text else []
         if not matches:
             # Most posts name nobody; writing their line by hand skips building a JSON encoder.

@@ -10,15 +10,23 @@ configured alias the form came from, ``form`` the generated spelling that fired.
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from monitor.matching.declension import LANGUAGES, foreign_forms, with_prefixes
 from monitor.matching.fold import fold_key
-from monitor.matching.inflect import FEMALE, MALE, feminine_surname, guess_gender, phrase_forms
+from monitor.matching.inflect import FEMALE, MALE, feminine_surname, guess_gender, phrase_forms, word_forms
+from monitor.matching.namesakes import diminutives, is_initial_or_patronymic, skeleton
 from monitor.matching.translit import cyrillic_guess, is_latin, latin_spellings, polish_declined
 
 ALIAS, EXCLUDE, CONTEXT = 0, 1, 2
-NEEDS_CONTEXT, FEMININE_TWIN = 1, 2
+# BARE_SURNAME: a one-word alias's form; it does not count right after a different given name.
+# NEEDS_OWN_NAME: another language's form of a full name's surname; it counts only right
+# after one of the person's own given names.
+NEEDS_CONTEXT, FEMININE_TWIN, BARE_SURNAME, NEEDS_OWN_NAME = 1, 2, 4, 8
+EXCLUSION_FORMS = 64  # per exclusion and language: phrases multiply their words' forms
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,7 @@ class PersonNames:
     handles: tuple[str, ...] = ()
     context: tuple[str, ...] = ()
     gender: str = ""
+    languages: tuple[str, ...] | None = None  # languages to spell the names in; None: all we know
 
 
 def usable(alias: str) -> bool:
@@ -79,23 +88,111 @@ def person_keys(index: int, person: PersonNames) -> Iterable[tuple[str, tuple]]:
     gender = person_gender(person)
     aliases = [a for a in dict.fromkeys((person.name, *person.aliases)) if usable(a)]
     for alias in aliases:
-        yield _full(fold_key(alias)), (index, ALIAS, alias, alias, _flags(person, fold_key(alias), set()))
+        bare = BARE_SURNAME if len(alias.split()) == 1 else 0
+        yield _full(fold_key(alias)), (index, ALIAS, alias, alias, _flags(person, fold_key(alias), set()) | bare)
     for tag in (*person.hashtags, *person.handles):
         if usable(tag):
             yield _full(fold_key(tag)), (index, ALIAS, tag, tag, 0)
     for alias in aliases:
         twins = feminine_twins(alias, gender)
+        bare = BARE_SURNAME if len(alias.split()) == 1 else 0
         for form in alias_forms(alias, gender):
             key = fold_key(form)
             if len(key.replace(" ", "")) >= 2:
-                yield _full(key), (index, ALIAS, alias, form, _flags(person, key, twins))
+                yield _full(key), (index, ALIAS, alias, form, _flags(person, key, twins) | bare)
+    yield from _foreign_entries(index, person, aliases, gender)
     for phrase in person.exclude:
         if usable(phrase):
-            for form in alias_forms(phrase, guess_gender(phrase.split())) | {phrase}:
+            for form in alias_forms(phrase, guess_gender(phrase.split())) | {phrase} | exclusion_forms(phrase):
                 yield _full(fold_key(form)), (index, EXCLUDE, phrase, form, 0)
     for term in person.context:
         if usable(term):
             yield " " + fold_key(term), (index, CONTEXT, term, term, 0)
+
+
+def _foreign_entries(index: int, person: PersonNames, aliases: list[str], gender: str):
+    """(key, entry) pairs of every other language's forms of the aliases' surnames.
+
+    One-word aliases first: where a full name's surname form is also a bare alias's, it
+    counts alone (the first entry of a key wins). Latin aliases are spelt from their
+    Cyrillic guess only when no alias is Cyrillic: a real Cyrillic alias spells better."""
+    languages, done = person_languages(person), set()
+    cyrillic = [a for a in aliases if not is_latin(a)]
+    for alias in sorted(cyrillic or aliases, key=lambda a: len(a.split()) > 1):
+        surname = _cyrillic(alias).split()[-1].lower()
+        if surname in done:
+            continue
+        done.add(surname)
+        flag = BARE_SURNAME if len(alias.split()) == 1 else NEEDS_OWN_NAME
+        twins = feminine_twins(alias, gender)
+        for key, form in _foreign_keys(surname, gender, languages):
+            yield key, (index, ALIAS, alias, form, _flags(person, key[1:-1], twins) | flag)
+
+
+def person_languages(person: PersonNames) -> tuple[str, ...]:
+    """The languages whose spellings are generated: as configured, else every one we know."""
+    if person.languages is None:
+        return LANGUAGES
+    return tuple(lang for lang in person.languages if lang in LANGUAGES)
+
+
+def _cyrillic(phrase: str) -> str:
+    phrase = " ".join(phrase.split())
+    return cyrillic_guess(phrase) if is_latin(phrase) else phrase
+
+
+@functools.lru_cache(maxsize=8192)  # a person's full name and bare surname share one surname
+def _foreign_keys(surname: str, gender: str, languages: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(padded folded key, form) of every other-language form of a surname worth a key."""
+    keys: dict[str, str] = {}
+    for lang in languages:
+        prefixes = [(p, fold_key(p)) for p in sorted(with_prefixes("", lang))]
+        for form in sorted(foreign_forms(surname, lang, gender, True)):
+            base = fold_key(form)  # folding is letter by letter: fold a prefix once, not per form
+            if len(base.replace(" ", "")) >= 3:
+                for prefix, folded in prefixes:
+                    keys.setdefault(_full(folded + base), prefix + form)
+    return tuple(keys.items())
+
+
+def exclusion_forms(phrase: str) -> set[str]:
+    """An exclusion written once, in every language: each word's forms there, combined."""
+    words = _cyrillic(phrase).lower().split()
+    gender = guess_gender(_cyrillic(phrase).split())
+    forms: set[str] = set()
+    for lang in LANGUAGES:
+        options = [sorted(foreign_forms(w, lang, gender, i == len(words) - 1)) for i, w in enumerate(words)]
+        for combo in itertools.islice(itertools.product(*options), EXCLUSION_FORMS):
+            forms |= with_prefixes(" ".join(combo), lang)
+    return forms
+
+
+def own_given_skeletons(person: PersonNames) -> frozenset[str]:
+    """Consonant skeletons of the person's given names (see ``namesakes.skeleton``)."""
+    words = {w for phrase in (person.name, *person.aliases) for w in _cyrillic(phrase).split()[:-1]}
+    return frozenset(s for s in map(skeleton, words) if s)
+
+
+def own_given_keys(person: PersonNames) -> frozenset[str]:
+    """Folded forms of the person's given names (every word of a full name but the surname),
+    in every case, language and diminutive; patronymics left out."""
+    gender, languages = person_gender(person), person_languages(person)
+    phrases = (person.name, *person.aliases)
+    keys = {fold_key(w) for phrase in phrases for w in phrase.split()[:-1]}
+    for word in {w for phrase in phrases for w in _cyrillic(phrase).split()[:-1]}:
+        if not is_initial_or_patronymic(word.lower()):
+            keys |= _given_keys(word, gender, languages)
+    return frozenset(keys)
+
+
+@functools.lru_cache(maxsize=4096)  # a thousand people share a few hundred given names
+def _given_keys(word: str, gender: str, languages: tuple[str, ...]) -> frozenset[str]:
+    forms: set[str] = set()
+    for name in (word, *(d.capitalize() for d in diminutives().get(word.lower(), ()))):
+        forms |= {f for case in word_forms(name, gender).values() for f in case} | latin_spellings(name.lower())
+        for lang in languages:
+            forms |= {p for f in foreign_forms(name.lower(), lang, gender, False) for p in with_prefixes(f, lang)}
+    return frozenset(k for k in map(fold_key, forms) if k and " " not in k)
 
 
 def _full(key: str) -> str:

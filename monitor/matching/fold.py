@@ -2,8 +2,9 @@
 
 ``fold(text)`` lower-cases, strips diacritics (é → e, ł → l, ё → е), folds Cyrillic letters
 that look Latin onto their Latin twins (so "Kapa" typed with Latin K, a, p equals «Кара»:
-both become "kapa"), and turns every character that is neither a letter nor a digit into a space,
-except ``#`` and ``@`` which mark hashtags and handles. Patterns and posts go through the
+both become "kapa"), folds letters of other scripts (Greek, Georgian, Armenian, Hebrew,
+Arabic) onto one Latin letter each, and turns every character that is neither a letter nor
+a digit into a space, except ``#`` and ``@`` which mark hashtags and handles. Patterns and posts go through the
 same function, so a many-to-one mapping is harmless: both sides land on the same key.
 
 Nearly always the folded text has exactly the length of the original, so offsets carry
@@ -16,7 +17,6 @@ Only when a character must vanish (a combining accent) do we return an offset ma
 from __future__ import annotations
 
 import codecs
-import re
 import unicodedata
 from encodings import cp1251
 
@@ -25,7 +25,7 @@ from encodings import cp1251
 HOMOGLYPHS = str.maketrans("асекмнортхуві", "acekmhoptxybi")
 SPECIAL = {"ł": "l", "ø": "o", "đ": "d", "ß": "s", "æ": "a", "œ": "o", "ı": "i", "й": "й", "ѓ": "ѓ"}
 KEEP = "#@"
-UNKNOWN_LETTER = "ѓ"  # stands in for letters of other scripts: still a letter, never a name
+UNKNOWN_LETTER = "ѓ"  # stands in for letters no table places: still a letter, never a name
 _CP = "cp1251"
 
 
@@ -46,8 +46,27 @@ def fold_char(ch: str) -> str:
     try:
         base.encode(_CP)
     except UnicodeEncodeError:
-        return UNKNOWN_LETTER
+        return _other_script(base)
     return base
+
+
+# Letters text-unidecode drops or renders as punctuation; each folds to one letter.
+_SCRIPT_SPECIAL = {"ا": "a", "أ": "a", "إ": "a", "آ": "a", "ٱ": "a", "ء": "a", "ة": "h", "ى": "y", "ئ": "y",
+                   "ؤ": "w", "א": "a", "ע": "a"}
+
+
+def _other_script(ch: str) -> str:
+    """A letter of another script (Greek, Georgian, Armenian, Hebrew, Arabic…) as one Latin letter.
+
+    text-unidecode's romanisation, first letter only: many-to-one is harmless because the
+    generated spellings (monitor.matching.scripts) fold through the same function. Letters
+    it cannot place stay ``UNKNOWN_LETTER``: still a letter, never part of a name.
+    """
+    from text_unidecode import unidecode
+
+    latin = _SCRIPT_SPECIAL.get(ch) or unidecode(ch).lower()
+    latin = next((c for c in latin if c.isascii() and c.isalpha()), "")
+    return latin or UNKNOWN_LETTER
 
 
 def _byte_table() -> bytes:
@@ -65,17 +84,22 @@ def _byte_table() -> bytes:
 _TABLE = _byte_table()
 _encode, _decode = codecs.charmap_encode, codecs.charmap_decode
 _ENCODING, _DECODING = cp1251.encoding_table, cp1251.decoding_table
-_CP_CHARS = "".join(bytes([b]).decode(_CP, errors="ignore") for b in range(256))
-_ODD = re.compile("[^" + re.escape(_CP_CHARS) + "]")
-_ODD_CACHE: dict[str, str] = {}
+class _OddMap(dict):
+    """For ``str.translate``: letters outside cp1251 folded, the rest left for the byte table;
+    filled as characters are first seen, so other scripts fold at C speed afterwards."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        try:
+            ch.encode(_CP)
+            value = ch
+        except UnicodeEncodeError:
+            value = fold_char(ch)
+        self[code] = value
+        return value
 
 
-def _odd(match: re.Match) -> str:
-    ch = match.group()
-    folded = _ODD_CACHE.get(ch)
-    if folded is None:
-        folded = _ODD_CACHE[ch] = fold_char(ch)
-    return folded
+_ODD_MAP = _OddMap()
 
 
 def fold(text: str) -> tuple[str, list[int] | None]:
@@ -88,7 +112,7 @@ def fold(text: str) -> tuple[str, list[int] | None]:
     try:
         raw = _encode(text, "strict", _ENCODING)[0]
     except UnicodeEncodeError:
-        plain = _ODD.sub(_odd, text)
+        plain = text.translate(_ODD_MAP)
         if len(plain) != len(text):
             return _fold_with_offsets(text)
         raw = _encode(plain, "strict", _ENCODING)[0]

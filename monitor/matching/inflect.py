@@ -18,6 +18,11 @@ CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct", "voct")
 MALE, FEMALE = "m", "f"
 _NAME_TAGS = ("Name", "Surn", "Patr")
 
+def _oblique(ending: str) -> str:
+    """Belarusian ў is в before a vowel: Гарынаў → Гарынава."""
+    return ending[:-1] + "в" if ending.endswith("ў") else ending
+
+
 # Ending rules: (ending, gender, {case: suffixes replacing the ending}). First hit wins.
 _RULES: list[tuple[str, str, dict[str, tuple[str, ...]]]] = [
     # Russian / Ukrainian / Belarusian adjectival surnames
@@ -31,11 +36,12 @@ _RULES: list[tuple[str, str, dict[str, tuple[str, ...]]]] = [
     ("ька", FEMALE, {"gent": ("ької",), "datv": ("ькій",), "accs": ("ьку",), "ablt": ("ькою",), "loct": ("ькій",)}),
     ("ый", MALE, {"gent": ("ого",), "datv": ("ому",), "accs": ("ого",), "ablt": ("ым",), "loct": ("ом",)}),
     ("ой", MALE, {"gent": ("ого",), "datv": ("ому",), "accs": ("ого",), "ablt": ("ым",), "loct": ("ом",)}),
+    ("ы", MALE, {"gent": ("ага",), "datv": ("аму",), "accs": ("ага",), "ablt": ("ым",), "loct": ("ым",)}),  # be: Навальны
     ("ий", MALE, {"gent": ("ого", "ия", "ія"), "datv": ("ому", "ию", "ію"), "accs": ("ого", "ия"), "ablt": ("им", "ием", "ієм"), "loct": ("ом", "ии", "ії")}),
     ("ій", MALE, {"gent": ("ія", "ього"), "datv": ("ію", "ієві", "ьому"), "accs": ("ія",), "ablt": ("ієм", "ім"), "loct": ("ієві", "ії"), "voct": ("ію",)}),
     # possessive surnames: -ов/-ев/-ин/-ын (ru, uk, be)
-    *[(end, MALE, {"gent": (end + "а",), "datv": (end + "у", end + "ові"), "accs": (end + "а",), "ablt": (end + "ым", end + "им"),
-                   "loct": (end + "е", end + "і", end + "ові"), "voct": (end + "е",)}) for end in ("ов", "ев", "ёв", "ин", "ын", "оў", "еў", "аў", "ін", "ын")],
+    *[(end, MALE, {"gent": (_oblique(end) + "а",), "datv": (_oblique(end) + "у", _oblique(end) + "ові"), "accs": (_oblique(end) + "а",), "ablt": (_oblique(end) + "ым", _oblique(end) + "им"),
+                   "loct": (_oblique(end) + "е", _oblique(end) + "і", _oblique(end) + "ові"), "voct": (_oblique(end) + "е",)}) for end in ("ов", "ев", "ёв", "ин", "ын", "оў", "еў", "аў", "ін", "ын")],
     *[(end + "а", FEMALE, {"gent": (end + "ой", end + "ої", end + "ай"), "datv": (end + "ой", end + "ій", end + "ай"), "accs": (end + "у",),
                            "ablt": (end + "ой", end + "ою", end + "ай"), "loct": (end + "ой", end + "ій", end + "ай")}) for end in ("ов", "ев", "ёв", "ин", "ын", "ін", "ав")],
     # nouns in -а/-я (Кара-Мурза, Лукашэнка, Илья, Анна): both genders
@@ -49,7 +55,14 @@ _HUSHING = set("жшчщц")
 _VOWELS = set("аеёиоуыэюяіїєў")
 
 
-def _rule_forms(word: str, gender: str) -> dict[str, set[str]]:
+def rule_forms(word: str, gender: str) -> dict[str, set[str]]:
+    """Case → forms of one word by the ending rules alone (Belarusian, unknown names);
+    hyphenated words decline their last part."""
+    if "-" in word:
+        head, _, tail = word.rpartition("-")
+        if not tail:
+            return {"nomn": {word.lower()}}
+        return {case: {f"{head.lower()}-{f}" for f in forms} for case, forms in rule_forms(tail, gender).items()}
     low = word.lower()
     forms = {case: {low} for case in ("nomn",)}
     for ending, rule_gender, table in _RULES:
@@ -142,11 +155,11 @@ def word_forms(word: str, gender: str) -> dict[str, frozenset[str]]:
     if parse is not None and gender == MALE and word[-1:].lower() not in _VOWELS and word[-1:].isalpha():
         forms.setdefault("datv", set()).add(word.lower() + "ові")  # Ukrainian dative: Тарасові
     if parse is None and word[:1].isupper():
-        _merge(forms, _rule_forms(word, gender or MALE))
+        _merge(forms, rule_forms(word, gender or MALE))
         if lang == "ru":
             _merge(forms, _petrovich_forms(word, gender, parse))
     elif lang != "ru":
-        _merge(forms, _rule_forms(word, gender or MALE))
+        _merge(forms, rule_forms(word, gender or MALE))
     forms.setdefault("nomn", set()).add(word.lower())
     return {case: frozenset(v) for case, v in forms.items()}
 

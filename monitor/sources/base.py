@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import ClassVar
+from typing import Any, ClassVar
 
 
 class ParseError(Exception):
@@ -44,19 +45,61 @@ class Item:
 
 @dataclass
 class Request:
-    """What to GET for one poll: the URL (with any cursor applied) and extra headers."""
+    """What to GET for one poll: the URL (with any cursor applied) and extra headers.
+
+    ``auth``, when set, supplies credential headers asynchronously through the poller's
+    guarded fetch (``headers(fetch)``, ``expired(error)``, ``refresh(fetch)``), e.g. a login.
+    """
 
     url: str
     headers: dict[str, str] = field(default_factory=dict)
+    auth: object | None = None
 
 
 @dataclass
 class Parsed:
-    """The items of one response and the cursor to store (``None``: keep the old one)."""
+    """The items of one response and the cursor to store (``None``: keep the old one).
+
+    ``skipped`` counts the entries that could not be read; an ``ItemList`` given as
+    ``items`` brings its own count.
+    """
 
     items: list[Item]
     cursor: str | None = None
     min_interval: float | None = None  # seconds the feed asks between polls (RSS ttl, sy:updatePeriod)
+    skipped: int = 0
+
+    def __post_init__(self) -> None:
+        self.skipped += getattr(self.items, "skipped", 0)
+
+
+class ItemList(list):
+    """Entries converted one by one; ``skipped`` counts those whose conversion failed."""
+
+    skipped: int = 0
+    first_error: str | None = None  # the exception's type only: its message may quote the entry's text
+
+
+def convert_each(raws: Iterable, convert: Callable[[Any], Any]) -> ItemList:
+    """``convert`` applied to every raw entry, ``None`` results left out.
+
+    Feed data is untrusted: a date out of range or a number where text belongs must cost
+    that one entry, not the feed. A failed entry is skipped and counted (``skipped``
+    carries over from ``raws`` when it is an ``ItemList`` too).
+    """
+    converted = ItemList()
+    converted.skipped = getattr(raws, "skipped", 0)
+    converted.first_error = getattr(raws, "first_error", None)
+    for raw in raws:
+        try:
+            item = convert(raw)
+        except Exception as exc:  # noqa: BLE001 - any surprise in one entry
+            converted.skipped += 1
+            converted.first_error = converted.first_error or type(exc).__name__
+            continue
+        if item is not None:
+            converted.append(item)
+    return converted
 
 
 class Adapter:
@@ -98,9 +141,9 @@ def iso_datetime(value: object) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # 2026-02-30, or 9999-12-31 behind UTC
         return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
 def content_hash(text: str) -> str:

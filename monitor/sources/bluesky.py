@@ -5,7 +5,9 @@ original post with ``reason`` naming the reposter. ``searchPosts`` has answered 
 anonymous callers since 2025-01, so search runs only when an app password is configured
 (settings ``bluesky_handle`` and ``bluesky_app_password``); without one the source fails
 with ``CredentialsRequired``. The search cursor is the newest ``indexedAt`` seen, sent
-back as ``since``.
+back as ``since``. The login (``bluesky_login``) runs through the poller's guarded async
+fetch, and its token goes only to the configured service (``MONITOR_BLUESKY_SERVICE``): a
+search URL on another host is refused rather than sent the token.
 """
 
 from __future__ import annotations
@@ -14,16 +16,15 @@ import json
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import httpx
-
 from monitor.sources import rss
-from monitor.sources.base import Adapter, CredentialsRequired, Item, Parsed, ParseError, Request, iso_datetime, one_line
+from monitor.addresses import origin_of
+from monitor.sources.bluesky_login import BlueskyLogin
+from monitor.sources.base import Adapter, CredentialsRequired, Item, Parsed, ParseError, Request, convert_each, iso_datetime, one_line
 
 PUBLIC_API = "https://public.api.bsky.app"
 AUTH_SERVICE = "https://bsky.social"
 PROFILE_RSS = re.compile(r"^/profile/[^/]+/rss$")
 SEARCH_LIMIT = 100
-_tokens: dict[str, str] = {}  # handle → access JWT, reused until a request fails
 
 
 class BlueskyAdapter(Adapter):
@@ -38,33 +39,34 @@ class BlueskyAdapter(Adapter):
             return True
         return parts.path.endswith(("/xrpc/app.bsky.feed.getAuthorFeed", "/xrpc/app.bsky.feed.searchPosts"))
 
-    def request(self, url: str, cursor: str | None = None, settings=None, *, client: httpx.Client | None = None) -> Request:
-        """Author feeds as they are; a search needs credentials and sends ``since=<cursor>``."""
+    def request(self, url: str, cursor: str | None = None, settings=None) -> Request:
+        """Author feeds as they are; a search needs credentials, the service's origin, and sends ``since=<cursor>``."""
         if not is_search(url):
             return Request(url)
         handle, password = _credentials(settings)
+        service = getattr(settings, "bluesky_service", None) or AUTH_SERVICE
+        _check_origin(url, service)
         parts = urlsplit(url)
         query = dict(parse_qsl(parts.query))
         query.setdefault("sort", "latest")
         query.setdefault("limit", str(SEARCH_LIMIT))
         if cursor:
             query["since"] = cursor
-        token = access_token(handle, password, service=getattr(settings, "bluesky_service", None) or AUTH_SERVICE, client=client)
-        return Request(urlunsplit(parts._replace(query=urlencode(query))), {"Authorization": f"Bearer {token}"})
+        return Request(urlunsplit(parts._replace(query=urlencode(query))), auth=BlueskyLogin(handle, password, service))
 
     def parse(self, body: bytes, headers: dict[str, str], url: str) -> Parsed:
         if not body.lstrip().startswith(b"{"):
             feed = rss.read_feed(body, headers)
-            return Parsed([i for e in feed.entries if (i := rss.to_item(e, kind=self.kind, lang=feed.lang))])
+            return Parsed(convert_each(feed.entries, lambda e: rss.to_item(e, kind=self.kind, lang=feed.lang)))
         try:
             document = json.loads(body)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ParseError(f"not a Bluesky response: {one_line(exc, 120)}") from None
         if isinstance(document.get("posts"), list):
             posts = [p for p in document["posts"] if isinstance(p, dict)]
-            return Parsed([i for p in posts if (i := post_item(p))], cursor=_newest_indexed(posts))
+            return Parsed(convert_each(posts, post_item), cursor=_newest_indexed(posts))
         if isinstance(document.get("feed"), list):
-            return Parsed([i for v in document["feed"] if isinstance(v, dict) and (i := feed_view_item(v))])
+            return Parsed(convert_each(document["feed"], lambda v: feed_view_item(v) if isinstance(v, dict) else None))
         raise ParseError("not a Bluesky response: neither feed nor posts")
 
 
@@ -107,31 +109,13 @@ def post_item(post: dict) -> Item | None:
     )
 
 
-def access_token(handle: str, password: str, *, service: str = AUTH_SERVICE, client: httpx.Client | None = None) -> str:
-    """An access JWT from ``com.atproto.server.createSession``, cached per handle."""
-    if handle in _tokens:
-        return _tokens[handle]
-    own = client is None
-    client = client or httpx.Client(timeout=20)
-    try:
-        response = client.post(
-            f"{service.rstrip('/')}/xrpc/com.atproto.server.createSession",
-            json={"identifier": handle, "password": password},
+def _check_origin(url: str, service: str) -> None:
+    """Refuse a search URL outside the configured service: the login's token would go there."""
+    if origin_of(url) != origin_of(service):
+        raise CredentialsRequired(
+            f"Bluesky post search is sent only to the configured service {service} (MONITOR_BLUESKY_SERVICE), "
+            f"which holds the login; this source's host is {urlsplit(url).hostname}"
         )
-    except httpx.HTTPError as exc:
-        raise CredentialsRequired(f"Bluesky login for {handle} failed: {one_line(exc, 120)}") from None
-    finally:
-        if own:
-            client.close()
-    if response.status_code != 200 or "accessJwt" not in response.text:
-        raise CredentialsRequired(f"Bluesky login for {handle} failed (HTTP {response.status_code}); check the app password")
-    _tokens[handle] = response.json()["accessJwt"]
-    return _tokens[handle]
-
-
-def forget_token(handle: str) -> None:
-    """Drop a cached token (after a 401) so the next request logs in again."""
-    _tokens.pop(handle, None)
 
 
 def _credentials(settings) -> tuple[str, str]:

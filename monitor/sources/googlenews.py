@@ -13,7 +13,7 @@ from __future__ import annotations
 from urllib.parse import quote_plus, urlsplit
 
 from monitor.sources import rss
-from monitor.sources.base import Adapter, Parsed
+from monitor.sources.base import Adapter, Item, Parsed, convert_each
 
 REGIONS = {"ru": "RU", "en": "US", "uk": "UA", "be": "BY", "kk": "KZ", "de": "DE", "fr": "FR"}
 
@@ -54,11 +54,11 @@ class GoogleNewsAdapter(Adapter):
 
     def parse(self, body: bytes, headers: dict[str, str], url: str) -> Parsed:
         feed = rss.read_feed(body, headers)
-        items = []
-        for entry in feed.entries:
+
+        def convert(entry) -> Item | None:
             item = rss.to_item(entry, kind=self.kind, lang=feed.lang)
-            if item is None:
-                continue
-            item.title, item.author = split_title(item.title, entry.extra.get("source_title"))
-            items.append(item)
-        return Parsed(items)
+            if item is not None:
+                item.title, item.author = split_title(item.title, entry.extra.get("source_title"))
+            return item
+
+        return Parsed(convert_each(feed.entries, convert))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from monitor.sources.base import Adapter, Item, Parsed, ParseError, iso_datetime
+from monitor.sources.base import Adapter, Item, Parsed, ParseError, convert_each, iso_datetime
 from monitor.sources.text import html_to_text
 
 
@@ -26,8 +26,7 @@ def parse(body: bytes, url: str, *, kind: str = "jsonfeed") -> list[Item]:
         raise ParseError("not a JSON Feed: no items list")
     feed_lang = document.get("language") if isinstance(document.get("language"), str) else None
     feed_author = _author(document)
-    items = (_item(raw, kind, feed_lang, feed_author) for raw in document["items"] if isinstance(raw, dict))
-    return [item for item in items if item]
+    return convert_each(document["items"], lambda raw: _item(raw, kind, feed_lang, feed_author) if isinstance(raw, dict) else None)
 
 
 class JsonFeedAdapter(Adapter):

@@ -14,7 +14,7 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from monitor.sources import rss
-from monitor.sources.base import Adapter, Item, Parsed, ParseError, Request, http_status, iso_datetime, one_line
+from monitor.sources.base import Adapter, Item, Parsed, ParseError, Request, convert_each, http_status, iso_datetime, one_line
 from monitor.sources.text import html_to_text
 
 PAGE_LIMIT = 40
@@ -50,7 +50,7 @@ class MastodonAdapter(Adapter):
             statuses = json.loads(body)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ParseError(f"not a Mastodon timeline: {one_line(exc, 120)}") from None
-        items = [item for status in statuses if isinstance(status, dict) and (item := status_item(status))]
+        items = convert_each(statuses, lambda status: status_item(status) if isinstance(status, dict) else None)
         return Parsed(items, cursor=newest_id(statuses))
 
     def explain(self, error: Exception) -> str:
@@ -101,8 +101,7 @@ def rss_hint(url: str | None) -> str:
 
 def _from_rss(body: bytes, headers: dict[str, str]) -> list[Item]:
     feed = rss.read_feed(body, headers)
-    items = [rss.to_item(entry, kind="mastodon", lang=feed.lang) for entry in feed.entries]
-    return [item for item in items if item]
+    return convert_each(feed.entries, lambda entry: rss.to_item(entry, kind="mastodon", lang=feed.lang))
 
 
 def _account(status: dict) -> str | None:

@@ -12,7 +12,7 @@ import json
 from urllib.parse import urlsplit
 
 from monitor.sources import rss
-from monitor.sources.base import Adapter, Item, Parsed, ParseError, Request, one_line
+from monitor.sources.base import Adapter, Item, Parsed, ParseError, Request, convert_each, one_line
 from monitor.sources.text import html_to_text
 
 APP_ID = "mention-monitor"
@@ -45,7 +45,7 @@ class RedditAdapter(Adapter):
         if body.lstrip().startswith(b"{"):
             return Parsed(_from_listing(body))
         feed = rss.read_feed(body, headers)
-        return Parsed([i for e in feed.entries if (i := rss.to_item(e, kind=self.kind, lang=feed.lang))])
+        return Parsed(convert_each(feed.entries, lambda e: rss.to_item(e, kind=self.kind, lang=feed.lang)))
 
 
 def _from_listing(body: bytes) -> list[Item]:
@@ -54,7 +54,9 @@ def _from_listing(body: bytes) -> list[Item]:
         children = listing["data"]["children"]
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
         raise ParseError(f"not a Reddit listing: {one_line(exc, 120)}") from None
-    return [item for child in children if isinstance(child, dict) and (item := _post(child.get("data") or {}))]
+    if not isinstance(children, list):
+        raise ParseError("not a Reddit listing: children is not a list")
+    return convert_each(children, lambda child: _post(child.get("data") or {}) if isinstance(child, dict) else None)
 
 
 def _post(post: dict) -> Item | None:

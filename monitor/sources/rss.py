@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 import feedparser
 
-from monitor.sources.base import Adapter, Item, Parsed, ParseError, content_hash, one_line
+from monitor.sources.base import Adapter, Item, Parsed, ParseError, content_hash, convert_each, one_line
 from monitor.sources.hints import min_interval_seconds
 from monitor.sources.text import html_to_text
 
@@ -50,7 +50,7 @@ def read_feed(body: bytes, headers: dict[str, str], *, fast: bool = True) -> Fee
         try:
             entries, lang = rss_fast.parse_entries(body, headers)
             return Feed(entries, lang, fast=True)
-        except rss_fast.Unsupported:
+        except Exception:  # noqa: BLE001 - Unsupported, or any surprise: the fast path declines, feedparser reads
             pass
     return _read_with_feedparser(body, headers)
 
@@ -77,7 +77,7 @@ def to_item(entry: Entry, *, kind: str = "rss", lang: str | None = None) -> Item
 def parse(body: bytes, headers: dict[str, str], url: str, *, fast: bool = True) -> list[Item]:
     """Items of an RSS/Atom/RDF document (the pre-adapter entry point, kept for callers)."""
     feed = read_feed(body, headers, fast=fast)
-    return [item for entry in feed.entries if (item := to_item(entry, lang=feed.lang))]
+    return convert_each(feed.entries, lambda entry: to_item(entry, lang=feed.lang))
 
 
 class RssAdapter(Adapter):
@@ -87,7 +87,7 @@ class RssAdapter(Adapter):
 
     def parse(self, body: bytes, headers: dict[str, str], url: str) -> Parsed:
         feed = read_feed(body, headers)
-        items = [item for entry in feed.entries if (item := to_item(entry, kind=self.kind, lang=feed.lang))]
+        items = convert_each(feed.entries, lambda entry: to_item(entry, kind=self.kind, lang=feed.lang))
         return Parsed(items, min_interval=min_interval_seconds(body))
 
 
@@ -96,7 +96,7 @@ def _read_with_feedparser(body: bytes, headers: dict[str, str]) -> Feed:
     if not parsed.entries and (parsed.bozo or not parsed.version):
         reason = getattr(parsed, "bozo_exception", None) or "no feed elements"
         raise ParseError(f"not an RSS/Atom feed: {one_line(reason, 200)}")
-    return Feed([_entry(e) for e in parsed.entries], parsed.feed.get("language") or None)
+    return Feed(convert_each(parsed.entries, _entry), parsed.feed.get("language") or None)
 
 
 def _entry(raw) -> Entry:
@@ -118,4 +118,7 @@ def _when(raw) -> datetime | None:
     stamp = raw.get("published_parsed") or raw.get("updated_parsed")
     if not stamp:
         return None
-    return datetime.fromtimestamp(timegm(stamp), tz=timezone.utc)
+    try:
+        return datetime.fromtimestamp(timegm(stamp), tz=timezone.utc)
+    except (OverflowError, ValueError, OSError):  # year 9999 behind UTC: no usable date, the entry stays
+        return None

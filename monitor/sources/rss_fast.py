@@ -241,10 +241,13 @@ def _strip(value: str | None) -> str | None:
 
 def _date(value: str) -> datetime:
     value = value.strip()
-    if ISO.match(value):
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed.astimezone(timezone.utc).replace(microsecond=0)
-    parts = parsedate_tz(value)
-    if parts is None or parts[9] is None or parts[0] < 1970:
-        raise Unsupported(f"date {value!r}")
-    return datetime.fromtimestamp(mktime_tz(parts), tz=timezone.utc)
+    try:
+        if ISO.match(value):
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return parsed.astimezone(timezone.utc).replace(microsecond=0)
+        parts = parsedate_tz(value)
+        if parts is None or parts[9] is None or parts[0] < 1970:
+            raise Unsupported(f"date {value!r}")
+        return datetime.fromtimestamp(mktime_tz(parts), tz=timezone.utc)
+    except (ValueError, OverflowError, OSError):  # 2026-02-30, year 9999 behind UTC: feedparser decides
+        raise Unsupported(f"date out of range {value[:40]!r}") from None

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import lxml.html
 from lxml import etree
 
-from monitor.sources.base import Adapter, Item, Parsed, ParseError, Request, iso_datetime
+from monitor.sources.base import Adapter, Item, Parsed, ParseError, Request, convert_each, iso_datetime
 from monitor.sources.text import html_to_text
 
 HOSTS = ("t.me", "telegram.me")
@@ -59,7 +59,7 @@ class TelegramAdapter(Adapter):
         if not HISTORY(document):
             channel = urlsplit(url).path.strip("/").removeprefix("s/")
             raise ParseError(f"Telegram channel {channel!r}: previews are disabled for this channel (no t.me/s/ page)")
-        return Parsed([item for node in MESSAGES(document) if (item := message_item(node))])
+        return Parsed(convert_each(MESSAGES(document), message_item))
 
 
 def message_item(node) -> Item | None:

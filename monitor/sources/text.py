@@ -33,7 +33,7 @@ class _TextCollector(HTMLParser):
 
 def html_to_text(html: str | None) -> str:
     """The visible text of an HTML fragment, whitespace folded to single spaces."""
-    if not html:
+    if not html or not isinstance(html, str):  # JSON feeds may put a number or a list here
         return ""
     if "<" not in html and "&" not in html:
         return _SPACE.sub(" ", html).strip()

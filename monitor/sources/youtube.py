@@ -9,7 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from monitor.sources import rss
-from monitor.sources.base import Adapter, Parsed
+from monitor.sources.base import Adapter, Item, Parsed, convert_each
 
 
 class YouTubeAdapter(Adapter):
@@ -24,13 +24,13 @@ class YouTubeAdapter(Adapter):
 
     def parse(self, body: bytes, headers: dict[str, str], url: str) -> Parsed:
         feed = rss.read_feed(body, headers)
-        items = []
-        for entry in feed.entries:
+
+        def convert(entry) -> Item | None:
             item = rss.to_item(entry, kind=self.kind, lang=feed.lang)
             video_id = entry.extra.get("yt_videoid")
             if item and video_id:
                 item.guid = item.platform_id = f"yt:video:{video_id}"
                 item.url = item.url or f"https://www.youtube.com/watch?v={video_id}"
-            if item:
-                items.append(item)
-        return Parsed(items)
+            return item
+
+        return Parsed(convert_each(feed.entries, convert))

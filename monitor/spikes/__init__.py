@@ -1,7 +1,11 @@
 """Spike detection: a causal, online detector over evenly spaced counts, and spikes per person.
 
-- ``detector``: the streaming detector (seasonal, winsorised baseline on log counts; a
-  Poisson tail for sparse counts; episodes with start, peak and end; explanations).
+- ``detector``: the streaming detector (a seasonal z on log counts for busy names, the
+  negative-binomial count model of ``countmodel`` for every level; episodes with start,
+  peak and end); ``batch``: the same over many series at once.
+- ``countmodel`` (``batch_counts`` for many series): the negative-binomial count model.
+- ``sensitivity``: a person's quiet / normal / eager thresholds and mute date.
+- ``wording``: how a spike reads ("41 mentions between 09:00 and 10:00 UTC — 3 stories…").
 - ``series``: ``monitor spikes detect`` over a ``timestamp,value`` CSV.
 - ``state``: each series' detector stored in ``spikestate``, fed only buckets that closed since.
 - ``live``: counts per person (and per person and source kind) from the database, and the
@@ -18,16 +22,16 @@ from monitor.spikes.detector import (
     Flag,
     Params,
     detect,
-    explain,
     find_episodes,
     poisson_sf,
 )
 from monitor.spikes.live import HOUR, floor_hour, hourly_counts, update_spikes
 from monitor.spikes.state import ALL_KINDS
 from monitor.spikes.series import detect_csv, read_series
+from monitor.spikes.wording import describe
 
 __all__ = [
     "ALL_KINDS", "AFTER_SILENCE", "BURST", "HOURLY_PARAMS", "HOUR", "SERIES_PARAMS", "Detector", "Episode", "Flag", "Params",
-    "detect", "detect_csv", "explain", "find_episodes", "floor_hour", "hourly_counts", "poisson_sf",
+    "describe", "detect", "detect_csv", "find_episodes", "floor_hour", "hourly_counts", "poisson_sf",
     "read_series", "update_spikes",
 ]

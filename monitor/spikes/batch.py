@@ -1,6 +1,7 @@
 """The detector over many series at once (people × buckets), vectorised across people with numpy.
 
-The same recurrences as ``Detector`` (silence breaks aside, phase 0), one numpy step per bucket,
+The same recurrences as ``Detector`` (silence breaks aside, phase 0; the count model is
+``batch_counts``), one numpy step per bucket,
 so a year of hourly buckets for a thousand people is a few thousand array operations.
 Returns, per series, the indices of the buckets that open an episode.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from monitor.spikes.batch_counts import CountsBatch
 from monitor.spikes.detector import MIN_SCALE, WEEK_DAYS, Params, poisson_sf
 
 
@@ -18,12 +20,17 @@ BLOCK = 512  # buckets turned time-major at a time, so that a step reads whole r
 def detect_many(counts: np.ndarray, *, params: Params) -> list[list[int]]:
     """Episode-opening bucket indices of each row of ``counts`` (shape: series × buckets)."""
     batch = _Batch(len(counts), params)
+    with np.errstate(divide="ignore", invalid="ignore"):  # masked by np.where in the count model
+        _run(batch, counts)
+    return batch.flags
+
+
+def _run(batch: _Batch, counts: np.ndarray) -> None:
     for start in range(0, counts.shape[1], BLOCK):
         values = counts[:, start:start + BLOCK].T.astype(float)
         np.maximum(values, 0.0, out=values)
         for offset, (x, value) in enumerate(zip(np.log1p(values), values)):
             batch.step(start + offset, x, value)
-    return batch.flags
 
 
 class _Batch:
@@ -41,6 +48,10 @@ class _Batch:
         self.today_max = np.full(n, -np.inf)
         self.bar = np.full(n, p.threshold)
         self.flags: list[list[int]] = [[] for _ in range(n)]
+        self.counts = CountsBatch(n, p, self.slots)
+        self.scan_day_max = np.full((n, max(1, p.peak_days)), np.nan)
+        self.today_scan_max = np.full(n, -np.inf)
+        self.scan_bar = np.full(n, p.scan_threshold)
         self.centre, self.scale, self.r, self.bound = (np.empty(n) for _ in range(4))
         self.season_rate = p.season_rate * (1 - p.level_rate)
 
@@ -49,7 +60,9 @@ class _Batch:
         p, centre, scale, r, bound = self.p, self.centre, self.scale, self.r, self.bound
         if self.level is None:
             self.level = x.copy()
+            self.counts.start(value)
         slot, weekday = (i % p.rows_per_day) * self.slots // p.rows_per_day, (i // p.rows_per_day) % WEEK_DAYS
+        mu, ratio, week_ratio = self.counts.rate(slot, weekday)
         np.add(self.level, self.day[slot], out=centre)
         centre += self.week[weekday]
         np.sqrt(self.var, out=scale)
@@ -57,10 +70,13 @@ class _Batch:
         np.subtract(x, centre, out=r)  # the residual; r / scale is the bucket's z
         if i >= p.warmup:
             z = r / scale
-            candidates = (z >= self.bar) & (value >= p.min_excess)  # the excess is at most the count
-            if self.open_episodes or candidates.any():
-                self._judge(i, np.flatnonzero(candidates), value)
+            surprise = self.counts.judge(value, mu)
+            scanned = surprise >= self.scan_bar
+            candidates = (z >= self.bar) & (value >= p.min_excess) & ~scanned  # the excess is at most the count
+            if self.open_episodes or candidates.any() or scanned.any():
+                self._judge(i, np.flatnonzero(candidates), value, scanned)
             np.maximum(self.today_max, z, out=self.today_max)
+            np.maximum(self.today_scan_max, surprise, out=self.today_scan_max)
         np.multiply(scale, p.clip, out=bound)  # winsorise before learning
         np.minimum(r, bound, out=r)
         np.negative(bound, out=bound)
@@ -69,16 +85,17 @@ class _Batch:
         self.day[slot] += self.season_rate * r
         self.week[weekday] += p.week_rate * r
         self.var += p.scale_rate * (r * r - self.var)
+        self.counts.learn(value, mu, ratio, week_ratio, slot, weekday)
         if (i + 1) % p.rows_per_day == 0:
             self._end_day(i)
 
-    def _judge(self, i: int, candidates: np.ndarray, value: np.ndarray) -> None:
-        """Of the series whose z is over the bar, those with enough excess and an improbable count
-        are anomalous; then episodes open and close."""
+    def _judge(self, i: int, candidates: np.ndarray, value: np.ndarray, scanned: np.ndarray) -> None:
+        """Series over the count model's bar are anomalous; so are those whose z is over the bar
+        with enough excess and an improbable count; then episodes open and close."""
         p = self.p
         spread = self.scale[candidates]
         mean = np.maximum(np.expm1(self.centre[candidates] + spread * spread / 2), 0.0)
-        anomalous = np.zeros(len(self.calm), dtype=bool)
+        anomalous = scanned.copy()
         for k, m in zip(candidates, mean):
             if value[k] - m >= p.min_excess:  # rare: the exact tail only where it can matter
                 anomalous[k] = poisson_sf(float(value[k]), float(m)) <= p.max_p
@@ -90,8 +107,10 @@ class _Batch:
         p = self.p
         if i >= p.warmup:
             self.day_max[:, (i // p.rows_per_day) % self.day_max.shape[1]] = self.today_max
-        self.today_max[:] = -np.inf
+            self.scan_day_max[:, (i // p.rows_per_day) % self.scan_day_max.shape[1]] = self.today_scan_max
+        self.today_max[:] = self.today_scan_max[:] = -np.inf
         self.bar = np.maximum(p.threshold, p.peak_factor * _nanmedian(self.day_max))
+        self.scan_bar = np.maximum(p.scan_threshold, p.scan_peak_factor * _nanmedian(self.scan_day_max))
 
 
 def _nanmedian(rows: np.ndarray) -> np.ndarray:

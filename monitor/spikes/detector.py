@@ -1,30 +1,32 @@
 """The causal, online spike detector: one O(1) update per bucket, episodes, explanations.
 
-Each bucket's count ``v`` is compared on the log scale with a seasonal baseline that
-the detector keeps as exponentially weighted, winsorised averages::
+Two tests judge each bucket, and it is anomalous when either passes:
 
-    x        = log1p(v)
-    expected = level + day_profile[slot of the day] + week_profile[day of the week]
-    z        = (x - expected) / scale           # scale: winsorised EWMA of the residual
-    mean     = expm1(expected + scale**2 / 2)   # the count the baseline expects (lognormal)
-    p        = P(Poisson(mean) >= v)            # the count model: honest at 0-5 a bucket
+- **Dense (log scale).** ``x = log1p(v)`` against a seasonal baseline kept as
+  exponentially weighted, winsorised averages (``expected = level + day_profile[slot] +
+  week_profile[weekday]``, ``z = (x - expected) / scale``); anomalous when ``z >= max(threshold,
+  peak_factor * usual_peak)``, ``P(Poisson(mean) >= v) <= max_p`` and ``v - mean >= min_excess``.
+- **Counts (``countmodel``).** A negative-binomial tail of the counts of the last bucket,
+  hour and six hours against a robust seasonal rate; anomalous when its surprise
+  (-log10 of the tail) reaches ``max(scan_threshold, scan_peak_factor * usual scan peak)``
+  with at least ``min_count`` mentions, ``min_excess_scan`` above the expected count.
 
-A bucket is anomalous when ``z >= max(threshold, peak_factor * usual_peak)``, ``p <=
-max_p`` and ``v - mean >= min_excess``: large for this series' own variability, larger
-than its usual daily peak (``usual_peak``: the median over the last ``peak_days`` whole
-days of each day's highest z; a series that bursts every day needs a bigger burst to wake
-a reviewer, while one past spike, being one day, cannot raise the median and mute the
-next), improbable as a count, and more than a handful of mentions. Every residual is
-clipped to ``clip`` scales before it updates the baseline, so a burst moves the baseline
-by a bounded step and a past spike does not inflate it for weeks (nor mute the next one).
+The log test is what catches sudden bursts on busy names; the count test what catches
+them where counts are small, since its tail is calibrated at every level, and slow ones
+at every level (a single bucket expecting ``single_below`` mentions or more is left to the
+log test: a busy name's single buckets are burstier than any count model of its level).
+``usual_peak`` is the median over the last ``peak_days`` whole days of each day's highest score: a
+series that bursts every day needs a bigger burst to wake a reviewer, while one past
+spike, being one day, cannot raise the median and mute the next. Every residual is clipped
+before it is learnt, so a burst moves the baselines by a bounded step.
 
 Consecutive anomalous buckets form one episode (start, peak, end); it closes after
 ``quiet`` buckets without an anomaly. Only the episode's first bucket is flagged: one
 alert per episode, at its left edge. A first mention after ``silence`` empty buckets
 opens an episode of its own kind, ``after_silence``.
 
-The state is a few dozen numbers (``state()``, ``Detector.restore``), so a worker can store
-it per series and feed each bucket as it closes without rereading history.
+The state is a few hundred numbers (``state()``, ``Detector.restore``), so a worker can
+store it per series and feed each bucket as it closes without rereading history.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
+
+from monitor.spikes.countmodel import CountModel
 
 BURST = "burst"
 AFTER_SILENCE = "after_silence"
@@ -60,6 +64,17 @@ class Params:
     initial_scale: float = 0.5
     peak_factor: float = 1.2  # z must exceed the usual daily peak z by this factor (0: off)
     peak_days: int = 14  # whole days whose peaks make the usual peak
+    # The count model (countmodel.py); rates above are shared with it.
+    disp_rate: float = 0.001  # EWMA weight of each scale's over-dispersion
+    scales_hours: tuple[float, ...] = (0.0, 1.0, 6.0)  # window lengths (0: one bucket)
+    profile_shrink: float = 0.2  # pulls the day profile towards flat
+    prior_counts: float = 3.0  # strength of the Gamma prior on the rate (mentions), centred on the long-run rate
+    scan_threshold: float = 4.0  # minimum surprise, -log10 of the negative-binomial tail
+    scan_peak_factor: float = 1.5  # the surprise must exceed the usual daily peak surprise by this
+    min_count: float = 3.0  # minimum evidence: mentions in the window (0 -> 2 is never a spike)
+    min_excess_scan: float = 2.5  # ... and mentions above the expected count
+    min_ratio_scan: float = 1.0  # ... and this many times the expected count (a material rise)
+    single_below: float = 10.0  # one-bucket windows are the count model's only where fewer are expected
 
 
 # 5-minute mention volume (NAB realTweets), the offline ``monitor spikes detect``: a
@@ -67,11 +82,13 @@ class Params:
 # and an episode that stays open until a day passes without an anomaly.
 SERIES_PARAMS = Params()
 # Hourly counts of one person: a day's warm-up would miss a newcomer's first burst, so
-# none; sparse people rely on the Poisson tail and min_excess; a month of silence
-# broken is its own kind of spike.
+# none; sparse people rely on the count model; a month of silence broken is its own kind
+# of spike. Over-dispersion is learnt over ~2 weeks, so a burst lasting hours does not
+# raise its own bar while it grows. A window needs five mentions: a newly watched name's
+# first story and its few copies are no burst.
 HOURLY_PARAMS = Params(
     rows_per_day=24, day_slots=24, level_rate=0.02, season_rate=0.05, week_rate=0.005, scale_rate=0.02,
-    threshold=4.0, max_p=1e-5, min_excess=6.0, quiet=6, warmup=1, silence=30 * 24,
+    threshold=4.0, max_p=1e-5, min_excess=6.0, quiet=6, warmup=1, silence=30 * 24, disp_rate=0.003, min_count=5.0,
 )
 
 
@@ -85,6 +102,8 @@ class Flag:
     score: float
     p_value: float = 1.0
     kind: str = BURST
+    surprise: float = 0.0  # -log10 of the count model's tail (0 when only the log test passed)
+    usual: float = 0.0  # the count model's expected count per bucket, season aside: "usually about"
 
 
 @dataclass
@@ -124,15 +143,23 @@ class Detector:
         self.day = [0.0] * self.slots
         self.week = [0.0] * WEEK_DAYS
         self.var = params.initial_scale**2
+        self.counts = CountModel(params, self.slots)
         self.seen = 0
         self.empty_run = 0  # buckets since the last mention
         self.ever_mentioned = False
-        self.day_max: list[float | None] = []  # highest z of each recent whole day, oldest first
+        # The highest z and surprise of each recent whole day, oldest first, and today's so far.
+        self.day_max: list[float | None] = []
         self.today_max: float | None = None
-        self._usual_peak = 0.0  # median of day_max, kept so that judging a bucket stays O(1)
+        self.scan_day_max: list[float | None] = []
+        self.today_scan_max: float | None = None
+        self._usual_peak = self._usual_scan = 0.0  # medians of the above, kept so judging stays O(1)
         self.episode: Episode | None = None
         self.episodes: list[Episode] = []  # closed and open, in order (this process only)
         self._calm = 0
+
+    def retune(self, params: Params) -> None:
+        """Judge from now on with ``params`` (thresholds only may differ: the state is kept)."""
+        self.params = self.counts.p = params
 
     def update(self, value: float) -> Flag | None:
         """Judge ``value`` against the buckets before it, then learn from it.
@@ -142,36 +169,54 @@ class Detector:
         slot, weekday = self._position(self.seen)
         if self.level is None:
             self.level = math.log1p(max(value, 0.0))
-        judged, z = self._judge(value, slot, weekday)
+            self.counts.start(max(value, 0.0))
+        mu, ratio, week_ratio = self.counts.rate(slot, weekday)
+        judged, z, surprise = self._judge(value, slot, weekday, mu)
         flag = self._track(judged, value)
-        self._learn(value, slot, weekday, z)
+        self._learn(value, slot, weekday, z, surprise)
+        self.counts.learn(max(value, 0.0), mu, ratio, week_ratio, slot, weekday)
+        self._end_of_day()
         return flag
 
     def peek(self, value: float) -> Flag | None:
         """The verdict ``update(value)`` would give on the next bucket, without changing the state."""
         if self.level is None:
             return None
-        return self._judge(value, *self._position(self.seen))[0]
+        slot, weekday = self._position(self.seen)
+        return self._judge(value, slot, weekday, self.counts.rate(slot, weekday)[0])[0]
 
     def zscore(self, value: float) -> float:
         """How many scales ``value`` would sit above the next bucket's baseline (0 before any data)."""
         if self.level is None:
             return 0.0
-        return self._judge(value, *self._position(self.seen))[1]
+        slot, weekday = self._position(self.seen)
+        return self._judge(value, slot, weekday, self.counts.rate(slot, weekday)[0])[1]
 
-    def _judge(self, value: float, slot: int, weekday: int) -> tuple[Flag | None, float]:
-        """The anomaly verdict on one bucket (or None) and its z; does not change the state."""
+    def expected_count(self, index: int) -> float:
+        """The count model's expected count for bucket ``index`` (this one or later; 0 before any data)."""
+        if self.level is None:
+            return 0.0
+        return self.counts.rate(*self._position(index))[0]
+
+    def _judge(self, value: float, slot: int, weekday: int, mu: float) -> tuple[Flag | None, float, float]:
+        """The anomaly verdict on one bucket (or None), its z and its surprise; changes no state."""
         p = self.params
         centre = self.level + self.day[slot] + self.week[weekday]
         scale = max(math.sqrt(self.var), MIN_SCALE)
         mean = max(math.expm1(centre + scale * scale / 2), 0.0)
         z = (math.log1p(max(value, 0.0)) - centre) / scale
+        surprise = self.counts.judge(max(value, 0.0), mu)[0]
+        usual = self.counts.day_sum / self.slots  # the day profile's mean: steadier than the level
         if self._silence_broken(value):
-            return Flag(self.seen, value, mean, 0.0, poisson_sf(value, mean), AFTER_SILENCE), z
-        if self.seen < p.warmup or z < self.bar() or value - mean < p.min_excess:
-            return None, z
+            return Flag(self.seen, value, mu, 0.0, poisson_sf(value, mu), AFTER_SILENCE, surprise, usual), z, surprise
+        if self.seen < p.warmup:
+            return None, z, surprise
+        if surprise >= max(p.scan_threshold, p.scan_peak_factor * self._usual_scan):
+            return Flag(self.seen, value, mu, z, 10.0**-surprise, BURST, surprise, usual), z, surprise
+        if z < self.bar() or value - mean < p.min_excess:
+            return None, z, surprise
         tail = poisson_sf(value, mean)
-        return (Flag(self.seen, value, mean, z, tail) if tail <= p.max_p else None), z
+        return (Flag(self.seen, value, mu, z, tail, BURST, surprise, usual) if tail <= p.max_p else None), z, surprise
 
     def bar(self) -> float:
         """The z a bucket must reach now: the threshold, or a multiple of the usual daily peak."""
@@ -204,7 +249,7 @@ class Detector:
         self._calm = 0
         return judged
 
-    def _learn(self, value: float, slot: int, weekday: int, z: float) -> None:
+    def _learn(self, value: float, slot: int, weekday: int, z: float, surprise: float) -> None:
         p = self.params
         x = math.log1p(max(value, 0.0))
         scale = max(math.sqrt(self.var), MIN_SCALE)
@@ -216,13 +261,20 @@ class Detector:
         self.var += p.scale_rate * (r * r - self.var)
         if self.seen >= p.warmup:
             self.today_max = z if self.today_max is None else max(self.today_max, z)
+            self.today_scan_max = surprise if self.today_scan_max is None else max(self.today_scan_max, surprise)
         self.seen += 1
         self.ever_mentioned = self.ever_mentioned or value > 0
         self.empty_run = 0 if value > 0 else self.empty_run + 1
-        if (self.seen + self.phase) % p.rows_per_day == 0:  # a day ended: it joins the record
-            self.day_max = (self.day_max + [self.today_max])[-p.peak_days:]
-            self.today_max = None
-            self._usual_peak = usual_peak(self.day_max)
+
+    def _end_of_day(self) -> None:
+        """When a day ended, its highest z and surprise join the record of usual peaks."""
+        p = self.params
+        if (self.seen + self.phase) % p.rows_per_day:
+            return
+        self.day_max = (self.day_max + [self.today_max])[-p.peak_days:]
+        self.scan_day_max = (self.scan_day_max + [self.today_scan_max])[-p.peak_days:]
+        self.today_max = self.today_scan_max = None
+        self._usual_peak, self._usual_scan = usual_peak(self.day_max), usual_peak(self.scan_day_max)
 
     def _position(self, index: int) -> tuple[int, int]:
         per_day, at = self.params.rows_per_day, index + self.phase
@@ -234,18 +286,27 @@ class Detector:
         return dict(
             phase=self.phase, level=self.level, day=list(self.day), week=list(self.week), var=self.var,
             seen=self.seen, empty_run=self.empty_run, ever_mentioned=self.ever_mentioned, day_max=list(self.day_max),
-            today_max=self.today_max, episode=episode, calm=self._calm,
+            today_max=self.today_max, scan_day_max=list(self.scan_day_max), today_scan_max=self.today_scan_max,
+            counts=self.counts.state(), episode=episode, calm=self._calm,
         )
 
     @classmethod
     def restore(cls, state: dict, params: Params) -> Detector:
-        """A detector continuing from ``state()``; it flags exactly as the original would."""
+        """A detector continuing from ``state()``; it flags exactly as the original would.
+
+        A state saved before the count model existed gets a fresh count model (it warms up
+        on the buckets that follow)."""
         detector = cls(params, phase=state["phase"])
         for name in ("level", "var", "seen", "empty_run", "ever_mentioned", "today_max"):
             setattr(detector, name, state[name])
         detector.day, detector.week, detector.day_max = list(state["day"]), list(state["week"]), list(state["day_max"])
+        detector.scan_day_max, detector.today_scan_max = list(state.get("scan_day_max", [])), state.get("today_scan_max")
+        if state.get("counts"):
+            detector.counts.restore(state["counts"])
+        elif detector.level is not None:
+            detector.counts.start(math.expm1(detector.level))
         detector._calm = state["calm"]
-        detector._usual_peak = usual_peak(detector.day_max)
+        detector._usual_peak, detector._usual_scan = usual_peak(detector.day_max), usual_peak(detector.scan_day_max)
         if state["episode"] is not None:
             raw = dict(state["episode"])
             raw["flag"], raw["best"] = Flag(**raw["flag"]), Flag(**raw["best"])
@@ -270,6 +331,7 @@ def rescaled(params: Params, rows_per_day: int) -> Params:
         rows_per_day=rows_per_day,
         level_rate=min(0.5, params.level_rate * ratio),
         scale_rate=min(0.5, params.scale_rate * ratio),
+        disp_rate=min(0.5, params.disp_rate * ratio),
         quiet=max(1, round(params.quiet / ratio)),
         warmup=max(1, round(params.warmup / ratio)),
         silence=round(params.silence / ratio),
@@ -302,19 +364,3 @@ def find_episodes(values: Sequence[float], *, params: Params = SERIES_PARAMS) ->
     for value in values:
         detector.update(value)
     return detector.episodes
-
-
-def explain(observed: float, expected: float, p_value: float, *, span: str = "hour") -> str:
-    """One line a reviewer reads: "42 mentions in the last hour, usually 3 (p < 10⁻⁶)"."""
-    usual = f"{expected:.1f}".rstrip("0").rstrip(".") if expected < 10 else f"{expected:.0f}"
-    noun = "mention" if observed == 1 else "mentions"
-    return f"{observed:g} {noun} in the last {span}, usually {usual} ({_p_text(p_value)})"
-
-
-def _p_text(p: float) -> str:
-    if p <= 0:
-        return "p < 10⁻³⁰⁰"
-    exponent = math.floor(math.log10(p)) if p < 0.001 else None
-    if exponent is None:
-        return f"p = {p:.3f}"
-    return "p < 10" + str(exponent + 1).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))

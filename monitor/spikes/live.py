@@ -18,10 +18,12 @@ from sqlmodel import Session, select
 
 from monitor.config import get_settings
 from monitor.models import Mention, MentionPerson, Person, Source, Spike
-from monitor.spikes.detector import HOURLY_PARAMS, Detector, Episode, Params, explain
+from monitor.spikes.detector import HOURLY_PARAMS, Detector, Episode, Params
 from monitor.spikes.state import (
     ALL_KINDS, Series, bucket_number, floor_bucket, load_series, params_for_bucket, save_series,
 )
+from monitor.spikes.sensitivity import params_for as params_for_sensitivity
+from monitor.spikes.wording import WindowCounts, describe
 from monitor.store import insert_ignore
 
 HOUR = timedelta(hours=1)
@@ -52,7 +54,7 @@ def _mention_times(
     session: Session, person_ids: list[int], start: datetime, end: datetime
 ) -> dict[int, list[datetime]]:
     """When each person's mentions in [start, end) happened, by person id."""
-    when = sa.func.coalesce(Mention.published_at, Mention.fetched_at).label("when")
+    when = Mention.at.label("when")
     statement = (
         sa.select(MentionPerson.person_id, when)
         .join(Mention, Mention.id == MentionPerson.mention_id)
@@ -100,10 +102,15 @@ def update_spikes(
     if not series:
         return []
     counts = _counts(session, series, min(s.next_bucket for s in series), open_until)
+    sensitivity = dict(session.execute(sa.select(Person.id, Person.alert)).all())
     rows = []
     for one in series:
+        one.detector.retune(params_for_sensitivity(params, sensitivity.get(one.person_id)))
         rows += _advance(session, one, counts.get((one.person_id, one.source_kind), {}), closed_until, open_until, now)
     rows = [row for row in rows if row["hour"] >= floor_bucket(now, bucket) - recent_hours * HOUR]
+    for row in rows:
+        row["explanation"] = describe(window_counts(session, row, bucket), row["hour"], row["end_at"] + bucket,
+                                      usual_per_day=row["usual_per_day"])
     inserted = insert_ignore(session, Spike, rows, keys=["person_id", "source_kind", "hour"])
     _refresh_grown(session, rows)
     session.flush()
@@ -137,7 +144,7 @@ def _series_keys(session: Session) -> list[tuple[int, str]]:
 def _counts(session: Session, series: list[Series], start: datetime, end: datetime) -> dict:
     """Mentions per series and bucket number in [start, end): {(person id, kind): {bucket: n}}."""
     bucket = series[0].bucket
-    when = sa.func.coalesce(Mention.published_at, Mention.fetched_at).label("when")
+    when = Mention.at.label("when")
     statement = (
         sa.select(MentionPerson.person_id, Source.kind, when)
         .join(Mention, Mention.id == MentionPerson.mention_id)
@@ -169,9 +176,25 @@ def _row(series: Series, episode: Episode, now: datetime) -> dict:
         peak_count=int(episode.peak_value),
         end_at=series.time_of(episode.end),
         total=int(episode.total),
-        explanation=explain(best.value, best.expected, best.p_value, span=span_text(series.bucket)),
+        usual_per_day=round(episode.flag.usual * series.detector.params.rows_per_day, 3),
         detected_at=now,
     )
+
+
+def window_counts(session: Session, row: dict, bucket: timedelta) -> WindowCounts:
+    """Mentions, distinct stories (clusters) and distinct authors of a spike row's series in its window."""
+    start, end = row["hour"], row["end_at"] + bucket
+    statement = (
+        # A mention not yet clustered is a story of its own.
+        sa.select(sa.func.count(), sa.func.count(sa.distinct(Mention.cluster_id)) + sa.func.count() - sa.func.count(Mention.cluster_id),
+                  sa.func.count(sa.distinct(Mention.author)))
+        .select_from(Mention).join(MentionPerson, MentionPerson.mention_id == Mention.id)
+        .where(MentionPerson.person_id == row["person_id"], Mention.at >= start, Mention.at < end)
+    )
+    if row["source_kind"] != ALL_KINDS:
+        statement = statement.join(Source, Source.id == Mention.source_id).where(Source.kind == row["source_kind"])
+    mentions, stories, authors = session.execute(statement).one()
+    return WindowCounts(mentions, stories, authors)
 
 
 def span_text(bucket: timedelta) -> str:
@@ -184,7 +207,7 @@ def span_text(bucket: timedelta) -> str:
     return f"{minutes} minutes"
 
 
-GROWING = ("count", "peak_at", "peak_count", "end_at", "total", "score", "p_value", "explanation")
+GROWING = ("count", "peak_at", "peak_count", "end_at", "total", "score", "p_value", "explanation", "usual_per_day")
 
 
 def _refresh_grown(session: Session, rows: list[dict]) -> None:

@@ -101,3 +101,17 @@ def save_series(session: Session, series: Series, *, now: datetime) -> bool:
         .values(**values)
     )
     return claimed.rowcount == 1
+
+
+def usual_days(session: Session, *, person_id: int, bucket: timedelta) -> tuple[list[float], float] | None:
+    """What the person's stored count model expects per day, Monday to Sunday, and its over-dispersion
+    (of its longest window); None before the person's whole-volume series has a state."""
+    row = session.exec(select(SpikeState).where(
+        SpikeState.person_id == person_id, SpikeState.source_kind == ALL_KINDS,
+        SpikeState.bucket_seconds == int(bucket.total_seconds()))).first()
+    counts = (row.state or {}).get("counts") if row else None
+    if not counts:
+        return None
+    per_day = counts["day_sum"] / len(counts["day"]) * (DAY / bucket)
+    week_mean = max(counts["week_sum"] / 7, 1e-9)
+    return [per_day * w / week_mean for w in counts["week"]], counts["phi"][-1]

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from monitor.web import cards, queue, triage
 from monitor.web.csrf import CSRF_HEADER, csrf_token
 from monitor.web.deps import SessionDep, UserDep
+from monitor.web.limits import DB_ID_MAX, CursorQuery, DbInt, PlausibleDatetime
 from monitor.web.review import FiltersDep
 
 MAX_LIMIT = 500
@@ -80,7 +81,7 @@ def mentions(
     user: UserDep,
     status: Literal["new", "confirmed", "dismissed"] | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=DB_ID_MAX)] = 0,
 ) -> list[MentionOut]:
     """Mentions, newest fetched first; ``status`` filters (all statuses when absent)."""
     return [_mention_out(row) for row in queue.list_mentions(session, status=status, limit=limit, offset=offset)]
@@ -99,7 +100,7 @@ def mention_decision(mention_id: int, body: DecisionIn, session: SessionDep, use
 def spikes(
     session: SessionDep,
     user: UserDep,
-    since: datetime | None = None,
+    since: PlausibleDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> list[SpikeOut]:
     """Volume spikes, latest hour first; ``since`` keeps hours at or after it."""
@@ -135,7 +136,7 @@ class CardPage(BaseModel):
 
 
 class ActIn(BaseModel):
-    ids: list[int]
+    ids: list[DbInt]
     action: Literal["label", "escalate", "assign", "unassign", "note"]
     value: str | None = None
 
@@ -143,7 +144,7 @@ class ActIn(BaseModel):
 @router.get("/cards")
 def card_list(
     session: SessionDep, user: UserDep, filters: FiltersDep,
-    after: str | None = None, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    after: CursorQuery = None, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> CardPage:
     """The review queue as JSON: one card per story cluster, same filters as ``/review``;
     pass ``next_cursor`` back as ``after`` for the next page."""

@@ -4,28 +4,37 @@ Routes: ``/login`` ``/logout`` (auth), ``/`` ``/review`` ``/review/act`` ``/revi
 ``/review/export.{csv,atom}`` ``/people`` ``/people/{id}`` (pages), admin only: ``/sources``
 ``/admin/audit`` ``/admin/exclusions`` ``/admin/people`` ``/admin/users`` ``/admin/recipients`` and
 their forms (``monitor.web.manage``, ``manage_people``); ``/api/*``
-(JSON), ``/docs`` ``/openapi.json`` (need a session like everything else), ``/healthz`` and
-``/static/*`` (public).
+(JSON), ``/docs`` ``/openapi.json`` (need a session like everything else), ``/account/sessions``
+(the user's own sessions), ``/healthz`` and ``/static/*`` (public; Swagger UI's two files under
+``/static/swagger/``).
+
+Middleware, outermost first: the body limit (before anything reads a body), the client
+address from ``X-Forwarded-For`` when the peer is in ``MONITOR_TRUSTED_PROXIES`` (uvicorn's
+``ProxyHeadersMiddleware``, applied here rather than by uvicorn so that the setting holds
+however the app is served), the signed session cookie, security headers.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi import Depends, FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from monitor.config import get_settings
 from monitor.metrics import heartbeat_status
-from monitor.web import admin, api, auth, digest_routes, export, manage, manage_people, ops_routes, people, review
+from monitor.web import account, admin, api, auth, digest_routes, export, manage, manage_people, ops_routes, people, review
+from monitor.web import errors, feeds, permalinks, preferences
 from monitor.web import spikes as spike_cards
 from monitor.web.csrf import verify_csrf
-from monitor.web.deps import LoginRequired, SessionDep, UserDep
+from monitor.web.deps import LoginRequired, SessionDep, UserDep, render
 from monitor.web.headers import SecurityHeadersMiddleware
+from monitor.web.limits import BodyLimitMiddleware, bounded_path_ids
 from monitor.web.ratelimit import LoginLimiter
 from monitor.web.warmup import FreezeAfterWarmupMiddleware
 
@@ -33,6 +42,10 @@ STATIC_DIR = Path(__file__).parent / "static"
 SESSION_COOKIE = "monitor_session"
 SESSION_MAX_AGE = 7 * 24 * 3600
 JSON_PATHS = ("/api/", "/openapi.json")
+# The only files of the Swagger UI package /docs needs (found without importing the package,
+# whose handlers are for other frameworks); the rest of its folder is not served.
+SWAGGER_DIR = Path(importlib.util.find_spec("swagger_ui").submodule_search_locations[0]) / "static"
+SWAGGER_FILES = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css"}
 
 
 def create_app() -> FastAPI:
@@ -44,7 +57,7 @@ def create_app() -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        dependencies=[Depends(verify_csrf)],
+        dependencies=[Depends(verify_csrf), Depends(bounded_path_ids)],
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(FreezeAfterWarmupMiddleware)
@@ -56,24 +69,41 @@ def create_app() -> FastAPI:
         same_site="lax",
         https_only=settings.base_url.startswith("https://"),
     )
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    app.add_middleware(BodyLimitMiddleware)
+    _add_swagger_files(app)  # before the /static mount, which would answer 404 for them
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.login_limiter = LoginLimiter()
     # export before review: /review/export.* must not be taken for /review/{mention_id}.
-    for router in (auth.router, export.router, review.router, people.router, admin.router, manage.router,
-                   manage_people.router, api.router):
+    for router in (auth.router, account.router, export.router, review.router, people.router, admin.router,
+                   manage.router, manage_people.router, api.router):
         app.include_router(router)
     app.include_router(digest_routes.router)
     app.include_router(spike_cards.router)
     app.include_router(ops_routes.router)
+    for router in (permalinks.router, feeds.router, preferences.router):
+        app.include_router(router)
     _add_system_routes(app)
     app.add_exception_handler(LoginRequired, _login_required)
+    errors.install(app)
     return app
 
 
 def _login_required(request: Request, exc: LoginRequired) -> Response:
     if request.url.path.startswith(JSON_PATHS):
         return JSONResponse({"detail": "login required"}, status_code=401)
+    if errors.wants_json(request):  # the page's own script: it says so, instead of following to /login
+        return errors.login_required_json()
     return RedirectResponse("/login", status_code=303)
+
+
+def _add_swagger_files(app: FastAPI) -> None:
+    @app.get("/static/swagger/{name}", include_in_schema=False)
+    def swagger_file(name: str) -> Response:
+        """One of ``SWAGGER_FILES`` from the installed bundle; public, like all static files."""
+        if name not in SWAGGER_FILES:
+            return JSONResponse({"detail": "not found"}, status_code=404)
+        return FileResponse(SWAGGER_DIR / name, media_type=SWAGGER_FILES[name])
 
 
 def _add_system_routes(app: FastAPI) -> None:
@@ -91,5 +121,6 @@ def _add_system_routes(app: FastAPI) -> None:
         return JSONResponse(app.openapi())
 
     @app.get("/docs", include_in_schema=False)
-    def docs(user: UserDep) -> Response:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="Mention monitor API")
+    def docs(request: Request, user: UserDep) -> Response:
+        """Swagger UI from our own files, under the same CSP as every page."""
+        return render(request, "docs.html", user=user)

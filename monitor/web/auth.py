@@ -1,18 +1,46 @@
-"""Login and logout. The session stores only the user id; ``deps.optional_user`` checks it."""
+"""Login and logout. The signed cookie holds the user id and the token of a server-side
+session record (``monitor.sessions``); ``deps.optional_user`` checks both.
+
+A login attempt is reserved with the rate limiter (``monitor.web.ratelimit``) before its
+password is hashed, and at most ``PASSWORD_CHECKS_AT_ONCE`` argon2 checks run at a time per
+process (each takes 64 MiB): further logins wait in the event loop, holding neither a worker
+thread nor hashing memory, so a burst of logins cannot exhaust memory or starve other pages.
+"""
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+import anyio
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from monitor import sessions
 from monitor.users import authenticate, normalise_email, session_stamp
 from monitor.web.csrf import rotate_csrf_token
-from monitor.web.ratelimit import LoginLimiter
-from monitor.web.deps import SESSION_STAMP_KEY, SESSION_USER_KEY, SessionDep, optional_user, render
+from monitor.web.deps import (SESSION_STAMP_KEY, SESSION_TOKEN_KEY, SESSION_USER_KEY, SessionDep, optional_user,
+                              render)
+from monitor.web.ratelimit import LoginLimiter, keys_for
 
 router = APIRouter(include_in_schema=False)
+
+PASSWORD_CHECKS_AT_ONCE = 2
+TOO_MANY = "Too many failed logins: wait 15 minutes and try again."
+
+
+def password_checks(app: FastAPI) -> anyio.CapacityLimiter:
+    """The app's bound on concurrent password checks (created in its event loop on first use)."""
+    if getattr(app.state, "password_checks", None) is None:
+        app.state.password_checks = anyio.CapacityLimiter(PASSWORD_CHECKS_AT_ONCE)
+    return app.state.password_checks
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the peer's, or the forwarded one when the peer is a trusted proxy
+    (``monitor.web.app`` applies ``MONITOR_TRUSTED_PROXIES`` before any route runs)."""
+    return request.client.host if request.client else "?"
 
 
 @router.get("/login")
@@ -24,7 +52,7 @@ def login_form(request: Request, session: SessionDep) -> Response:
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request,
     session: SessionDep,
     email: Annotated[str, Form()] = "",
@@ -32,30 +60,30 @@ def login(
 ) -> Response:
     """Check the password; on success start a fresh session and go to the queue.
 
-    Too many failures from one address or for one email answer 429 (``monitor.web.ratelimit``).
-    """
+    Too many failures from one address or for one account answer 429 unchecked."""
     limiter: LoginLimiter = request.app.state.login_limiter
-    keys = (f"ip:{request.client.host if request.client else '?'}", f"email:{normalise_email(email)}")
-    if limiter.blocked(session, *keys):
-        return render(
-            request, "login.html", status_code=429, email=email,
-            error="Too many failed logins: wait 15 minutes and try again.",
-        )
-    user = authenticate(session, email=email, password=password)
+    keys = keys_for(address=client_address(request), email=normalise_email(email))
+    reservation = await run_in_threadpool(limiter.reserve, session, *keys)
+    if reservation is None:
+        return render(request, "login.html", status_code=429, email=email, error=TOO_MANY)
+    check = functools.partial(authenticate, session, email=email, password=password)
+    user = await anyio.to_thread.run_sync(check, limiter=password_checks(request.app))
     if user is None:
-        limiter.failed(session, *keys)
         return render(request, "login.html", status_code=401, email=email, error="Wrong email or password.")
-    limiter.succeeded(session, *keys)
+    await run_in_threadpool(limiter.succeeded, session, reservation)
+    token = await run_in_threadpool(sessions.start, session, user=user,
+                                    user_agent=request.headers.get("user-agent", ""))
     # A new session at login: nothing an attacker planted before it survives.
     request.session.clear()
-    request.session[SESSION_USER_KEY] = user.id
-    request.session[SESSION_STAMP_KEY] = session_stamp(user)
+    request.session.update({SESSION_USER_KEY: user.id, SESSION_STAMP_KEY: session_stamp(user),
+                            SESSION_TOKEN_KEY: token})
     rotate_csrf_token(request)
     return RedirectResponse("/review", status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
-    """End the session."""
+def logout(request: Request, session: SessionDep) -> Response:
+    """End the session: its server-side record is revoked, so a copy of the cookie stops working."""
+    sessions.end(session, request.session.get(SESSION_TOKEN_KEY))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)

@@ -2,10 +2,11 @@
 
 A card is represented by the lowest-id mention of its cluster *in the card's review state*,
 so a late copy of an already-reviewed story shows up again as its own unreviewed card.
-Pages are ordered newest first by ``(fetched_at, id)``; the cursor is the last card shown.
+Pages are ordered newest first by ``(Mention.at, id)`` (published, else first seen); the cursor
+is the last card shown.
 Every filter is a condition the planner can check while walking an index in that order
-(``ix_mention_queue`` per state, ``ix_mention_fetched_at``, or the label and language indexes
-of migration 0006_admin), so a page stops after ``limit + 1`` matching rows.
+(``ix_mention_queue_at`` per state, ``ix_mention_at``, or the label and language indexes
+of migration 0011_review), so a page stops after ``limit + 1`` matching rows.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from monitor.models import Mention, MentionPerson, Person, Sighting, Source, Spike
+from monitor.spikes.groups import window
+from monitor import textsearch as search
+from monitor.web.labels import SHOWN_KIND
 from monitor.web.queue import MentionRow, _attach_people
 
 
@@ -36,6 +40,7 @@ class Filters:
     assigned: int | None = None
     spike: bool = False
     language: str | None = None
+    newer_than: int | None = None  # only mentions with a higher id (stored since a page was drawn)
 
     def query(self, **changes) -> dict[str, str]:
         """These filters as query parameters (for links and exports), with ``changes`` applied."""
@@ -75,11 +80,13 @@ def _where(statement, filters: Filters, session: Session):
     if filters.label:
         statement = statement.where(Mention.label == filters.label)
     if filters.kind:
-        statement = statement.where(Source.kind == filters.kind)
+        statement = statement.where(SHOWN_KIND == filters.kind)
     if filters.language:
         statement = statement.where(Mention.language == filters.language)
     if filters.assigned:
         statement = statement.where(Mention.assigned_to == filters.assigned)
+    if filters.newer_than is not None:
+        statement = statement.where(Mention.id > filters.newer_than)
     if filters.person:
         statement = statement.where(
             sa.exists().where(MentionPerson.mention_id == Mention.id, MentionPerson.person_id == filters.person)
@@ -87,12 +94,11 @@ def _where(statement, filters: Filters, session: Session):
     if filters.spike:
         statement = statement.where(_in_spike(session))
     if filters.q:
-        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(sa.or_(Mention.title.ilike(pattern, escape="\\"), Mention.text.ilike(pattern, escape="\\")))
+        statement = statement.where(sa.or_(search.contains(Mention.title, filters.q), search.contains(Mention.text, filters.q)))
     if filters.since:
-        statement = statement.where(Mention.fetched_at >= _day_start(filters.since))
+        statement = statement.where(Mention.at >= _day_start(filters.since))
     if filters.until:
-        statement = statement.where(Mention.fetched_at < _day_start(filters.until + timedelta(days=1)))
+        statement = statement.where(Mention.at < _day_start(filters.until + timedelta(days=1)))
     return statement
 
 
@@ -101,12 +107,12 @@ SPIKE_WINDOWS = 200
 
 def _in_spike(session: Session):
     """The mention names a person during one of that person's latest ``SPIKE_WINDOWS`` spike
-    episodes (first hour to the end of its last hour). Windows are computed here, not in SQL,
-    because SQLite has no interval arithmetic."""
+    episodes (first bucket to the end of its last), by the mention's time (``Mention.at``), the
+    time the detector counted. Windows are computed here, not in SQL, because SQLite has no
+    interval arithmetic."""
     spikes = session.exec(select(Spike).order_by(Spike.hour.desc()).limit(SPIKE_WINDOWS)).all()
     windows = [
-        sa.and_(MentionPerson.person_id == s.person_id, Mention.fetched_at >= s.hour,
-                Mention.fetched_at < (s.end_at or s.hour) + timedelta(hours=1))
+        sa.and_(MentionPerson.person_id == s.person_id, Mention.at >= window(s)[0], Mention.at < window(s)[1])
         for s in spikes
     ]
     if not windows:
@@ -138,21 +144,21 @@ def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
 
 
 def _cursor_of(mention: Mention) -> str:
-    return f"{mention.fetched_at.isoformat()}_{mention.id}"
+    return f"{mention.at.isoformat()}_{mention.id}"
 
 
 def list_cards(session: Session, *, filters: Filters, limit: int, after: str | None = None) -> Page:
     """One page of cards after ``after`` (a cursor), newest first, with copies counted."""
     statement = _representative(_where(
-        select(Mention, Source.name, Source.kind).join(Source, Source.id == Mention.source_id), filters, session
+        select(Mention, Source.name, SHOWN_KIND).join(Source, Source.id == Mention.source_id), filters, session
     ))
     cursor = parse_cursor(after)
     if cursor:
         stamp, ident = cursor
         statement = statement.where(
-            sa.or_(Mention.fetched_at < stamp, sa.and_(Mention.fetched_at == stamp, Mention.id < ident))
+            sa.or_(Mention.at < stamp, sa.and_(Mention.at == stamp, Mention.id < ident))
         )
-    statement = statement.order_by(Mention.fetched_at.desc(), Mention.id.desc()).limit(limit + 1)
+    statement = statement.order_by(Mention.at.desc(), Mention.id.desc()).limit(limit + 1)
     found = session.exec(statement).all()
     cards = [Card(MentionRow(m, name or ""), kind or "") for m, name, kind in found[:limit]]
     _attach_people(session, [c.row for c in cards])
@@ -201,8 +207,8 @@ def people(session: Session) -> list[Person]:
 
 
 def source_kinds(session: Session) -> list[str]:
-    """The distinct source kinds, for the filter menu."""
-    return sorted(k for k in session.exec(select(Source.kind).distinct()) if k)
+    """The distinct source kinds as cards show them (detected for "auto"), for the filter menu."""
+    return sorted(k for k in session.exec(select(SHOWN_KIND).distinct()) if k)
 
 
 # An index skip scan: one probe of ix_mention_lang_queue per language, not a pass over every

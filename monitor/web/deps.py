@@ -21,15 +21,20 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from monitor import sessions
 from monitor.config import get_settings
 from monitor.db import get_engine
 from monitor.models import User
+from monitor.text import clean_display
 from monitor.users import session_stamp
 from monitor.web.csrf import csrf_token
+from monitor.web import labels
+from monitor.web.timezones import local_time, reader_zone
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 SESSION_USER_KEY = "uid"
 SESSION_STAMP_KEY = "pw"  # monitor.users.session_stamp at login: a password reset ends older sessions
+SESSION_TOKEN_KEY = "sid"  # the token of the server-side record (monitor.sessions)
 
 
 class LoginRequired(Exception):
@@ -59,15 +64,20 @@ SessionDep = Annotated[Session, Depends(get_db)]
 
 
 def optional_user(request: Request, session: SessionDep) -> User | None:
-    """The active user of this session, or None; a session naming an inactive user, or one
-    started before the user's password was reset, is cleared."""
+    """The active user of this session, or None.
+
+    The cookie must name a live server-side record (``monitor.sessions``: not logged out,
+    revoked or past its absolute lifetime) of an active user whose password has not changed
+    since; otherwise the cookie is cleared. The record is kept in ``request.state.web_session``."""
     user_id = request.session.get(SESSION_USER_KEY)
     if user_id is None:
         return None
-    user = session.get(User, user_id)
+    record = sessions.find(session, request.session.get(SESSION_TOKEN_KEY))
+    user = session.get(User, user_id) if record is not None and record.user_id == user_id else None
     if user is None or not user.active or request.session.get(SESSION_STAMP_KEY) != session_stamp(user):
         request.session.clear()
         return None
+    request.state.web_session = record
     return user
 
 
@@ -95,10 +105,17 @@ def _format_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
 
 
+def _finalize(value: Any) -> Any:
+    return clean_display(value) if isinstance(value, str) else value
+
+
 def _make_templates() -> Jinja2Templates:
-    # autoescape for every template, whatever its extension: feed text is hostile.
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True)
+    # autoescape for every template, whatever its extension: feed text is hostile. finalize
+    # removes bidi controls from every value a template prints, HTML built in Python included.
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, finalize=_finalize)
     env.filters["ts"] = _format_time
+    env.filters["when"] = local_time  # {{ t | when(tz) }}: the reader's zone, UTC on hover
+    env.filters["kind_label"], env.filters["health"] = labels.kind_label, labels.health
     return Jinja2Templates(env=env)
 
 
@@ -108,5 +125,6 @@ templates = _make_templates()
 def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render template ``name`` with the session's CSRF token available as ``csrf_token``."""
     context.setdefault("user", None)
+    context.setdefault("tz", reader_zone(context["user"]))
     context["csrf_token"] = csrf_token(request)
     return templates.TemplateResponse(request, name, context, status_code=status_code)

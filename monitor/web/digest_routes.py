@@ -1,7 +1,9 @@
 """Digest pages: the admin preview, the one-click unsubscribe, and users' own subscriptions.
 
-``GET /digest/preview?date=YYYY-MM-DD[&recipient=EMAIL]`` (admins) shows the HTML digest as it
-would be mailed. ``/digest/unsubscribe?token=…`` needs no session: the signed token from the
+``GET /digest/preview?date=YYYY-MM-DD[&recipient=EMAIL]`` (admins) is a page with the HTML digest
+as it would be mailed in a sandboxed frame (``/digest/preview/email``): the email's inline
+styles need a CSP of their own, which allows them and nothing else (no script, no request
+out), while the page around it keeps the site's. ``/digest/unsubscribe?token=…`` needs no session: the signed token from the
 ``List-Unsubscribe`` header is the authority, and a POST to it (RFC 8058 one-click, exempt
 from CSRF) ends that recipient's digests. ``POST /digest/subscription`` lets a logged-in user
 start or stop their own digest, optionally for some people only.
@@ -10,11 +12,11 @@ start or stop their own digest, optionally for some people only.
 from __future__ import annotations
 
 import html
-from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Form, HTTPException, Query
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import select
 
@@ -23,7 +25,9 @@ from monitor.digest import DigestBuilder, links, read_unsubscribe_token, yesterd
 from monitor.mail import render_email
 from monitor.models import Person, Recipient, utcnow
 from monitor.watchlist import ConfigError, DigestEntry, load_watchlist
-from monitor.web.deps import SessionDep, UserDep
+from monitor.web.deps import SessionDep, UserDep, render
+from monitor.web.headers import CONTENT_SECURITY_POLICY
+from monitor.web.limits import PlausibleDate
 
 router = APIRouter(prefix="/digest", include_in_schema=False)
 
@@ -35,26 +39,58 @@ def _digest_entry() -> DigestEntry:
         return DigestEntry()
 
 
+# The email's own policy: its inline styles and data: images, nothing else; framed by our
+# pages only, and a sandbox (no script, no form, an opaque origin) even when opened directly.
+EMAIL_CSP = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+)
+
+
 @router.get("/preview")
 def preview(
-    session: SessionDep, user: UserDep,
-    day: Annotated[date | None, Query(alias="date")] = None,
+    request: Request, session: SessionDep, user: UserDep,
+    day: Annotated[PlausibleDate | None, Query(alias="date")] = None,
     recipient: Annotated[str | None, Query()] = None,
 ) -> Response:
-    """The digest of ``date`` (default yesterday) for ``recipient`` (default: everyone tracked)."""
+    """The preview page: a day and recipient to choose, and the digest in a sandboxed frame."""
+    row, zone = _recipient_and_zone(session, user, recipient)
+    day = day or yesterday(zone, utcnow())
+    recipients = session.exec(select(Recipient.email).where(Recipient.active == True).order_by(Recipient.email)).all()  # noqa: E712
+    frame = "/digest/preview/email?" + urlencode({"date": day.isoformat(), **({"recipient": recipient} if row else {})})
+    page = render(request, "digest_preview.html", user=user, day=day, recipient=row.email if row else "",
+                  recipients=recipients, frame=frame, zone=zone.key)
+    # The site's policy, plus the one thing this page does that others do not: frame our email.
+    page.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY + "; frame-src 'self'"
+    return page
+
+
+@router.get("/preview/email")
+def preview_email(
+    session: SessionDep, user: UserDep,
+    day: Annotated[PlausibleDate | None, Query(alias="date")] = None,
+    recipient: Annotated[str | None, Query()] = None,
+) -> Response:
+    """The HTML digest of ``date`` (default yesterday) for ``recipient`` (default: everyone
+    tracked), as mailed, under ``EMAIL_CSP``."""
+    row, zone = _recipient_and_zone(session, user, recipient)
+    day = day or yesterday(zone, utcnow())
+    content = DigestBuilder(session).build(
+        email=row.email if row else "preview", people=row.people if row else None, day=day, zone=zone
+    )
+    _, _, body = render_email("digest", digest=links(content, recipient_id=None))
+    return HTMLResponse(body, headers={"Content-Security-Policy": EMAIL_CSP, "X-Frame-Options": "SAMEORIGIN"})
+
+
+def _recipient_and_zone(session, user, recipient: str | None):
+    """(the recipient row or None, the zone their day is in); 403 for non-admins, 404 for an unknown address."""
     if user.role != "admin":
         raise HTTPException(status_code=403, detail="only admins can preview the digest")
     entry = _digest_entry()
     row = session.exec(select(Recipient).where(Recipient.email == recipient)).first() if recipient else None
     if recipient and row is None:
         raise HTTPException(status_code=404, detail=f"no recipient {recipient!r}")
-    zone = zone_of(row, entry) if row else entry.zone
-    day = day or yesterday(zone, utcnow())
-    content = DigestBuilder(session).build(
-        email=row.email if row else "preview", people=row.people if row else None, day=day, zone=zone
-    )
-    _, _, body = render_email("digest", digest=links(content, recipient_id=None))
-    return HTMLResponse(body)
+    return row, (zone_of(row, entry) if row else entry.zone)
 
 
 @router.get("/unsubscribe")

@@ -5,7 +5,6 @@ Same query parameters as ``/review``; at most ``EXPORT_LIMIT`` cards, newest fir
 
 from __future__ import annotations
 
-import csv
 import io
 from xml.sax.saxutils import escape as xml_escape
 
@@ -13,8 +12,10 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from monitor.config import get_settings
+from monitor.export import write_csv
 from monitor.models import utcnow
 from monitor.web import cards
+from monitor.web.atom import xml_text
 from monitor.web.deps import SessionDep, UserDep
 from monitor.web.review import FiltersDep
 from monitor.web.snippet import safe_href
@@ -37,27 +38,19 @@ def _record(card: cards.Card) -> dict:
     }
 
 
-def _csv_cell(value) -> str:
-    # Spreadsheets run cells starting with = + - @ as formulas: feed text is hostile.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @router.get("/review/export.csv")
 def export_csv(session: SessionDep, user: UserDep, filters: FiltersDep) -> Response:
     """The filtered cards as CSV, one row per card."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
-    writer.writeheader()
-    for card in cards.all_cards(session, filters=filters, limit=EXPORT_LIMIT):
-        writer.writerow({k: _csv_cell(v) for k, v in _record(card).items()})
+    out = io.StringIO()  # the one CSV writer, with formula protection, shared with the CLI
+    write_csv(out, CSV_FIELDS, (_record(card) for card in cards.all_cards(session, filters=filters, limit=EXPORT_LIMIT)))
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": 'attachment; filename="mentions.csv"'})
 
 
 @router.get("/review/export.atom")
 def export_atom(session: SessionDep, user: UserDep, filters: FiltersDep) -> Response:
-    """The filtered cards as an Atom feed; entry ids are ``tag:`` URIs of the mention ids."""
+    """The filtered cards as an Atom feed; entry ids are ``tag:`` URIs of the mention ids. Feed
+    text goes through ``atom.xml_text``: no character XML forbids, no bidi control."""
     base = get_settings().base_url.rstrip("/")
     entries = []
     for card in cards.all_cards(session, filters=filters, limit=EXPORT_LIMIT):
@@ -66,11 +59,11 @@ def export_atom(session: SessionDep, user: UserDep, filters: FiltersDep) -> Resp
         link = f'<link href="{xml_escape(href, {chr(34): "&quot;"})}"/>' if href else ""
         lang = f' xml:lang="{xml_escape(m.language)}"' if m.language else ""
         entries.append(
-            f"<entry{lang}><id>tag:mention-monitor,2024:mention:{m.id}</id><title>{xml_escape(m.title or '(untitled)')}</title>"
+            f"<entry{lang}><id>tag:mention-monitor,2024:mention:{m.id}</id><title>{xml_escape(xml_text(m.title) or '(untitled)')}</title>"
             f"{link}<updated>{m.fetched_at.isoformat()}</updated>"
-            f"<author><name>{xml_escape(card.row.source)}</name></author>"
+            f"<author><name>{xml_escape(xml_text(card.row.source))}</name></author>"
             f"<category term=\"{xml_escape(m.label or m.review_state)}\"/>"
-            f"<summary>{xml_escape(m.text or '')}</summary></entry>"
+            f"<summary>{xml_escape(xml_text(m.text))}</summary></entry>"
         )
     feed = (
         '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'

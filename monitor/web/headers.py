@@ -2,9 +2,12 @@
 
 Our pages run only our own script files from ``/static`` (``script-src 'self'``, no inline
 script, no ``eval``): even if feed text ever slipped through unescaped it could not execute.
-``img-src 'self'`` keeps feed images from loading (they would leak the reviewer's address). ``/docs`` (Swagger UI)
-needs scripts and is left without the policy. ``Referrer-Policy: no-referrer`` keeps the
-review page's address from leaking to the sites reviewers open.
+``img-src 'self'`` keeps feed images from loading (they would leak the reviewer's address). ``/docs`` is
+under the same policy: Swagger UI's files are served from ``/static/swagger`` and started by
+our own script. ``Referrer-Policy: no-referrer`` keeps the review page's address from leaking
+to the sites reviewers open. Every response but static files carries ``Cache-Control:
+no-store`` unless the route set its own: pages and exports name watched people, and must not
+stay in a shared computer's browser cache or a proxy's.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ COMMON_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 ]
-NO_CSP_PATHS = ("/docs",)
+CACHEABLE_PATHS = ("/static/",)
 
 
 class SecurityHeadersMiddleware:
@@ -34,13 +37,18 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = list(COMMON_HEADERS)
-        if not scope["path"].startswith(NO_CSP_PATHS):
-            extra.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
+        extra = [*COMMON_HEADERS, (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())]
+        cacheable = scope["path"].startswith(CACHEABLE_PATHS)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + extra
+                headers = list(message.get("headers", []))
+                # A route that sets its own policy or framing keeps it (the digest preview's email).
+                own = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in extra if name not in own]
+                if not cacheable and not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

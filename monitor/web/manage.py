@@ -16,9 +16,11 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
+from monitor import sessions
 from monitor.models import Person, Recipient, Source, User, utcnow
 from monitor.schedule import is_silent
 from monitor.sources import KINDS
+from monitor.streams.state import summaries as stream_summaries
 from monitor.users import ROLES, MIN_PASSWORD_LENGTH, hash_password, normalise_email
 from monitor.watchlist import RecipientEntry, SourceEntry
 from monitor.web import menus, triage
@@ -54,7 +56,8 @@ def _sources_page(request: Request, session: Session, user, *, error: str | None
     now = utcnow()
     listed = session.exec(select(Source).where(Source.removed_at.is_(None)).order_by(Source.name, Source.id))
     rows = [(s, is_silent(s, now)) for s in listed]
-    return render(request, "sources.html", status_code=status, user=user, rows=rows, kinds=KINDS, error=error)
+    streams = stream_summaries(session, now=now)  # issue 17: mode, lag and counts of stream sources
+    return render(request, "sources.html", status_code=status, user=user, rows=rows, kinds=KINDS, error=error, streams=streams)
 
 
 @router.post("/admin/sources")
@@ -169,6 +172,8 @@ def change_user(
     session.add(row)
     after = {"role": row.role, "active": row.active} | ({"password": "reset"} if action == "password" else {})
     triage.audit(session, user=user, action=f"user-{action}", target=f"user:{row.id}", before=before, after=after)
+    if action in ("password", "deactivate"):  # a reset or a deactivation signs the user out everywhere
+        sessions.end_all(session, user_id=row.id)
     return _done(session, "/admin/users")
 
 

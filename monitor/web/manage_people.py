@@ -15,10 +15,11 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from monitor.models import Alias, Person
+from monitor.models import Alias, Person, utcnow
 from monitor.watchlist import PersonEntry
 from monitor.web import menus, triage
 from monitor.web.deps import AdminDep, SessionDep, render
+from monitor.web.overlap import find_overlap
 
 # Term kinds an admin can add; "gender" stays a config matter.
 TERM_KINDS = ("alias", "exclude", "hashtag", "handle", "context")
@@ -53,10 +54,11 @@ def people(request: Request, session: SessionDep, user: AdminDep) -> Response:
     return _people_page(request, session, user)
 
 
-def _people_page(request: Request, session: Session, user, *, error: str | None = None, status: int = 200) -> Response:
+def _people_page(request: Request, session: Session, user, *, error: str | None = None, status: int = 200,
+                 form: dict | None = None, warning: str | None = None) -> Response:
     rows = session.exec(select(Person).order_by(Person.name)).all()
     return render(request, "admin_people.html", status_code=status, user=user, rows=rows, error=error,
-                  kinds=TERM_KINDS)
+                  kinds=TERM_KINDS, form=form or {}, warning=warning)
 
 
 @router.post("/admin/people")
@@ -64,16 +66,27 @@ def add_person(
     request: Request, session: SessionDep, user: AdminDep, name: Annotated[str, Form()],
     aliases: Annotated[str, Form()] = "", exclude: Annotated[str, Form()] = "",
     hashtags: Annotated[str, Form()] = "", handles: Annotated[str, Form()] = "",
+    confirm: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Track a new person (origin "web") with their aliases, excludes, hashtags and handles."""
+    """Track a new person (origin "web") with their aliases, excludes, hashtags and handles.
+
+    Refused when a name equals a tracked person's name or alias; held back with a warning when
+    one looks like a tracked person, until the admin ticks ``confirm``. The form keeps what was typed.
+    """
+    typed = {"name": name, "aliases": aliases, "exclude": exclude, "hashtags": hashtags, "handles": handles}
     try:
         entry = PersonEntry(name=name, aliases=_lines(aliases), exclude=_lines(exclude),
                             hashtags=_lines(hashtags), handles=_lines(handles))
     except ValidationError as exc:
-        return _people_page(request, session, user, error=one_line(exc), status=400)
+        return _people_page(request, session, user, error=one_line(exc), status=400, form=typed)
     if session.exec(select(Person).where(Person.name == entry.name)).first():
-        return _people_page(request, session, user, error=f"name: {entry.name!r} is already tracked", status=400)
-    person = Person(name=entry.name, active=True, origin="web")
+        return _people_page(request, session, user, error=f"name: {entry.name!r} is already tracked", status=400,
+                            form=typed)
+    found = find_overlap(session, entry.all_names(), matcher=menus.menus(session).matcher)
+    if found.refusal() or (found.warning() and not confirm):
+        return _people_page(request, session, user, error=found.refusal(), warning=found.warning(), status=400,
+                            form=typed)
+    person = Person(name=entry.name, active=True, origin="web", tracked_since=utcnow())  # older posts: backfill
     session.add(person)
     session.flush()
     terms = {("alias", a) for a in entry.all_names()} | {("exclude", e) for e in entry.exclude}
@@ -160,6 +173,23 @@ def delete_term(person_id: int, term_id: int, session: SessionDep, user: AdminDe
     triage.audit(session, user=user, action="term-remove", target=f"person:{person_id}",
                  before={"kind": term.kind, "text": term.text}, after=None)
     session.delete(term)
+    session.commit()
+    menus.forget()
+    return RedirectResponse(f"/admin/people/{person_id}", status_code=303)
+
+
+@router.post("/admin/people/{person_id}/pause")
+def pause_person(person_id: int, session: SessionDep, user: AdminDep, action: Annotated[str, Form()]) -> Response:
+    """``pause`` (new posts are not matched against the person) or ``resume``; any person, config
+    ones included: the pause is the web's own flag, which config syncs leave alone."""
+    found = _person(session, person_id)
+    if action not in ("pause", "resume"):
+        raise HTTPException(status_code=400, detail="action: expected pause or resume")
+    before = {"paused": found.paused_at is not None}
+    found.paused_at = utcnow() if action == "pause" else None
+    session.add(found)
+    triage.audit(session, user=user, action=f"person-{action}", target=f"person:{person_id}", before=before,
+                 after={"paused": found.paused_at is not None})
     session.commit()
     menus.forget()
     return RedirectResponse(f"/admin/people/{person_id}", status_code=303)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from monitor.matcher_cache import matcher_for
 from monitor.matching import Matcher
 from monitor.models import Person, User
 from monitor.web import cards
@@ -54,7 +55,7 @@ def _load(session: Session) -> Menus:
         Choice(u.id, u.email) for u in session.exec(select(User).where(User.active == sa.true()).order_by(User.email))
     )
     return Menus(people=people, kinds=tuple(cards.source_kinds(session)), languages=tuple(cards.languages(session)),
-                 reviewers=reviewers, matcher=Matcher.from_db(session))
+                 reviewers=reviewers, matcher=matcher_for(session))
 
 
 def menus(session: Session) -> Menus:

@@ -8,13 +8,16 @@ from datetime import date, datetime, timedelta, timezone
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlmodel import Session, select
 
 from monitor.models import Alias, Mention, MentionPerson, Person, Spike, utcnow
+from monitor.spikes.state import usual_days
 from monitor.web import cards
 from monitor.web.deps import SessionDep, UserDep, render
+from monitor.web.charts import Frame, bar_chart, expected_band
 from monitor.web.menus import menus
+from monitor.web.spikes import spike_bucket
 from monitor.web.review import card_item
 
 CHART_DAYS = 30
@@ -47,7 +50,8 @@ def person_page(person_id: int, request: Request, session: SessionDep, user: Use
     matcher = menus(session).matcher
     return render(
         request, "person.html", user=user, person=person, aliases=aliases, spikes=spikes,
-        chart=volume_svg(volume, spike_days={s.hour.date() for s in spikes}),
+        chart=volume_svg(volume, spike_days={s.hour.date() for s in spikes},
+                         usual=usual_days(session, person_id=person_id, bucket=spike_bucket())),
         items=[card_item(card, matcher) for card in page.cards],
     )
 
@@ -57,11 +61,12 @@ def _start(day: date) -> datetime:
 
 
 def daily_volume(session: Session, *, person_id: int, first: date, last: date) -> list[tuple[date, int]]:
-    """Mentions of the person per UTC day (by first-seen time) from ``first`` to ``last``."""
+    """Mentions of the person per UTC day (by ``Mention.at``: published, else first seen) from
+    ``first`` to ``last``."""
     stamps = session.exec(
-        select(Mention.fetched_at).join(MentionPerson, MentionPerson.mention_id == Mention.id)
-        .where(MentionPerson.person_id == person_id, Mention.fetched_at >= _start(first),
-               Mention.fetched_at < _start(last + timedelta(days=1)))
+        select(Mention.at).join(MentionPerson, MentionPerson.mention_id == Mention.id)
+        .where(MentionPerson.person_id == person_id, Mention.at >= _start(first),
+               Mention.at < _start(last + timedelta(days=1)))
     ).all()
     counts: dict[date, int] = {}
     for stamp in stamps:
@@ -70,22 +75,15 @@ def daily_volume(session: Session, *, person_id: int, first: date, last: date) -
     return [(first + timedelta(days=i), counts.get(first + timedelta(days=i), 0)) for i in range(days)]
 
 
-def volume_svg(volume: list[tuple[date, int]], *, spike_days: set[date]) -> Markup:
-    """A bar chart as inline SVG; days with a spike get a red bar and a ▲ marker."""
-    peak = max([n for _, n in volume] + [1])
-    step = (CHART_W - 2 * PAD) / max(1, len(volume))
-    parts = [f'<svg class="chart" role="img" aria-label="mentions per day" width="{CHART_W}" height="{CHART_H}" '
-             f'viewBox="0 0 {CHART_W} {CHART_H}" xmlns="http://www.w3.org/2000/svg">',
-             f'<text x="{PAD}" y="14" font-size="11" fill="#5f6368">max {peak}/day</text>']
-    for i, (day, count) in enumerate(volume):
-        height = (CHART_H - 2 * PAD) * count / peak
-        x, y = PAD + i * step, CHART_H - PAD - height
-        spike = day in spike_days
-        parts.append(f'<rect class="{"bar spike" if spike else "bar"}" x="{x:.1f}" y="{y:.1f}" width="{step * 0.8:.1f}" '
-                     f'height="{height:.1f}" fill="{"#b00020" if spike else "#1a56a6"}"><title>{escape(day.isoformat())}: {count}</title></rect>')
-        if spike:
-            parts.append(f'<text class="spike-marker" x="{x:.1f}" y="{max(y - 3, 12):.1f}" font-size="11" fill="#b00020">▲</text>')
-    parts.append(f'<text x="{PAD}" y="{CHART_H - 6}" font-size="11" fill="#5f6368">{escape(volume[0][0].isoformat())}</text>')
-    parts.append(f'<text x="{CHART_W - PAD - 70}" y="{CHART_H - 6}" font-size="11" fill="#5f6368">{escape(volume[-1][0].isoformat())}</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+def volume_svg(volume: list[tuple[date, int]], *, spike_days: set[date],
+               usual: tuple[list[float], float] | None = None) -> Markup:
+    """Bars per day with a time axis and a tooltip each; spike days red with a ▲; the band the
+    detector expected each day (``usual``: per weekday and a dispersion, ``state.usual_days``)."""
+    first = datetime(volume[0][0].year, volume[0][0].month, volume[0][0].day, tzinfo=timezone.utc)
+    band = None
+    if usual is not None:
+        per_weekday, dispersion = usual
+        band = [expected_band(per_weekday[day.weekday()], dispersion) for day, _ in volume]
+    return bar_chart([n for _, n in volume], start=first, bucket=timedelta(days=1), band=band,
+                     inside={i for i, (day, _) in enumerate(volume) if day in spike_days}, label="mentions per day",
+                     frame=Frame(width=CHART_W, height=CHART_H), css_class="chart", hot_class="spike", marker=True)

@@ -44,10 +44,10 @@ def count_mentions(session: Session, *, status: str | None) -> int:
 
 
 def list_mentions(session: Session, *, status: str | None, limit: int, offset: int = 0) -> list[MentionRow]:
-    """Mentions with ``status`` (all when None), newest fetched first, with source and people."""
+    """Mentions with ``status`` (all when None), newest first by ``Mention.at``, with source and people."""
     statement = (
         _filtered(select(Mention, Source.name).join(Source, Source.id == Mention.source_id), status)
-        .order_by(Mention.fetched_at.desc(), Mention.id.desc())
+        .order_by(Mention.at.desc(), Mention.id.desc())
         .limit(limit)
         .offset(offset)
     )

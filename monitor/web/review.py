@@ -19,10 +19,13 @@ from markupsafe import Markup
 from monitor.matching import Matcher
 from monitor.web.menus import menus
 from monitor.models import utcnow
-from monitor.web import cards, queue, triage
+from monitor.web import cards, live, queue, triage
 from monitor.web.cues import suggest_label
-from monitor.web.deps import SessionDep, UserDep, render
-from monitor.web.snippet import highlight, name_spans, safe_href
+from monitor.web.csrf import csrf_token
+from monitor.web.deps import SessionDep, UserDep, render, templates
+from monitor.web.limits import DB_ID_MAX, MAX_SEARCH_CHARS, CursorQuery, DbInt, plausible_year
+from monitor.web.timezones import reader_zone
+from monitor.web.snippet import highlight, highlight_all, name_spans, safe_href
 from monitor.web.spikes import spike_cards
 
 PAGE_SIZE = 50
@@ -36,14 +39,20 @@ def _int(name: str, value: str | None) -> int | None:
         return None
     if not value.isdigit():
         raise HTTPException(status_code=400, detail=f"{name}: expected a number")
+    if int(value) > DB_ID_MAX:  # the database cannot hold it: 422, not a 500 from the driver
+        raise HTTPException(status_code=422, detail=f"{name}: at most {DB_ID_MAX}")
     return int(value)
 
 
 def _day(name: str, value: str | None) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         raise HTTPException(status_code=400, detail=f"{name}: expected a date YYYY-MM-DD") from None
+    try:
+        return plausible_year(day)
+    except ValueError as exc:
+        raise HTTPException(status_code=422, detail=f"{name}: {exc}") from None
 
 
 def filters_from(
@@ -56,6 +65,8 @@ def filters_from(
         raise HTTPException(status_code=400, detail="state: expected unreviewed, reviewed, escalated or all")
     if label and label not in triage.LABELS:
         raise HTTPException(status_code=400, detail=f"label: expected one of {', '.join(triage.LABELS)}")
+    if q and len(q.strip()) > MAX_SEARCH_CHARS:  # a long LIKE pattern over every row takes seconds
+        raise HTTPException(status_code=422, detail=f"q: at most {MAX_SEARCH_CHARS} characters")
     return cards.Filters(
         state=None if state == "all" else state, person=_int("person", person), kind=kind or None,
         label=label or None, q=(q or "").strip() or None, since=_day("since", since), until=_day("until", until),
@@ -81,7 +92,7 @@ def home(user: UserDep) -> Response:
 
 @router.get("/review")
 def review_queue(
-    request: Request, session: SessionDep, user: UserDep, filters: FiltersDep, after: Annotated[str | None, Query()] = None
+    request: Request, session: SessionDep, user: UserDep, filters: FiltersDep, after: Annotated[CursorQuery, Query()] = None
 ) -> Response:
     """Cards matching ``filters``, ``PAGE_SIZE`` a page after the cursor ``after``, under recent spikes."""
     page = cards.list_cards(session, filters=filters, limit=PAGE_SIZE, after=after)
@@ -92,21 +103,60 @@ def review_queue(
         spike_cards=spikes, page=page, filters=filters, labels=triage.LABELS, states=triage.STATES, menu=menu,
         next_url=f"/review?{urlencode(filters.query(after=page.next_cursor))}" if page.next_cursor else None,
         export_query=urlencode(filters.query()), back=f"/review?{urlencode(filters.query())}",
+        newest=live.newest_id(session), poll_ms=live.POLL_SECONDS * 1000,
     )
+
+
+@router.get("/review/fresh")
+def review_fresh(
+    request: Request, session: SessionDep, user: UserDep, filters: FiltersDep, newest: Annotated[int, Query(ge=0, le=DB_ID_MAX)] = 0,
+) -> Response:
+    """JSON for the open queue: cards stored after mention ``newest`` (rendered HTML), the
+    newest id now, and the heading's count (``monitor.web.live``)."""
+    new, counted = live.fresh(session, filters=filters, newest=newest, page_size=PAGE_SIZE)
+    menu = menus(session)
+    html = templates.get_template("_cards.html").render(
+        items=[card_item(card, menu.matcher) for card in new.cards], labels=triage.LABELS, menu=menu,
+        csrf_token=csrf_token(request), back=f"/review?{urlencode(filters.query())}", tz=reader_zone(user),
+    )
+    return JSONResponse({
+        "newest": live.newest_id(session), "new": len(new.cards), "html": html,
+        "total": counted.total, "capped": counted.capped,
+    }, headers={"cache-control": "no-store"})
 
 
 def card_item(card: cards.Card, matcher: Matcher) -> dict:
     """What the template shows for one card: escaped snippet with marks, safe link, hint."""
     row = card.row
-    text = row.mention.text or ""
+    title, text = row.mention.title or "", row.mention.text or ""
+    aliases = tuple(row.aliases)
     return {
         "mention": row.mention, "source": row.source, "kind": card.kind, "people": row.people,
         "language": row.mention.language,
         "copies": card.copies, "copy_sources": card.copy_sources,
         "href": safe_href(row.mention.url),
-        "snippet": _snippet(matcher, text, tuple(row.aliases)),
-        "hint": _hint(f"{row.mention.title}\n{text}"),
+        "title": _snippet(matcher, title, aliases, whole=True),
+        "snippet": _snippet(matcher, without_title(text, title), aliases),
+        "hint": _hint(f"{title}\n{text}"),
     }
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def without_title(text: str, title: str) -> str:
+    """``text`` less a leading repeat of ``title`` (many feeds send the title as the summary):
+    "" when the text is only the title, so the card does not show it twice."""
+    if not title.strip() or not _squash(text).startswith(_squash(title)):
+        return text
+    words, position = len(title.split()), 0
+    for _ in range(words):  # skip as many words as the title has, whatever the spacing
+        while position < len(text) and text[position].isspace():
+            position += 1
+        while position < len(text) and not text[position].isspace():
+            position += 1
+    return text[position:].lstrip().lstrip(".:—–-").lstrip()
 
 
 # A mention's text never changes, and reviewers see the same cards page after page: the
@@ -115,8 +165,9 @@ SNIPPET_CACHE = 4096
 
 
 @functools.lru_cache(maxsize=SNIPPET_CACHE)
-def _snippet(matcher: Matcher, text: str, aliases: tuple[str, ...]) -> Markup:
-    return highlight(text, name_spans(text, matcher=matcher, aliases=aliases))
+def _snippet(matcher: Matcher, text: str, aliases: tuple[str, ...], whole: bool = False) -> Markup:
+    spans = name_spans(text, matcher=matcher, aliases=aliases)
+    return highlight_all(text, spans) if whole else highlight(text, spans)
 
 
 @functools.lru_cache(maxsize=SNIPPET_CACHE)
@@ -131,7 +182,7 @@ def _wants_json(request: Request) -> bool:
 @router.post("/review/act")
 def review_act(
     request: Request, session: SessionDep, user: UserDep,
-    action: Annotated[str, Form()], ids: Annotated[list[int], Form()], value: Annotated[str | None, Form()] = None,
+    action: Annotated[str, Form()], ids: Annotated[list[DbInt], Form()], value: Annotated[str | None, Form()] = None,
     back: Annotated[str, Form()] = "/review",
 ) -> Response:
     """Apply ``action`` (label, escalate, assign, unassign, note) to the cards ``ids``.
@@ -151,9 +202,11 @@ def review_act(
         raise HTTPException(status_code=404, detail="no such mention")
     session.commit()
     if _wants_json(request):
+        menu = menus(session)
         return JSONResponse({"changed": [
             {"id": m.id, "status": m.status, "review_state": m.review_state, "label": m.label,
-             "assigned_to": m.assigned_to, "note": m.note} for m in changed
+             "assigned_to": m.assigned_to, "assignee": menu.reviewer_email(m.assigned_to), "note": m.note}
+            for m in changed
         ]})
     # Back to the same filtered queue; only our own /review URLs, never another site.
     return RedirectResponse(back if back.startswith("/review") else "/review", status_code=303)

@@ -80,3 +80,15 @@ def highlight(text: str, spans: list[Span]) -> Markup:
     if end < len(text):
         pieces.append(Markup("…"))
     return Markup("").join(pieces)
+
+
+def highlight_all(text: str, spans: list[Span]) -> Markup:
+    """The whole of ``text`` (a title), escaped, with each span in ``<mark>``."""
+    pieces, position = [], 0
+    for start, end in spans:
+        if start < position:
+            continue
+        pieces += [escape(text[position:start]), Markup("<mark>"), escape(text[start:end]), Markup("</mark>")]
+        position = end
+    pieces.append(escape(text[position:]))
+    return Markup("").join(pieces)

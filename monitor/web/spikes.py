@@ -1,30 +1,38 @@
 """Spike cards at the top of the review queue, and "mark as expected".
 
 A card is one spike group (``monitor.spikes.groups``): the person's spike with the source
-kinds that spiked inside it, the explanation, a server-rendered SVG chart of the series
-around the window, and the mentions inside the window. ``POST /spikes/{id}/expected``
+kinds that spiked inside it, a summary a monitor would say ("41 mentions between 09:00 and
+10:00 CET — 3 stories, 38 copies, 29 authors; usually about 2 a day", in the reader's
+zone), an SVG chart of the series around the window (time axis, a tooltip per bar, the
+expected band: ``monitor.web.charts``), and the mentions inside the window. ``POST /spikes/{id}/expected``
 marks the spike and its per-kind spikes as expected (or back, with ``expected=0``): who
 and when are stored on the spike, the change is audited, and an expected spike sends no
-more alerts (``monitor.alerts`` skips it).
+more alerts (``monitor.alerts`` skips it). ``POST /people/{id}/alerts`` (admins) sets a
+person's alert sensitivity and mute date, audited; a person whose config entry sets them
+is read-only here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlmodel import Session, select
 
+from monitor.config import get_settings
 from monitor.models import Mention, MentionPerson, Person, Source, Spike, User, utcnow
+from monitor.spikes.sensitivity import SENSITIVITIES
 from monitor.spikes import ALL_KINDS
 from monitor.spikes.groups import SpikeGroup, group_spikes, window
-from monitor.spikes.live import span_text
-from monitor.web.deps import SessionDep, UserDep
+from monitor.spikes.live import span_text, window_counts
+from monitor.spikes.wording import WindowCounts, describe
+from monitor.web.charts import bar_chart, expected_band
+from monitor.web.deps import AdminDep, SessionDep, UserDep
 from monitor.web.snippet import safe_href
 from monitor.web.triage import audit
 
@@ -33,7 +41,6 @@ CARD_LIMIT = 10
 MENTION_LIMIT = 20
 OPEN_MENTIONS = 5  # a longer list starts folded, so that the queue below stays in view
 BUCKETS_BEFORE, BUCKETS_AFTER = 24, 6  # the chart's context around the window
-CHART_W, CHART_H, PAD = 480, 110, 18
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,10 +51,12 @@ class SpikeCard:
 
     group: SpikeGroup
     person: str
-    chart: Markup
+    counts: list[int]  # the series per bucket around the window, from ``chart_start``
+    chart_start: datetime
     mentions: list[dict]
     mentions_total: int  # all the series' mentions in the window; ``mentions`` holds the first few
     expected_by: str | None
+    window_counts: WindowCounts | None = None
 
     @property
     def spike(self) -> Spike:
@@ -61,6 +70,37 @@ class SpikeCard:
     @property
     def folded(self) -> bool:
         return self.mentions_total > OPEN_MENTIONS
+
+    @property
+    def bucket(self) -> timedelta:
+        return timedelta(seconds=self.spike.bucket_seconds or 3600)
+
+    @property
+    def bucket_name(self) -> str:
+        """"hour", "5 minutes": what one bar of the chart covers."""
+        return span_text(self.bucket)
+
+    def summary(self, zone=timezone.utc) -> str:
+        """The spike as a monitor says it, with its window's clock times in ``zone``."""
+        start, end = window(self.spike)
+        counts = self.window_counts or WindowCounts(self.mentions_total, 0, 0)
+        return describe(counts, start, end, usual_per_day=self.usual_per_day, zone=zone)
+
+    @property
+    def usual_per_day(self) -> float:
+        """The count the detector expected in a day (older spikes: from their expected count)."""
+        if self.spike.usual_per_day is not None:
+            return self.spike.usual_per_day
+        return self.spike.expected * (timedelta(days=1) / self.bucket)
+
+    def chart(self, zone=timezone.utc) -> Markup:
+        """The series around the window, the window red, over the expected band, times in ``zone``."""
+        start, end = window(self.spike)
+        first = int((start - self.chart_start) // self.bucket)
+        inside = range(first, int((end - self.chart_start) // self.bucket))
+        band = [expected_band(self.usual_per_day * (self.bucket / timedelta(days=1)))] * len(self.counts)
+        return bar_chart(self.counts, start=self.chart_start, bucket=self.bucket, zone=zone, inside=inside,
+                         band=band, label=f"mentions per {span_text(self.bucket)}", css_class="spike-chart")
 
 
 def spike_cards(session: Session, *, now: datetime | None = None, limit: int = CARD_LIMIT) -> list[SpikeCard]:
@@ -83,12 +123,11 @@ def _card(session: Session, group: SpikeGroup, now: datetime) -> SpikeCard:
         slot = int((moment - chart_start) // bucket)
         if 0 <= slot < len(counts):
             counts[slot] += 1
-    first_in, last_in = int((start - chart_start) // bucket), int((end - chart_start) // bucket)
     marker = session.get(User, spike.expected_by) if spike.expected_by else None
-    return SpikeCard(group, session.get(Person, spike.person_id).name,
-                     volume_chart(counts, range(first_in, last_in), label=f"mentions per {span_text(bucket)}"),
+    row = dict(person_id=spike.person_id, source_kind=spike.source_kind, hour=start, end_at=end - bucket)
+    return SpikeCard(group, session.get(Person, spike.person_id).name, counts, chart_start,
                      _mentions_inside(session, spike, start, end), sum(start <= moment < end for moment in times),
-                     marker.email if marker else None)
+                     marker.email if marker else None, window_counts(session, row, bucket))
 
 
 def _ceil(now: datetime, origin: datetime, bucket: timedelta) -> datetime:
@@ -104,7 +143,7 @@ def _series_filter(spike: Spike):
     return conditions
 
 
-WHEN = sa.func.coalesce(Mention.published_at, Mention.fetched_at)
+WHEN = Mention.at
 
 
 def _in_series(statement, spike: Spike, start: datetime, end: datetime):
@@ -132,26 +171,9 @@ def _mentions_inside(session: Session, spike: Spike, start: datetime, end: datet
     statement = statement.order_by(WHEN, Mention.id).limit(MENTION_LIMIT)
     return [
         {"title": " ".join((m.title or m.text or m.url or "untitled").split())[:160], "href": safe_href(m.url),
-         "source": source, "when": _aware(m.published_at or m.fetched_at)}
+         "source": source, "when": m.at}
         for m, source in session.exec(statement)
     ]
-
-
-def volume_chart(counts: list[int], inside: range, *, label: str) -> Markup:
-    """Bars of ``counts`` as inline SVG; the buckets in ``inside`` (the spike) are red."""
-    peak = max(counts + [1])
-    step = (CHART_W - 2 * PAD) / len(counts)
-    parts = [f'<svg class="spike-chart" role="img" aria-label="{escape(label)}" width="{CHART_W}" height="{CHART_H}" '
-             f'viewBox="0 0 {CHART_W} {CHART_H}" xmlns="http://www.w3.org/2000/svg">',
-             f'<text x="{PAD}" y="12" font-size="11" fill="#5f6368">max {peak}</text>']
-    for i, count in enumerate(counts):
-        height = (CHART_H - 2 * PAD) * count / peak
-        hot = i in inside
-        parts.append(f'<rect class="{"bar in-spike" if hot else "bar"}" x="{PAD + i * step:.1f}" '
-                     f'y="{CHART_H - PAD - height:.1f}" width="{step * 0.8:.1f}" height="{height:.1f}" '
-                     f'fill="{"#b00020" if hot else "#1a56a6"}"><title>{count}</title></rect>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
 
 
 @router.post("/spikes/{spike_id}/expected")
@@ -194,3 +216,38 @@ def _mark(session: Session, spike: Spike, value: bool, user: User) -> None:
     session.add(spike)
     audit(session, user=user, action="spike_expected" if value else "spike_unexpected", target=f"spike:{spike.id}",
           before=before, after={"expected_by_reviewer": value})
+
+
+def spike_bucket() -> timedelta:
+    """The bucket the live detector counts in (``MONITOR_SPIKE_BUCKET_MINUTES``)."""
+    return timedelta(minutes=get_settings().spike_bucket_minutes)
+
+
+@router.post("/people/{person_id}/alerts")
+def set_alerts(
+    session: SessionDep, user: AdminDep, person_id: int,
+    alert: Annotated[str, Form()] = "normal", mute_until: Annotated[str, Form()] = "",
+) -> Response:
+    """Set a person's alert sensitivity and mute date (empty: not muted); audited."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise HTTPException(status_code=404, detail=f"person {person_id}: no such person")
+    if person.alert_from_config:
+        raise HTTPException(status_code=409, detail="the config file sets this person's alerts: edit it there")
+    if alert not in SENSITIVITIES:
+        raise HTTPException(status_code=422, detail=f"alert: use one of {', '.join(SENSITIVITIES)}")
+    try:
+        until = date.fromisoformat(mute_until.strip()) if mute_until.strip() else None
+    except ValueError:
+        raise HTTPException(status_code=422, detail="mute until: write a date as YYYY-MM-DD") from None
+    before = {"alert": person.alert, "mute_until": _iso(person.mute_until)}
+    person.alert, person.mute_until = alert, until
+    session.add(person)
+    audit(session, user=user, action="person_alerts", target=f"person:{person.id}",
+          before=before, after={"alert": alert, "mute_until": _iso(until)})
+    session.commit()
+    return RedirectResponse(f"/people/{person_id}#alerts", status_code=303)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

@@ -24,6 +24,7 @@ import re
 
 from sqlmodel import Session, select
 
+from monitor.matcher_cache import matcher_for
 from monitor.matching import Matcher
 from monitor.models import (
     AuditEntry, ExclusionSuggestion, Mention, MentionPerson, Person, ReviewDecision, User, utcnow,
@@ -107,7 +108,7 @@ def act(session: Session, *, mention_ids: list[int], action: str, value: str | N
 
 def _suggest_exclusions(session: Session, mentions: list[Mention], user: User) -> None:
     """File "name + next word" of each match as an exclude phrase for an admin to accept."""
-    matcher = Matcher.from_db(session)
+    matcher = matcher_for(session)
     for mention in mentions:
         linked = dict(session.exec(
             select(Person.name, Person.id).join(MentionPerson, MentionPerson.person_id == Person.id)
@@ -117,7 +118,19 @@ def _suggest_exclusions(session: Session, mentions: list[Mention], user: User) -
         for match in matcher.find(text):
             if match.person in linked:
                 phrase = _phrase(text, match.start, match.end)
-                _suggest(session, person_id=linked[match.person], phrase=phrase, mention_id=mention.id, user=user)
+                if not names_someone(matcher, phrase):
+                    _suggest(session, person_id=linked[match.person], phrase=phrase, mention_id=mention.id, user=user)
+
+
+def names_someone(matcher: Matcher, phrase: str) -> bool:
+    """True when ``phrase`` holds a form of a tracked person's full name (a name or alias of
+    more than one word), hashtag or handle, in any case or script the matcher knows.
+
+    Such a phrase is about the person: accepted as an exclude, "Владимир Воронцов приговорён"
+    would silence the sentencing news it was meant to keep. A bare surname beside another word
+    ("Vorontsov Palace") may be a place or a namesake, and stays a suggestion.
+    """
+    return any(len(match.alias.split()) > 1 or match.alias.startswith(("#", "@")) for match in matcher.find(phrase))
 
 
 def _phrase(text: str, start: int, end: int) -> str:

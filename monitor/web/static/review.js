@@ -1,11 +1,13 @@
-// Keyboard triage for /review: j/k move, x select, 1-5 label, e escalate, ? help.
-// Served from /static so the CSP can forbid inline script. Actions POST /review/act with
-// X-Requested-With: fetch and update the card in place.
+// The open review queue: keyboard triage (j/k move, x select, 1-5 label, e escalate, ? help),
+// forms that save in place, and new mentions held under an "N new" bar.
+// Served from /static so the CSP can forbid inline script; no library (none is needed for
+// one fetch helper and a timer, and a third-party script would see the watch list).
 (function () {
   "use strict";
   var LABELS = ["solidarity", "news", "hostile", "unrelated", "other"];
-  var token = document.querySelector('meta[name="csrf-token"]').content;
+  var list = document.getElementById("cards");
   var current = -1;
+  var pending = [];  // cards stored since the page was drawn, waiting under the bar
 
   function cards() { return Array.prototype.slice.call(document.querySelectorAll("article.card")); }
 
@@ -26,33 +28,86 @@
     return current >= 0 && all[current] ? [all[current].dataset.id] : [];
   }
 
+  // One line the reviewer can read; the card stays as it was.
+  function explain(status, detail) {
+    if (status === 401) return "Your session has ended: log in again in another tab, then retry. Nothing was changed.";
+    if (status === 403 && /CSRF/.test(detail)) return "This page is out of date (logged in elsewhere?): reload it and try again. Nothing was changed.";
+    if (status === 403) return "Not allowed: " + (detail || "your account may not do this") + ". Nothing was changed.";
+    if (status === 0) return "The monitor did not answer (network or server down). Nothing was changed.";
+    return "The action failed (" + (detail || "HTTP " + status) + "). Nothing was changed.";
+  }
+
+  function flash(message) {
+    var box = document.getElementById("flash");
+    box.textContent = message;
+    box.hidden = !message;
+    if (message) document.body.dataset.error = message;
+    else delete document.body.dataset.error;
+  }
+
+  // POST a form body with the CSRF token; resolves with the JSON answer, rejects with a message.
+  function post(url, body) {
+    body.set("csrf_token", document.querySelector('meta[name="csrf-token"]').content);
+    return fetch(url, {method: "POST", body: body, credentials: "same-origin", redirect: "manual",
+                       headers: {"X-Requested-With": "fetch", "Accept": "application/json"}})
+      .catch(function () { throw new Error(explain(0)); })
+      .then(function (r) {
+        if (r.type === "opaqueredirect") throw new Error(explain(401));
+        if (r.ok) return r.json();
+        return r.json().catch(function () { return {}; }).then(function (data) {
+          throw new Error(explain(r.status, typeof data.detail === "string" ? data.detail : ""));
+        });
+      });
+  }
+
   function show(changed) {
     changed.forEach(function (m) {
       var card = document.getElementById("mention-" + m.id);
       if (!card) return;
-      card.className = card.className.replace(/state-\w+/, "state-" + m.review_state);
+      card.className = card.className.replace(/state-\w+/, "state-" + m.review_state).replace(/ labelled-\w+/, "");
+      if (m.label) card.classList.add("labelled-" + m.label);
       card.querySelector(".state").textContent = m.review_state;
-      card.querySelector(".label").textContent = m.label || "—";
+      var label = card.querySelector(".label");
+      label.textContent = m.label || "—";
+      label.className = "label" + (m.label ? " label-" + m.label : "");
+      card.querySelector(".assignee").textContent = m.assigned_to ? "→ " + (m.assignee || m.assigned_to) : "";
+      var note = card.querySelector("form.note input[name=value]");
+      if (note && document.activeElement !== note) note.value = m.note || "";
       var box = card.querySelector("input.select");
       box.checked = false;
       card.classList.remove("selected");
     });
   }
 
+  function send(body, after) {
+    return post("/review/act", body).then(function (data) {
+      flash("");
+      show(data.changed);
+      if (after) after();
+      refresh();
+    }).catch(function (err) { flash(err.message); });
+  }
+
   function act(action, value) {
     var ids = selectedIds();
     if (!ids.length) return;
     var body = new URLSearchParams();
-    body.append("csrf_token", token);
     body.append("action", action);
     if (value) body.append("value", value);
     ids.forEach(function (id) { body.append("ids", id); });
-    fetch("/review/act", {method: "POST", body: body, credentials: "same-origin",
-                          headers: {"X-Requested-With": "fetch"}})
-      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
-      .then(function (data) { show(data.changed); if (ids.length === 1) move(1); })
-      .catch(function (err) { document.body.dataset.error = String(err); });
+    send(body, function () { if (ids.length === 1) move(1); });
   }
+
+  // A card's own forms (label buttons, assign, note) save in place: no reload, no jump to the top.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList.contains("act") || !form.closest("article.card")) return;
+    event.preventDefault();
+    var body = new URLSearchParams(new FormData(form));
+    var button = event.submitter;
+    if (button && button.name) body.set(button.name, button.value);
+    send(body);
+  });
 
   function toggleSelect() {
     var all = cards();
@@ -65,6 +120,54 @@
   function toggleHelp() {
     var help = document.getElementById("help");
     help.hidden = !help.hidden;
+  }
+
+  // New mentions: asked for every POLL_MS and after each action; held until the reviewer asks.
+  function refresh() {
+    if (!list) return;
+    var query = new URLSearchParams(list.dataset.query || "");
+    query.set("newest", list.dataset.newest || "0");
+    fetch("/review/fresh?" + query.toString(), {credentials: "same-origin", redirect: "manual",
+                                                headers: {"X-Requested-With": "fetch"}})
+      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+      .then(function (data) {
+        var total = document.getElementById("queue-total");
+        if (total && data.total !== null) total.textContent = data.total + (data.capped ? "+" : "");
+        if (data.new) {
+          pending.push(data.html);
+          list.dataset.newest = data.newest;
+          announce(countPending());
+        }
+      })
+      .catch(function () { /* a missed poll is retried at the next one */ });
+  }
+
+  function countPending() {
+    var holder = document.createElement("div");
+    holder.innerHTML = pending.join("");
+    return holder.querySelectorAll("article.card").length;
+  }
+
+  function announce(count) {
+    var bar = document.getElementById("new-bar");
+    document.getElementById("show-new").textContent = count + " new mention" + (count === 1 ? "" : "s") + " — show";
+    bar.hidden = count === 0;
+  }
+
+  function showNew() {
+    var holder = document.createElement("div");
+    holder.innerHTML = pending.join("");
+    pending = [];
+    var empty = list.querySelector("p.empty");
+    if (empty) empty.remove();
+    Array.prototype.slice.call(holder.querySelectorAll("article.card")).reverse().forEach(function (card) {
+      var old = document.getElementById(card.id);
+      if (old) old.remove();
+      list.insertBefore(card, list.firstChild);
+    });
+    current = -1;
+    announce(0);
+    window.scrollTo(0, list.offsetTop);
   }
 
   document.addEventListener("keydown", function (event) {
@@ -83,5 +186,8 @@
   });
   var helpButton = document.getElementById("help-toggle");
   if (helpButton) helpButton.addEventListener("click", toggleHelp);
+  var showButton = document.getElementById("show-new");
+  if (showButton) showButton.addEventListener("click", showNew);
+  if (list) window.setInterval(refresh, Number(list.dataset.pollMs) || 20000);  // monitor.web.live.POLL_SECONDS
   document.body.dataset.keys = "ready";
 })();

@@ -1,0 +1,114 @@
+"""The per-regime score table of ``bench_spikes.py``: ours in-sample, ours leave-one-series-out,
+and the rolling z-score, on the shipped, thinned and synthetic series (``spike_devset``)."""
+
+from __future__ import annotations
+
+import statistics
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+
+import spike_devset as devset
+from bench_spikes import ours, score_one, total, zscore_baseline
+
+from monitor.spikes import SERIES_PARAMS
+
+# Points tried by leave-one-series-out; the shipped set is one of them.
+LOSO_GRID = [dict(scan_threshold=t, scan_peak_factor=f, single_below=b) for t, f, b in
+             [(4.0, 1.5, 10.0), (3.5, 1.5, 10.0), (5.0, 1.5, 10.0), (4.0, 1.3, 10.0), (4.0, 2.0, 10.0),
+              (4.0, 1.5, 5.0), (4.0, 1.5, 20.0)]]
+CALM_SEEDS = (0, 1, 2)
+
+
+def regimes(nab_series) -> dict[str, list[list[devset.Series]]]:
+    """Each regime's sets of series (one set per seed)."""
+    shipped = [devset.Series(name, values, windows) for name, (values, windows) in nab_series.items()]
+    out = {"shipped (dense, medians 3-50)": [shipped]}
+    for p in devset.THIN_PS:
+        out[f"thinned p={p}"] = [devset.thinned(nab_series, p, seed) for seed in devset.SEEDS]
+    out["synthetic 0.01-5/h, bursts"] = [[devset.synthetic(b, seed) for b in devset.BASE_RATES] for seed in devset.SEEDS]
+    return out
+
+
+def group_of(series: devset.Series) -> str:
+    """What leave-one-out holds out together: a NAB series in all its thinnings, a synthetic base rate."""
+    return series.name.split(" seed ")[0]
+
+
+def _score_point(job):
+    point, sets = job
+    import bench_spikes
+
+    nab = bench_spikes.load_scorer()
+    params = replace(SERIES_PARAMS, **point)
+    return [[score_one(nab, s.values, s.windows, ours(s.values, params, s.rows_per_day)) for s in one] for one in sets]
+
+
+def regime_table(nab, nab_series, *, quick: bool = False) -> None:
+    """Print standard, low-FP, low-FN, recall and precision per regime for ours, LOSO and the baseline."""
+    table = regimes(nab_series)
+    flat = [(name, k, one) for name, sets in table.items() for k, one in enumerate(sets)]
+    grid = LOSO_GRID[:1] if quick else LOSO_GRID
+    shipped_point = {k: getattr(SERIES_PARAMS, k) for k in grid[0]}
+    points = grid if shipped_point in grid else [shipped_point, *grid]
+    with ProcessPoolExecutor(2) as pool:
+        scored = list(pool.map(_score_point, [(point, [one for _, _, one in flat]) for point in points]))
+    ours_at = {i: {(name, k): parts for (name, k, _), parts in zip(flat, scored[i])} for i in range(len(points))}
+    shipped = points.index(shipped_point)
+    best: dict[str, int] = {}  # the grid point each held-out group is scored with
+    print(f"{'regime':30s} {'detector':22s} {'standard':>8s} {'low_FP':>7s} {'low_FN':>7s} {'recall':>7s} {'precision':>9s} {'alerts':>6s}")
+    for name, sets in table.items():
+        baseline = [[score_one(nab, s.values, s.windows, zscore_baseline(s.values, s.rows_per_day)) for s in one]
+                    for one in sets]
+        rows = {
+            "ours, in-sample": [ours_at[shipped][name, k] for k in range(len(sets))],
+            "ours, leave-one-out": [_held_out(nab, ours_at, flat, points, name, k, sets[k], best) for k in range(len(sets))],
+            "rolling z-score": baseline,
+        }
+        for label, parts in rows.items():
+            _print_row(nab, name, label, parts)
+    for group, i in sorted(best.items()):
+        print(f"  held out {group}: tuned on the others -> {points[i]}")
+    _calm_row()
+
+
+def _held_out(nab, ours_at, flat, points, name, k, one, best_cache) -> list[dict]:
+    """Each series of set (name, k) scored with the grid point best on every other group's series."""
+    held = []
+    for i, series in enumerate(one):
+        group = group_of(series)
+        if group not in best_cache:
+            best_cache[group] = max(range(len(points)), key=lambda p: _score_without(nab, ours_at[p], flat, group))
+        held.append(ours_at[best_cache[group]][name, k][i])
+    return held
+
+
+def _score_without(nab, parts_of, flat, group: str) -> float:
+    """Mean standard score over every set, leaving out the series of ``group``."""
+    scores = []
+    for name, k, one in flat:
+        kept = [part for s, part in zip(one, parts_of[name, k]) if group_of(s) != group]
+        if kept:
+            scores.append(total(nab, kept)["standard"])
+    return statistics.mean(scores)
+
+
+def _print_row(nab, regime: str, label: str, sets_parts: list[list[dict]]) -> None:
+    """Means over the seeds' sets; recall summed over them."""
+    totals = [total(nab, parts) for parts in sets_parts]
+    mean = lambda key: statistics.mean(t[key] for t in totals)  # noqa: E731
+    hit = sum(int(t["recall"].split("/")[0]) for t in totals)
+    windows = sum(int(t["recall"].split("/")[1]) for t in totals)
+    spread = f" ({min(t['standard'] for t in totals):.1f}-{max(t['standard'] for t in totals):.1f})" if len(totals) > 1 else ""
+    print(f"{regime:30s} {label:22s} {mean('standard'):8.1f} {mean('low_FP'):7.1f} {mean('low_FN'):7.1f} "
+          f"{hit:>3d}/{windows:<3d} {mean('precision'):9.2f} {sum(t['alerts'] for t in totals):6d}{spread}")
+
+
+def _calm_row() -> None:
+    """False alarms per series-year on calm synthetic series (rhythm and noise, no burst)."""
+    for base in devset.BASE_RATES:
+        series = [devset.calm(base, seed) for seed in CALM_SEEDS]
+        years = sum(len(s.values) for s in series) / (24 * 365)
+        ours_n = sum(len(ours(s.values, SERIES_PARAMS, s.rows_per_day)) for s in series)
+        z_n = sum(len(zscore_baseline(s.values, s.rows_per_day)) for s in series)
+        print(f"calm synthetic, base {base:<5g}: false alarms per series-year: ours {ours_n / years:.1f}, "
+              f"rolling z-score {z_n / years:.1f}")

@@ -1,0 +1,77 @@
+"""``/settings``: the reader's own timezone and private feed token.
+
+The timezone is the user's (``User.timezone``; empty means the ``[digest] timezone``); the
+feed token opens the user's private Atom feeds (``monitor.web.feeds``). Both changes are
+audited like every other account change.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from monitor.config import get_settings
+from monitor.models import User
+from monitor.web import cards, feeds, triage
+from monitor.web.deps import SessionDep, UserDep, render
+from monitor.web.timezones import digest_zone, zone_named, zone_names
+
+router = APIRouter(include_in_schema=False)
+
+
+def feed_urls(session: Session, user: User) -> dict | None:
+    """The absolute URLs of ``user``'s feeds (queue, and the pattern for a person), or None without a token."""
+    row = feeds.live_token(session, user)
+    if row is None:
+        return None
+    base, token = get_settings().base_url.rstrip("/"), feeds.token_string(row)
+    return {
+        "queue": f"{base}/feeds/review.atom?{urlencode({'token': token})}",
+        "people": [(p.name, f"{base}/feeds/people/{p.id}.atom?{urlencode({'token': token})}") for p in cards.people(session)],
+        "metrics": f"{base}/metrics?{urlencode({'token': token})}" if user.role == "admin" else None,
+        "created_at": row.created_at,
+    }
+
+
+def _page(request: Request, session: Session, user: User, *, error: str | None = None, status: int = 200) -> Response:
+    return render(request, "settings.html", status_code=status, user=user, error=error, zones=zone_names(),
+                  default_zone=digest_zone().key, feeds=feed_urls(session, user))
+
+
+@router.get("/settings")
+def settings_page(request: Request, session: SessionDep, user: UserDep) -> Response:
+    """The user's timezone and private feeds."""
+    return _page(request, session, user)
+
+
+@router.post("/settings/timezone")
+def set_timezone(request: Request, session: SessionDep, user: UserDep, timezone: Annotated[str, Form()] = "") -> Response:
+    """Show times in ``timezone`` (an IANA name); empty: the digest timezone."""
+    name = timezone.strip()
+    if name and zone_named(name) is None:
+        return _page(request, session, user, error=f"timezone: unknown timezone {name!r} (e.g. Europe/Berlin)", status=400)
+    before = {"timezone": user.timezone}
+    user.timezone = name or None
+    session.add(user)
+    triage.audit(session, user=user, action="user-timezone", target=f"user:{user.id}", before=before,
+                 after={"timezone": user.timezone})
+    session.commit()
+    return RedirectResponse("/settings", status_code=303)
+
+
+@router.post("/settings/feed-token")
+def feed_token(session: SessionDep, user: UserDep, action: Annotated[str, Form()]) -> Response:
+    """``new``: a new private feed token (the old URLs stop working); ``revoke``: none at all."""
+    if action not in ("new", "revoke"):
+        raise HTTPException(status_code=400, detail="action: expected new or revoke")
+    if action == "new":
+        feeds.issue(session, user)
+    else:
+        feeds.revoke(session, user)
+    triage.audit(session, user=user, action=f"feed-token-{action}", target=f"user:{user.id}", before=None, after=None)
+    session.commit()
+    return RedirectResponse("/settings#feeds", status_code=303)
