@@ -26,8 +26,9 @@ run: $(VENV)/.run-installed
 browser:
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Three pytest processes on two cores: the stack tests spend most of their time waiting on servers.
 test: $(VENV)/.dev-installed browser
-	$(PY) -m pytest -q -ra
+	$(PY) -m pytest -q -ra -n 3
 
 bench: $(VENV)/.dev-installed
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
