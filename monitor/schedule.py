@@ -67,9 +67,10 @@ def backoff(interval: float, failures: int, exc: Exception) -> timedelta:
 
 
 def is_silent(source: Source, now: datetime, settings: Settings | None = None) -> bool:
-    """True when a source that used to yield new items has had none for many intervals."""
+    """True when a source that used to yield new items has had none for many intervals. A stream
+    row (origin "stream") is never silent this way: it has no interval, and its health is its lag."""
     settings = settings or get_settings()
-    if source.last_new_at is None or not source.enabled:
+    if source.last_new_at is None or not source.enabled or source.origin == "stream":
         return False
     interval = source.interval_seconds or settings.poll_interval_seconds
     return now - source.last_new_at > timedelta(seconds=interval * settings.silent_after_intervals)

@@ -58,3 +58,9 @@ def test_a_source_that_used_to_yield_and_went_quiet_is_flagged():
     source.last_new_at = NOW - timedelta(hours=2)
     assert not is_silent(source, NOW, SETTINGS)
     assert not is_silent(Source(url="https://example.org/never"), NOW, SETTINGS)
+
+
+def test_a_quiet_stream_is_not_called_silent():
+    # A stream delivers every public post; hours without a mention of a tracked name are normal.
+    stream = Source(url="wss://jetstream.example", origin="stream", last_new_at=NOW - timedelta(days=2))
+    assert not is_silent(stream, NOW, SETTINGS)

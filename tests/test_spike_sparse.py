@@ -113,6 +113,23 @@ def test_the_batch_detector_flags_what_the_streaming_one_flags_on_sparse_and_bus
     assert detect_many(rows, params=HOURLY_PARAMS) == [flags(row) for row in rows]
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 14), st.integers(0, 14), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_the_batch_median_of_recent_days_is_the_median_of_the_days_seen(days, seen, people, seed):
+    """The batch bar's median (a ring of days, NaN until a day is seen) equals the plain median
+    of the days seen, 0 with none, whether or not the ring is full (two code paths)."""
+    from statistics import median
+
+    from monitor.spikes.batch import _nanmedian
+
+    seen = min(seen, days)
+    ring = np.full((days, people), np.nan)
+    ring[:seen] = np.random.default_rng(seed).normal(size=(seen, people)).round(1)  # ties included
+
+    expected = [median(ring[:seen, k]) if seen else 0.0 for k in range(people)]
+    assert _nanmedian(ring).tolist() == expected
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.floats(0.01, 30), st.floats(0, 3), st.integers(1, 60))
 def test_the_negative_binomial_tail_matches_the_exact_sum(mean, dispersion, k):

@@ -27,7 +27,9 @@ def detect_many(counts: np.ndarray, *, params: Params) -> list[list[int]]:
 
 def _run(batch: _Batch, counts: np.ndarray) -> None:
     for start in range(0, counts.shape[1], BLOCK):
-        values = counts[:, start:start + BLOCK].T.astype(float)
+        # order="C": a transposed copy keeps the series-major layout by default, and a bucket's
+        # row would then be read 4 KB a number, missing the cache on every array operation.
+        values = counts[:, start:start + BLOCK].T.astype(float, order="C")
         np.maximum(values, 0.0, out=values)
         for offset, (x, value) in enumerate(zip(np.log1p(values), values)):
             batch.step(start + offset, x, value)
@@ -44,12 +46,14 @@ class _Batch:
         self.var = np.full(n, p.initial_scale**2)
         self.calm = np.full(n, -1)  # -1: no open episode; else buckets since its last anomaly
         self.open_episodes = 0
-        self.day_max = np.full((n, max(1, p.peak_days)), np.nan)  # ring of recent whole days' highest z
+        # Rings of recent whole days' highest z and surprise, one row a day: a day's write is
+        # one contiguous row, and the median sorts along the days of every series at once.
+        self.day_max = np.full((max(1, p.peak_days), n), np.nan)
         self.today_max = np.full(n, -np.inf)
         self.bar = np.full(n, p.threshold)
         self.flags: list[list[int]] = [[] for _ in range(n)]
         self.counts = CountsBatch(n, p, self.slots)
-        self.scan_day_max = np.full((n, max(1, p.peak_days)), np.nan)
+        self.scan_day_max = np.full((max(1, p.peak_days), n), np.nan)
         self.today_scan_max = np.full(n, -np.inf)
         self.scan_bar = np.full(n, p.scan_threshold)
         self.centre, self.scale, self.r, self.bound = (np.empty(n) for _ in range(4))
@@ -74,7 +78,7 @@ class _Batch:
             scanned = surprise >= self.scan_bar
             candidates = (z >= self.bar) & (value >= p.min_excess) & ~scanned  # the excess is at most the count
             if self.open_episodes or candidates.any() or scanned.any():
-                self._judge(i, np.flatnonzero(candidates), value, scanned)
+                self._judge(i, candidates.nonzero()[0], value, scanned)
             np.maximum(self.today_max, z, out=self.today_max)
             np.maximum(self.today_scan_max, surprise, out=self.today_scan_max)
         np.multiply(scale, p.clip, out=bound)  # winsorise before learning
@@ -106,27 +110,32 @@ class _Batch:
         """A day ended: its highest z joins the record, and the bar follows the usual peak."""
         p = self.p
         if i >= p.warmup:
-            self.day_max[:, (i // p.rows_per_day) % self.day_max.shape[1]] = self.today_max
-            self.scan_day_max[:, (i // p.rows_per_day) % self.scan_day_max.shape[1]] = self.today_scan_max
+            self.day_max[(i // p.rows_per_day) % len(self.day_max)] = self.today_max
+            self.scan_day_max[(i // p.rows_per_day) % len(self.scan_day_max)] = self.today_scan_max
         self.today_max[:] = self.today_scan_max[:] = -np.inf
         self.bar = np.maximum(p.threshold, p.peak_factor * _nanmedian(self.day_max))
         self.scan_bar = np.maximum(p.scan_threshold, p.scan_peak_factor * _nanmedian(self.scan_day_max))
 
 
-def _nanmedian(rows: np.ndarray) -> np.ndarray:
-    """Median of each row ignoring NaN (days still in warm-up); 0 for a row with none.
+def _nanmedian(days: np.ndarray) -> np.ndarray:
+    """Median of each column (one series' days) ignoring NaN (days still in warm-up); 0 for a
+    column with none.
 
-    np.nanmedian goes through masked arrays and costs more than the rest of a day's steps."""
-    ordered = np.sort(rows, axis=1)  # NaN sort last
-    known = (~np.isnan(rows)).sum(axis=1)
-    low = np.take_along_axis(ordered, np.maximum(known - 1, 0)[:, None] // 2, axis=1)[:, 0]
-    high = np.take_along_axis(ordered, (known // 2)[:, None], axis=1)[:, 0]
+    np.nanmedian goes through masked arrays and costs more than the rest of a day's steps;
+    once the ring is full (no NaN) the two middle rows of the sorted days are the median."""
+    ordered = np.sort(days, axis=0)  # NaN sort last
+    if not np.isnan(ordered[-1]).any():
+        middle = len(ordered)
+        return (ordered[(middle - 1) // 2] + ordered[middle // 2]) / 2
+    known = (~np.isnan(days)).sum(axis=0)
+    low = np.take_along_axis(ordered, np.maximum(known - 1, 0)[None, :] // 2, axis=0)[0]
+    high = np.take_along_axis(ordered, (known // 2)[None, :], axis=0)[0]
     return np.where(known > 0, (low + high) / 2, 0.0)
 
 
 def _track(anomalous: np.ndarray, calm: np.ndarray, flags: list[list[int]], i: int, quiet: int):
     """Open an episode where an anomaly meets none; close those quiet for ``quiet`` buckets."""
-    for k in np.flatnonzero(anomalous & (calm < 0)):
+    for k in (anomalous & (calm < 0)).nonzero()[0]:
         flags[k].append(i)
     open_ = calm >= 0
     calm[open_ & ~anomalous] += 1

@@ -46,55 +46,113 @@ class CountsBatch:
         self.week[:] = first
 
     def rate(self, slot: int, weekday: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Expected counts of the next bucket, and the day and week profiles' ratios."""
-        mean = np.maximum(self.day_sum / self.slots, MIN_RATE)
+        """Expected counts of the next bucket, and the day and week profiles' ratios (the
+        arithmetic of ``CountModel.rate``, in place)."""
         shrink = self.p.profile_shrink
-        ratio = (self.day[slot] + shrink * mean) / (mean * (1.0 + shrink))
-        week_mean = np.maximum(self.week_sum / 7, MIN_RATE)
-        week_ratio = (self.week[weekday] + shrink * week_mean) / (week_mean * (1.0 + shrink))
+        mean = np.divide(self.day_sum, self.slots)
+        np.maximum(mean, MIN_RATE, out=mean)
+        ratio = np.multiply(mean, shrink)
+        ratio += self.day[slot]
+        ratio /= np.multiply(mean, 1.0 + shrink)
+        week_mean = np.divide(self.week_sum, 7)
+        np.maximum(week_mean, MIN_RATE, out=week_mean)
+        week_ratio = np.multiply(week_mean, shrink)
+        week_ratio += self.week[weekday]
+        week_mean *= 1.0 + shrink
+        week_ratio /= week_mean
         prior, span = self.p.prior_counts, 1.0 / self.p.level_rate
-        rate = (prior + span * self.level) / (prior / mean + span)
-        return np.maximum(rate * ratio * week_ratio, MIN_RATE), ratio, week_ratio
+        rate = np.multiply(self.level, span)
+        rate += prior
+        np.divide(prior, mean, out=mean)
+        mean += span
+        rate /= mean
+        rate *= ratio
+        rate *= week_ratio
+        return np.maximum(rate, MIN_RATE, out=rate), ratio, week_ratio
 
     def judge(self, value: np.ndarray, mu: np.ndarray) -> np.ndarray:
-        """The surprise of each series' most surprising window ending at this bucket (0: none)."""
+        """The surprise of each series' most surprising window ending at this bucket (0: none).
+
+        The minimum evidence is tested on whole arrays (a few calls per scale), and only the
+        few windows that pass it are gathered for the normal pre-score and the exact tail:
+        a numpy call costs about as much for a thousand numbers as for ten."""
         p, surprise = self.p, np.zeros(len(value))
-        hot = np.flatnonzero(value > mu)  # only a bucket above its expected count can score
-        if not len(hot):
-            return surprise
-        v, m = value[hot], mu[hot]
+        hot = value > mu  # only a bucket above its expected count can score
         found = []  # (series, observed, expected, dispersion) of each window worth an exact tail
         for j, w in enumerate(self.scales):
-            observed = v if w == 1 else self.tail_counted[j][hot] + v
-            expected = m if w == 1 else self.tail_mu[j][hot] + m
-            excess, phi = observed - expected, self.phi[j][hot]
-            keep = np.flatnonzero((observed >= p.min_count) & (excess >= p.min_excess_scan)
-                                  & (observed >= p.min_ratio_scan * expected) & ((w > 1) | (m < p.single_below))
-                                  & ((excess - 0.5) / np.sqrt(expected + phi * expected * expected) >= PRE_Z))
-            if len(keep):
-                found.append((hot[keep], observed[keep], expected[keep], phi[keep]))
+            if w == 1:
+                observed, expected, excess = value, mu, value - mu  # excess >= min_excess_scan > 0 implies hot
+                keep = (excess >= p.min_excess_scan) & (value >= p.min_count) & (mu < p.single_below)
+            else:
+                observed, expected = self.tail_counted[j] + value, self.tail_mu[j] + mu
+                excess = observed - expected
+                keep = (excess >= p.min_excess_scan) & (observed >= p.min_count) & hot
+            if p.min_ratio_scan > 1.0:  # at most 1, the positive excess already implies the ratio
+                keep &= observed >= p.min_ratio_scan * expected
+            where = keep.nonzero()[0]
+            if not len(where):
+                continue
+            observed, expected, excess, phi = observed[where], expected[where], excess[where], self.phi[j][where]
+            worth = ((excess - 0.5) / np.sqrt(expected + phi * expected * expected) >= PRE_Z).nonzero()[0]
+            if len(worth):
+                found.append((where[worth], observed[worth], expected[worth], phi[worth]))
         if found:
-            where, observed, expected, phi = (np.concatenate(parts) for parts in zip(*found))
+            where, observed, expected, phi = found[0] if len(found) == 1 else (np.concatenate(parts) for parts in zip(*found))
             np.maximum.at(surprise, where, _surprise(_nb_sf(observed, expected, phi)))
         return surprise
 
     def learn(self, value: np.ndarray, mu: np.ndarray, ratio: np.ndarray, week_ratio: np.ndarray, slot: int,
               weekday: int) -> None:
-        """Winsorise, then move the rates, profiles, dispersions and window sums, as ``CountModel.learn``."""
+        """Winsorise, then move the rates, profiles, dispersions and window sums, as ``CountModel.learn``.
+
+        The same operations in the same order as ``CountModel``, written in place (``out=``) so
+        that a step allocates few temporaries; the flags are identical."""
         p = self.p
-        capped = np.minimum(value, mu + p.clip * np.sqrt(mu + self.phi[0] * mu * mu) + 1.0)
+        bound = self.phi[0] * mu
+        bound *= mu
+        bound += mu
+        np.sqrt(bound, out=bound)
+        bound *= p.clip
+        bound += mu
+        bound += 1.0
+        capped = np.minimum(value, bound, out=bound)
+        gap, square = np.empty_like(mu), np.empty_like(mu)
         for j, w in enumerate(self.scales):
-            expected = mu if w == 1 else self.tail_mu[j] + mu
-            gap = capped - expected if w == 1 else self.tail_capped[j] + capped - expected
-            self.m0[j] += p.disp_rate * (gap * gap - expected - self.m0[j])
-            self.m1[j] += p.disp_rate * (expected * expected - self.m1[j])
-            np.minimum(np.maximum(self.m0[j] / (self.m1[j] + DISPERSION_PRIOR), 0.0), MAX_DISPERSION, out=self.phi[j])
-        self._slide(mu, capped, np.minimum(value, np.maximum(capped, p.min_count)))
-        self.level = np.maximum(self.level + p.level_rate * (capped / (ratio * week_ratio) - self.level), MIN_RATE)
-        step = p.season_rate * (capped / week_ratio - self.day[slot])
+            expected = mu if w == 1 else np.add(self.tail_mu[j], mu, out=square)
+            if w == 1:
+                np.subtract(capped, expected, out=gap)
+            else:
+                np.add(self.tail_capped[j], capped, out=gap)
+                gap -= expected
+            gap *= gap
+            gap -= expected
+            gap -= self.m0[j]
+            gap *= p.disp_rate
+            self.m0[j] += gap
+            np.multiply(expected, expected, out=square)
+            square -= self.m1[j]
+            square *= p.disp_rate
+            self.m1[j] += square
+            np.add(self.m1[j], DISPERSION_PRIOR, out=square)
+            np.divide(self.m0[j], square, out=self.phi[j])
+            np.maximum(self.phi[j], 0.0, out=self.phi[j])
+            np.minimum(self.phi[j], MAX_DISPERSION, out=self.phi[j])
+        np.maximum(capped, p.min_count, out=gap)
+        self._slide(mu, capped, np.minimum(value, gap, out=gap))
+        np.multiply(ratio, week_ratio, out=square)  # the level learns the deseasonalised count
+        np.divide(capped, square, out=square)
+        square -= self.level
+        square *= p.level_rate
+        self.level += square
+        np.maximum(self.level, MIN_RATE, out=self.level)
+        step = np.divide(capped, week_ratio, out=square)
+        step -= self.day[slot]
+        step *= p.season_rate
         self.day[slot] += step
         self.day_sum += step
-        step = p.week_rate * (capped / ratio - self.week[weekday])
+        step = np.divide(capped, ratio, out=square)
+        step -= self.week[weekday]
+        step *= p.week_rate
         self.week[weekday] += step
         self.week_sum += step
 
