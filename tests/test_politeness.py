@@ -70,7 +70,9 @@ def test_the_redis_gate_holds_across_two_gates_as_across_two_workers(redis_url):
     (starts_a, _), (starts_b, _) = asyncio.run(run())
     starts = sorted(starts_a + starts_b)
     assert len(starts) == 8
-    assert min(_gaps(starts)) >= 0.08, "two workers must share one gap per host"
+    # One shared gap puts 8 starts at least 7 gaps apart; two separate gates would need only 3.
+    # (The span, not each gap: a busy machine delays when a task notices its slot, not the slot.)
+    assert starts[-1] - starts[0] >= 7 * 0.1 * 0.9, "two workers must share one gap per host"
 
 
 def test_the_redis_gate_caps_concurrency_across_workers(redis_url):

@@ -8,8 +8,9 @@ Create Date: 2026-11-23 22:38:26.568781
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import monitor.models
 
+# Timestamps are sa.DateTime(timezone=True): the DDL of monitor.models.UTCDateTime, named here
+# rather than imported, so later changes to the models cannot change this migration.
 
 revision = '0001'
 down_revision = None
@@ -22,7 +23,7 @@ def upgrade() -> None:
     op.create_table('cluster',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=64), nullable=False),
-    sa.Column('created_at', monitor.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
     )
@@ -50,11 +51,11 @@ def upgrade() -> None:
     sa.Column('etag', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('last_modified', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('body_hash', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('next_poll_at', monitor.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_polled_at', monitor.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_success_at', monitor.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_poll_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_polled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_success_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('last_error_at', monitor.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_error_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('consecutive_failures', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('url')
@@ -68,7 +69,7 @@ def upgrade() -> None:
     sa.Column('role', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('password_hash', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', monitor.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('email')
     )
@@ -92,8 +93,8 @@ def upgrade() -> None:
     sa.Column('mention_count', sa.Integer(), nullable=False),
     sa.Column('spike_count', sa.Integer(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('claimed_at', monitor.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('sent_at', monitor.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['recipient_id'], ['recipient.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('recipient_id', 'day')
@@ -110,8 +111,8 @@ def upgrade() -> None:
     sa.Column('title', sa.Text(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('author', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('published_at', monitor.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('fetched_at', monitor.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('fetched_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('cluster_id', sa.Integer(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.ForeignKeyConstraint(['cluster_id'], ['cluster.id'], ),
@@ -130,11 +131,11 @@ def upgrade() -> None:
     op.create_table('spike',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
-    sa.Column('hour', monitor.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('hour', sa.DateTime(timezone=True), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
     sa.Column('expected', sa.Float(), nullable=False),
     sa.Column('score', sa.Float(), nullable=False),
-    sa.Column('detected_at', monitor.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('detected_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('person_id', 'hour')
@@ -159,7 +160,7 @@ def upgrade() -> None:
     sa.Column('mention_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('decision', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('decided_at', monitor.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['mention_id'], ['mention.id'], ),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], ),
     sa.PrimaryKeyConstraint('id')

@@ -4,10 +4,10 @@ Revision ID: 0003_dedupe
 Revises: 0002_sources
 """
 
+from contextlib import contextmanager
+
 import sqlalchemy as sa
 from alembic import op
-
-import monitor.models
 
 revision = "0003_dedupe"
 down_revision = "0002_sources"
@@ -15,8 +15,29 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade() -> None:
+# SQLite rebuilds ``mention`` from its reflected definition, and SQLAlchemy cannot reflect an
+# index on an expression: ix_mention_at (0002_digest) is dropped before the rebuild and made
+# again after it, so the rebuild neither loses it (as it once did, see 0009_mention_at) nor warns.
+# A frozen copy per migration: migrations share no code that could change under them.
+MENTION_AT = "CREATE INDEX ix_mention_at ON mention (coalesce(published_at, fetched_at))"
+
+
+@contextmanager
+def _rebuilding_mention():
+    """``op.batch_alter_table("mention")`` that keeps ix_mention_at across a SQLite rebuild."""
+    bind = op.get_bind()
+    present = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'ix_mention_at'"
+    kept = bind.dialect.name == "sqlite" and bind.execute(sa.text(present)).first() is not None
+    if kept:
+        op.execute("DROP INDEX ix_mention_at")
     with op.batch_alter_table("mention") as batch:
+        yield batch
+    if kept:
+        op.execute(MENTION_AT)
+
+
+def upgrade() -> None:
+    with _rebuilding_mention() as batch:
         batch.add_column(sa.Column("identity", sa.Text(), nullable=True))
         batch.create_unique_constraint("uq_mention_identity", ["identity"])
     with op.batch_alter_table("cluster") as batch:
@@ -29,7 +50,7 @@ def upgrade() -> None:
         sa.Column("source_id", sa.Integer(), nullable=False),
         sa.Column("url", sa.Text(), nullable=True),
         sa.Column("reposted_by", sa.Text(), nullable=True),
-        sa.Column("seen_at", monitor.models.UTCDateTime(), nullable=False),
+        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["mention_id"], ["mention.id"]),
         sa.ForeignKeyConstraint(["source_id"], ["source.id"]),
         sa.PrimaryKeyConstraint("id"),
@@ -58,7 +79,7 @@ def upgrade() -> None:
     op.create_table(
         "heartbeat",
         sa.Column("name", sa.String(64), nullable=False),
-        sa.Column("beat_at", monitor.models.UTCDateTime(), nullable=False),
+        sa.Column("beat_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
 
@@ -69,6 +90,6 @@ def downgrade() -> None:
     with op.batch_alter_table("cluster") as batch:
         batch.drop_column("shingles")
         batch.drop_column("signature")
-    with op.batch_alter_table("mention") as batch:
+    with _rebuilding_mention() as batch:
         batch.drop_constraint("uq_mention_identity", type_="unique")
         batch.drop_column("identity")

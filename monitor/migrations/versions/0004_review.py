@@ -6,10 +6,10 @@ Revises: 0003_dedupe
 Existing decided mentions (status confirmed/dismissed) become ``review_state='reviewed'``.
 """
 
+from contextlib import contextmanager
+
 import sqlalchemy as sa
 from alembic import op
-
-import monitor.models
 
 revision = "0004_review"
 down_revision = "0003_dedupe"
@@ -17,8 +17,29 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade() -> None:
+# SQLite rebuilds ``mention`` from its reflected definition, and SQLAlchemy cannot reflect an
+# index on an expression: ix_mention_at (0002_digest) is dropped before the rebuild and made
+# again after it, so the rebuild neither loses it (as it once did, see 0009_mention_at) nor warns.
+# A frozen copy per migration: migrations share no code that could change under them.
+MENTION_AT = "CREATE INDEX ix_mention_at ON mention (coalesce(published_at, fetched_at))"
+
+
+@contextmanager
+def _rebuilding_mention():
+    """``op.batch_alter_table("mention")`` that keeps ix_mention_at across a SQLite rebuild."""
+    bind = op.get_bind()
+    present = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'ix_mention_at'"
+    kept = bind.dialect.name == "sqlite" and bind.execute(sa.text(present)).first() is not None
+    if kept:
+        op.execute("DROP INDEX ix_mention_at")
     with op.batch_alter_table("mention") as batch:
+        yield batch
+    if kept:
+        op.execute(MENTION_AT)
+
+
+def upgrade() -> None:
+    with _rebuilding_mention() as batch:
         batch.add_column(sa.Column("review_state", sa.String(16), nullable=False, server_default="unreviewed"))
         batch.add_column(sa.Column("label", sa.String(16), nullable=True))
         batch.add_column(sa.Column("note", sa.Text(), nullable=True))
@@ -32,7 +53,7 @@ def upgrade() -> None:
     op.create_table(
         "auditentry",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", monitor.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("action", sa.String(32), nullable=False),
         sa.Column("target", sa.String(64), nullable=False),
@@ -53,8 +74,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False, server_default="pending"),
         sa.Column("suggested_by", sa.Integer(), nullable=True),
         sa.Column("decided_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", monitor.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("decided_at", monitor.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
         sa.ForeignKeyConstraint(["mention_id"], ["mention.id"]),
         sa.ForeignKeyConstraint(["suggested_by"], ["user.id"]),
@@ -67,7 +88,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("exclusionsuggestion")
     op.drop_table("auditentry")
-    with op.batch_alter_table("mention") as batch:
+    with _rebuilding_mention() as batch:
         for index in ("ix_mention_queue", "ix_mention_assigned_to", "ix_mention_label", "ix_mention_review_state"):
             batch.drop_index(index)
         batch.drop_constraint("fk_mention_assigned_to", type_="foreignkey")

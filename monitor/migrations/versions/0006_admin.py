@@ -11,7 +11,6 @@ back the review queue's filters with keyset order ``(fetched_at, id)``.
 import sqlalchemy as sa
 from alembic import op
 
-import monitor.models
 
 revision = "0006_admin"
 down_revision = "0005_language"
@@ -31,12 +30,12 @@ def upgrade() -> None:
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("origin", sa.String(), nullable=False, server_default="config"))
     with op.batch_alter_table("source") as batch:
-        batch.add_column(sa.Column("removed_at", monitor.models.UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         "login_failure",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(320), nullable=False),
-        sa.Column("at", monitor.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_login_failure_at", "login_failure", ["at"])

@@ -12,7 +12,6 @@ from one kind of source, so the unique key becomes (person, source kind, first b
 import sqlalchemy as sa
 from alembic import op
 
-import monitor.models
 
 revision = "0007_spikes"
 down_revision = "0006_admin"
@@ -25,7 +24,7 @@ SPIKE_COLUMNS = [
     sa.Column("source_kind", sa.String(length=32), nullable=False, server_default=""),
     sa.Column("bucket_seconds", sa.Integer(), nullable=False, server_default="3600"),
     sa.Column("expected_by", sa.Integer(), nullable=True),
-    sa.Column("expected_at", monitor.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column("expected_at", sa.DateTime(timezone=True), nullable=True),
 ]
 
 
@@ -46,9 +45,9 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("source_kind", sa.String(length=32), nullable=False, server_default=""),
         sa.Column("bucket_seconds", sa.Integer(), nullable=False),
-        sa.Column("next_bucket", monitor.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_bucket", sa.DateTime(timezone=True), nullable=False),
         sa.Column("state", sa.JSON(), nullable=False),
-        sa.Column("updated_at", monitor.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("person_id", "source_kind", "bucket_seconds", name="uq_spikestate_series"),

@@ -7,6 +7,11 @@ On SQLite, a batch migration rebuilds a table from its reflected definition, and
 cannot reflect an index on an expression: 0003_dedupe's rebuild of ``mention`` dropped
 ``ix_mention_at`` (from 0002_digest) without a word but a warning. The digest, spike and
 chart queries that filter on the mention's time then scanned the table. PostgreSQL kept it.
+Since then the migrations that rebuild ``mention`` keep the index themselves, so this one only
+repairs databases migrated before that.
+
+Downgrade is a no-op on purpose: the index belongs to 0002_digest and is part of the schema at
+0008_clusters as well (tests/test_migrations.py checks it is still there after the downgrade).
 """
 
 from alembic import op
@@ -22,4 +27,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    pass  # the index belongs to 0002_digest
+    pass  # the index stays: it belongs to 0002_digest (see the docstring)

@@ -7,7 +7,6 @@ Revises: 0009_mention_at
 import sqlalchemy as sa
 from alembic import op  # noqa: F401
 
-import monitor.models
 
 revision = "0010_hardening"
 down_revision = "0009_mention_at"
@@ -23,10 +22,10 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", monitor.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_seen_at", monitor.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", monitor.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", monitor.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("user_agent", sa.String(200), nullable=False, server_default=""),
         sa.ForeignKeyConstraint(["user_id"], ["user.id"]),
         sa.PrimaryKeyConstraint("id"),
@@ -36,14 +35,14 @@ def upgrade() -> None:
     # --- end engineer B
     # --- engineer A (poller): a poll's lease on its source, renewed while the batch runs.
     with op.batch_alter_table("source") as batch_op:
-        batch_op.add_column(sa.Column("lease_until", monitor.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True))
     # --- end engineer A
     # --- engineer C (alerts): when a source first polled successfully and since when a person
     # is tracked; mentions published before either are backfill and open no spike alert.
     with op.batch_alter_table("source") as batch_op:
-        batch_op.add_column(sa.Column("first_success_at", monitor.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("first_success_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("person") as batch_op:
-        batch_op.add_column(sa.Column("tracked_since", monitor.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("tracked_since", sa.DateTime(timezone=True), nullable=True))
     # An existing source first succeeded no later than its first stored mention was fetched.
     op.execute("UPDATE source SET first_success_at = COALESCE("
                "(SELECT MIN(mention.fetched_at) FROM mention WHERE mention.source_id = source.id), last_success_at)")

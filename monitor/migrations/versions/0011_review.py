@@ -7,7 +7,6 @@ Revises: 0010_hardening
 import sqlalchemy as sa
 from alembic import op  # noqa: F401
 
-import monitor.models
 
 revision = "0011_review"
 down_revision = "0010_hardening"
@@ -33,7 +32,7 @@ def _upgrade_reviewer_page() -> None:
     with op.batch_alter_table("user") as batch:
         batch.add_column(sa.Column("timezone", sa.String(64), nullable=True))
     with op.batch_alter_table("person") as batch:
-        batch.add_column(sa.Column("paused_at", monitor.models.UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("paused_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("source") as batch:
         batch.add_column(sa.Column("detected_kind", sa.String(32), nullable=True))
     op.create_table(
@@ -41,8 +40,8 @@ def _upgrade_reviewer_page() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), sa.ForeignKey("user.id"), nullable=False),
         sa.Column("nonce", sa.String(64), nullable=False),
-        sa.Column("created_at", monitor.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", monitor.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_feed_token_user_id", "feed_token", ["user_id"])

@@ -13,7 +13,6 @@ transaction as the mentions it covers.
 import sqlalchemy as sa
 from alembic import op
 
-import monitor.models
 
 revision = "0014_streams"
 down_revision = "0013_evidence"
@@ -26,7 +25,7 @@ def upgrade() -> None:
         "stream_lease",
         sa.Column("name", sa.String(64), nullable=False),
         sa.Column("holder", sa.String(128), nullable=False),
-        sa.Column("expires_at", monitor.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
     op.create_table(
@@ -34,8 +33,8 @@ def upgrade() -> None:
         sa.Column("source_id", sa.Integer(), nullable=False),
         sa.Column("mode", sa.String(16), nullable=False, server_default="stream"),
         sa.Column("note", sa.Text(), nullable=True),
-        sa.Column("last_event_at", monitor.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("updated_at", monitor.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_event_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("events", sa.BigInteger(), nullable=False, server_default="0"),
         sa.Column("skipped", sa.BigInteger(), nullable=False, server_default="0"),
         sa.ForeignKeyConstraint(["source_id"], ["source.id"]),

@@ -7,7 +7,6 @@ Revises: 0002_spikes
 import sqlalchemy as sa
 from alembic import op
 
-import monitor.models
 
 revision = "0002_sources"
 down_revision = "0002_spikes"
@@ -21,7 +20,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("interval_seconds", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("items_last_poll", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("new_last_poll", sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(sa.Column("last_new_at", monitor.models.UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column("last_new_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:

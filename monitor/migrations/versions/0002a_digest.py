@@ -6,7 +6,6 @@ Revises: 0001
 
 from alembic import op
 import sqlalchemy as sa
-import monitor.models
 
 
 revision = "0002_digest"
@@ -23,10 +22,10 @@ def upgrade() -> None:
     with op.batch_alter_table("recipient", schema=None) as batch_op:
         batch_op.add_column(sa.Column("timezone", sa.String(), nullable=True))
         batch_op.add_column(sa.Column("origin", sa.String(), server_default="config", nullable=False))
-        batch_op.add_column(sa.Column("unsubscribed_at", monitor.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("unsubscribed_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("digestdelivery", schema=None) as batch_op:
         batch_op.add_column(sa.Column("attempts", sa.Integer(), server_default="0", nullable=False))
-        batch_op.add_column(sa.Column("retry_at", monitor.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True))
     op.create_index(MENTION_AT_INDEX, "mention", [sa.text("coalesce(published_at, fetched_at)")])
 
 

@@ -6,7 +6,6 @@ Revises: 0002_digest
 
 from alembic import op
 import sqlalchemy as sa
-import monitor.models
 
 revision = "0002_spikes"
 down_revision = "0002_digest"
@@ -16,9 +15,9 @@ depends_on = None
 SPIKE_COLUMNS = [
     sa.Column("kind", sa.String(length=32), nullable=False, server_default="burst"),
     sa.Column("p_value", sa.Float(), nullable=True),
-    sa.Column("peak_at", monitor.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column("peak_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("peak_count", sa.Integer(), nullable=True),
-    sa.Column("end_at", monitor.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column("end_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("total", sa.Integer(), nullable=True),
     sa.Column("explanation", sa.Text(), nullable=True),
     sa.Column("expected_by_reviewer", sa.Boolean(), nullable=False, server_default=sa.false()),
@@ -37,8 +36,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("claimed_at", monitor.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("sent_at", monitor.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["spike_id"], ["spike.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("spike_id", "channel"),
