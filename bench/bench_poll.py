@@ -132,13 +132,12 @@ def configure(url: str, workdir: Path, port: int, feeds: int) -> None:
 
 def warm(url: str) -> float:
     """Load what a running worker holds before its first poll (forked workers inherit it); the build time."""
-    from monitor import db, language, poller  # noqa: F401 - imported for the workers to inherit
-    from monitor.matching import Matcher
+    from monitor import db, language, matcher_cache, poller  # noqa: F401 - imported for the workers to inherit
 
     language.detect("a text long enough to load the language model")
     began = time.perf_counter()
     with db.session_scope(url) as session:
-        Matcher.from_db(session)
+        matcher_cache.matcher_for(session)
     return time.perf_counter() - began
 
 

@@ -93,9 +93,8 @@ def prepare(url: str, people, port: int) -> None:
 
 def consume(url: str, seconds: float, naive=None) -> dict:
     """Run the real Jetstream consumer for ``seconds``; lags (s) of every event and what was stored."""
-    from monitor import db
+    from monitor import db, matcher_cache
     from monitor.config import get_settings
-    from monitor.matching import Matcher
     from monitor.models import Mention, Source
     from monitor.streams import jetstream
     from monitor.streams.entries import StreamSpec
@@ -119,7 +118,7 @@ def consume(url: str, seconds: float, naive=None) -> dict:
 
     with db.session_scope(url) as session:
         source = session.exec(select(Source).where(Source.kind == "jetstream")).one()
-        matcher = Matcher.from_db(session)
+        matcher = matcher_cache.matcher_for(session)
     sink = Timed(source.id, matcher)
     warm_up()  # as the stream process does before it connects
     spec = StreamSpec(source.url, source.name, "jetstream", source.url)

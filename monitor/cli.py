@@ -122,7 +122,8 @@ def poll(
     allow_empty: AllowEmptyOption = False,
 ) -> None:
     """Poll every configured source once and print what was found."""
-    from monitor.poller import poll_all_once, print_summary
+    from monitor.poll_report import print_summary
+    from monitor.poller import poll_all_once
 
     if not once:
         fail("only `monitor poll --once` is supported; the scheduler polls continuously (monitor up)")

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the results it prints; poller imports this module
+    from monitor.poller import PollResult
+
 
 class _Progress:
     """A rich progress bar on a terminal; nothing otherwise."""

@@ -34,7 +34,7 @@ from monitor.matcher_cache import matcher_for
 from monitor.matching import Matcher
 from monitor.models import Source, utcnow
 from monitor.politeness import gate_for
-from monitor.poll_report import _Progress, print_summary  # noqa: F401 - the command line's door
+from monitor.poll_report import _Progress
 from monitor.poll_writer import infrastructure_errors, write_all
 from monitor.sources.base import one_line
 from monitor.sources.sniff import feed_format

@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from monitor import matcher_cache
+
 from monitor.matching import Matcher, PersonNames, match_lines
 from monitor.matching.fold import fold
 from monitor.matching.inflect import phrase_forms
@@ -166,7 +168,7 @@ def test_from_db_carries_hashtags_handles_context_and_gender(settings, tmp_path)
     with db.session_scope() as session:
         store.sync_watchlist(session, watchlist=watchlist)
     with db.session_scope() as session:
-        matcher = Matcher.from_db(session)
+        matcher = matcher_cache.matcher_for(session)
         [(person, aliases, excludes)] = store.active_people(session)
         assert (person.name, aliases, excludes) == ("Ivan Petrov", ["Ivan Petrov", "Петров"], [])
     assert matcher.people_in("Петров выиграл") == []

@@ -9,6 +9,8 @@ import time
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
+from monitor import matcher_cache
+
 from monitor.matching import Matcher, PersonNames
 from monitor.matching.belarusian import belarusian_spellings, ukrainian_spellings
 from monitor.matching.declension import LANGUAGES, foreign_forms
@@ -147,7 +149,7 @@ def test_from_db_carries_languages(settings):
     with db.session_scope() as session:
         store.sync_watchlist(session, watchlist=watchlist)
     with db.session_scope() as session:
-        matcher = Matcher.from_db(session)
+        matcher = matcher_cache.matcher_for(session)
     assert matcher.people_in("Jaszynowi odmówiono") == ["Ilya Yashin"]
     assert matcher.people_in("Jašinovi hrozilo") == []
 

@@ -25,12 +25,12 @@ from monitor.digest.delivery import (
     yesterday,
     zone_of,
 )
-from monitor.digest.message import links, read_unsubscribe_token, render_message, safe_address, unsubscribe_token
+from monitor.digest.message import links, read_unsubscribe_token, render_message, unsubscribe_token
 from monitor.digest.stats import Post, SourceLine, SpikeLine, day_bounds
 
 __all__ = [
     "Digest", "DigestBuilder", "PersonSection", "Post", "SourceLine", "SpikeLine",
     "active_recipients", "claim", "day_bounds", "due_day", "links", "read_unsubscribe_token",
-    "render_message", "retry_delay", "safe_address", "send_digests", "send_due_digests",
+    "render_message", "retry_delay", "send_digests", "send_due_digests",
     "unsubscribe_token", "yesterday", "zone_of",
 ]

@@ -21,7 +21,6 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from monitor.config import get_settings
 from monitor.digest.content import Digest
 from monitor.mail import build_message, message_domain
-from monitor.mail import check_address as safe_address  # noqa: F401 (the digest package's name for it)
 
 UNSUBSCRIBE_SALT = "digest-unsubscribe"
 

@@ -126,14 +126,6 @@ class Matcher:
         """A matcher for the people of a validated config."""
         return cls(_from_entry(p) for p in watchlist.people)
 
-    @classmethod
-    def from_db(cls, session) -> "Matcher":
-        """A matcher for the active people in the database. Kept for old callers: storage
-        owns this now (``monitor.matcher_cache.matcher_for``, cached in the database)."""
-        from monitor.matcher_cache import matcher_for
-
-        return matcher_for(session)
-
     @property
     def names(self) -> list[str]:
         return list(self._names)
