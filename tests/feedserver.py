@@ -65,12 +65,7 @@ class FeedServer:
                 route = server.routes.get(self.path)
                 status, body, headers = server._answer(route, self.headers)
                 server.hits.append(Hit(self.path, dict(self.headers), status))
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                respond(self, status, body, headers)
 
             def log_message(self, *args):
                 pass
@@ -87,3 +82,13 @@ class FeedServer:
                 return 304, b"", headers
         body = route.body.encode() if isinstance(route.body, str) else route.body
         return route.status, body, headers
+
+
+def respond(handler: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+    """Write one whole response (status, headers, Content-Length, body): every loopback server's last step."""
+    handler.send_response(status)
+    for key, value in (headers or {}).items():
+        handler.send_header(key, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)

@@ -23,6 +23,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from hypothesis import strategies as st
 
+from tests.feedserver import respond
+
 NAME = "Vladimir Vorontsov"
 TRIGGER_DATES = [
     "9999-12-31T23:59:59-01:00", "2026-02-30T00:00:00Z", "0001-01-01T00:00:00+14:00", "Mon, 31 Dec 9999 23:59:59 -0100",
@@ -169,11 +171,7 @@ class HostileServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
                 content_type, body = bodies.get(urlsplit(self.path).path, ("text/plain", b""))
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                respond(self, 200 if body else 404, body, {"Content-Type": content_type})
 
             def log_message(self, *args):
                 pass

@@ -23,6 +23,7 @@ from monitor.poller import poll_all_once
 from monitor.sources import bluesky_login
 from monitor.store import sync_watchlist
 from monitor.watchlist import load_watchlist
+from tests.feedserver import respond
 from tests.fixtures import feeds
 
 SEARCH = "/xrpc/app.bsky.feed.searchPosts"
@@ -51,12 +52,7 @@ class Atproto:
 
             def _answer(self, status: int, document, headers=None):
                 body = json.dumps(document).encode() if not isinstance(document, bytes) else document
-                self.send_response(status)
-                for key, value in {"Content-Type": "application/json", **(headers or {})}.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                respond(self, status, body, {"Content-Type": "application/json", **(headers or {})})
 
             def log_message(self, *args):
                 pass

@@ -30,6 +30,7 @@ from monitor.config import get_settings
 from monitor.fetch import FetchError, HostClients, check_address, fetch_async
 from monitor.poller import poll_all_once
 from monitor.politeness import RedisGate
+from tests.feedserver import respond
 from tests.fixtures import feeds
 
 
@@ -45,12 +46,7 @@ class Recorder:
             def do_GET(self):  # noqa: N802
                 recorder.hits.append((self.path, dict(self.headers)))
                 status, headers, body = recorder.routes.get(self.path, (404, {}, b"no"))
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                respond(self, status, body, headers)
 
             def log_message(self, *args):
                 pass
