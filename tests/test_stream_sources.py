@@ -140,14 +140,14 @@ def test_any_post_text_naming_a_person_is_stored_once_by_the_stream_writer(setti
 
     from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-    from monitor.matching import Matcher
+    from monitor.matcher_cache import matcher_for
     from monitor.streams.events import jetstream_event
     from monitor.streams.sink import Sink
 
     sync(CONFIG)
     source_id = by_kind()["jetstream"].id
     with db.session_scope() as session:
-        matcher = Matcher.from_db(session)
+        matcher = matcher_for(session)
     hostile = st.sampled_from(["\x00", "\ud800", "\udfff", "\u202e", "<script>", "'; drop table mention; --"])
     texts = st.lists(st.text(max_size=30) | hostile, max_size=6).map("".join)
     counter = iter(range(10**9))
