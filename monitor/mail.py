@@ -261,7 +261,9 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_null_translations(newstyle=True)  # catalogues arrive with issue 21
     env.filters.update(oneline=oneline, plaintext=plaintext, clip=clip, weburl=weburl)
     return env
 

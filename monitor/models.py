@@ -502,3 +502,12 @@ class MatcherCache(SQLModel, table=True):
     built_at: datetime | None = _ts(nullable=False)
     people: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
     data: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+
+
+# Tables of this round's later issues, each in a module of its own; imported here so that
+# ``SQLModel.metadata`` holds every table whichever module a process imports first.
+from monitor import models_evidence  # noqa: E402,F401  (issue 18: captures)
+from monitor import models_custody  # noqa: E402,F401  (issue 18: custody log, timestamps)
+from monitor import models_search  # noqa: E402,F401  (issue 16: search providers)
+from monitor import models_access  # noqa: E402,F401  (issue 20: sign-in factors, groups)
+from monitor import models_notify  # noqa: E402,F401  (issue 21: channels, full-text search)

@@ -112,7 +112,11 @@ def _finalize(value: Any) -> Any:
 def _make_templates() -> Jinja2Templates:
     # autoescape for every template, whatever its extension: feed text is hostile. finalize
     # removes bidi controls from every value a template prints, HTML built in Python included.
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, finalize=_finalize)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, finalize=_finalize, extensions=["jinja2.ext.i18n"]
+    )
+    # {{ _("…") }}, ngettext and {% trans %} in every template; catalogues arrive with issue 21.
+    env.install_null_translations(newstyle=True)
     env.filters["ts"] = _format_time
     env.filters["when"] = local_time  # {{ t | when(tz) }}: the reader's zone, UTC on hover
     env.filters["kind_label"], env.filters["health"] = labels.kind_label, labels.health

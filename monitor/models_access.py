@@ -1,0 +1,3 @@
+"""Sign-in factors and per-case access (issue 20): TOTP, recovery codes, passkeys, groups."""
+
+from __future__ import annotations

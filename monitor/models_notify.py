@@ -1,0 +1,3 @@
+"""Alert channels and full-text search (issue 21)."""
+
+from __future__ import annotations
