@@ -509,5 +509,6 @@ class MatcherCache(SQLModel, table=True):
 from monitor import models_evidence  # noqa: E402,F401  (issue 18: captures)
 from monitor import models_custody  # noqa: E402,F401  (issue 18: custody log, timestamps)
 from monitor import models_search  # noqa: E402,F401  (issue 16: search providers)
-from monitor import models_access  # noqa: E402,F401  (issue 20: sign-in factors, groups)
+from monitor import models_access  # noqa: E402,F401  (issue 20: sign-in factors)
+from monitor import models_groups  # noqa: E402,F401  (issue 20: groups)
 from monitor import models_notify  # noqa: E402,F401  (issue 21: channels, full-text search)

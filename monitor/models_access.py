@@ -1,3 +1,3 @@
-"""Sign-in factors and per-case access (issue 20): TOTP, recovery codes, passkeys, groups."""
+"""Sign-in factors (issue 20): TOTP, recovery codes, passkeys."""
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Search providers driven by the watch list (issue 16)."""
