@@ -54,11 +54,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
 
-import monitor.store  # noqa: E402
-from monitor import db  # noqa: E402
+import monitor.core.storage  # noqa: E402
+from monitor.core import db  # noqa: E402
 from monitor.dedupe import fingerprint  # noqa: E402
-from monitor.models import Mention, Source  # noqa: E402
-from monitor.store import NewMention, save_many  # noqa: E402
+from monitor.core.models import Mention, Source  # noqa: E402
+from monitor.core.storage import NewMention, save_many  # noqa: E402
 
 PG_ADMIN = os.environ.get("MONITOR_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 STORIES = 2000
@@ -88,7 +88,7 @@ class Timed:
     """Wraps ``assign_clusters`` where ``save_many`` calls it, adding up the time spent inside."""
 
     def __init__(self):
-        self.inner, self.total = monitor.store.assign_clusters, 0.0
+        self.inner, self.total = monitor.core.storage.assign_clusters, 0.0
 
     def __call__(self, *args, **kwargs):
         start = time.perf_counter()
@@ -233,7 +233,7 @@ def joined(url: str, items: list) -> str:
 
 def run(url: str, new: int) -> dict:
     timed = Timed()
-    monitor.store.assign_clusters = timed
+    monitor.core.storage.assign_clusters = timed
     with db.session_scope(url) as session:
         source_id = session.execute(sa.select(Source.id).where(Source.name == "bench")).scalar_one()
         archive = session.execute(sa.select(sa.func.count()).select_from(Mention)).scalar_one()

@@ -49,7 +49,7 @@ def main() -> int:
         return _run(url, args.mentions)
     finally:
         if not args.keep:
-            from monitor.db import get_engine
+            from monitor.core.db import get_engine
 
             get_engine(url).dispose()
             with admin.connect() as conn:
@@ -67,8 +67,8 @@ def _run(url: str, mentions: int) -> int:
     data = Path(tempfile.mkdtemp(prefix="bench_digest_"))
     os.environ.update(MONITOR_DATABASE_URL=url, MONITOR_DATA_DIR=str(data), MONITOR_SECRET_KEY="bench")
     os.environ.pop("MONITOR_SMTP_URL", None)
-    from monitor import db
-    from monitor.config import get_settings
+    from monitor.core import db
+    from monitor.core.settings import get_settings
 
     get_settings.cache_clear()
     db.upgrade(url)
@@ -125,10 +125,10 @@ def _fill(engine: sa.Engine, mentions: int) -> None:
 
 
 def _time_build() -> float:
-    from monitor.db import session_scope
-    from monitor.digest import DigestBuilder, active_recipients, links, render_message, zone_of
-    from monitor.models import utcnow
-    from monitor.watchlist import DigestEntry
+    from monitor.core.db import session_scope
+    from monitor.notify.digest import DigestBuilder, active_recipients, links, render_message, zone_of
+    from monitor.core.models import utcnow
+    from monitor.core.config_file import DigestEntry
 
     entry = DigestEntry(timezone="Europe/Moscow")
     recipients = active_recipients()
@@ -148,8 +148,8 @@ def _time_build() -> float:
 
 
 def _time_send(data: Path) -> float:
-    from monitor.digest import send_digests
-    from monitor.watchlist import DigestEntry
+    from monitor.notify.digest import send_digests
+    from monitor.core.config_file import DigestEntry
 
     started = time.perf_counter()
     lines = send_digests(day=DAY, force=False, digest=DigestEntry(timezone="Europe/Moscow"))

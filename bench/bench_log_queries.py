@@ -14,7 +14,7 @@ import io
 import logging
 import time
 
-from monitor.logs import JsonFormatter, hide_query_strings
+from monitor.core.logs import JsonFormatter, hide_query_strings
 
 URL = "https://bsky.social/xrpc/app.bsky.feed.searchPosts?q=Vladimir%20Vorontsov&limit=100"
 

@@ -77,7 +77,7 @@ def reviewer_pages(base: str, email: str, stop: threading.Event, timings: list[f
 
 
 def run(bound: int, *, logins: int, parallel: int, folder: Path) -> dict:
-    env = {**os.environ, "MONITOR_DATABASE_URL": f"sqlite:///{folder / 'monitor.db'}", "MONITOR_DATA_DIR": str(folder),
+    env = {**os.environ, "MONITOR_DATABASE_URL": f"sqlite:///{folder / 'monitor.core.db'}", "MONITOR_DATA_DIR": str(folder),
            "MONITOR_SECRET_KEY": "bench", "MONITOR_CONFIG": str(folder / "monitor.toml")}
     (folder / "monitor.toml").write_text(CONFIG, encoding="utf-8")
     subprocess.run([sys.executable, "-m", "monitor", "db", "upgrade"], env=env, check=True, capture_output=True)

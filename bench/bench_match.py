@@ -18,7 +18,7 @@ Targets (issue 3): ≥ 50,000 posts/s at 1,000 people; the 1,000-people run at m
 printed too: issue 22 spells every name in nineteen more languages (``--languages ""``
 builds without them, for comparison in the same run).
 
-The 1,000-people list is also built through the database cache (``monitor.matcher_cache``)
+The 1,000-people list is also built through the database cache (``monitor.core.storage.matcher_cache``)
 in new processes, as a worker starts: cold (expand and store) beside warm (load), CPU and
 wall seconds (issue 15's target: ≤ 1 s warm). ``--database-url`` points it at PostgreSQL;
 the default is a temporary SQLite file. The people query itself is not in these figures.
@@ -145,8 +145,8 @@ def time_cli(people: list[PersonNames], lines: list[str]) -> tuple[float, float]
 def time_cached(url: str | None, people: list[PersonNames], repeat: int) -> tuple[dict, dict]:
     """A new process's ``cached_matcher`` for ``people``: with an empty cache (cold), then,
     best of ``repeat``, with the row the cold one stored (warm)."""
-    from monitor import db
-    from monitor.models import MatcherCache
+    from monitor.core import db
+    from monitor.core.models import MatcherCache
 
     with tempfile.TemporaryDirectory() as tmp:
         url = url or f"sqlite:///{tmp}/bench.db"
@@ -165,7 +165,8 @@ def time_cached(url: str | None, people: list[PersonNames], repeat: int) -> tupl
 
 def cached_build(url: str, listed: str) -> None:
     """The child of ``time_cached``: one cached build, its seconds and outcome as JSON."""
-    from monitor import db, matcher_cache
+    from monitor.core import db
+    from monitor.core.storage import matcher_cache
 
     rows = json.loads(Path(listed).read_text(encoding="utf-8"))
     people = [PersonNames(*(tuple(v) if isinstance(v, list) else v for v in row)) for row in rows]

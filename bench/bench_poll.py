@@ -6,7 +6,7 @@ Run by hand: ``.venv/bin/python bench/bench_poll.py [--feeds 1000] [--items 20] 
 * The feeds are served by an asyncio HTTP/1.1 server in another process on 50 loopback
   addresses (127.0.0.2 …), so per-host politeness works as it would across 50 sites
   (here: 2 requests at once and 50 ms between starts per host).
-* Ours: ``monitor.poller.poll_sources`` over every source in two processes (as two
+* Ours: ``monitor.ingest.poller.poll_sources`` over every source in two processes (as two
   worker processes would), storing into a fresh PostgreSQL database (SQLite when
   PostgreSQL is unreachable).
 * Naive: one request after another with httpx, feedparser, one regex per alias, one
@@ -122,8 +122,8 @@ def configure(url: str, workdir: Path, port: int, feeds: int) -> None:
         MONITOR_ALLOW_PRIVATE_NETWORKS="true", MONITOR_HOST_CONCURRENCY="2", MONITOR_HOST_MIN_GAP_SECONDS="0.05",
         MONITOR_POLL_CONCURRENCY="64",
     )
-    from monitor import db, store
-    from monitor.watchlist import load_watchlist
+    from monitor.core import db, storage as store
+    from monitor.core.config_file import load_watchlist
 
     db.upgrade(url)
     with db.session_scope(url) as session:
@@ -132,7 +132,9 @@ def configure(url: str, workdir: Path, port: int, feeds: int) -> None:
 
 def warm(url: str) -> float:
     """Load what a running worker holds before its first poll (forked workers inherit it); the build time."""
-    from monitor import db, language, matcher_cache, poller  # noqa: F401 - imported for the workers to inherit
+    from monitor.core import db
+    from monitor.ingest import language, poller
+    from monitor.core.storage import matcher_cache  # noqa: F401 - imported for the workers to inherit
 
     language.detect("a text long enough to load the language model")
     began = time.perf_counter()
@@ -142,8 +144,8 @@ def warm(url: str) -> float:
 
 
 def _poll_share(ids: list[int]) -> tuple[int, int]:
-    from monitor.config import get_settings
-    from monitor.poller import poll_many
+    from monitor.core.settings import get_settings
+    from monitor.ingest.poller import poll_many
 
     get_settings.cache_clear()
     results = poll_many(ids)
@@ -210,8 +212,8 @@ def main() -> None:
 
 
 def report(args, url: str, workdir: Path, port: int) -> None:
-    from monitor import db
-    from monitor.models import Mention, Source
+    from monitor.core import db
+    from monitor.core.models import Mention, Source
     from sqlmodel import func, select
 
     configure(url, workdir, port, args.feeds)

@@ -55,9 +55,9 @@ def drop_database(url: str) -> None:
 
 def one_run(lease: float, dispatch_every: float, workdir: Path) -> float:
     """Seconds from the SIGKILL of the worker polling the slow source to that source's next fetch."""
-    from monitor import db, store
-    from monitor.config import get_settings
-    from monitor.watchlist import load_watchlist
+    from monitor.core import db, storage as store
+    from monitor.core.settings import get_settings
+    from monitor.core.config_file import load_watchlist
     from tests import stack
     from tests.feedserver import FeedServer, Route
     from tests.fixtures import feeds

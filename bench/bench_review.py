@@ -86,7 +86,7 @@ def _free_port() -> int:
 
 def create_database(admin_url: str, mentions: int, name: str = DB_NAME) -> str:
     """A fresh migrated database filled with ``mentions`` generated mentions; returns its URL."""
-    from monitor import db
+    from monitor.core import db
 
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with admin.connect() as conn:
@@ -106,7 +106,7 @@ def create_database(admin_url: str, mentions: int, name: str = DB_NAME) -> str:
 
 def add_reviewers(url: str, count: int) -> list[str]:
     """``count`` reviewer accounts (one argon2 hash shared, to keep set-up fast)."""
-    from monitor.users import hash_password
+    from monitor.review.users import hash_password
 
     emails = [f"reviewer{n}@example.org" for n in range(count)]
     password_hash = hash_password(PASSWORD)

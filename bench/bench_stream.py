@@ -6,7 +6,7 @@ A replay server (its own process, on another core when there is one) sends Jetst
 events at ``--rate`` posts/s for ``--seconds``, each stamped with the time it was due, so
 a consumer that falls behind shows it as lag even when the socket throttles the sender.
 The posts are bench_match's (about 300 characters, Russian and English, one in twenty
-names one of the people). The consumer is the real one (``monitor.streams.jetstream``:
+names one of the people). The consumer is the real one (``monitor.ingest.streams.jetstream``:
 WebSocket, parse, match, store through ``store.save_many`` with the cursor), pinned to one
 core, on a fresh SQLite file (or ``--database-url``) holding ``--people`` people.
 
@@ -79,8 +79,8 @@ def _pin(index: int) -> None:
 
 def prepare(url: str, people, port: int) -> None:
     """Migrate, and sync the people and a [stream.bluesky] pointed at the replay."""
-    from monitor import db, store
-    from monitor.watchlist import parse_watchlist
+    from monitor.core import db, storage as store
+    from monitor.core.config_file import parse_watchlist
 
     db.upgrade(url)
     config = {
@@ -93,12 +93,13 @@ def prepare(url: str, people, port: int) -> None:
 
 def consume(url: str, seconds: float, naive=None) -> dict:
     """Run the real Jetstream consumer for ``seconds``; lags (s) of every event and what was stored."""
-    from monitor import db, matcher_cache
-    from monitor.config import get_settings
-    from monitor.models import Mention, Source
-    from monitor.streams import jetstream
-    from monitor.streams.entries import StreamSpec
-    from monitor.streams.sink import Sink, warm_up
+    from monitor.core import db
+    from monitor.core.storage import matcher_cache
+    from monitor.core.settings import get_settings
+    from monitor.core.models import Mention, Source
+    from monitor.ingest.streams import jetstream
+    from monitor.ingest.streams.entries import StreamSpec
+    from monitor.ingest.streams.sink import Sink, warm_up
     from sqlmodel import func, select
 
     lags: list[float] = []
@@ -138,7 +139,7 @@ def ceiling(texts: list[str], matcher_find, count: int = 20_000) -> float:
     """Frames per second through parse + match alone (no network, no database)."""
     from datetime import datetime, timezone
 
-    from monitor.streams.events import jetstream_event
+    from monitor.ingest.streams.events import jetstream_event
 
     replay = [frame for _, frame in frames(texts, count, 1.0, time.time() - 2)]
     now = datetime.now(timezone.utc)
@@ -191,7 +192,7 @@ def main() -> None:
                 _empty(url)
             prepare(url, people, port)
             os.environ["MONITOR_DATABASE_URL"] = url
-            from monitor.config import get_settings
+            from monitor.core.settings import get_settings
 
             get_settings.cache_clear()
             report(label, consume(url, args.seconds + 3, matcher), args.rate, args.seconds)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from monitor import config as monitor_config
-from monitor import db as monitor_db
+from monitor.core import settings as monitor_config
+from monitor.core import db as monitor_db
 
 PG_URL = os.environ.get("MONITOR_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("MONITOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -69,7 +69,7 @@ def _drop_pg_database(url: str) -> None:
 def db_url(request, tmp_path: Path) -> str:
     """A fresh, migrated database URL: a SQLite file, or a new PostgreSQL database."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'db' / 'monitor.db'}"
+        url = f"sqlite:///{tmp_path / 'db' / 'monitor.core.db'}"
         monitor_db.upgrade(url)
         yield url
         monitor_db.get_engine(url).dispose()

@@ -17,12 +17,12 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from monitor import db
-from monitor.config import get_settings
-from monitor.models import Mention, Source
-from monitor.poller import poll_many
-from monitor.store import sync_watchlist
-from monitor.watchlist import load_watchlist
+from monitor.core import db
+from monitor.core.settings import get_settings
+from monitor.core.models import Mention, Source
+from monitor.ingest.poller import poll_many
+from monitor.core.storage import sync_watchlist
+from monitor.core.config_file import load_watchlist
 from tests.fixtures import feeds
 from tests.hostile_feeds import ENTRIES, KINDS, HostileServer, config, good_rss
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import get_settings
+from monitor.core.settings import get_settings
 
-from monitor.fetch import fetch
+from monitor.ingest.fetch import fetch
 from monitor.sources import Parsed, resolve_adapter
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"

@@ -9,10 +9,10 @@ import re
 import pytest
 from sqlmodel import select
 
-from monitor.models import Alias, AuditEntry, Person, Recipient, Source, User
-from monitor.store import sync_watchlist
-from monitor.users import add_user
-from monitor.watchlist import parse_watchlist
+from monitor.core.models import Alias, AuditEntry, Person, Recipient, Source, User
+from monitor.core.storage import sync_watchlist
+from monitor.review.users import add_user
+from monitor.core.config_file import parse_watchlist
 from tests.test_web import PASSWORD, _db, client, csrf_from, login  # noqa: F401
 
 ADMIN = "admin@example.org"

@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given, strategies as st
 from sqlmodel import select
 
-from monitor import alerts, db
-from monitor.config import get_settings
-from monitor.email_address import address_problem
-from monitor.models import Mention, Recipient, SpikeAlert
+from monitor.notify import alerts
+from monitor.core import db
+from monitor.core.settings import get_settings
+from monitor.core.email_address import address_problem
+from monitor.core.models import Mention, Recipient, SpikeAlert
 from tests.test_alerts import HOUR, NOW, make_spike, smtp  # noqa: F401 (fixture)
 from tests.test_digest import make_recipient, send
 from tests.test_digest import smtp as digest_smtp  # noqa: F401 (fixture)

@@ -14,9 +14,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from monitor import alerts, db
-from monitor.config import get_settings
-from monitor.models import Cluster, Mention, MentionPerson, Person, Recipient, Source, Spike, SpikeAlert
+from monitor.notify import alerts
+from monitor.core import db
+from monitor.core.settings import get_settings
+from monitor.core.models import Cluster, Mention, MentionPerson, Person, Recipient, Source, Spike, SpikeAlert
 
 NOW = datetime(2025, 3, 10, 14, 25, tzinfo=timezone.utc)
 HOUR = datetime(2025, 3, 10, 14, 0, tzinfo=timezone.utc)

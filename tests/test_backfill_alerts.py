@@ -13,11 +13,11 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from monitor import db
-from monitor.backfill import opened_live
-from monitor.cli import prepare
-from monitor.models import Person, Source, Spike, SpikeAlert
-from monitor.poller import poll_all_once, refresh_spikes
+from monitor.core import db
+from monitor.ingest.backfill import opened_live
+from monitor.entry.cli import prepare
+from monitor.core.models import Person, Source, Spike, SpikeAlert
+from monitor.ingest.poller import poll_all_once, refresh_spikes
 from tests.feedserver import FeedServer, Route
 from tests.test_alerts import smtp  # noqa: F401 (the aiosmtpd fixture)
 
@@ -100,7 +100,7 @@ def test_a_newly_tracked_persons_earlier_mentions_open_no_alert(settings, smtp):
     (timedelta(hours=2), 0),      # all backfill
 ])
 def test_a_window_with_backfill_alerts_only_when_its_live_mentions_alone_are_a_burst(smtp, first_success, alerts_sent):  # noqa: F811
-    from monitor import alerts
+    from monitor.notify import alerts
     from tests.test_alerts import HOUR, NOW, make_spike
 
     spike_id = make_spike()

@@ -45,7 +45,7 @@ def test_match_reads_json_lines_and_writes_offsets(tmp_path):
 
 
 def test_a_bad_config_stops_with_one_line_and_writes_nothing(tmp_path, monkeypatch):
-    monkeypatch.setenv("MONITOR_DATABASE_URL", f"sqlite:///{tmp_path}/never/monitor.db")
+    monkeypatch.setenv("MONITOR_DATABASE_URL", f"sqlite:///{tmp_path}/never/monitor.core.db")
     config = tmp_path / "bad.toml"
     config.write_text(feeds.CONFIG_PEOPLE + '\n[[recipient]]\nemail = "a@b.org"\npeople = ["Nobody Known"]\n')
     done = monitor("poll", "--once", "--config", str(config), cwd=tmp_path)

@@ -15,11 +15,11 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from monitor import db
+from monitor.core import db
 from monitor.dedupe import fingerprint
 from monitor.dedupe.minhash import BANDS
-from monitor.models import ClusterBand, Mention, Source
-from monitor.store import NewMention, save_many
+from monitor.core.models import ClusterBand, Mention, Source
+from monitor.core.storage import NewMention, save_many
 from tests.fixtures import clusters as fixture
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
@@ -125,8 +125,8 @@ def test_migration_0008_rebuilds_the_band_index_from_the_stored_mentions(db_url)
     """Clusters stored before the band layout changed are still found by their copies."""
     from alembic import command
 
-    from monitor.db import alembic_config
-    from monitor.models import Cluster
+    from monitor.core.db import alembic_config
+    from monitor.core.models import Cluster
 
     source_id = _source(db_url)  # at head: the source table's later columns go with the downgrade
     command.downgrade(alembic_config(db_url), "0007_spikes")
@@ -150,9 +150,9 @@ def test_migration_0008_rebuilds_the_band_index_from_the_stored_mentions(db_url)
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_a_key_a_writer_without_the_lock_took_first_is_joined_not_duplicated(db_url):
     """Between the locked read and the write, a lock-less writer (``cluster_ids``) stores the key."""
-    from monitor.dedupe import clusters
-    from monitor.models import Cluster
-    from monitor.store import cluster_ids
+    from monitor.core.storage import clusters
+    from monitor.core.models import Cluster
+    from monitor.core.storage import cluster_ids
 
     _, title, text = fixture.corpus()[0]
     fp = fingerprint(title, text)
@@ -168,7 +168,7 @@ def test_a_key_a_writer_without_the_lock_took_first_is_joined_not_duplicated(db_
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_a_database_lost_during_assignment_raises_the_error_writers_retry_on(db_url):
     """The assignment speaks to the driver directly; its errors must still be SQLAlchemy's."""
-    from monitor.dedupe import assign_clusters
+    from monitor.core.storage.clusters import assign_clusters
 
     _, title, text = fixture.corpus()[0]
     with db.session_scope(db_url) as session:

@@ -26,7 +26,7 @@ import pytest
 import sqlalchemy as sa
 from ruamel.yaml import YAML  # ships with check-jsonschema, a dev extra
 
-from monitor import db as monitor_db
+from monitor.core import db as monitor_db
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -218,7 +218,7 @@ def test_the_build_context_holds_what_pip_install_needs_and_no_secrets():
 
 
 def test_the_example_config_and_the_readme_config_are_valid():
-    from monitor.watchlist import load_watchlist, parse_watchlist
+    from monitor.core.config_file import load_watchlist, parse_watchlist
 
     example = load_watchlist(ROOT / "monitor.example.toml")
     assert example.people and example.sources and example.recipients

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import assume, given, strategies as st
 from sqlmodel import select
 
-from monitor import db
-from monitor.config_sync import EmptyConfigError, sync_config
-from monitor.models import Person, Source
-from monitor.watchlist import ConfigError, load_watchlist, parse_watchlist
+from monitor.core import db
+from monitor.core.storage.config_sync import EmptyConfigError, sync_config
+from monitor.core.models import Person, Source
+from monitor.core.config_file import ConfigError, load_watchlist, parse_watchlist
 
 FULL = """
 [[person]]
@@ -79,7 +79,7 @@ def test_a_config_that_would_stop_every_person_or_source_is_refused_and_nothing_
 
 def test_allow_empty_deactivates_and_logs_each_row_by_id_without_names(db_url, caplog):
     _sync(db_url, FULL)
-    with caplog.at_level(logging.INFO, logger="monitor.config_sync"):
+    with caplog.at_level(logging.INFO, logger="monitor.core.storage.config_sync"):
         _sync(db_url, "", allow_empty=True)
     assert _followed(db_url) == ([False], [False])
     logged = {(r.getMessage(), tuple(k for k in vars(r) if k.endswith("_id"))) for r in caplog.records}
@@ -95,7 +95,7 @@ def test_a_fresh_database_accepts_an_empty_config(db_url):
 
 
 def _monitor(tmp_path, *args: str) -> subprocess.CompletedProcess:
-    env = {"MONITOR_DATABASE_URL": f"sqlite:///{tmp_path}/data/monitor.db", "MONITOR_DATA_DIR": str(tmp_path / "data"),
+    env = {"MONITOR_DATABASE_URL": f"sqlite:///{tmp_path}/data/monitor.core.db", "MONITOR_DATA_DIR": str(tmp_path / "data"),
            "MONITOR_SECRET_KEY": "test", "PATH": "/usr/bin:/bin"}
     return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, timeout=120,
                           cwd=tmp_path, env=env)
@@ -109,10 +109,10 @@ def test_the_cli_refuses_an_empty_monitor_toml_unless_given_allow_empty(tmp_path
     refused = _monitor(tmp_path, "sources", "list", "--config", str(config))
     assert refused.returncode == 2
     assert refused.stderr.startswith(f"error: {config}: no [[person]] entries") and refused.stderr.count("\n") == 1
-    assert _followed(f"sqlite:///{tmp_path}/data/monitor.db") == ([True], [True])
+    assert _followed(f"sqlite:///{tmp_path}/data/monitor.core.db") == ([True], [True])
     allowed = _monitor(tmp_path, "sources", "list", "--config", str(config), "--allow-empty")
     assert allowed.returncode == 0, allowed.stderr
-    assert _followed(f"sqlite:///{tmp_path}/data/monitor.db") == ([False], [False])
+    assert _followed(f"sqlite:///{tmp_path}/data/monitor.core.db") == ([False], [False])
 
 
 TABLE_ENTRIES = {"person": {"name": "Ivan Petrov"}, "source": {"url": "https://example.org/rss"},
@@ -121,7 +121,7 @@ TABLE_ENTRIES = {"person": {"name": "Ivan Petrov"}, "source": {"url": "https://e
 
 @given(st.sampled_from(sorted(TABLE_ENTRIES)), st.text(min_size=1, max_size=30))
 def test_any_key_a_table_does_not_define_is_refused_in_one_line_naming_it(table, key):
-    from monitor.watchlist import TABLES
+    from monitor.core.config_file import TABLES
 
     model = TABLES[table][1]
     assume(key not in model.model_fields and key not in TABLE_ENTRIES[table])
@@ -137,7 +137,7 @@ def test_any_key_a_table_does_not_define_is_refused_in_one_line_naming_it(table,
 
 
 def test_workers_keep_the_last_config_when_emptied_unless_allowed_by_the_setting(settings, monkeypatch, caplog):
-    from monitor.config import get_settings
+    from monitor.core.settings import get_settings
     from workers.tasks import _sync_config
 
     settings.config.write_text(FULL, encoding="utf-8")

@@ -9,8 +9,8 @@ import uuid
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from monitor import db
-from monitor.models import Mention, Source, utcnow
+from monitor.core import db
+from monitor.core.models import Mention, Source, utcnow
 from monitor.web.cues import solidarity_cue, solidarity_sql, suggest_label
 from tests.test_digest import bodies, make_mention, make_person, make_recipient, make_source, send, smtp  # noqa: F401
 

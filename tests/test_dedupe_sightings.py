@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
 
-from monitor import db
+from monitor.core import db
 from monitor.dedupe import canonical_url, global_identity
-from monitor.models import Mention, Sighting, Source
-from monitor.store import NewMention, save_many
+from monitor.core.models import Mention, Sighting, Source
+from monitor.core.storage import NewMention, save_many
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
 

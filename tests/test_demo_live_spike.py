@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from monitor import db
-from monitor.cli import prepare
-from monitor.demo import LIVE_BURST_AFTER, DemoServer, PEOPLE, demo_config
-from monitor.models import Person, Spike, SpikeAlert
-from monitor.poller import poll_all_once, refresh_spikes
+from monitor.core import db
+from monitor.entry.cli import prepare
+from monitor.entry.demo import LIVE_BURST_AFTER, DemoServer, PEOPLE, demo_config
+from monitor.core.models import Person, Spike, SpikeAlert
+from monitor.ingest.poller import poll_all_once, refresh_spikes
 
 
 def _alerted_people() -> dict[str, int]:

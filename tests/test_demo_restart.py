@@ -15,12 +15,12 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from monitor import db
-from monitor.cli import prepare
-from monitor.config import get_settings
-from monitor.demo import demo_config, mark_demo_sources, start_demo
-from monitor.models import Mention, Source, Spike, SpikeAlert
-from monitor.poller import poll_all_once
+from monitor.core import db
+from monitor.entry.cli import prepare
+from monitor.core.settings import get_settings
+from monitor.entry.demo import demo_config, mark_demo_sources, start_demo
+from monitor.core.models import Mention, Source, Spike, SpikeAlert
+from monitor.ingest.poller import poll_all_once
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
 

@@ -10,11 +10,20 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from monitor.cli import app
-from monitor.db import session_scope
-from monitor.digest import send_digests, send_due_digests
-from monitor.models import Cluster, DigestDelivery, Mention, MentionPerson, Person, Recipient, Source, Spike
-from monitor.watchlist import DigestEntry
+from monitor.entry.cli import app
+from monitor.core.db import session_scope
+from monitor.notify.digest import send_digests, send_due_digests
+from monitor.core.models import (
+    Cluster,
+    DigestDelivery,
+    Mention,
+    MentionPerson,
+    Person,
+    Recipient,
+    Source,
+    Spike,
+)
+from monitor.core.config_file import DigestEntry
 from tests.test_mail import SmtpSink, free_port, make_certificate, password_check, server_tls, start_smtp, use_smtp_url
 
 DAY = date(2026, 11, 22)
@@ -39,7 +48,7 @@ def smtp(settings, monkeypatch):
 
 
 def add(row):
-    from monitor.config import get_settings
+    from monitor.core.settings import get_settings
 
     with session_scope(get_settings().database_url) as session:
         session.add(row)
@@ -81,7 +90,7 @@ def make_spike(person: Person, hour: datetime, count: int = 40) -> Spike:
 
 
 def deliveries() -> list[DigestDelivery]:
-    from monitor.config import get_settings
+    from monitor.core.settings import get_settings
 
     with session_scope(get_settings().database_url) as session:
         return list(session.exec(select(DigestDelivery).order_by(DigestDelivery.recipient_id)))
@@ -219,7 +228,7 @@ def test_it_highlights_solidarity_and_counts_confirmed_and_unreviewed(smtp):
 
 
 def test_beyond_the_most_mentioned_people_it_lists_one_line_each_then_a_count(smtp, monkeypatch):
-    from monitor.digest import content
+    from monitor.notify.digest import content
 
     monkeypatch.setattr(content, "DETAILED_PEOPLE", 1)
     monkeypatch.setattr(content, "ROW_PEOPLE", 1)
@@ -308,7 +317,7 @@ def test_it_sets_date_message_id_list_id_and_a_one_click_unsubscribe_link(smtp, 
     link = msg["List-Unsubscribe"].strip("<>")
     assert link.startswith(f"{settings.base_url}/digest/unsubscribe?token=")
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
-    from monitor.digest import read_unsubscribe_token
+    from monitor.notify.digest import read_unsubscribe_token
     from urllib.parse import parse_qs, urlsplit
 
     assert read_unsubscribe_token(parse_qs(urlsplit(link).query)["token"][0]) == (recipient.id, "desk@example.org")
@@ -426,7 +435,7 @@ def test_a_recipient_whose_server_rejects_the_message_is_retried_alone_with_back
 
 
 def test_the_backoff_doubles_up_to_six_hours():
-    from monitor.digest import retry_delay
+    from monitor.notify.digest import retry_delay
 
     assert [retry_delay(n).total_seconds() / 60 for n in (1, 2, 3, 4)] == [10, 20, 40, 80]
     assert retry_delay(12) == timedelta(hours=6)
@@ -539,8 +548,8 @@ def test_two_processes_sending_at_once_never_send_the_same_digest(smtp):
 
 
 def test_a_config_sync_keeps_an_unsubscribe_and_users_web_subscriptions(settings):
-    from monitor.store import sync_watchlist
-    from monitor.watchlist import parse_watchlist
+    from monitor.core.storage import sync_watchlist
+    from monitor.core.config_file import parse_watchlist
 
     config = {"person": [{"name": "Anna Petrova"}],
               "recipient": [{"email": "desk@example.org", "timezone": "Asia/Tokyo"}]}

@@ -12,7 +12,7 @@ from email import policy
 
 import pytest
 
-from monitor.digest import send_digests
+from monitor.notify.digest import send_digests
 from tests.test_digest import DAY, DAY_START, MOSCOW, NOON, make_mention, make_person, make_recipient, make_source
 from tests.test_digest import make_spike
 from tests.test_review_browser import browser  # noqa: F401  (fixture)
@@ -70,7 +70,7 @@ def test_the_html_digest_renders_its_spike_section_and_volume_chart_in_chromium(
 def test_the_digest_preview_shows_the_emails_styles_in_a_sandboxed_frame(settings, browser):  # noqa: F811
     from tests.test_review_browser import ADMIN, _watch
     from tests.test_web import PASSWORD
-    from monitor.users import add_user
+    from monitor.review.users import add_user
 
     person = make_person()
     make_spike(person, DAY_START + timedelta(hours=14), count=41)

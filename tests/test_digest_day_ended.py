@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings as hsettings, strategies as st
 from typer.testing import CliRunner
 
-from monitor.cli import app
-from monitor.digest import send_digests, send_due_digests
-from monitor.digest.delivery import day_has_ended, due_day
-from monitor.watchlist import DigestEntry
+from monitor.entry.cli import app
+from monitor.notify.digest import send_digests, send_due_digests
+from monitor.notify.digest.delivery import day_has_ended, due_day
+from monitor.core.config_file import DigestEntry
 from tests.test_digest import deliveries, make_recipient, smtp  # noqa: F401
 
 UTC_DIGEST = DigestEntry(timezone="UTC", send_at=time(0, 0))

@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from monitor.db import session_scope
-from monitor.digest import send_digests
-from monitor.models import Recipient
-from monitor.users import add_user
+from monitor.core.db import session_scope
+from monitor.notify.digest import send_digests
+from monitor.core.models import Recipient
+from monitor.review.users import add_user
 from monitor.web.app import create_app
 from tests.test_digest import DAY, DAY_START, MOSCOW, make_mention, make_person, make_recipient, make_source, make_spike
 from tests.test_web import EMAIL, PASSWORD, add_reviewer, login

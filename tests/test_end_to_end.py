@@ -17,9 +17,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from monitor import db
-from monitor.config import get_settings
-from monitor.models import Mention, Source, utcnow
+from monitor.core import db
+from monitor.core.settings import get_settings
+from monitor.core.models import Mention, Source, utcnow
 from tests import stack
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds

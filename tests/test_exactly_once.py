@@ -34,11 +34,11 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from monitor import db
-from monitor.config import get_settings
-from monitor.models import Mention, MentionPerson, Person, Sighting, Source, SourceStats
-from monitor.store import sync_watchlist
-from monitor.watchlist import load_watchlist
+from monitor.core import db
+from monitor.core.settings import get_settings
+from monitor.core.models import Mention, MentionPerson, Person, Sighting, Source, SourceStats
+from monitor.core.storage import sync_watchlist
+from monitor.core.config_file import load_watchlist
 from tests import conftest, stack
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import clusters as corpus
@@ -208,7 +208,7 @@ def clean_run(settings, monkeypatch, pg_template):
         monkeypatch.setenv("MONITOR_DATABASE_URL", url)
         get_settings.cache_clear()
         try:
-            from monitor.poller import poll_many
+            from monitor.ingest.poller import poll_many
 
             poll_many(_sync(get_settings()))
             return snapshot(url)
@@ -254,7 +254,7 @@ def _ready(tmp_path, *names: str) -> None:
 
 
 def _json_lines(tmp_path, name: str) -> list[dict]:
-    """The worker's structured log lines (``monitor.logs``), parsed."""
+    """The worker's structured log lines (``monitor.core.logs``), parsed."""
     lines = (tmp_path / f"{name}.log").read_text(errors="replace").splitlines()
     return [json.loads(line) for line in lines if line.startswith("{")]
 
@@ -285,7 +285,7 @@ def test_two_workers_polling_the_same_sources_at_once_store_each_post_once(setti
     logs = [(tmp_path / f"{name}.log").read_text(errors="replace") for name in ("one", "two")]
     assert all("workers.tasks.poll_batch" in log for log in logs)
     assert snapshot(settings.database_url) == expected
-    polled = [line for line in _json_lines(tmp_path, "one") + _json_lines(tmp_path, "two") if line["logger"] == "monitor.poller"]
+    polled = [line for line in _json_lines(tmp_path, "one") + _json_lines(tmp_path, "two") if line["logger"] == "monitor.ingest.poller"]
     assert {line["source_id"] for line in polled} == set(ids) and all(isinstance(line["new"], int) for line in polled)
     assert expected["rows"] == len(set(expected["mentions"])) > FEEDS
 

@@ -9,9 +9,9 @@ from hypothesis import given, settings as hsettings, strategies as st
 from sqlmodel import select
 
 from monitor.matching import Matcher, PersonNames
-from monitor.models import ExclusionSuggestion
-from monitor.users import add_user
-from monitor.web.triage import names_someone
+from monitor.core.models import ExclusionSuggestion
+from monitor.review.users import add_user
+from monitor.review.triage import names_someone
 from tests.test_web import PASSWORD, _db, add_mention, client, login  # noqa: F401
 from tests.test_web_review import act
 

@@ -20,9 +20,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlmodel import select
 
-from monitor import db
-from monitor.fetch import FetchError, check_address, parse_retry_after
-from monitor.models import Mention, Source
+from monitor.core import db
+from monitor.ingest.fetch import FetchError, check_address, parse_retry_after
+from monitor.core.models import Mention, Source
 from tests.fixtures import feeds
 
 MEMORY_CAP = 1024 * 1024 * 1024
@@ -160,7 +160,7 @@ def test_retry_after_is_read_in_both_forms():
 
 
 def test_the_client_sends_our_user_agent_and_the_adapters_headers(settings):
-    from monitor.fetch import fetch
+    from monitor.ingest.fetch import fetch
     from tests.feedserver import FeedServer, Route
 
     with FeedServer({"/f": Route("x")}) as server:

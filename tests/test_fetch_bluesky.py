@@ -16,13 +16,13 @@ from urllib.parse import urlsplit
 import pytest
 from sqlmodel import select
 
-from monitor import db
-from monitor.config import get_settings
-from monitor.models import Mention, Source
-from monitor.poller import poll_all_once
+from monitor.core import db
+from monitor.core.settings import get_settings
+from monitor.core.models import Mention, Source
+from monitor.ingest.poller import poll_all_once
 from monitor.sources import bluesky_login
-from monitor.store import sync_watchlist
-from monitor.watchlist import load_watchlist
+from monitor.core.storage import sync_watchlist
+from monitor.core.config_file import load_watchlist
 from tests.feedserver import respond
 from tests.fixtures import feeds
 

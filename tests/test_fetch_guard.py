@@ -25,11 +25,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import redis
 
-from monitor import addresses, http_clients
-from monitor.config import get_settings
-from monitor.fetch import FetchError, HostClients, check_address, fetch_async
-from monitor.poller import poll_all_once
-from monitor.politeness import RedisGate
+from monitor.ingest import addresses, http_clients
+from monitor.core.settings import get_settings
+from monitor.ingest.fetch import FetchError, HostClients, check_address, fetch_async
+from monitor.ingest.poller import poll_all_once
+from monitor.ingest.politeness import RedisGate
 from tests.feedserver import respond
 from tests.fixtures import feeds
 
@@ -114,9 +114,9 @@ def test_a_request_the_guard_refuses_takes_no_slot_on_the_host_gate(settings, re
     get_settings.cache_clear()
     urls = [f"http://127.0.0.1:9/feed{i}" for i in range(30)]
     settings.config.write_text(feeds.config(urls), encoding="utf-8")
-    from monitor.store import sync_watchlist
-    from monitor.watchlist import load_watchlist
-    from monitor import db
+    from monitor.core.storage import sync_watchlist
+    from monitor.core.config_file import load_watchlist
+    from monitor.core import db
 
     with db.session_scope() as session:
         sync_watchlist(session, watchlist=load_watchlist(settings.config))

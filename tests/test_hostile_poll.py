@@ -18,12 +18,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from monitor import db, sources
-from monitor.models import Mention, Source, utcnow
-from monitor.poll_writer import write_isolated
-from monitor.poller import PollResult, _Outcome, poll_all_once
-from monitor.store import NewMention, sync_watchlist
-from monitor.watchlist import load_watchlist
+from monitor.core import db
+from monitor import sources
+from monitor.core.models import Mention, Source, utcnow
+from monitor.ingest.poll_writer import write_isolated
+from monitor.ingest.poller import PollResult, _Outcome, poll_all_once
+from monitor.core.storage import NewMention, sync_watchlist
+from monitor.core.config_file import load_watchlist
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from monitor import db
-from monitor.language import detect, language_of, primary_tag
-from monitor.models import Mention
-from monitor.poller import poll_all_once
-from monitor.store import sync_watchlist
-from monitor.watchlist import load_watchlist
+from monitor.core import db
+from monitor.ingest.language import detect, language_of, primary_tag
+from monitor.core.models import Mention
+from monitor.ingest.poller import poll_all_once
+from monitor.core.storage import sync_watchlist
+from monitor.core.config_file import load_watchlist
 from tests.feedserver import FeedServer, Route
 
 
@@ -39,7 +39,7 @@ def _rss(base: str, language: str | None, titles: list[str]) -> bytes:
 
 def test_polled_mentions_store_the_declared_or_detected_language(settings, monkeypatch):
     monkeypatch.setenv("MONITOR_ALLOW_PRIVATE_NETWORKS", "true")
-    from monitor.config import get_settings
+    from monitor.core.settings import get_settings
 
     get_settings.cache_clear()
     with FeedServer() as server:

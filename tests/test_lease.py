@@ -17,10 +17,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from monitor import db, store
-from monitor.config import get_settings
-from monitor.models import Source, utcnow
-from monitor.watchlist import load_watchlist
+from monitor.core import db, storage as store
+from monitor.core.settings import get_settings
+from monitor.core.models import Source, utcnow
+from monitor.core.config_file import load_watchlist
 from tests import stack
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from monitor.config import Settings
-from monitor.digest import send_digests
-from monitor.launcher import _default_base_url
+from monitor.core.settings import Settings
+from monitor.notify.digest import send_digests
+from monitor.entry.launcher import _default_base_url
 from tests.test_digest import (  # noqa: F401
     DAY, DAY_START, MOSCOW, bodies, make_mention, make_person, make_recipient, make_source, smtp,
 )
@@ -44,7 +44,7 @@ def test_commands_run_by_hand_keep_the_documented_default(monkeypatch, tmp_path)
 
 def test_the_digest_links_each_post_to_its_permalink_page_which_opens(smtp, client, monkeypatch):
     monkeypatch.setenv("MONITOR_BASE_URL", "http://127.0.0.1:8123")
-    from monitor.config import get_settings
+    from monitor.core.settings import get_settings
 
     get_settings.cache_clear()
     person = make_person()

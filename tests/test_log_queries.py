@@ -10,7 +10,7 @@ import httpx
 import pytest
 from hypothesis import given, strategies as st
 
-from monitor.logs import HIDDEN_QUERY, without_query
+from monitor.core.logs import HIDDEN_QUERY, without_query
 from tests.feedserver import FeedServer, Route
 from tests.stack import PYTHON, free_port, running, wait_for, worker_command
 
@@ -19,8 +19,8 @@ SECRET = "Vorontsov"
 # Our own lines (message, ``extra`` and traceback), and httpx's line per request, in one process.
 SCRIPT = f"""
 import logging, sys, httpx
-from monitor.config import get_settings
-from monitor.logs import JsonFormatter, TextFormatter, hide_query_strings
+from monitor.core.settings import get_settings
+from monitor.core.logs import JsonFormatter, TextFormatter, hide_query_strings
 hide_query_strings(keep=get_settings().log_query_strings)
 for formatter in (JsonFormatter(), TextFormatter()):
     handler = logging.StreamHandler(sys.stderr)
@@ -29,7 +29,7 @@ for formatter in (JsonFormatter(), TextFormatter()):
 logging.getLogger().setLevel(logging.INFO)
 url = sys.argv[1] + "?q={SECRET}&lang=ru"
 httpx.get(url)
-log = logging.getLogger("monitor.poller")
+log = logging.getLogger("monitor.ingest.poller")
 log.info("polled %s", url, extra={{"url": url, "urls": [url], "source_id": 3}})
 try:
     raise ValueError("cannot parse " + url)
@@ -65,7 +65,7 @@ def test_monitor_log_query_strings_true_keeps_them():
 def test_the_web_access_log_leaves_out_the_query_unless_allowed(tmp_path, keep, shown):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env.update(MONITOR_DATABASE_URL=f"sqlite:///{tmp_path}/monitor.db", MONITOR_DATA_DIR=str(tmp_path),
+    env.update(MONITOR_DATABASE_URL=f"sqlite:///{tmp_path}/monitor.core.db", MONITOR_DATA_DIR=str(tmp_path),
                MONITOR_SECRET_KEY="test", MONITOR_LOG_QUERY_STRINGS=keep)
     log = tmp_path / "web.log"
     with running([PYTHON, "-m", "monitor", "web", "--port", str(port)], log=log, env=env, cwd=tmp_path):
@@ -109,7 +109,7 @@ def test_a_line_without_a_question_mark_is_left_alone(text):
 
 def test_a_celery_workers_lines_carry_no_query_string(settings, tmp_path):
     """A real worker polls a search URL: neither httpx's line nor the poller's shows its query."""
-    from monitor.cli import prepare
+    from monitor.entry.cli import prepare
     from workers.app import create_app
 
     with FeedServer() as server:

@@ -9,11 +9,11 @@ import sys
 
 import pytest
 
-from monitor.logs import ROUTINE_LOGGERS, JsonFormatter, TextFormatter, use_format
+from monitor.core.logs import ROUTINE_LOGGERS, JsonFormatter, TextFormatter, use_format
 
 
 def _record(message: str = "polled source id=%s new=%s", *args) -> logging.LogRecord:
-    record = logging.LogRecord("monitor.poller", logging.INFO, __file__, 1, message, args or (3, 2), None)
+    record = logging.LogRecord("monitor.ingest.poller", logging.INFO, __file__, 1, message, args or (3, 2), None)
     record.source_id, record.new = 3, 2  # what ``extra=`` puts on a record
     return record
 
@@ -21,7 +21,7 @@ def _record(message: str = "polled source id=%s new=%s", *args) -> logging.LogRe
 def test_a_text_line_has_the_time_level_logger_and_message_and_leaves_the_extras_to_json():
     line = TextFormatter().format(_record())
 
-    assert line.endswith(" INFO monitor.poller: polled source id=3 new=2") and "\n" not in line
+    assert line.endswith(" INFO monitor.ingest.poller: polled source id=3 new=2") and "\n" not in line
     assert line[2] == line[5] == ":"  # HH:MM:SS first
     assert json.loads(JsonFormatter().format(_record()))["source_id"] == 3
 
@@ -30,11 +30,11 @@ def test_a_text_line_carries_the_traceback_of_a_failure():
     try:
         raise ValueError("bad feed")
     except ValueError:
-        record = logging.LogRecord("monitor.poller", logging.ERROR, __file__, 1, "poll failed", (), sys.exc_info())
+        record = logging.LogRecord("monitor.ingest.poller", logging.ERROR, __file__, 1, "poll failed", (), sys.exc_info())
 
     lines = TextFormatter().format(record).splitlines()
 
-    assert lines[0].endswith("ERROR monitor.poller: poll failed") and lines[-1] == "ValueError: bad feed"
+    assert lines[0].endswith("ERROR monitor.ingest.poller: poll failed") and lines[-1] == "ValueError: bad feed"
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""monitor.mail against a real SMTP server (aiosmtpd on loopback) and a real outbox folder."""
+"""monitor.notify.mail against a real SMTP server (aiosmtpd on loopback) and a real outbox folder."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from monitor import config as monitor_config
-from monitor.mail import MailError, parse_smtp_url, render_email, send_message, weburl
+from monitor.core import settings as monitor_config
+from monitor.notify.mail import MailError, parse_smtp_url, render_email, send_message, weburl
 
 
 class SmtpSink:
@@ -246,7 +246,7 @@ def test_it_links_only_http_urls():
 def test_it_renders_three_templates_escaping_only_the_html(tmp_path):
     from datetime import date
 
-    from monitor.digest import Digest
+    from monitor.notify.digest import Digest
 
     digest = Digest(recipient="desk@example.org", day=date(2026, 11, 22), zone="UTC", people=["<b>A</b>"],
                     review_url="http://h/review")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from hypothesis import given, settings as hsettings, strategies as st
 
-from monitor import db
+from monitor.core import db
 from monitor.matching import Matcher, PersonNames, match_lines
-from monitor.models import Alias, Person
+from monitor.core.models import Alias, Person
 from tests.fixtures import feeds
 
 ANNA = PersonNames("Anna Sokolova", ("Анна Соколова", "Sokolova"), ())

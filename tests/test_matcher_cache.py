@@ -17,13 +17,14 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from monitor import db, matcher_cache
-from monitor.matcher_codec import decode
+from monitor.core import db
+from monitor.core.storage import matcher_cache
+from monitor.matching.codec import decode
 from monitor.matching import Matcher, PersonNames
 from monitor.matching.expand import build_table
-from monitor.models import Alias, MatcherCache, Person
-from monitor.store import sync_watchlist
-from monitor.watchlist import load_watchlist
+from monitor.core.models import Alias, MatcherCache, Person
+from monitor.core.storage import sync_watchlist
+from monitor.core.config_file import load_watchlist
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "tests" / "matching_corpus"

@@ -1,4 +1,4 @@
-"""The cached watch list's bytes (``monitor.matcher_codec``): round trips, and hostile blobs
+"""The cached watch list's bytes (``monitor.matching.codec``): round trips, and hostile blobs
 refused with ``CorruptCache`` only, within a bounded inflate. Pure: no database."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor import matcher_codec
-from monitor.matcher_codec import CorruptCache, decode, encode
+from monitor.matching import codec as matcher_codec
+from monitor.matching.codec import CorruptCache, decode, encode
 from monitor.matching import Matcher, PersonNames
 from monitor.matching.expand import ALIAS, CONTEXT, EXCLUDE, build_table
 

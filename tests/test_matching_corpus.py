@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from monitor.matching import Matcher
-from monitor.watchlist import load_watchlist
+from monitor.core.config_file import load_watchlist
 
 CORPUS = Path(__file__).parent / "matching_corpus"
 FIRST_LANGUAGES = {"ru", "en", "uk", "be", "de", "pl"}

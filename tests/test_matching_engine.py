@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from monitor import matcher_cache
+from monitor.core.storage import matcher_cache
 
 from monitor.matching import Matcher, PersonNames, match_lines
 from monitor.matching.fold import fold
@@ -156,8 +156,8 @@ def test_match_lines_keeps_the_json_contract_for_string_ids_and_hits():
 
 
 def test_from_db_carries_hashtags_handles_context_and_gender(settings, tmp_path):
-    from monitor import db, store
-    from monitor.watchlist import parse_watchlist
+    from monitor.core import db, storage as store
+    from monitor.core.config_file import parse_watchlist
 
     watchlist = parse_watchlist(
         {"person": [{"name": "Ivan Petrov", "aliases": ["Петров"], "context": ["полиц"], "hashtags": ["#SavePetrov"],

@@ -9,7 +9,7 @@ import time
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from monitor import matcher_cache
+from monitor.core.storage import matcher_cache
 
 from monitor.matching import Matcher, PersonNames
 from monitor.matching.belarusian import belarusian_spellings, ukrainian_spellings
@@ -17,7 +17,7 @@ from monitor.matching.declension import LANGUAGES, foreign_forms
 from monitor.matching.fold import fold
 from monitor.matching.namesakes import is_given_name, skeleton
 from monitor.matching.scripts import MAX_VARIANTS, ORTHOGRAPHIES, spell
-from monitor.watchlist import ConfigError, parse_watchlist
+from monitor.core.config_file import ConfigError, parse_watchlist
 
 NAVALNY = PersonNames("Alexei Navalny", ("Алексей Навальный", "Навальный"))
 YASHIN = PersonNames("Ilya Yashin", ("Илья Яшин", "Яшин"), ("Лев Яшин",))
@@ -141,7 +141,7 @@ def test_the_config_takes_a_typed_languages_list_and_names_a_bad_one():
 
 
 def test_from_db_carries_languages(settings):
-    from monitor import db, store
+    from monitor.core import db, storage as store
 
     watchlist = parse_watchlist({"person": [{"name": "Ilya Yashin", "aliases": ["Илья Яшин", "Яшин"],
                                              "languages": ["pl"]}]}, "test.toml")

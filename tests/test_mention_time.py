@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
 
-from monitor.models import Mention, Person, Spike, utcnow
-from monitor.web.cards import Filters, list_cards
+from monitor.core.models import Mention, Person, Spike, utcnow
+from monitor.review.cards import Filters, list_cards
 from monitor.web.people import daily_volume
 from tests.test_web import _db, add_mention, client  # noqa: F401
 from tests.test_web_review import cards_in, reviewer  # noqa: F401

@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from monitor import db, metrics
-from monitor.config import get_settings
-from monitor.models import Source, utcnow
-from monitor.poller import PollResult
+from monitor.core import db
+from monitor.ingest import metrics
+from monitor.core.settings import get_settings
+from monitor.core.models import Source, utcnow
+from monitor.ingest.poller import PollResult
 from monitor.web.app import create_app
 
 TOKEN = "scrape-token-for-tests"
@@ -79,7 +80,7 @@ def test_the_heartbeat_task_beats_and_is_on_the_beat_schedule(settings):
 
 
 def test_a_poll_run_counts_in_the_metrics(settings):
-    from monitor.poller import poll_all_once
+    from monitor.ingest.poller import poll_all_once
     from tests.test_poller import _sync
     from tests.feedserver import FeedServer, Route
     from tests.fixtures import feeds
@@ -99,13 +100,13 @@ def test_a_poll_logs_one_json_line_per_source_with_its_id_and_counts(settings):
     import json
     import logging
 
-    from monitor.logs import JsonFormatter
-    from monitor.poller import poll_all_once
+    from monitor.core.logs import JsonFormatter
+    from monitor.ingest.poller import poll_all_once
     from tests.feedserver import FeedServer, Route
     from tests.fixtures import feeds
     from tests.test_poller import _sync
 
-    stream, logger = io.StringIO(), logging.getLogger("monitor.poller")
+    stream, logger = io.StringIO(), logging.getLogger("monitor.ingest.poller")
     handler, level = logging.StreamHandler(stream), logger.level
     handler.setFormatter(JsonFormatter())
     logger.addHandler(handler)
@@ -121,4 +122,4 @@ def test_a_poll_logs_one_json_line_per_source_with_its_id_and_counts(settings):
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     polled = [line for line in lines if line.get("source_id") == result.source_id]
     assert polled and polled[-1]["new"] == result.new > 0 and polled[-1]["level"] == "INFO"
-    assert polled[-1]["logger"] == "monitor.poller" and "at" in polled[-1]
+    assert polled[-1]["logger"] == "monitor.ingest.poller" and "at" in polled[-1]

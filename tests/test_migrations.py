@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from sqlalchemy.exc import SAWarning
 from sqlmodel import SQLModel
 
-import monitor.models  # noqa: F401
-from monitor.db import MIGRATIONS_DIR, alembic_config, get_engine
+import monitor.core.models  # noqa: F401
+from monitor.core.db import MIGRATIONS_DIR, alembic_config, get_engine
 
 VERSIONS = Path(MIGRATIONS_DIR) / "versions"
 

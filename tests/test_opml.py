@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.opml import OpmlError, export_opml, import_opml
-from monitor.watchlist import SourceEntry
+from monitor.sources.opml import OpmlError, export_opml, import_opml
+from monitor.core.config_file import SourceEntry
 
 FEEDREADER_OPML = """<?xml version="1.0" encoding="UTF-8"?>
 <opml version="1.0"><head><title>Subscriptions</title></head><body>

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from monitor.politeness import LocalGate, RedisGate
+from monitor.ingest.politeness import LocalGate, RedisGate
 
 
 async def _hammer(gate, host: str, requests: int, hold: float = 0.05):

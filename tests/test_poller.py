@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from monitor import db
-from monitor.models import Cluster, Mention, MentionPerson, Person, Source
-from monitor.poller import poll_all_once
-from monitor.store import sync_watchlist
-from monitor.watchlist import load_watchlist
+from monitor.core import db
+from monitor.core.models import Cluster, Mention, MentionPerson, Person, Source
+from monitor.ingest.poller import poll_all_once
+from monitor.core.storage import sync_watchlist
+from monitor.core.config_file import load_watchlist
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
 

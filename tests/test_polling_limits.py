@@ -7,12 +7,12 @@ from email.utils import format_datetime
 
 from sqlmodel import select
 
-from monitor import db
-from monitor.config import get_settings
-from monitor.models import Source
-from monitor.poller import poll_all_once
-from monitor.store import sync_watchlist
-from monitor.watchlist import load_watchlist
+from monitor.core import db
+from monitor.core.settings import get_settings
+from monitor.core.models import Source
+from monitor.ingest.poller import poll_all_once
+from monitor.core.storage import sync_watchlist
+from monitor.core.config_file import load_watchlist
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
 

@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from monitor.logs import SkipNothingHappened, TextFormatter, use_format
+from monitor.core.logs import SkipNothingHappened, TextFormatter, use_format
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from monitor import db, store
-from monitor.models import utcnow
+from monitor.core import db, storage as store
+from monitor.core.models import utcnow
 
 
 def test_one_refresh_claim_per_gap_however_many_workers_ask(settings):

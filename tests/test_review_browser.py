@@ -18,8 +18,8 @@ import uvicorn
 
 from sqlmodel import select
 
-from monitor.models import Person, Source
-from monitor.users import add_user
+from monitor.core.models import Person, Source
+from monitor.review.users import add_user
 from monitor.web.app import create_app
 from tests.test_web import EMAIL, HOSTILE_TEXT, PASSWORD, _db, add_mention, add_reviewer, status_of
 
@@ -202,7 +202,7 @@ def test_an_admin_adds_a_person_and_a_source(server, browser, tmp_path):
 
 
 def _set_languages(languages: dict[int, str]) -> None:
-    from monitor.models import Mention
+    from monitor.core.models import Mention
 
     with _db() as session:
         for mention_id, language in languages.items():
@@ -259,7 +259,7 @@ def state_of(mention_id: int) -> str:
 
 
 def _mention(mention_id: int):
-    from monitor.models import Mention
+    from monitor.core.models import Mention
     from tests.test_web import _db
 
     with _db() as session:

@@ -96,14 +96,14 @@ def test_a_failed_action_says_why_and_keeps_the_card(server, browser):  # noqa: 
 def _deactivate(email: str) -> None:
     from sqlmodel import select
 
-    from monitor.models import User
+    from monitor.core.models import User
 
     with _db() as session:
         session.exec(select(User).where(User.email == email)).one().active = False
 
 
 def _note(mention_id: int) -> str | None:
-    from monitor.models import Mention
+    from monitor.core.models import Mention
 
     with _db() as session:
         return session.get(Mention, mention_id).note

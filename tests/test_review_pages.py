@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.users import add_user
+from monitor.review.users import add_user
 from tests.test_admin import sync
 from tests.test_review_browser import ADMIN, _log_in, _wait_for, browser, server  # noqa: F401  (fixtures)
 from tests.test_review_live import _note

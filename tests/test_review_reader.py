@@ -12,12 +12,12 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
 
-from monitor import db
-from monitor.models import Cluster, Mention, Person, Spike, User, utcnow
-from monitor.poller import poll_all_once
-from monitor.store import active_people, sync_watchlist
-from monitor.users import add_user
-from monitor.watchlist import load_watchlist
+from monitor.core import db
+from monitor.core.models import Cluster, Mention, Person, Spike, User, utcnow
+from monitor.ingest.poller import poll_all_once
+from monitor.core.storage import active_people, sync_watchlist
+from monitor.review.users import add_user
+from monitor.core.config_file import load_watchlist
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds as feed_fixtures
 from tests.test_admin import ADMIN, admin, post, sync  # noqa: F401  (fixtures)

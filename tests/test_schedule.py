@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from monitor.config import Settings
-from monitor.fetch import FetchError
-from monitor.models import Source
-from monitor.schedule import backoff, is_silent, max_age, next_interval
+from monitor.core.settings import Settings
+from monitor.ingest.fetch import FetchError
+from monitor.core.models import Source
+from monitor.ingest.schedule import backoff, is_silent, max_age, next_interval
 from monitor.sources import ParseError
 
 SETTINGS = Settings(min_poll_interval_seconds=300, max_poll_interval_seconds=21600, silent_after_intervals=12)

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from monitor import sources
-from monitor.fetch import fetch
+from monitor.ingest.fetch import fetch
 from monitor.sources import rss, rss_fast
 from monitor.sources.feed import FeedAdapter
 from monitor.sources.mastodon import MastodonAdapter
@@ -35,7 +35,7 @@ def test_a_configured_kind_wins_over_the_url_and_an_unknown_kind_is_a_parse_erro
 
 
 def test_every_watchlist_kind_has_an_adapter():
-    from monitor.watchlist import SOURCE_KINDS
+    from monitor.core.config_file import SOURCE_KINDS
 
     assert set(SOURCE_KINDS) == set(sources.ADAPTERS)
     assert {"rss", "jsonfeed", "mastodon", "bluesky", "reddit", "youtube", "googlenews", "telegram"} <= set(SOURCE_KINDS)

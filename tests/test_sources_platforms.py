@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from monitor.config import get_settings
-from monitor.fetch import FetchError, fetch
+from monitor.core.settings import get_settings
+from monitor.ingest.fetch import FetchError, fetch
 from monitor.sources import CredentialsRequired, ParseError, google_news_url, resolve_adapter
 from monitor.sources.googlenews import split_title
 from monitor.sources.reddit import user_agent

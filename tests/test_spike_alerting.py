@@ -13,13 +13,24 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from monitor import alerts, db
-from monitor.models import AuditEntry, Mention, MentionPerson, Person, Recipient, Source, Spike, SpikeAlert
-from monitor.spikes import HOURLY_PARAMS, detect, update_spikes
+from monitor.notify import alerts
+from monitor.core import db
+from monitor.core.models import (
+    AuditEntry,
+    Mention,
+    MentionPerson,
+    Person,
+    Recipient,
+    Source,
+    Spike,
+    SpikeAlert,
+)
+from monitor.core.storage.spikes import update_spikes
+from monitor.spikes import HOURLY_PARAMS, detect
 from monitor.spikes.sensitivity import muted, params_for
 from monitor.spikes.wording import WindowCounts, describe, usual
-from monitor.store import sync_watchlist
-from monitor.watchlist import ConfigError, parse_watchlist
+from monitor.core.storage import sync_watchlist
+from monitor.core.config_file import ConfigError, parse_watchlist
 from tests.test_admin import admin, post  # noqa: F401  (fixtures)
 from tests.test_alerts import smtp  # noqa: F401  (the aiosmtpd fixture)
 from tests.test_web import _db, client, reviewer_client  # noqa: F401  (fixtures)

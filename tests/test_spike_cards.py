@@ -9,10 +9,21 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from monitor import alerts
-from monitor.models import AuditEntry, Mention, MentionPerson, Person, Recipient, Source, Spike, SpikeAlert, User, utcnow
-from monitor.spikes import update_spikes
-from monitor.spikes.live import floor_hour
+from monitor.notify import alerts
+from monitor.core.models import (
+    AuditEntry,
+    Mention,
+    MentionPerson,
+    Person,
+    Recipient,
+    Source,
+    Spike,
+    SpikeAlert,
+    User,
+    utcnow,
+)
+from monitor.core.storage.spikes import update_spikes
+from monitor.core.storage.spikes import floor_hour
 from tests.test_review_browser import _log_in, _wait_for, _watch, browser, server  # noqa: F401  (fixtures)
 from tests.test_web import EMAIL, _db, client, csrf_from, login, reviewer_client  # noqa: F401  (fixtures)
 

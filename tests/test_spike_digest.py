@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from monitor.models import Spike
+from monitor.core.models import Spike
 from tests.test_digest import (  # noqa: F401  (smtp is a fixture)
     DAY_START, add, bodies, make_mention, make_person, make_recipient, make_source, send, smtp,
 )

@@ -10,12 +10,23 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
 
-from monitor import alerts, db
-from monitor.models import Mention, MentionPerson, Person, Recipient, Source, Spike, SpikeAlert, SpikeState
-from monitor.spikes import HOURLY_PARAMS, SERIES_PARAMS, Detector, detect, find_episodes, update_spikes
-from monitor.spikes.groups import group_spikes
-from monitor.spikes.live import HOUR, hourly_counts
-from monitor.spikes.state import ALL_KINDS, bucket_number, load_series, save_series
+from monitor.notify import alerts
+from monitor.core import db
+from monitor.core.models import (
+    Mention,
+    MentionPerson,
+    Person,
+    Recipient,
+    Source,
+    Spike,
+    SpikeAlert,
+    SpikeState,
+)
+from monitor.core.storage.spikes import update_spikes
+from monitor.spikes import HOURLY_PARAMS, SERIES_PARAMS, Detector, detect, find_episodes
+from monitor.core.storage.spike_groups import group_spikes
+from monitor.core.storage.spikes import HOUR, hourly_counts
+from monitor.core.storage.spike_state import ALL_KINDS, bucket_number, load_series, save_series
 from tests.test_alerts import smtp  # noqa: F401  (the aiosmtpd fixture)
 
 START = datetime(2025, 3, 1, 0, tzinfo=timezone.utc)

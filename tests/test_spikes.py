@@ -16,12 +16,14 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from monitor import db, spikes
-from monitor.cli import app
-from monitor.models import Mention, MentionPerson, Person, Source, Spike
+from monitor.core import db
+from monitor import spikes
+from monitor.core.storage import spikes as live_spikes
+from monitor.entry.cli import app
+from monitor.core.models import Mention, MentionPerson, Person, Source, Spike
+from monitor.core.storage.spikes import hourly_counts, update_spikes
 from monitor.spikes import (
-    AFTER_SILENCE, HOURLY_PARAMS, SERIES_PARAMS, Detector, detect, detect_csv, find_episodes, hourly_counts,
-    poisson_sf, update_spikes,
+    AFTER_SILENCE, HOURLY_PARAMS, SERIES_PARAMS, Detector, detect, detect_csv, find_episodes, poisson_sf,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -353,9 +355,9 @@ def make_mentions(session, source: Source, person: Person, hour: datetime, count
 
 
 def make_steady_history(session, source, person, *, hours: int, per_hour=(1, 2, 3)) -> None:
-    current = spikes.floor_hour(NOW)
+    current = live_spikes.floor_hour(NOW)
     for back in range(1, hours + 1):
-        make_mentions(session, source, person, current - back * spikes.HOUR, per_hour[back % len(per_hour)])
+        make_mentions(session, source, person, current - back * live_spikes.HOUR, per_hour[back % len(per_hour)])
 
 
 def test_hourly_counts_are_zero_filled_and_bucketed_by_publication_or_fetch_time(settings):
@@ -376,12 +378,12 @@ def test_a_burst_hour_is_recorded_once_and_returned_only_the_first_time(settings
     with db.session_scope(settings.database_url) as session:
         source, person = make_source(session), make_person(session)
         make_steady_history(session, source, person, hours=24 * 7, per_hour=(1,))
-        make_mentions(session, source, person, spikes.floor_hour(NOW), 15)
+        make_mentions(session, source, person, live_spikes.floor_hour(NOW), 15)
 
         first = update_spikes(session, now=NOW)
         second = update_spikes(session, now=NOW + timedelta(minutes=10))
 
-    assert [(s.person_id, s.hour, s.count) for s in first] == [(person.id, spikes.floor_hour(NOW), 15)]
+    assert [(s.person_id, s.hour, s.count) for s in first] == [(person.id, live_spikes.floor_hour(NOW), 15)]
     assert first[0].expected == pytest.approx(1, abs=0.3)
     assert re.fullmatch(r"15 mentions between 14:00 and 15:00 UTC — 15 stories; usually about \d+ a day", first[0].explanation)
     assert second == []
@@ -390,15 +392,15 @@ def test_a_burst_hour_is_recorded_once_and_returned_only_the_first_time(settings
 def test_a_recorded_spike_hour_that_grows_is_updated_not_returned_again(settings):
     with db.session_scope(settings.database_url) as session:
         source, person = make_source(session), make_person(session)
-        make_mentions(session, source, person, spikes.floor_hour(NOW), 10)
+        make_mentions(session, source, person, live_spikes.floor_hour(NOW), 10)
         assert len(update_spikes(session, now=NOW)) == 1
-        make_mentions(session, source, person, spikes.floor_hour(NOW) + timedelta(minutes=40), 6)
+        make_mentions(session, source, person, live_spikes.floor_hour(NOW) + timedelta(minutes=40), 6)
 
         assert update_spikes(session, now=NOW + timedelta(minutes=30)) == []
 
     with db.session_scope(settings.database_url) as session:
         stored = session.exec(select(Spike)).all()
-    assert [(s.hour, s.count) for s in stored] == [(spikes.floor_hour(NOW), 16)]
+    assert [(s.hour, s.count) for s in stored] == [(live_spikes.floor_hour(NOW), 16)]
 
 
 def test_steady_volume_and_inactive_people_are_not_flagged(settings):
@@ -406,7 +408,7 @@ def test_steady_volume_and_inactive_people_are_not_flagged(settings):
         source = make_source(session)
         steady, retired = make_person(session, "Steady"), make_person(session, "Retired", active=False)
         make_steady_history(session, source, steady, hours=24 * 14)
-        make_mentions(session, source, retired, spikes.floor_hour(NOW), 40)
+        make_mentions(session, source, retired, live_spikes.floor_hour(NOW), 40)
 
         assert update_spikes(session, now=NOW) == []
 
@@ -417,23 +419,23 @@ def test_steady_volume_and_inactive_people_are_not_flagged(settings):
 def test_only_spikes_within_the_recent_window_are_recorded(settings):
     with db.session_scope(settings.database_url) as session:
         source, person = make_source(session), make_person(session)
-        make_mentions(session, source, person, spikes.floor_hour(NOW) - timedelta(hours=72), 20)
-        make_mentions(session, source, person, spikes.floor_hour(NOW) - timedelta(hours=2), 20)
+        make_mentions(session, source, person, live_spikes.floor_hour(NOW) - timedelta(hours=72), 20)
+        make_mentions(session, source, person, live_spikes.floor_hour(NOW) - timedelta(hours=2), 20)
 
         recorded = update_spikes(session, now=NOW, recent_hours=48)
 
-    assert [s.hour for s in recorded] == [spikes.floor_hour(NOW) - timedelta(hours=2)]
+    assert [s.hour for s in recorded] == [live_spikes.floor_hour(NOW) - timedelta(hours=2)]
 
 
 def test_a_burst_over_several_hours_is_recorded_as_one_episode_that_grows(settings):
-    current = spikes.floor_hour(NOW)
+    current = live_spikes.floor_hour(NOW)
     with db.session_scope(settings.database_url) as session:
         source, person = make_source(session), make_person(session)
         make_steady_history(session, source, person, hours=24 * 7, per_hour=(1,))
         half = timedelta(minutes=30)  # beside the steady history's mentions, in the same hours
-        make_mentions(session, source, person, current - 2 * spikes.HOUR + half, 12)
-        first = update_spikes(session, now=current - 2 * spikes.HOUR + half)
-        make_mentions(session, source, person, current - spikes.HOUR + half, 30)
+        make_mentions(session, source, person, current - 2 * live_spikes.HOUR + half, 12)
+        first = update_spikes(session, now=current - 2 * live_spikes.HOUR + half)
+        make_mentions(session, source, person, current - live_spikes.HOUR + half, 30)
         make_mentions(session, source, person, current + half, 20)
 
         assert update_spikes(session, now=NOW) == []
@@ -442,7 +444,7 @@ def test_a_burst_over_several_hours_is_recorded_as_one_episode_that_grows(settin
         stored = session.exec(select(Spike)).all()
     assert [s.id for s in first] == [s.id for s in stored]
     spike = stored[0]
-    assert (spike.hour, spike.peak_at, spike.end_at) == (current - 2 * spikes.HOUR, current - spikes.HOUR, current)
+    assert (spike.hour, spike.peak_at, spike.end_at) == (current - 2 * live_spikes.HOUR, current - live_spikes.HOUR, current)
     assert (spike.peak_count, spike.kind, spike.expected_by_reviewer) == (31, "burst", False)
 
 

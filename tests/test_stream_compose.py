@@ -8,7 +8,7 @@ import signal
 import pytest
 import sqlalchemy as sa
 
-from monitor import db as monitor_db
+from monitor.core import db as monitor_db
 from tests.stream_standins import JetstreamStandIn, jetstream_post, now_us
 from tests.test_compose import command_of, compose, local_env, processes, wait_until  # noqa: F401 - fixtures
 

@@ -11,11 +11,17 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from monitor.streams.entries import specs
-from monitor.streams.events import BadEvent, StreamEvent, jetstream_event, mastodon_event, mastodon_frame
-from monitor.streams.jetstream import subscribe_url
-from monitor.streams.ws import Backoff
-from monitor.watchlist import ConfigError, parse_watchlist
+from monitor.ingest.streams.entries import specs
+from monitor.ingest.streams.events import (
+    BadEvent,
+    StreamEvent,
+    jetstream_event,
+    mastodon_event,
+    mastodon_frame,
+)
+from monitor.ingest.streams.jetstream import subscribe_url
+from monitor.ingest.streams.ws import Backoff
+from monitor.core.config_file import ConfigError, parse_watchlist
 from tests.stream_standins import jetstream_post, mastodon_status
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)

@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from monitor import db
-from monitor.models import Mention, MentionPerson, Source, StreamState
+from monitor.core import db
+from monitor.core.models import Mention, MentionPerson, Source, StreamState
 from tests.stream_standins import JetstreamStandIn, jetstream_post, now_us
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,7 +26,7 @@ PERSON = ("Vladimir Vorontsov", ["Владимир Воронцов", "Vorontsov
 
 
 # A polled source beside the stream (never polled here): a config of streams alone is refused
-# on its second sync by monitor.config_sync (see test_a_config_of_streams_alone_restarts).
+# on its second sync by monitor.core.storage.config_sync (see test_a_config_of_streams_alone_restarts).
 POLLED = '[[source]]\nurl = "http://127.0.0.1:9/feed.xml"\n\n'
 
 

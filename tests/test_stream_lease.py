@@ -9,9 +9,9 @@ import sys
 import time
 from datetime import timedelta
 
-from monitor import db
-from monitor.models import utcnow
-from monitor.streams.state import claim_lease, release_lease
+from monitor.core import db
+from monitor.core.models import utcnow
+from monitor.ingest.streams.state import claim_lease, release_lease
 from tests.stream_standins import JetstreamStandIn, jetstream_post, now_us
 from tests.test_stream_jetstream import write_config
 
@@ -91,15 +91,15 @@ def synced_once(config) -> None:
     """The config synced before the processes start, as the web service does in production:
     two processes inserting the same new person at once is a race of the config sync (one
     fails on the unique name), not of the stream lease this file tests."""
-    from monitor.store import sync_watchlist
-    from monitor.watchlist import load_watchlist
+    from monitor.core.storage import sync_watchlist
+    from monitor.core.config_file import load_watchlist
 
     with db.session_scope() as session:
         sync_watchlist(session, watchlist=load_watchlist(config))
 
 
 def _stored() -> int:
-    from monitor.models import Mention
+    from monitor.core.models import Mention
     from sqlmodel import func, select
 
     with db.session_scope() as session:

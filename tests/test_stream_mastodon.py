@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from monitor import db
-from monitor.models import Mention, Sighting, Source, StreamState
+from monitor.core import db
+from monitor.core.models import Mention, Sighting, Source, StreamState
 from tests.stream_standins import MastodonStandIn, mastodon_status
 from tests.test_stream_jetstream import run_stream, write_config
 

@@ -11,13 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from monitor import db, store
-from monitor.config import get_settings
-from monitor.models import Mention, Source, StreamState, utcnow
-from monitor.streams import state
-from monitor.streams.runner import run_streams
-from monitor.users import add_user
-from monitor.watchlist import load_watchlist, parse_watchlist
+from monitor.core import db, storage as store
+from monitor.core.settings import get_settings
+from monitor.core.models import Mention, Source, StreamState, utcnow
+from monitor.ingest.streams import state
+from monitor.ingest.streams.runner import run_streams
+from monitor.review.users import add_user
+from monitor.core.config_file import load_watchlist, parse_watchlist
 from monitor.web.app import create_app
 from tests.stream_standins import JetstreamStandIn, jetstream_post, now_us
 from tests.test_stream_jetstream import write_config
@@ -112,10 +112,10 @@ def test_an_oversized_frame_is_skipped_and_counted_and_the_stream_goes_on(settin
 
 
 def test_a_streamed_post_also_polled_from_an_author_feed_is_one_mention_seen_twice(settings):
-    from monitor.models import Sighting
+    from monitor.core.models import Sighting
     from monitor.sources.base import Item
-    from monitor.store import save_many
-    from monitor.streams.sink import mention_of
+    from monitor.core.storage import save_many
+    from monitor.ingest.streams.sink import mention_of
 
     sync(CONFIG)
     sources, now = by_kind(), utcnow()
@@ -140,9 +140,9 @@ def test_any_post_text_naming_a_person_is_stored_once_by_the_stream_writer(setti
 
     from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-    from monitor.matcher_cache import matcher_for
-    from monitor.streams.events import jetstream_event
-    from monitor.streams.sink import Sink
+    from monitor.core.storage.matcher_cache import matcher_for
+    from monitor.ingest.streams.events import jetstream_event
+    from monitor.ingest.streams.sink import Sink
 
     sync(CONFIG)
     source_id = by_kind()["jetstream"].id
@@ -177,8 +177,8 @@ def test_a_post_the_database_refuses_is_skipped_and_counted_and_the_others_are_s
 
     from monitor.matching import Matcher
     from monitor.sources.base import Item
-    from monitor.streams.events import StreamEvent
-    from monitor.streams.sink import Sink
+    from monitor.ingest.streams.events import StreamEvent
+    from monitor.ingest.streams.sink import Sink
 
     sync(CONFIG)
     jet = by_kind()["jetstream"].id
@@ -206,11 +206,11 @@ def test_a_repost_of_a_stored_post_is_a_sighting_and_of_any_other_post_nothing(s
     import asyncio
 
     from monitor.matching import Matcher
-    from monitor.models import Sighting
+    from monitor.core.models import Sighting
     from monitor.sources.base import Item
-    from monitor.store import save_many
-    from monitor.streams.events import StreamEvent
-    from monitor.streams.sink import Sink, mention_of
+    from monitor.core.storage import save_many
+    from monitor.ingest.streams.events import StreamEvent
+    from monitor.ingest.streams.sink import Sink, mention_of
 
     sync(CONFIG)
     sources, now = by_kind(), utcnow()

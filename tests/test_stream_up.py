@@ -33,7 +33,7 @@ def test_monitor_up_consumes_the_configured_stream(tmp_path):
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     env["MONITOR_ALLOW_PRIVATE_NETWORKS"] = "true"  # the stand-in is on loopback
-    db = tmp_path / "data" / "monitor.db"
+    db = tmp_path / "data" / "monitor.core.db"
     with open(tmp_path / "up.log", "wb") as log:
         process = subprocess.Popen(
             [stack.PYTHON, "-m", "monitor", "up", "--port", str(stack.free_port()), "--config", str(config)],

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.launcher import DEMO_USER
+from monitor.entry.launcher import DEMO_USER
 from tests import stack
 
 
@@ -45,7 +45,7 @@ def test_up_demo_serves_stores_mentions_flags_a_spike_builds_a_digest_and_stops_
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     port = stack.free_port()
     base = f"http://127.0.0.1:{port}"
-    db = tmp_path / "data" / "monitor.db"
+    db = tmp_path / "data" / "monitor.core.db"
     started = time.monotonic()
     with open(tmp_path / "up.log", "wb") as log:
         process = subprocess.Popen(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.supervise import BACKOFF_MAX, BACKOFF_START, Child
+from monitor.entry.supervise import BACKOFF_MAX, BACKOFF_START, Child
 from tests import stack
 from tests.test_up import _processes_in
 

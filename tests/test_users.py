@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from monitor.db import session_scope
-from monitor.models import User
-from monitor.users import add_user, authenticate
+from monitor.core.db import session_scope
+from monitor.core.models import User
+from monitor.review.users import add_user, authenticate
 
 
 def _user(email: str) -> User:
@@ -55,7 +55,7 @@ def test_it_rejects_an_unknown_role(settings):
 
 
 def test_the_session_stamp_changes_with_the_password_only(settings):
-    from monitor.users import session_stamp
+    from monitor.review.users import session_stamp
 
     add_user(email="ana@example.org", role="reviewer", password="correct horse")
     first = session_stamp(_user("ana@example.org"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.watchlist import ConfigError, load_watchlist
+from monitor.core.config_file import ConfigError, load_watchlist
 
 GOOD = """
 [[person]]

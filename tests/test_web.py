@@ -12,10 +12,20 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from monitor.config import get_settings
-from monitor.db import session_scope
-from monitor.models import Alias, Mention, MentionPerson, Person, ReviewDecision, Source, Spike, User, utcnow
-from monitor.users import add_user
+from monitor.core.settings import get_settings
+from monitor.core.db import session_scope
+from monitor.core.models import (
+    Alias,
+    Mention,
+    MentionPerson,
+    Person,
+    ReviewDecision,
+    Source,
+    Spike,
+    User,
+    utcnow,
+)
+from monitor.review.users import add_user
 from monitor.web.app import create_app
 
 EMAIL = "reviewer@example.org"
@@ -87,7 +97,7 @@ def reviewer_client(client):
 def test_healthz_answers_without_login(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    # /healthz also reports worker heartbeat fields (monitor.metrics); the contract is 200 + status ok.
+    # /healthz also reports worker heartbeat fields (monitor.ingest.metrics); the contract is 200 + status ok.
     assert response.json()["status"] == "ok"
 
 

@@ -12,8 +12,17 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from monitor.models import AuditEntry, LoginFailure, Mention, Person, ReviewDecision, Source, User, utcnow
-from monitor.users import add_user
+from monitor.core.models import (
+    AuditEntry,
+    LoginFailure,
+    Mention,
+    Person,
+    ReviewDecision,
+    Source,
+    User,
+    utcnow,
+)
+from monitor.review.users import add_user
 from monitor.web.app import create_app
 from monitor.web.ratelimit import MAX_FAILURES, WINDOW_SECONDS
 from tests.test_web import PASSWORD, _db, add_mention, add_reviewer, csrf_from, login

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from monitor.models import Mention, Sighting, Source, utcnow
+from monitor.core.models import Mention, Sighting, Source, utcnow
 from tests.test_web import _db, add_mention, client  # noqa: F401
 from tests.test_web_review import _cluster, cards_in, reviewer  # noqa: F401
 

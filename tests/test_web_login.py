@@ -18,8 +18,8 @@ import pytest
 import uvicorn
 from argon2 import PasswordHasher
 
-from monitor import users
-from monitor.config import get_settings
+from monitor.review import users
+from monitor.core.settings import get_settings
 from monitor.web import auth
 from monitor.web.app import create_app
 from monitor.web.ratelimit import MAX_ADDRESS_FAILURES, MAX_FAILURES

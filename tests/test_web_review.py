@@ -14,8 +14,18 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from monitor.models import Alias, AuditEntry, Cluster, ExclusionSuggestion, Mention, Person, Source, Spike, utcnow
-from monitor.users import add_user
+from monitor.core.models import (
+    Alias,
+    AuditEntry,
+    Cluster,
+    ExclusionSuggestion,
+    Mention,
+    Person,
+    Source,
+    Spike,
+    utcnow,
+)
+from monitor.review.users import add_user
 from monitor.web.cues import suggest_label
 from tests.test_web import PASSWORD, _db, add_mention, add_reviewer, client, csrf_from, login, status_of  # noqa: F401
 

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from monitor import sessions
-from monitor.models import User, WebSession
-from monitor.users import add_user
+from monitor.core.storage import sessions
+from monitor.core.models import User, WebSession
+from monitor.review.users import add_user
 from monitor.web.app import SESSION_COOKIE, create_app
 from tests.test_web import EMAIL, PASSWORD, _db, add_reviewer, csrf_from, login
 

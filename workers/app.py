@@ -1,4 +1,4 @@
-"""The Celery app ``workers.app:app``, configured from ``monitor.config``.
+"""The Celery app ``workers.app:app``, configured from ``monitor.core.settings``.
 
 A config sync in a task (``workers.tasks``) refuses a config that would stop every person or
 source unless ``MONITOR_ALLOW_EMPTY_CONFIG=true`` (the workers' form of ``--allow-empty``).
@@ -17,8 +17,8 @@ from datetime import timedelta
 from celery import Celery
 from celery.signals import after_setup_logger, after_setup_task_logger
 
-from monitor.config import get_settings, private_dir, restrict_new_files
-from monitor.logs import hide_query_strings, use_format
+from monitor.core.settings import get_settings, private_dir, restrict_new_files
+from monitor.core.logs import hide_query_strings, use_format
 
 log = logging.getLogger(__name__)
 DIGEST_CHECK_EVERY = timedelta(minutes=2)

@@ -13,16 +13,16 @@ from datetime import timedelta
 from workers.app import app
 
 log = logging.getLogger(__name__)
-dispatch_log = logging.getLogger("workers.dispatch")  # routine: quiet under `monitor up` (monitor.logs)
+dispatch_log = logging.getLogger("workers.dispatch")  # routine: quiet under `monitor up` (monitor.core.logs)
 POLL_TIME_LIMIT = 300
 
 
 @app.task(acks_late=True, time_limit=120, soft_time_limit=100)
 def dispatch_due_sources() -> int:
     """Sync the config, claim every due source, queue them in batches grouped by host."""
-    from monitor import db, store
-    from monitor.config import get_settings
-    from monitor.models import utcnow
+    from monitor.core import db, storage as store
+    from monitor.core.settings import get_settings
+    from monitor.core.models import utcnow
 
     _sync_config()
     now = utcnow()
@@ -67,8 +67,8 @@ def poll_batch(source_ids: list[int]) -> int:
     restarting: the whole task is retried. Writes are idempotent and sources already stored
     answer "not modified", so a poll stored half before the failure is not stored twice.
     """
-    from monitor.config import get_settings
-    from monitor.poller import poll_many
+    from monitor.core.settings import get_settings
+    from monitor.ingest.poller import poll_many
 
     results = poll_many(source_ids, lease_seconds=get_settings().poll_lease_seconds)
     if any(r.new for r in results):
@@ -97,10 +97,10 @@ def refresh_spikes() -> int:
     Queued after every poll batch that stored mentions and on the beat, so a skipped
     refresh is made up within ``MONITOR_SPIKE_REFRESH_SECONDS``. Returns the new spikes.
     """
-    from monitor import db, store
-    from monitor.config import get_settings
-    from monitor.models import utcnow
-    from monitor.poller import refresh_spikes as run
+    from monitor.core import db, storage as store
+    from monitor.core.settings import get_settings
+    from monitor.core.models import utcnow
+    from monitor.ingest.poller import refresh_spikes as run
 
     now = utcnow()
     with db.session_scope() as session:
@@ -112,7 +112,8 @@ def refresh_spikes() -> int:
 @app.task(acks_late=True, time_limit=30, soft_time_limit=20, ignore_result=True)
 def heartbeat() -> None:
     """Record that a worker consumes tasks; ``/healthz`` and ``/metrics`` report the age."""
-    from monitor import db, metrics
+    from monitor.core import db
+    from monitor.ingest import metrics
 
     with db.session_scope() as session:
         metrics.beat(session)
@@ -127,7 +128,7 @@ def poll_source(source_id: int) -> int:
 @app.task(acks_late=True, time_limit=600, soft_time_limit=540)
 def send_due_digests() -> int:
     """Send yesterday's digest to recipients who lack it, once the configured hour has come."""
-    from monitor.digest import send_due_digests as run
+    from monitor.notify.digest import send_due_digests as run
 
     watchlist = _sync_config()
     if watchlist is None:
@@ -137,10 +138,10 @@ def send_due_digests() -> int:
 
 def _sync_config():
     """Load and sync the config so edits take effect without a restart; None if unusable."""
-    from monitor import db
-    from monitor.config import get_settings
-    from monitor.config_sync import sync_config
-    from monitor.watchlist import ConfigError, load_watchlist
+    from monitor.core import db
+    from monitor.core.settings import get_settings
+    from monitor.core.storage.config_sync import sync_config
+    from monitor.core.config_file import ConfigError, load_watchlist
 
     settings = get_settings()
     if not settings.config.exists():

@@ -3,13 +3,13 @@
 * ``urls``: canonical URLs (tracking parameters, hosts, AMP and redirect wrappers).
 * ``identity``: a post's identity across a platform, so a boost is a sighting of its original.
 * ``minhash``: text normalisation, MinHash signatures and LSH bands; pure.
-* ``clusters``: story-cluster assignment against the bands stored in the database, so every
-  worker shares one index and memory does not grow with the archive.
+
+Pure: no database. Story-cluster assignment against the bands stored in the database lives with
+storage (``monitor.core.storage.clusters``).
 """
 
-from monitor.dedupe.clusters import assign_clusters
 from monitor.dedupe.identity import global_identity
 from monitor.dedupe.minhash import Fingerprint, fingerprint, normalise_text
 from monitor.dedupe.urls import canonical_url, story_key
 
-__all__ = ["Fingerprint", "assign_clusters", "canonical_url", "fingerprint", "global_identity", "normalise_text", "story_key"]
+__all__ = ["Fingerprint", "canonical_url", "fingerprint", "global_identity", "normalise_text", "story_key"]

@@ -44,7 +44,7 @@ from monitor.matching.expand import (
 )
 from monitor.matching.fold import fold
 from monitor.matching.namesakes import judge, preceding_words
-from monitor.watchlist import Watchlist
+from monitor.core.config_file import Watchlist
 
 __all__ = ["Match", "Matcher", "PersonNames", "match_lines"]
 
@@ -116,7 +116,7 @@ class Matcher:
 
     def __init__(self, people: Iterable[PersonNames], *, table: dict | None = None):
         """``table``: the people's ``expand.build_table``, when the caller has it already
-        (``monitor.matcher_cache`` keeps one per watch list); else it is built here."""
+        (``monitor.core.storage.matcher_cache`` keeps one per watch list); else it is built here."""
         self._engine = _engine(tuple(people)) if table is None else _Engine(tuple(people), table)
         self._names = [p.name for p in self._engine.people]
         self._iter = self._engine.automaton.iter

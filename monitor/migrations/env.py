@@ -1,10 +1,10 @@
-"""Alembic environment: runs migrations on the URL that ``monitor.db.alembic_config`` set."""
+"""Alembic environment: runs migrations on the URL that ``monitor.core.db.alembic_config`` set."""
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import monitor.models  # noqa: F401  (registers the tables)
-from monitor.db import get_engine
+import monitor.core.models  # noqa: F401  (registers the tables)
+from monitor.core.db import get_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

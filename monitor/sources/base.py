@@ -2,7 +2,7 @@
 
 An adapter is stateless: ``request(url, cursor, settings)`` says what to GET, ``parse(body,
 headers, url)`` turns the 200 body into ``Parsed`` items and, for API sources, the cursor
-to store. Fetching, conditional GET and retries stay in ``monitor.fetch`` and the poller.
+to store. Fetching, conditional GET and retries stay in ``monitor.ingest.fetch`` and the poller.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from monitor.sources.base import CredentialsRequired, http_status, one_line
 
-# fetch(url, *, method="GET", json=None, headers=None) -> FetchResult: monitor.fetch's guarded fetch.
+# fetch(url, *, method="GET", json=None, headers=None) -> FetchResult: monitor.ingest.fetch's guarded fetch.
 Fetch = Callable[..., Awaitable]
 EXPIRED = {400, 401}  # atproto answers an expired access token with 400 ExpiredToken
 
@@ -84,7 +84,7 @@ class BlueskyLogin:
         )
 
     async def _call(self, fetch: Fetch, method: str, *, body: dict | None = None, token: str | None = None) -> _Tokens:
-        from monitor.fetch import FetchError  # sources import no fetch at module level
+        from monitor.ingest.fetch import FetchError  # sources import no fetch at module level
 
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:

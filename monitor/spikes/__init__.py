@@ -7,9 +7,10 @@
 - ``sensitivity``: a person's quiet / normal / eager thresholds and mute date.
 - ``wording``: how a spike reads ("41 mentions between 09:00 and 10:00 UTC — 3 stories…").
 - ``series``: ``monitor spikes detect`` over a ``timestamp,value`` CSV.
-- ``state``: each series' detector stored in ``spikestate``, fed only buckets that closed since.
-- ``live``: counts per person (and per person and source kind) from the database, and the
-  ``Spike`` rows; ``groups`` folds per-kind spikes under the person's spike they overlap.
+
+Pure: no database. Each series' stored detector state, the counts per person from the
+database and the ``Spike`` rows live with storage (``monitor.core.storage.spike_state``,
+``.spikes``, ``.spike_groups``).
 """
 
 from monitor.spikes.detector import (
@@ -25,13 +26,10 @@ from monitor.spikes.detector import (
     find_episodes,
     poisson_sf,
 )
-from monitor.spikes.live import HOUR, floor_hour, hourly_counts, update_spikes
-from monitor.spikes.state import ALL_KINDS
 from monitor.spikes.series import detect_csv, read_series
 from monitor.spikes.wording import describe
 
 __all__ = [
-    "ALL_KINDS", "AFTER_SILENCE", "BURST", "HOURLY_PARAMS", "HOUR", "SERIES_PARAMS", "Detector", "Episode", "Flag", "Params",
-    "describe", "detect", "detect_csv", "find_episodes", "floor_hour", "hourly_counts", "poisson_sf",
-    "read_series", "update_spikes",
+    "AFTER_SILENCE", "BURST", "HOURLY_PARAMS", "SERIES_PARAMS", "Detector", "Episode", "Flag", "Params",
+    "describe", "detect", "detect_csv", "find_episodes", "poisson_sf", "read_series",
 ]

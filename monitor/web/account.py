@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from monitor import sessions
+from monitor.core.storage import sessions
 from monitor.web.deps import SessionDep, UserDep, render
 from monitor.web.limits import DbId
 

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 
-from monitor.models import Alias, AuditEntry, ExclusionSuggestion, Person, User, utcnow
-from monitor.web import triage
+from monitor.core.models import Alias, AuditEntry, ExclusionSuggestion, Person, User, utcnow
+from monitor.review import triage
 from monitor.web.deps import AdminDep, SessionDep, render
 
 AUDIT_PAGE = 200

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
-from monitor.web import cards, queue, triage
+from monitor.review import cards, queue, triage
 from monitor.web.csrf import CSRF_HEADER, csrf_token
 from monitor.web.deps import SessionDep, UserDep
 from monitor.web.limits import DB_ID_MAX, CursorQuery, DbInt, PlausibleDatetime

@@ -26,8 +26,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from monitor.config import get_settings
-from monitor.metrics import heartbeat_status
+from monitor.core.settings import get_settings
+from monitor.ingest.metrics import heartbeat_status
 from monitor.web import account, admin, api, auth, digest_routes, export, manage, manage_people, ops_routes, people, review
 from monitor.web import errors, feeds, permalinks, preferences
 from monitor.web import spikes as spike_cards

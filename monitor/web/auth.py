@@ -1,5 +1,5 @@
 """Login and logout. The signed cookie holds the user id and the token of a server-side
-session record (``monitor.sessions``); ``deps.optional_user`` checks both.
+session record (``monitor.core.storage.sessions``); ``deps.optional_user`` checks both.
 
 A login attempt is reserved with the rate limiter (``monitor.web.ratelimit``) before its
 password is hashed, and at most ``PASSWORD_CHECKS_AT_ONCE`` argon2 checks run at a time per
@@ -17,8 +17,8 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from monitor import sessions
-from monitor.users import authenticate, normalise_email, session_stamp
+from monitor.core.storage import sessions
+from monitor.review.users import authenticate, normalise_email, session_stamp
 from monitor.web.csrf import rotate_csrf_token
 from monitor.web.deps import (SESSION_STAMP_KEY, SESSION_TOKEN_KEY, SESSION_USER_KEY, SessionDep, optional_user,
                               render)

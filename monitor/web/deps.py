@@ -21,20 +21,20 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from monitor import sessions
-from monitor.config import get_settings
-from monitor.db import get_engine
-from monitor.models import User
-from monitor.text import clean_display
-from monitor.users import session_stamp
+from monitor.core.storage import sessions
+from monitor.core.settings import get_settings
+from monitor.core.db import get_engine
+from monitor.core.models import User
+from monitor.core.text import clean_display
+from monitor.review.users import session_stamp
 from monitor.web.csrf import csrf_token
 from monitor.web import labels
 from monitor.web.timezones import local_time, reader_zone
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 SESSION_USER_KEY = "uid"
-SESSION_STAMP_KEY = "pw"  # monitor.users.session_stamp at login: a password reset ends older sessions
-SESSION_TOKEN_KEY = "sid"  # the token of the server-side record (monitor.sessions)
+SESSION_STAMP_KEY = "pw"  # monitor.review.users.session_stamp at login: a password reset ends older sessions
+SESSION_TOKEN_KEY = "sid"  # the token of the server-side record (monitor.core.storage.sessions)
 
 
 class LoginRequired(Exception):
@@ -66,7 +66,7 @@ SessionDep = Annotated[Session, Depends(get_db)]
 def optional_user(request: Request, session: SessionDep) -> User | None:
     """The active user of this session, or None.
 
-    The cookie must name a live server-side record (``monitor.sessions``: not logged out,
+    The cookie must name a live server-side record (``monitor.core.storage.sessions``: not logged out,
     revoked or past its absolute lifetime) of an active user whose password has not changed
     since; otherwise the cookie is cleared. The record is kept in ``request.state.web_session``."""
     user_id = request.session.get(SESSION_USER_KEY)

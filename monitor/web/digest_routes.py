@@ -20,11 +20,11 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import select
 
-from monitor.config import get_settings
-from monitor.digest import DigestBuilder, links, read_unsubscribe_token, yesterday, zone_of
-from monitor.mail import render_email
-from monitor.models import Person, Recipient, utcnow
-from monitor.watchlist import ConfigError, DigestEntry, load_watchlist
+from monitor.core.settings import get_settings
+from monitor.notify.digest import DigestBuilder, links, read_unsubscribe_token, yesterday, zone_of
+from monitor.notify.mail import render_email
+from monitor.core.models import Person, Recipient, utcnow
+from monitor.core.config_file import ConfigError, DigestEntry, load_watchlist
 from monitor.web.deps import SessionDep, UserDep, render
 from monitor.web.headers import CONTENT_SECURITY_POLICY
 from monitor.web.limits import PlausibleDate

@@ -11,10 +11,10 @@ from xml.sax.saxutils import escape as xml_escape
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from monitor.config import get_settings
-from monitor.export import write_csv
-from monitor.models import utcnow
-from monitor.web import cards
+from monitor.core.settings import get_settings
+from monitor.entry.export import write_csv
+from monitor.core.models import utcnow
+from monitor.review import cards
 from monitor.web.atom import xml_text
 from monitor.web.deps import SessionDep, UserDep
 from monitor.web.review import FiltersDep

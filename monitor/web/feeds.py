@@ -21,9 +21,9 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from sqlmodel import Session, select
 
-from monitor.config import get_settings
-from monitor.models import FeedToken, Person, User, utcnow
-from monitor.web import cards
+from monitor.core.settings import get_settings
+from monitor.core.models import FeedToken, Person, User, utcnow
+from monitor.review import cards
 from monitor.web.atom import atom_feed
 from monitor.web.deps import SessionDep
 from monitor.web.review import FiltersDep

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from monitor.models import Source
+from monitor.core.models import Source
 
 # The kind a card, the filter menu and the sources table show: for "auto", what was detected.
 SHOWN_KIND = sa.case(

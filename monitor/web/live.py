@@ -13,8 +13,8 @@ from dataclasses import replace
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from monitor.models import Mention
-from monitor.web import cards
+from monitor.core.models import Mention
+from monitor.review import cards
 
 POLL_SECONDS = 20
 FRESH_LIMIT = 50

@@ -16,14 +16,15 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from monitor import sessions
-from monitor.models import Person, Recipient, Source, User, utcnow
-from monitor.schedule import is_silent
+from monitor.core.storage import sessions
+from monitor.core.models import Person, Recipient, Source, User, utcnow
+from monitor.ingest.schedule import is_silent
 from monitor.sources import KINDS
-from monitor.streams.state import summaries as stream_summaries
-from monitor.users import ROLES, MIN_PASSWORD_LENGTH, hash_password, normalise_email
-from monitor.watchlist import RecipientEntry, SourceEntry
-from monitor.web import menus, triage
+from monitor.ingest.streams.state import summaries as stream_summaries
+from monitor.review.users import ROLES, MIN_PASSWORD_LENGTH, hash_password, normalise_email
+from monitor.core.config_file import RecipientEntry, SourceEntry
+from monitor.web import menus
+from monitor.review import triage
 from monitor.web.deps import AdminDep, SessionDep, render
 from monitor.web.manage_people import one_line
 

@@ -15,9 +15,10 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from monitor.models import Alias, Person, utcnow
-from monitor.watchlist import PersonEntry
-from monitor.web import menus, triage
+from monitor.core.models import Alias, Person, utcnow
+from monitor.core.config_file import PersonEntry
+from monitor.web import menus
+from monitor.review import triage
 from monitor.web.deps import AdminDep, SessionDep, render
 from monitor.web.overlap import find_overlap
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from monitor.matcher_cache import matcher_for
+from monitor.core.storage.matcher_cache import matcher_for
 from monitor.matching import Matcher
-from monitor.models import Person, User
-from monitor.web import cards
+from monitor.core.models import Person, User
+from monitor.review import cards
 
 MENU_TTL_SECONDS = 10.0
 

@@ -14,9 +14,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import PlainTextResponse
 
-from monitor import metrics
-from monitor.config import get_settings
-from monitor.models import User
+from monitor.ingest import metrics
+from monitor.core.settings import get_settings
+from monitor.core.models import User
 from monitor.web import feeds
 from monitor.web.deps import LoginRequired, SessionDep, optional_user
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from monitor.matching import Matcher
 from monitor.matching.translit import word_spellings
-from monitor.models import Alias, Person
+from monitor.core.models import Alias, Person
 
 MIN_SHARED_WORD = 5  # shorter words ("Anna", "Ivan", "de") are shared by too many unrelated names
 

@@ -11,9 +11,9 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from sqlmodel import Session, select
 
-from monitor.models import Alias, Mention, MentionPerson, Person, Spike, utcnow
-from monitor.spikes.state import usual_days
-from monitor.web import cards
+from monitor.core.models import Alias, Mention, MentionPerson, Person, Spike, utcnow
+from monitor.core.storage.spike_state import usual_days
+from monitor.review import cards
 from monitor.web.deps import SessionDep, UserDep, render
 from monitor.web.charts import Frame, bar_chart, expected_band
 from monitor.web.menus import menus

@@ -11,12 +11,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlmodel import Session, select
 
-from monitor.models import Cluster, Mention, Source
-from monitor.web import cards, triage
+from monitor.core.models import Cluster, Mention, Source
+from monitor.review import cards, triage
 from monitor.web.deps import SessionDep, UserDep, render
 from monitor.web.labels import SHOWN_KIND
 from monitor.web.menus import menus
-from monitor.web.queue import MentionRow, _attach_people
+from monitor.review.queue import MentionRow, _attach_people
 from monitor.web.review import card_item
 
 CLUSTER_LIMIT = 200

@@ -14,9 +14,10 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from monitor.config import get_settings
-from monitor.models import User
-from monitor.web import cards, feeds, triage
+from monitor.core.settings import get_settings
+from monitor.core.models import User
+from monitor.review import cards, triage
+from monitor.web import feeds
 from monitor.web.deps import SessionDep, UserDep, render
 from monitor.web.timezones import digest_zone, zone_named, zone_names
 

@@ -22,7 +22,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from monitor.models import LoginFailure, utcnow
+from monitor.core.models import LoginFailure, utcnow
 
 MAX_FAILURES = 5
 MAX_ADDRESS_FAILURES = 20

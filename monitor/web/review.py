@@ -18,8 +18,9 @@ from markupsafe import Markup
 
 from monitor.matching import Matcher
 from monitor.web.menus import menus
-from monitor.models import utcnow
-from monitor.web import cards, live, queue, triage
+from monitor.core.models import utcnow
+from monitor.review import cards, queue, triage
+from monitor.web import live
 from monitor.web.cues import suggest_label
 from monitor.web.csrf import csrf_token
 from monitor.web.deps import SessionDep, UserDep, render, templates

@@ -1,13 +1,13 @@
 """Spike cards at the top of the review queue, and "mark as expected".
 
-A card is one spike group (``monitor.spikes.groups``): the person's spike with the source
+A card is one spike group (``monitor.core.storage.spike_groups``): the person's spike with the source
 kinds that spiked inside it, a summary a monitor would say ("41 mentions between 09:00 and
 10:00 CET — 3 stories, 38 copies, 29 authors; usually about 2 a day", in the reader's
 zone), an SVG chart of the series around the window (time axis, a tooltip per bar, the
 expected band: ``monitor.web.charts``), and the mentions inside the window. ``POST /spikes/{id}/expected``
 marks the spike and its per-kind spikes as expected (or back, with ``expected=0``): who
 and when are stored on the spike, the change is audited, and an expected spike sends no
-more alerts (``monitor.alerts`` skips it). ``POST /people/{id}/alerts`` (admins) sets a
+more alerts (``monitor.notify.alerts`` skips it). ``POST /people/{id}/alerts`` (admins) sets a
 person's alert sensitivity and mute date, audited; a person whose config entry sets them
 is read-only here.
 """
@@ -24,17 +24,17 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlmodel import Session, select
 
-from monitor.config import get_settings
-from monitor.models import Mention, MentionPerson, Person, Source, Spike, User, utcnow
+from monitor.core.settings import get_settings
+from monitor.core.models import Mention, MentionPerson, Person, Source, Spike, User, utcnow
 from monitor.spikes.sensitivity import SENSITIVITIES
-from monitor.spikes import ALL_KINDS
-from monitor.spikes.groups import SpikeGroup, group_spikes, window
-from monitor.spikes.live import span_text, window_counts
+from monitor.core.storage.spike_state import ALL_KINDS
+from monitor.core.storage.spike_groups import SpikeGroup, group_spikes, window
+from monitor.core.storage.spikes import span_text, window_counts
 from monitor.spikes.wording import WindowCounts, describe
 from monitor.web.charts import bar_chart, expected_band
 from monitor.web.deps import AdminDep, SessionDep, UserDep
 from monitor.web.snippet import safe_href
-from monitor.web.triage import audit
+from monitor.review.triage import audit
 
 RECENT = timedelta(hours=48)
 CARD_LIMIT = 10

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from markupsafe import Markup, escape
 
-from monitor.config import get_settings
-from monitor.watchlist import ConfigError, load_watchlist
+from monitor.core.settings import get_settings
+from monitor.core.config_file import ConfigError, load_watchlist
 
 UTC = ZoneInfo("UTC")
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"

@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
-# Timestamps are sa.DateTime(timezone=True): the DDL of monitor.models.UTCDateTime, named here
+# Timestamps are sa.DateTime(timezone=True): the DDL of monitor.core.models.UTCDateTime, named here
 # rather than imported, so later changes to the models cannot change this migration.
 
 revision = '0001'

@@ -16,7 +16,7 @@ depends_on = None
 
 def upgrade() -> None:
     # --- engineer B (web): server-side session records, ended by logout, password change,
-    # deactivation and an absolute lifetime (monitor.sessions).
+    # deactivation and an absolute lifetime (monitor.core.storage.sessions).
     op.create_table(
         "web_session",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -1,4 +1,4 @@
-"""evidence: schema for issue 18 — captures (``monitor.models_evidence``)
+"""evidence: schema for issue 18 — captures (``monitor.core.models_evidence``)
 
 Revision ID: 0013_evidence
 Revises: 0012_spikes

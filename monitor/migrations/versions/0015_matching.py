@@ -4,7 +4,7 @@ Revision ID: 0015_matching
 Revises: 0014_streams
 
 ``matcher_cache``: one row per expanded watch list, keyed by the SHA-256 of the people's
-names and of the expansion code (``monitor.matcher_cache``); ``data`` is zlib-compressed
+names and of the expansion code (``monitor.core.storage.matcher_cache``); ``data`` is zlib-compressed
 JSON, never pickle. A handful of rows are kept; losing them costs one rebuild.
 """
 

@@ -1,0 +1,1 @@
+"""Core: settings, the config file, the database, the models and storage (all SQL)."""

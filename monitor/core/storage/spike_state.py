@@ -1,0 +1,117 @@
+"""Each series' online detector, stored in ``spikestate`` and fed only the buckets that closed since.
+
+A series is one person's mention volume, all sources together (``source_kind`` "") or
+from one kind of source, in buckets of ``bucket_seconds``. Its row holds the detector's
+state and ``next_bucket``, the first bucket not yet fed. Saving is a claim: a conditional
+UPDATE on the ``next_bucket`` that was loaded (or an INSERT … ON CONFLICT DO NOTHING for
+a new series), so when two workers feed the same buckets only one state is kept, and the
+loser's verdicts, being the same, change nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from monitor.core.models import SpikeState
+from monitor.spikes.detector import Detector, Params, rescaled
+from monitor.core.storage import insert_ignore
+
+ALL_KINDS = ""  # the source_kind of a person's whole volume
+# Bucket positions count from a Monday midnight UTC, so that day and week profiles line up.
+EPOCH = datetime(1970, 1, 5, tzinfo=timezone.utc)
+DAY = timedelta(days=1)
+
+
+@dataclass
+class Series:
+    """One series' detector with where it stands: ``next_bucket`` is the first bucket not yet fed."""
+
+    person_id: int
+    source_kind: str
+    bucket: timedelta
+    detector: Detector
+    next_bucket: datetime
+    row_id: int | None = None  # None until the state is first stored
+    loaded_next: datetime | None = None  # next_bucket as loaded: the claim's condition
+
+    def feed(self, counts: dict[int, int], until: datetime) -> None:
+        """Feed the buckets from ``next_bucket`` up to ``until`` (exclusive); ``counts`` by bucket number."""
+        for number in range(bucket_number(self.next_bucket, self.bucket), bucket_number(until, self.bucket)):
+            self.detector.update(counts.get(number, 0))
+        self.next_bucket = max(self.next_bucket, until)
+
+    def time_of(self, index: int) -> datetime:
+        """The start of the bucket the detector saw as its ``index``-th."""
+        return EPOCH + (self.detector.phase + index) * self.bucket
+
+
+def bucket_number(moment: datetime, bucket: timedelta) -> int:
+    """Buckets from EPOCH to the one holding ``moment`` (naive times are UTC)."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return (moment - EPOCH) // bucket
+
+
+def floor_bucket(moment: datetime, bucket: timedelta) -> datetime:
+    """The start of the bucket holding ``moment``."""
+    return EPOCH + bucket_number(moment, bucket) * bucket
+
+
+def params_for_bucket(params: Params, bucket: timedelta) -> Params:
+    """``params`` (written for some bucket size) rescaled to ``bucket``."""
+    return rescaled(params, max(1, DAY // bucket))
+
+
+def load_series(
+    session: Session, *, keys: list[tuple[int, str]], bucket: timedelta, params: Params, start: datetime
+) -> list[Series]:
+    """The stored series for ``keys`` (person id, source kind); a new one starts at ``start``."""
+    seconds = int(bucket.total_seconds())
+    rows = session.exec(select(SpikeState).where(SpikeState.bucket_seconds == seconds)).all()
+    stored = {(row.person_id, row.source_kind): row for row in rows}
+    series = []
+    for person_id, kind in keys:
+        row = stored.get((person_id, kind))
+        if row is None:
+            first = floor_bucket(start, bucket)
+            detector = Detector(params, phase=bucket_number(first, bucket))
+            series.append(Series(person_id, kind, bucket, detector, first))
+        else:
+            detector = Detector.restore(row.state, params)
+            series.append(Series(person_id, kind, bucket, detector, row.next_bucket, row.id, row.next_bucket))
+    return series
+
+
+def save_series(session: Session, series: Series, *, now: datetime) -> bool:
+    """Store the series' state if no other process moved it on first; True when stored."""
+    values = dict(state=series.detector.state(), next_bucket=series.next_bucket, updated_at=now)
+    if series.row_id is None:
+        row = dict(person_id=series.person_id, source_kind=series.source_kind,
+                   bucket_seconds=int(series.bucket.total_seconds()), **values)
+        inserted = insert_ignore(session, SpikeState, [row], keys=["person_id", "source_kind", "bucket_seconds"])
+        return bool(inserted)
+    if series.next_bucket == series.loaded_next:
+        return True  # no bucket closed since: nothing to store
+    claimed = session.execute(
+        sa.update(SpikeState)
+        .where(SpikeState.id == series.row_id, SpikeState.next_bucket == series.loaded_next)
+        .values(**values)
+    )
+    return claimed.rowcount == 1
+
+
+def usual_days(session: Session, *, person_id: int, bucket: timedelta) -> tuple[list[float], float] | None:
+    """What the person's stored count model expects per day, Monday to Sunday, and its over-dispersion
+    (of its longest window); None before the person's whole-volume series has a state."""
+    row = session.exec(select(SpikeState).where(
+        SpikeState.person_id == person_id, SpikeState.source_kind == ALL_KINDS,
+        SpikeState.bucket_seconds == int(bucket.total_seconds()))).first()
+    counts = (row.state or {}).get("counts") if row else None
+    if not counts:
+        return None
+    per_day = counts["day_sum"] / len(counts["day"]) * (DAY / bucket)
+    week_mean = max(counts["week_sum"] / 7, 1e-9)
+    return [per_day * w / week_mean for w in counts["week"]], counts["phi"][-1]

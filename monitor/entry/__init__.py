@@ -1,0 +1,1 @@
+"""Entry points: the command line, the launcher, exports and the demo."""

@@ -1,0 +1,339 @@
+"""The ``monitor`` command line (Typer). Each command is a thin shell over one module.
+
+Every command that touches the database first upgrades it to the current schema and
+syncs the config into it (``prepare``). A bad config stops the command with one line
+on stderr and exit status 2; nothing is written.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from monitor.core.settings import get_settings
+from monitor.core.config_file import ConfigError, Watchlist
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Mention monitor for human-rights monitors.")
+export_app = typer.Typer(no_args_is_help=True, help="Export stored data.")
+spikes_app = typer.Typer(no_args_is_help=True, help="Spike detection.")
+digest_app = typer.Typer(no_args_is_help=True, help="The daily digest email.")
+users_app = typer.Typer(no_args_is_help=True, help="Reviewer and admin accounts.")
+db_app = typer.Typer(no_args_is_help=True, help="The database schema.")
+sources_app = typer.Typer(no_args_is_help=True, help="Sources: health, OPML import and export.")
+# Command groups of this round's issues live beside their code (each module imports only Typer).
+from monitor.backup.commands import register as register_backup  # noqa: E402
+from monitor.evidence.commands import evidence_app  # noqa: E402
+from monitor.search.commands import search_app  # noqa: E402
+
+register_backup(app)
+for sub, name in [(evidence_app, "evidence"), (search_app, "search")]:
+    app.add_typer(sub, name=name)
+for sub, name in [(sources_app, "sources"), (export_app, "export"), (spikes_app, "spikes"), (digest_app, "digest"), (users_app, "users"), (db_app, "db")]:
+    app.add_typer(sub, name=name)
+
+ConfigOption = Annotated[
+    Optional[Path], typer.Option("--config", help="TOML config (default: $MONITOR_CONFIG or ./monitor.toml).")
+]
+AllowEmptyOption = Annotated[bool, typer.Option(
+    "--allow-empty", help="Accept a config with no person or no source, stopping all that were monitored.")]
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print one line to stderr and exit."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def load_config(config: Path | None) -> Watchlist | None:
+    """The validated watchlist, or None when the default config file is absent."""
+    from monitor.core.config_file import load_watchlist
+
+    settings = get_settings()
+    path = config or settings.config
+    if config is None and not path.exists() and "config" not in settings.model_fields_set:
+        typer.echo(f"warning: {path} not found; running with no people or sources", err=True)
+        return None
+    try:
+        return load_watchlist(path)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def prepare(config: Path | None, allow_empty: bool = False) -> Watchlist | None:
+    """Validate the config, upgrade the database, sync the config into it.
+
+    A config that would stop every person or every source is refused (one line, exit 2)
+    unless ``allow_empty`` or ``MONITOR_ALLOW_EMPTY_CONFIG``; nothing is written then.
+    """
+    from monitor.core import db
+    from monitor.core.storage.config_sync import sync_config
+
+    watchlist = load_config(config)
+    db.upgrade()
+    if watchlist is not None:
+        try:
+            with db.session_scope() as session:
+                sync_config(session, watchlist=watchlist, allow_empty=allow_empty or get_settings().allow_empty_config)
+        except ConfigError as exc:
+            fail(str(exc))
+    return watchlist
+
+
+@app.command()
+def match(
+    input: Annotated[str, typer.Option("--input", help="JSON lines file, or - for stdin.")] = "-",
+    from_db: Annotated[bool, typer.Option("--from-db", help="Match the people in the database (web-added ones too).")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Match JSON lines {"id", "text"} against the config's people (offline), or the database's."""
+    from monitor.matching import match_lines
+
+    matcher = _db_matcher(config) if from_db else _config_matcher(config)
+    try:
+        stream = sys.stdin if input == "-" else open(input, encoding="utf-8")
+    except OSError as exc:
+        fail(f"--input {input}: {exc.strerror}")
+    try:
+        with stream:
+            for line in match_lines(matcher, stream):
+                sys.stdout.write(line + "\n")
+    except (ValueError, UnicodeDecodeError) as exc:
+        sys.stdout.flush()  # the lines before the bad one stay answered, in order
+        fail(f"--input {input}: {exc}")
+
+
+def _config_matcher(config: Path | None):
+    """A matcher for the config file's people; no database."""
+    from monitor.matching import Matcher
+
+    return Matcher.from_watchlist(load_config(config) or Watchlist())
+
+
+def _db_matcher(config: Path | None):
+    """A matcher for the active people in the database, after the config is synced into it."""
+    from monitor.core import db
+    from monitor.core.storage.matcher_cache import matcher_for
+
+    prepare(config)
+    with db.session_scope() as session:
+        return matcher_for(session)
+
+
+@app.command()
+def poll(
+    once: Annotated[bool, typer.Option("--once", help="Poll every source once in this process.")] = False,
+    config: ConfigOption = None,
+    allow_empty: AllowEmptyOption = False,
+) -> None:
+    """Poll every configured source once and print what was found."""
+    from monitor.ingest.poll_report import print_summary
+    from monitor.ingest.poller import poll_all_once
+
+    if not once:
+        fail("only `monitor poll --once` is supported; the scheduler polls continuously (monitor up)")
+    prepare(config, allow_empty)
+    results = poll_all_once(progress=sys.stderr.isatty())
+    print_summary(results)
+
+
+@app.command()
+def stream(
+    seconds: Annotated[Optional[float], typer.Option("--seconds", min=0, help="Stop after N seconds (default: run until stopped).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Consume every enabled stream (Bluesky Jetstream, Mastodon streaming), resuming from the stored cursor."""
+    from monitor.ingest.streams.runner import run_streams
+
+    watchlist = prepare(config) or Watchlist()
+    raise typer.Exit(run_streams(watchlist.streams, seconds=seconds))
+
+
+@export_app.command("mentions")
+def export_mentions(
+    format: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
+    since: Annotated[Optional[str], typer.Option("--since", help="ISO time; only mentions fetched since.")] = None,
+    config: ConfigOption = None,
+    allow_empty: AllowEmptyOption = False,
+) -> None:
+    """Write one record per stored mention to stdout."""
+    from monitor.entry.export import export_mentions as run_export
+
+    if format not in ("jsonl", "csv"):
+        fail(f"--format: expected jsonl or csv, got {format!r}")
+    since_at = _parse_since(since)
+    prepare(config, allow_empty)
+    run_export(sys.stdout, fmt=format, since=since_at)
+
+
+def _parse_since(since: str | None) -> datetime | None:
+    from datetime import timezone
+
+    if since is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(since)
+    except ValueError:
+        fail(f"--since: not an ISO date or time: {since!r}")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+@spikes_app.command("detect")
+def spikes_detect(
+    input: Annotated[Path, typer.Option("--input", help="CSV with header timestamp,value.")],
+    config: ConfigOption = None,
+) -> None:
+    """Run the causal spike detector on a CSV series; one JSON line per flagged row."""
+    from monitor.spikes import detect_csv
+
+    try:
+        for line in detect_csv(input):
+            sys.stdout.write(line + "\n")
+    except (OSError, ValueError) as exc:
+        fail(f"{input}: {exc}")
+
+
+@digest_app.command("send")
+def digest_send(
+    day: Annotated[Optional[str], typer.Option("--date", help="YYYY-MM-DD (default: yesterday in the digest timezone).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Send again even if already sent, or a day not yet over.")] = False,
+    config: ConfigOption = None,
+    allow_empty: AllowEmptyOption = False,
+) -> None:
+    """Send the digest for a day to every recipient (a day not yet over only with --force)."""
+    from monitor.notify.digest import send_digests
+    from monitor.notify.digest.delivery import NOT_ENDED
+
+    watchlist = prepare(config, allow_empty) or Watchlist()
+    try:
+        chosen = date.fromisoformat(day) if day else None
+    except ValueError:
+        fail(f"--date: expected YYYY-MM-DD, got {day!r}")
+    report = send_digests(day=chosen, force=force, digest=watchlist.digest)
+    for line in report:
+        typer.echo(line)
+    if any(NOT_ENDED in line for line in report):
+        raise typer.Exit(1)
+
+
+@users_app.command("add")
+def users_add(
+    email: str,
+    role: Annotated[str, typer.Option("--role", help="reviewer or admin.")] = "reviewer",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    config: ConfigOption = None,
+    allow_empty: AllowEmptyOption = False,
+) -> None:
+    """Create (or update) a user who can log in to the review page."""
+    from monitor.review.users import add_user
+
+    if role not in ("reviewer", "admin"):
+        fail(f"--role: expected reviewer or admin, got {role!r}")
+    if not password_stdin:
+        fail("pass the password on stdin with --password-stdin")
+    password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 8:
+        fail("password: at least 8 characters")
+    prepare(config, allow_empty)
+    created = add_user(email=email, role=role, password=password)
+    typer.echo(f"{'created' if created else 'updated'} {role} {email}")
+
+
+@app.command()
+def up(
+    demo: Annotated[bool, typer.Option("--demo", help="Also serve bundled sample feeds on loopback.")] = False,
+    port: Annotated[int, typer.Option("--port", envvar="PORT", help="Web port.")] = 8000,
+    config: ConfigOption = None,
+    allow_empty: AllowEmptyOption = False,
+) -> None:
+    """Start web + worker + scheduler on the embedded default; Ctrl-C stops them all."""
+    from monitor.entry.launcher import run_stack
+
+    raise typer.Exit(run_stack(demo=demo, port=port, config=config, allow_empty=allow_empty))
+
+
+@app.command()
+def web(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", envvar="PORT")] = 8000,
+    config: ConfigOption = None,
+    allow_empty: AllowEmptyOption = False,
+) -> None:
+    """Serve the review page and API alone."""
+    import uvicorn
+
+    prepare(config, allow_empty)
+    # The app applies MONITOR_TRUSTED_PROXIES itself; uvicorn's own proxy handling would trust 127.0.0.1 first.
+    # Without MONITOR_LOG_TASKS (`monitor up`): no access line per request or static file, no
+    # start-up chatter; warnings and server errors still show.
+    log_level = "info" if get_settings().log_tasks else "warning"
+    uvicorn.run("monitor.web.app:create_app", factory=True, host=host, port=port, log_level=log_level,
+                proxy_headers=False)
+
+
+@sources_app.command("list")
+def sources_list(config: ConfigOption = None, allow_empty: AllowEmptyOption = False) -> None:
+    """Every source with its health: last success, last error, items per poll, went silent."""
+    from monitor.ingest.sources_report import source_lines
+
+    prepare(config, allow_empty)
+    for line in source_lines():
+        typer.echo(line)
+
+
+@sources_app.command("import-opml")
+def sources_import_opml(
+    file: Annotated[Path, typer.Argument(help="An OPML file exported from a feed reader.")],
+    config: ConfigOption = None,
+) -> None:
+    """Append the OPML file's feeds to the config file as [[source]] entries (new URLs only)."""
+    from monitor.sources.opml import OpmlError
+    from monitor.ingest.sources_report import append_sources
+
+    path = config or get_settings().config
+    load_config(path)  # the config must be valid before we add to it
+    try:
+        added = append_sources(path, file.read_bytes())
+    except (OSError, OpmlError) as exc:
+        fail(f"{file}: {exc}")
+    load_config(path)
+    typer.echo(f"added {added} sources to {path}")
+
+
+@sources_app.command("export-opml")
+def sources_export_opml(config: ConfigOption = None) -> None:
+    """Write the config's sources as OPML to stdout."""
+    from monitor.sources.opml import export_opml
+
+    watchlist = load_config(config) or Watchlist()
+    sys.stdout.write(export_opml([s.model_dump() for s in watchlist.sources]))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database to the current schema and do nothing else."""
+    from monitor.core import db
+
+    db.upgrade()
+    typer.echo("database is at the current schema")
+
+
+def main() -> None:
+    from pydantic import ValidationError
+
+    from monitor.core.settings import restrict_new_files
+    from monitor.core.logs import hide_query_strings
+
+    restrict_new_files()
+    try:
+        hide_query_strings(keep=get_settings().log_query_strings)
+        app()
+    except ValidationError as exc:
+        # Settings are read lazily; a bad MONITOR_* value is a one-line error, not a traceback.
+        error = exc.errors()[0]
+        name = "MONITOR_" + str(error["loc"][0]).upper() if error["loc"] else "settings"
+        typer.echo(f"error: environment: {name}: {error['msg']}", err=True)
+        raise SystemExit(2) from None

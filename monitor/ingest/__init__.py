@@ -1,0 +1,1 @@
+"""Ingest: the guarded HTTP client, politeness, scheduling, the poll pipeline, streams, metrics."""

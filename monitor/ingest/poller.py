@@ -1,0 +1,313 @@
+"""Polling sources: fetch → parse → match → dedupe → store → reschedule.
+
+``poll_sources(ids)`` polls many sources concurrently in one event loop (async httpx),
+each request passing the per-host gate. Fetching, parsing and matching run per source;
+one writer stores what they found for many sources at a time (a few statements per
+batch, not per item). It never raises for a bad source or a bad item: an entry that cannot
+be read or matched is skipped and counted (``PollResult.skipped``); any exception in one
+source's fetch, parse or write is recorded on that source, its next poll is scheduled with
+backoff, and the others go on. Only the infrastructure being away (the database, Redis)
+stops the batch, so that the Celery task is retried whole. While a claimed batch runs, a
+heartbeat renews its sources' lease (``lease_seconds``) so a dead worker's sources come back soon. ``poll_source(id)``,
+``poll_many(ids)`` and ``poll_all_once()`` are its synchronous doors for Celery and the
+command line; ``refresh_spikes()`` runs after polls, not inside each one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import logging
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import select
+
+from monitor.core import db
+from monitor import sources
+from monitor.core.settings import get_settings
+from monitor.dedupe import canonical_url, fingerprint, global_identity
+from monitor.ingest.fetch import FetchError, FetchResult, HostClients, fetch_async
+from monitor.ingest.language import language_of
+from monitor.core.storage.matcher_cache import matcher_for
+from monitor.matching import Matcher
+from monitor.core.models import Source, utcnow
+from monitor.ingest.politeness import gate_for
+from monitor.ingest.poll_report import _Progress
+from monitor.ingest.poll_writer import infrastructure_errors, write_all
+from monitor.sources.base import one_line
+from monitor.sources.sniff import feed_format
+from monitor.core.storage import NewMention, renew_leases, storable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PollResult:
+    source_id: int
+    name: str
+    fetched: int = 0
+    new: int = 0
+    duplicate: int = 0
+    unmatched: int = 0
+    skipped: int = 0  # entries that could not be read, matched or stored
+    not_modified: bool = False
+    error: str | None = None
+    url: str | None = None
+
+
+@dataclass
+class _Target:
+    id: int
+    name: str
+    url: str
+    kind: str
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    cursor: str | None
+    demo: bool = False  # a bundled demo feed on loopback (Source.demo)
+
+
+@dataclass
+class _Outcome:
+    """What one source's poll found, waiting for the writer."""
+
+    result: PollResult
+    mentions: list[NewMention] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    body_hash: str | None = None
+    cursor: str | None = None
+    feed_hint: float | None = None
+    error: Exception | None = None
+    detected: str | None = None  # what a source of kind "auto" turned out to be (monitor.sources.sniff)
+
+
+def poll_source(source_id: int, *, now: datetime | None = None) -> PollResult:
+    """Poll one source and store its new mentions; errors end up on the source row."""
+    return poll_many([source_id], now=now)[0]
+
+
+def poll_many(source_ids: list[int], *, now: datetime | None = None, lease_seconds: float | None = None) -> list[PollResult]:
+    """Poll these sources concurrently; one result per id, in order (``lease_seconds``: see ``poll_sources``)."""
+    return asyncio.run(poll_sources(source_ids, now=now, lease_seconds=lease_seconds))
+
+
+def poll_all_once(*, progress: bool = False) -> list[PollResult]:
+    """Poll every enabled source once (``monitor poll --once``)."""
+    from monitor.core.storage import enabled_sources
+
+    with db.session_scope() as session:
+        ids = [s.id for s in enabled_sources(session)]
+    with _Progress(progress, len(ids)) as advance:
+        results = asyncio.run(poll_sources(ids, on_done=advance))
+    if any(r.new for r in results):
+        refresh_spikes()
+    return results
+
+
+async def poll_sources(
+    source_ids: list[int], *, now: datetime | None = None, on_done=None, lease_seconds: float | None = None
+) -> list[PollResult]:
+    """The async core: per-host HTTP clients, one matcher, one gate and one writer for the batch.
+
+    With ``lease_seconds`` (a batch of claimed sources), the lease of every source not yet
+    written is renewed every third of it until the batch ends.
+    """
+    settings = get_settings()
+    now = now or utcnow()
+    targets, matcher = await asyncio.to_thread(_load, source_ids)
+    gate = gate_for(settings)
+    running = asyncio.Semaphore(settings.poll_concurrency)
+    found: asyncio.Queue[_Outcome | None] = asyncio.Queue()
+    pending = {t.id for t in targets}
+    writer = asyncio.create_task(write_all(found, now, on_done, pending))
+    heartbeat = asyncio.create_task(_renew_while_running(pending, lease_seconds)) if lease_seconds else None
+
+    async def one(target: _Target) -> PollResult:
+        async with running:
+            outcome = await _poll_one(clients, gate, target, matcher)
+        await found.put(outcome)
+        return outcome.result
+
+    try:
+        async with HostClients(settings, per_host=settings.host_concurrency) as clients:
+            results = await asyncio.gather(*(one(t) for t in targets))
+    finally:
+        await found.put(None)
+        await writer
+        if heartbeat:
+            heartbeat.cancel()
+        if hasattr(gate, "close"):
+            await gate.close()
+    by_id = {r.source_id: r for r in results}
+    return [by_id.get(i) or PollResult(i, "?", error="no such source") for i in source_ids]
+
+
+def _load(source_ids: list[int]) -> tuple[list[_Target], Matcher]:
+    with db.session_scope() as session:
+        rows = session.exec(select(Source).where(Source.id.in_(source_ids)))
+        targets = [
+            _Target(s.id, s.name or s.url, s.url, s.kind, s.etag, s.last_modified, s.body_hash, s.cursor, s.demo)
+            for s in rows
+        ]
+        return targets, matcher_for(session)
+
+
+async def _renew_while_running(pending: set[int], lease_seconds: float) -> None:
+    """Every third of the lease, extend the lease of the sources this batch has not written yet."""
+    while True:
+        await asyncio.sleep(lease_seconds / 3)
+        ids = sorted(pending)
+        if not ids:
+            continue
+        try:
+            await asyncio.to_thread(_renew, ids, lease_seconds)
+        except Exception as exc:  # noqa: BLE001 - a missed renewal only lets the lease lapse early
+            log.warning("renewing the poll lease failed: %s", one_line(exc), extra={"sources": len(ids)})
+
+
+def _renew(ids: list[int], lease_seconds: float) -> None:
+    with db.session_scope() as session:
+        renew_leases(session, source_ids=ids, until=utcnow() + timedelta(seconds=lease_seconds))
+
+
+async def _poll_one(clients: HostClients, gate, target: _Target, matcher: Matcher) -> _Outcome:
+    """One source's fetch, parse and match; any failure but the infrastructure's ends on the outcome."""
+    outcome = _Outcome(PollResult(target.id, target.name, url=target.url))
+    try:
+        await _fetch_and_match(outcome, clients, gate, target, matcher)
+    except infrastructure_errors():
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug or a surprise in one source must not stop the batch
+        outcome.error = exc
+        outcome.result.error = f"internal error while polling: {type(exc).__name__}: {one_line(exc, 200)}"
+        outcome.mentions = []
+        # Where it was raised, not the message or traceback text: those may quote a feed's text.
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        log.warning(
+            "polling a source raised %s at %s:%s", type(exc).__name__, frame.filename.rsplit("/", 1)[-1], frame.lineno,
+            extra={"source_id": target.id},
+        )
+    return outcome
+
+
+async def _fetch_and_match(outcome: _Outcome, clients: HostClients, gate, target: _Target, matcher: Matcher) -> None:
+    adapter = None
+    try:
+        adapter = sources.resolve_adapter(target.kind, target.url)
+        response = await _fetch(clients, gate, target, adapter)
+        outcome.headers = response.headers
+        outcome.body_hash = target.body_hash if response.not_modified else hashlib.sha256(response.body).hexdigest()
+        if response.not_modified or outcome.body_hash == target.body_hash:
+            outcome.result.not_modified = True
+        else:
+            parsed = adapter.parse(response.body, response.headers, response.url)
+            outcome.detected = feed_format(response.body, kind=target.kind, url_kind=adapter.kind)
+            outcome.cursor = storable(parsed.cursor)[:1000] if parsed.cursor else None  # feed-made text
+            outcome.feed_hint = parsed.min_interval
+            outcome.result.skipped += parsed.skipped
+            outcome.mentions = _matched(outcome.result, parsed.items, matcher)
+            _log_skipped(target, parsed)
+    except (FetchError, sources.ParseError) as exc:
+        outcome.error = exc
+        outcome.result.error = adapter.explain(exc) if adapter and isinstance(exc, FetchError) else str(exc)
+
+
+async def _fetch(clients: HostClients, gate, target: _Target, adapter: sources.Adapter) -> FetchResult:
+    """The adapter's request through the one guarded client; the gate is taken per hop, after the address check.
+
+    A request with ``auth`` (a login) gets its credentials through that same client, and
+    fresh ones once when the answer says they expired.
+    """
+    settings = get_settings()
+    request = adapter.request(target.url, target.cursor, settings)
+    etag, last_modified = (target.etag, target.last_modified) if adapter.conditional else (None, None)
+    if target.demo:
+        # Only ``monitor up --demo`` marks a source so: its own feed server on 127.0.0.1, which
+        # `monitor poll --once` must reach without opening loopback to every source.
+        settings = settings.model_copy(update={"allow_private_networks": True})
+    guarded = functools.partial(fetch_async, clients, gate=gate, settings=settings)
+    conditional = {"etag": etag, "last_modified": last_modified}
+    if request.auth is None:
+        return await guarded(request.url, headers=request.headers, **conditional)
+    credentials = await request.auth.headers(guarded)
+    try:
+        return await guarded(request.url, headers={**request.headers, **credentials}, **conditional)
+    except FetchError as exc:
+        if not request.auth.expired(exc):
+            raise
+    credentials = await request.auth.refresh(guarded)
+    return await guarded(request.url, headers={**request.headers, **credentials}, **conditional)
+
+
+def _log_skipped(target: _Target, parsed: sources.Parsed) -> None:
+    if parsed.skipped:
+        log.warning(
+            "skipped %s unreadable entries: %s", parsed.skipped, getattr(parsed.items, "first_error", None),
+            extra={"source_id": target.id, "skipped": parsed.skipped},
+        )
+
+
+def _matched(result: PollResult, items: list[sources.Item], matcher: Matcher) -> list[NewMention]:
+    """The matched items as mentions; an item that fails to match or normalise is skipped and counted."""
+    mentions, failures = [], []
+    for item in items:
+        try:
+            mention = _mention_if_matched(item, matcher)
+        except Exception as exc:  # noqa: BLE001 - untrusted entry: it costs itself only
+            failures.append(type(exc).__name__)
+            continue
+        if mention is None:
+            result.unmatched += 1
+        else:
+            mentions.append(mention)
+    result.fetched, result.skipped = len(items), result.skipped + len(failures)
+    if failures:  # the error types only: an entry's text may name a watched person
+        log.warning("skipped %s entries that could not be matched: %s", len(failures), sorted(set(failures)),
+                    extra={"source_id": result.source_id, "skipped": len(failures)})
+    return mentions
+
+
+def _mention_if_matched(item: sources.Item, matcher: Matcher) -> NewMention | None:
+    found = matcher.find(f"{item.title}\n{item.text}")
+    if not found:
+        return None
+    people: dict[str, str] = {}
+    for match in found:
+        people.setdefault(match.person, match.alias)
+    return _new_mention(item, people)
+
+
+def _new_mention(item: sources.Item, people: dict[str, str]) -> NewMention:
+    # Fingerprinting is CPU work: done here, in the fetch path, not in the writer's transaction.
+    return NewMention(
+        guid=item.guid, url=item.url, canonical_url=canonical_url(item.url), title=item.title,
+        text=item.text, author=item.author, published_at=item.published_at, people=people,
+        identity=global_identity(item.kind, item.platform_id), reposted_by=item.reposted_by,
+        language=language_of(item.lang, item.title, item.text), fingerprint=fingerprint(item.title, item.text),
+    )
+
+
+def refresh_spikes(now: datetime | None = None) -> list[int]:
+    """Recompute spikes from the stored mentions and alert on new ones; the new spike ids.
+
+    Not part of a poll: it covers every person, so the worker task runs it at most once per
+    ``MONITOR_SPIKE_REFRESH_SECONDS`` however many batches are polled. Spikes are derived
+    from stored mentions and recomputed on the next refresh, so a failure is logged, not raised.
+    """
+    from monitor.notify.alerts import retry_failed_alerts, send_spike_alerts
+    from monitor.core.storage.spikes import update_spikes
+
+    now = now or utcnow()
+    try:
+        with db.session_scope() as session:
+            new_ids = [spike.id for spike in update_spikes(session, now=now)]
+        send_spike_alerts(new_ids, now=now)  # after the commit: the claims refer to stored spikes
+        retry_failed_alerts(now=now)
+        return new_ids
+    except Exception:
+        log.exception("spike update failed", extra={"at": now.isoformat()})
+        return []

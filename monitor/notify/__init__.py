@@ -1,0 +1,1 @@
+"""Notify: the mail builder, the delivery ledger, spike alerts and the daily digest."""

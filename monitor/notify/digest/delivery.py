@@ -1,0 +1,200 @@
+"""Sending each recipient's digest exactly once per local day, and retrying failures alone.
+
+Sending once is a claim in the database: ``DigestDelivery`` is unique per (recipient,
+day); a process sends only after inserting that row (``ON CONFLICT DO NOTHING``) or
+moving it to ``sending`` by a conditional UPDATE, and marks it ``sent`` or ``failed``
+after. A failure is that recipient's alone: its row gets ``retry_at`` (backing off
+``RETRY_BASE`` · 2ⁿ up to ``RETRY_MAX``) and the scheduler claims only that row again;
+rows already ``sent`` are never re-sent except with ``force``.
+
+The scheduler sends each recipient the latest day whose ``send_at`` (in that recipient's
+timezone) has passed. A run missed while the machine was off is therefore caught up by
+the first run after start, once, and a recipient never receives the same day twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from monitor.core.db import session_scope
+from monitor.notify.digest.content import Digest, DigestBuilder
+from monitor.notify.digest.message import links, render_message
+from monitor.notify.mail import MailError, oneline, send_message
+from monitor.core.models import DigestDelivery, Recipient, utcnow
+from monitor.core.storage import insert_ignore
+from monitor.core.config_file import DigestEntry
+
+logger = logging.getLogger(__name__)
+
+SENDING, SENT, FAILED = "sending", "sent", "failed"
+# A claim older than this belongs to a process that died mid-send (SMTP times out in 30 s).
+STALE_CLAIM = timedelta(minutes=30)
+RETRY_BASE = timedelta(minutes=10)
+RETRY_MAX = timedelta(hours=6)
+MAX_SCHEDULED_ATTEMPTS = 8  # then only `monitor digest send` retries it
+NOT_ENDED = "not sent: the day has not ended"  # the report line of a refused day
+_SKIP_REASONS = {SENT: "already sent", SENDING: "being sent by another process", FAILED: "failed; retrying later"}
+
+
+def send_digests(
+    *, day: date | None, force: bool, digest: DigestEntry, now: datetime | None = None
+) -> list[str]:
+    """Send ``day``'s digest (default: each recipient's yesterday) to every active recipient.
+
+    A recipient who already has it is skipped unless ``force``; a failed or abandoned
+    delivery is retried at once. Returns one report line per recipient.
+    """
+    now = now or utcnow()
+    recipients = active_recipients()
+    if not recipients:
+        return ["no active recipients; add [[recipient]] entries to the config"]
+    with session_scope() as session:
+        builder = DigestBuilder(session)
+        return [
+            _deliver(builder, r, day or yesterday(zone_of(r, digest), now), zone_of(r, digest),
+                     now=now, force=force, backoff=False)[1]
+            for r in recipients
+        ]
+
+
+def send_due_digests(*, digest: DigestEntry, now: datetime | None = None) -> list[str]:
+    """For the scheduler: send each recipient the latest local day whose ``send_at`` has passed.
+
+    Recipients who already have it are skipped silently; a failed delivery is retried
+    when its backoff has elapsed. Returns report lines only for deliveries attempted.
+    """
+    now = now or utcnow()
+    lines = []
+    with session_scope() as session:
+        builder = DigestBuilder(session)
+        for recipient in active_recipients():
+            zone = zone_of(recipient, digest)
+            day = due_day(zone, digest, now)
+            attempted, line = _deliver(builder, recipient, day, zone, now=now, force=False, backoff=True)
+            if attempted:
+                lines.append(line)
+    return lines
+
+
+def yesterday(zone: ZoneInfo, now: datetime) -> date:
+    """The last complete local day at ``now`` in ``zone``."""
+    return now.astimezone(zone).date() - timedelta(days=1)
+
+
+def due_day(zone: ZoneInfo, digest: DigestEntry, now: datetime) -> date:
+    """The latest day whose digest was due (``send_at`` on the next local day) at or before ``now``."""
+    local = now.astimezone(zone).replace(tzinfo=None)
+    since_send_at = local - timedelta(hours=digest.send_at.hour, minutes=digest.send_at.minute)
+    return since_send_at.date() - timedelta(days=1)
+
+
+def day_has_ended(day: date, zone: ZoneInfo, now: datetime) -> bool:
+    """True when local midnight after ``day`` in ``zone`` is at or before ``now``."""
+    return day < now.astimezone(zone).date()
+
+
+def zone_of(recipient: Recipient, digest: DigestEntry) -> ZoneInfo:
+    """The recipient's own timezone, else the ``[digest]`` one."""
+    return ZoneInfo(recipient.timezone) if recipient.timezone else digest.zone
+
+
+def active_recipients() -> list[Recipient]:
+    """Recipients that are active and have not unsubscribed, oldest first."""
+    with session_scope() as session:
+        statement = (
+            select(Recipient)
+            .where(Recipient.active == True, Recipient.unsubscribed_at == None)  # noqa: E711,E712
+            .order_by(Recipient.id)
+        )
+        return list(session.exec(statement))
+
+
+def _deliver(builder: DigestBuilder, recipient: Recipient, day: date, zone: ZoneInfo, *, now, force, backoff):
+    """Claim, build, send and record one digest; returns (whether a send was attempted, report line)."""
+    head = f"{oneline(recipient.email)} {day.isoformat()}"
+    if not force and not day_has_ended(day, zone, now):
+        # Sending it would mail a partial day and mark the day sent, so its real digest never goes.
+        return False, f"{head}: {NOT_ENDED} in {zone.key}; --force sends it anyway"
+    with session_scope() as session:
+        claimed = claim(session, recipient_id=recipient.id, day=day, now=now, force=force, backoff=backoff)
+        status = None if claimed else _status(session, recipient.id, day)
+    if not claimed:
+        return False, f"{head}: {_SKIP_REASONS.get(status, _SKIP_REASONS[SENDING])}"
+    try:
+        content = builder.build(email=recipient.email, people=recipient.people, day=day, zone=zone)
+        send_message(render_message(links(content, recipient_id=recipient.id), now=now))
+    except Exception as exc:
+        error = exc.message if isinstance(exc, MailError) else f"{type(exc).__name__}: {exc}"
+        _record_failure(recipient.id, day, error=error, now=now)
+        logger.warning("digest failed", extra={"recipient": recipient.email, "day": str(day), "error": error})
+        if not isinstance(exc, MailError):
+            raise
+        return True, f"{head}: failed: {error}"
+    _record_sent(recipient.id, day, now=now, content=content)
+    return True, f"{head}: sent {_counts(content.mention_count, len(content.spikes))}"
+
+
+def _counts(mentions: int, spikes: int) -> str:
+    return f"{mentions} mention{'' if mentions == 1 else 's'}, {spikes} spike{'' if spikes == 1 else 's'}"
+
+
+def claim(session: Session, *, recipient_id: int, day: date, now: datetime, force: bool, backoff: bool) -> bool:
+    """Take the right to send (recipient, day); True when this caller holds it.
+
+    Inserts the delivery row, or moves an existing one to ``sending`` when it failed
+    (and, with ``backoff``, its ``retry_at`` has come), was abandoned mid-send, or — with
+    ``force`` — was sent. Writes come first so SQLite takes its write lock before reading.
+    """
+    row = {"recipient_id": recipient_id, "day": day, "status": SENDING, "claimed_at": now,
+           "mention_count": 0, "spike_count": 0, "attempts": 0}
+    if insert_ignore(session, DigestDelivery, [row], keys=["recipient_id", "day"]):
+        return True
+    failed = DigestDelivery.status == FAILED
+    if backoff:
+        failed = sa.and_(failed, DigestDelivery.retry_at <= now, DigestDelivery.attempts < MAX_SCHEDULED_ATTEMPTS)
+    reclaimable = [failed, sa.and_(DigestDelivery.status == SENDING, DigestDelivery.claimed_at < now - STALE_CLAIM)]
+    if force:
+        reclaimable.append(DigestDelivery.status == SENT)
+    statement = (
+        sa.update(DigestDelivery)
+        .where(DigestDelivery.recipient_id == recipient_id, DigestDelivery.day == day, sa.or_(*reclaimable))
+        .values(status=SENDING, claimed_at=now, error=None)
+    )
+    return session.execute(statement).rowcount == 1
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long the scheduler waits before the next try after ``attempts`` failures."""
+    return min(RETRY_BASE * 2 ** max(0, attempts - 1), RETRY_MAX)
+
+
+def _status(session: Session, recipient_id: int, day: date) -> str | None:
+    statement = select(DigestDelivery.status).where(
+        DigestDelivery.recipient_id == recipient_id, DigestDelivery.day == day
+    )
+    return session.exec(statement).first()
+
+
+def _where(recipient_id: int, day: date):
+    return sa.update(DigestDelivery).where(DigestDelivery.recipient_id == recipient_id, DigestDelivery.day == day)
+
+
+def _record_failure(recipient_id: int, day: date, *, error: str, now: datetime) -> None:
+    with session_scope() as session:
+        attempts = session.exec(
+            select(DigestDelivery.attempts).where(DigestDelivery.recipient_id == recipient_id, DigestDelivery.day == day)
+        ).one() + 1
+        values = {"status": FAILED, "error": error, "attempts": attempts, "retry_at": now + retry_delay(attempts)}
+        session.execute(_where(recipient_id, day).values(**values))
+
+
+def _record_sent(recipient_id: int, day: date, *, now: datetime, content: Digest) -> None:
+    values = {"status": SENT, "error": None, "sent_at": now, "retry_at": None,
+              "mention_count": content.mention_count, "spike_count": len(content.spikes)}
+    with session_scope() as session:
+        session.execute(_where(recipient_id, day).values(**values))

@@ -1,0 +1,1 @@
+"""Review: triage, the queue, cards and accounts, without FastAPI."""
