@@ -2,7 +2,7 @@
 
 Run by hand: ``python bench/bench_search.py [--rows 100000] [--runs 5]``. A search scans the
 text of every mention either way (no index serves ``%word%``); the question is what the Python
-fold function registered on each SQLite connection (``monitor.core.storage.textsearch``) costs over the
+fold function registered on each SQLite connection (``monitor.core.textsearch``) costs over the
 built-in ``LIKE``, which is fast and wrong for Cyrillic (``сизо`` never finds ``СИЗО``).
 Prints both, per run and as the median, and how many rows each found (the naive one: none).
 """
@@ -16,7 +16,7 @@ import time
 
 import sqlalchemy as sa
 
-from monitor.core.storage import textsearch as search
+from monitor.core import textsearch as search
 
 RARE, SHARE = "СИЗО", 0.01  # the word searched for, in one mention in a hundred
 WORDS = ("суд", "арест", "court", "Hearing", "апелляция", "Воронцов", "protest", "приговор", "letter")

@@ -98,7 +98,7 @@ def consume(url: str, seconds: float, naive=None) -> dict:
     from monitor.core.settings import get_settings
     from monitor.core.models import Mention, Source
     from monitor.ingest.streams import jetstream
-    from monitor.ingest.streams.entries import StreamSpec
+    from monitor.core.config_streams import StreamSpec
     from monitor.ingest.streams.sink import Sink, warm_up
     from sqlmodel import func, select
 

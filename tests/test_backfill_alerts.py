@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from monitor.core import db
-from monitor.ingest.backfill import opened_live
+from monitor.core.storage.backfill import opened_live
 from monitor.entry.cli import prepare
 from monitor.core.models import Person, Source, Spike, SpikeAlert
-from monitor.ingest.poller import poll_all_once, refresh_spikes
+from monitor.entry.polling import poll_all_once
+from monitor.notify.refresh import refresh_spikes
 from tests.feedserver import FeedServer, Route
 from tests.test_alerts import smtp  # noqa: F401 (the aiosmtpd fixture)
 

@@ -7,7 +7,7 @@ import io
 
 from hypothesis import given, settings as hsettings, strategies as st
 
-from monitor.entry.export import FORMULA_STARTS, write_csv
+from monitor.review.export import FORMULA_STARTS, write_csv
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
 from tests.test_cli import monitor

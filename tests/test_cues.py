@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from monitor.core import db
 from monitor.core.models import Mention, Source, utcnow
-from monitor.web.cues import solidarity_cue, solidarity_sql, suggest_label
+from monitor.review.cues import solidarity_cue, solidarity_sql, suggest_label
 from tests.test_digest import bodies, make_mention, make_person, make_recipient, make_source, send, smtp  # noqa: F401
 
 DEMO_BURST_EN = "Solidarity with Vladimir Vorontsov, sentenced to seven years today (post 2)"

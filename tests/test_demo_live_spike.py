@@ -13,7 +13,8 @@ from monitor.core import db
 from monitor.entry.cli import prepare
 from monitor.entry.demo import LIVE_BURST_AFTER, DemoServer, PEOPLE, demo_config
 from monitor.core.models import Person, Spike, SpikeAlert
-from monitor.ingest.poller import poll_all_once, refresh_spikes
+from monitor.entry.polling import poll_all_once
+from monitor.notify.refresh import refresh_spikes
 
 
 def _alerted_people() -> dict[str, int]:

@@ -20,7 +20,7 @@ from monitor.entry.cli import prepare
 from monitor.core.settings import get_settings
 from monitor.entry.demo import demo_config, mark_demo_sources, start_demo
 from monitor.core.models import Mention, Source, Spike, SpikeAlert
-from monitor.ingest.poller import poll_all_once
+from monitor.entry.polling import poll_all_once
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
 

@@ -19,7 +19,7 @@ from sqlmodel import select
 from monitor.core import db
 from monitor.core.settings import get_settings
 from monitor.core.models import Mention, Source
-from monitor.ingest.poller import poll_all_once
+from monitor.entry.polling import poll_all_once
 from monitor.sources import bluesky_login
 from monitor.core.storage import sync_watchlist
 from monitor.core.config_file import load_watchlist

@@ -28,7 +28,7 @@ import redis
 from monitor.ingest import addresses, http_clients
 from monitor.core.settings import get_settings
 from monitor.ingest.fetch import FetchError, HostClients, check_address, fetch_async
-from monitor.ingest.poller import poll_all_once
+from monitor.entry.polling import poll_all_once
 from monitor.ingest.politeness import RedisGate
 from tests.feedserver import respond
 from tests.fixtures import feeds

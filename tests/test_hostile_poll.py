@@ -22,7 +22,8 @@ from monitor.core import db
 from monitor import sources
 from monitor.core.models import Mention, Source, utcnow
 from monitor.ingest.poll_writer import write_isolated
-from monitor.ingest.poller import PollResult, _Outcome, poll_all_once
+from monitor.entry.polling import poll_all_once
+from monitor.ingest.poller import PollResult, _Outcome
 from monitor.core.storage import NewMention, sync_watchlist
 from monitor.core.config_file import load_watchlist
 from tests.feedserver import FeedServer, Route

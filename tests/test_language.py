@@ -7,7 +7,7 @@ from sqlmodel import select
 from monitor.core import db
 from monitor.ingest.language import detect, language_of, primary_tag
 from monitor.core.models import Mention
-from monitor.ingest.poller import poll_all_once
+from monitor.entry.polling import poll_all_once
 from monitor.core.storage import sync_watchlist
 from monitor.core.config_file import load_watchlist
 from tests.feedserver import FeedServer, Route

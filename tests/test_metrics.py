@@ -80,7 +80,7 @@ def test_the_heartbeat_task_beats_and_is_on_the_beat_schedule(settings):
 
 
 def test_a_poll_run_counts_in_the_metrics(settings):
-    from monitor.ingest.poller import poll_all_once
+    from monitor.entry.polling import poll_all_once
     from tests.test_poller import _sync
     from tests.feedserver import FeedServer, Route
     from tests.fixtures import feeds
@@ -101,7 +101,7 @@ def test_a_poll_logs_one_json_line_per_source_with_its_id_and_counts(settings):
     import logging
 
     from monitor.core.logs import JsonFormatter
-    from monitor.ingest.poller import poll_all_once
+    from monitor.entry.polling import poll_all_once
     from tests.feedserver import FeedServer, Route
     from tests.fixtures import feeds
     from tests.test_poller import _sync

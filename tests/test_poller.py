@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from monitor.core import db
 from monitor.core.models import Cluster, Mention, MentionPerson, Person, Source
-from monitor.ingest.poller import poll_all_once
+from monitor.entry.polling import poll_all_once
 from monitor.core.storage import sync_watchlist
 from monitor.core.config_file import load_watchlist
 from tests.feedserver import FeedServer, Route

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from markupsafe import Markup
 
 from monitor.sources.sniff import feed_format
-from monitor.core.storage import textsearch as search
+from monitor.core import textsearch as search
 from monitor.web.atom import ATOM_NS, atom_feed, xml_text
 from monitor.web.review import without_title
 from monitor.web.snippet import highlight_all

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from monitor.core import db
 from monitor.core.models import Cluster, Mention, Person, Spike, User, utcnow
-from monitor.ingest.poller import poll_all_once
+from monitor.entry.polling import poll_all_once
 from monitor.core.storage import active_people, sync_watchlist
 from monitor.review.users import add_user
 from monitor.core.config_file import load_watchlist

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from monitor.ingest.streams.entries import specs
+from monitor.core.config_streams import specs
 from monitor.ingest.streams.events import (
     BadEvent,
     StreamEvent,

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from monitor.core import db
 from monitor.core.models import utcnow
-from monitor.ingest.streams.state import claim_lease, release_lease
+from monitor.core.storage.streams import claim_lease, release_lease
 from tests.stream_standins import JetstreamStandIn, jetstream_post, now_us
 from tests.test_stream_jetstream import write_config
 

@@ -14,7 +14,7 @@ from sqlmodel import select
 from monitor.core import db, storage as store
 from monitor.core.settings import get_settings
 from monitor.core.models import Mention, Source, StreamState, utcnow
-from monitor.ingest.streams import state
+from monitor.core.storage import streams as state
 from monitor.ingest.streams.runner import run_streams
 from monitor.review.users import add_user
 from monitor.core.config_file import load_watchlist, parse_watchlist

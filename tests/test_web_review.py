@@ -26,7 +26,7 @@ from monitor.core.models import (
     utcnow,
 )
 from monitor.review.users import add_user
-from monitor.web.cues import suggest_label
+from monitor.review.cues import suggest_label
 from tests.test_web import PASSWORD, _db, add_mention, add_reviewer, client, csrf_from, login, status_of  # noqa: F401
 
 ADMIN = "admin@example.org"

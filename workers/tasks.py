@@ -100,7 +100,7 @@ def refresh_spikes() -> int:
     from monitor.core import db, storage as store
     from monitor.core.settings import get_settings
     from monitor.core.models import utcnow
-    from monitor.ingest.poller import refresh_spikes as run
+    from monitor.notify.refresh import refresh_spikes as run
 
     now = utcnow()
     with db.session_scope() as session:

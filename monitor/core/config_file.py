@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from monitor.core.email_address import address_problem
 from monitor.sources import KINDS as SOURCE_KINDS  # auto, rss/atom/rdf, jsonfeed, mastodon, bluesky, …
-from monitor.ingest.streams import entries as stream_entries  # [stream.bluesky], [stream.mastodon]
+from monitor.core import config_streams as stream_entries  # [stream.bluesky], [stream.mastodon]
 
 
 class ConfigError(Exception):

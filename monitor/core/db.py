@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from monitor.core.settings import create_private_file, get_settings, private_dir
-from monitor.core.storage import textsearch  # noqa: F401 - registers the search fold on every SQLite connection
+from monitor.core import textsearch  # noqa: F401 - registers the search fold on every SQLite connection
 
 MIGRATIONS_DIR = Path(__file__).parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000

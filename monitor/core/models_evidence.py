@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from monitor.core.models import _ts
+from monitor.core.columns import _ts
 
 
 # Migration 0013_evidence.

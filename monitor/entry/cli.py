@@ -14,8 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from monitor.core.settings import get_settings
-from monitor.core.config_file import ConfigError, Watchlist
+from monitor.entry.prepare import fail, load_config, prepare  # noqa: F401 - commands and callers use them from here
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Mention monitor for human-rights monitors.")
 export_app = typer.Typer(no_args_is_help=True, help="Export stored data.")
@@ -35,52 +34,24 @@ for sub, name in [(evidence_app, "evidence"), (search_app, "search")]:
 for sub, name in [(sources_app, "sources"), (export_app, "export"), (spikes_app, "spikes"), (digest_app, "digest"), (users_app, "users"), (db_app, "db")]:
     app.add_typer(sub, name=name)
 
+def get_settings():
+    """The settings, imported when a command runs (``--help`` does not pay for them)."""
+    from monitor.core.settings import get_settings as settings
+
+    return settings()
+
+
+def _empty_watchlist():
+    from monitor.core.config_file import Watchlist
+
+    return Watchlist()
+
+
 ConfigOption = Annotated[
     Optional[Path], typer.Option("--config", help="TOML config (default: $MONITOR_CONFIG or ./monitor.toml).")
 ]
 AllowEmptyOption = Annotated[bool, typer.Option(
     "--allow-empty", help="Accept a config with no person or no source, stopping all that were monitored.")]
-
-
-def fail(message: str, code: int = 2) -> None:
-    """Print one line to stderr and exit."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def load_config(config: Path | None) -> Watchlist | None:
-    """The validated watchlist, or None when the default config file is absent."""
-    from monitor.core.config_file import load_watchlist
-
-    settings = get_settings()
-    path = config or settings.config
-    if config is None and not path.exists() and "config" not in settings.model_fields_set:
-        typer.echo(f"warning: {path} not found; running with no people or sources", err=True)
-        return None
-    try:
-        return load_watchlist(path)
-    except ConfigError as exc:
-        fail(str(exc))
-
-
-def prepare(config: Path | None, allow_empty: bool = False) -> Watchlist | None:
-    """Validate the config, upgrade the database, sync the config into it.
-
-    A config that would stop every person or every source is refused (one line, exit 2)
-    unless ``allow_empty`` or ``MONITOR_ALLOW_EMPTY_CONFIG``; nothing is written then.
-    """
-    from monitor.core import db
-    from monitor.core.storage.config_sync import sync_config
-
-    watchlist = load_config(config)
-    db.upgrade()
-    if watchlist is not None:
-        try:
-            with db.session_scope() as session:
-                sync_config(session, watchlist=watchlist, allow_empty=allow_empty or get_settings().allow_empty_config)
-        except ConfigError as exc:
-            fail(str(exc))
-    return watchlist
 
 
 @app.command()
@@ -110,7 +81,7 @@ def _config_matcher(config: Path | None):
     """A matcher for the config file's people; no database."""
     from monitor.matching import Matcher
 
-    return Matcher.from_watchlist(load_config(config) or Watchlist())
+    return Matcher.from_watchlist(load_config(config) or _empty_watchlist())
 
 
 def _db_matcher(config: Path | None):
@@ -131,7 +102,7 @@ def poll(
 ) -> None:
     """Poll every configured source once and print what was found."""
     from monitor.ingest.poll_report import print_summary
-    from monitor.ingest.poller import poll_all_once
+    from monitor.entry.polling import poll_all_once
 
     if not once:
         fail("only `monitor poll --once` is supported; the scheduler polls continuously (monitor up)")
@@ -148,7 +119,7 @@ def stream(
     """Consume every enabled stream (Bluesky Jetstream, Mastodon streaming), resuming from the stored cursor."""
     from monitor.ingest.streams.runner import run_streams
 
-    watchlist = prepare(config) or Watchlist()
+    watchlist = prepare(config) or _empty_watchlist()
     raise typer.Exit(run_streams(watchlist.streams, seconds=seconds))
 
 
@@ -160,7 +131,7 @@ def export_mentions(
     allow_empty: AllowEmptyOption = False,
 ) -> None:
     """Write one record per stored mention to stdout."""
-    from monitor.entry.export import export_mentions as run_export
+    from monitor.review.export import export_mentions as run_export
 
     if format not in ("jsonl", "csv"):
         fail(f"--format: expected jsonl or csv, got {format!r}")
@@ -207,7 +178,7 @@ def digest_send(
     from monitor.notify.digest import send_digests
     from monitor.notify.digest.delivery import NOT_ENDED
 
-    watchlist = prepare(config, allow_empty) or Watchlist()
+    watchlist = prepare(config, allow_empty) or _empty_watchlist()
     try:
         chosen = date.fromisoformat(day) if day else None
     except ValueError:
@@ -308,7 +279,7 @@ def sources_export_opml(config: ConfigOption = None) -> None:
     """Write the config's sources as OPML to stdout."""
     from monitor.sources.opml import export_opml
 
-    watchlist = load_config(config) or Watchlist()
+    watchlist = load_config(config) or _empty_watchlist()
     sys.stdout.write(export_opml([s.model_dump() for s in watchlist.sources]))
 
 

@@ -43,7 +43,7 @@ def run_stack(*, demo: bool, port: int, config: Path | None, allow_empty: bool =
     _prepare(config, demo, allow_empty)
     children = _spawn(env, port, config)
     try:
-        _kick_first_poll(demo)
+        _kick_first_poll(demo, env)
         print(f"monitor is up: http://127.0.0.1:{port}/review  (Ctrl-C stops it)", flush=True)
         return _wait(children)
     finally:
@@ -79,7 +79,7 @@ def _start_demo(data_dir: Path, env: dict):
 
 
 def _prepare(config: Path | None, demo: bool, allow_empty: bool) -> None:
-    from monitor.entry.cli import prepare
+    from monitor.entry.prepare import prepare
 
     watchlist = prepare(config, allow_empty)
     if demo:
@@ -108,14 +108,16 @@ def _spawn(env: dict, port: int, config: Path | None) -> list[Child]:
     return [Child(c, env) for c in commands]
 
 
-def _kick_first_poll(demo: bool) -> None:
+def _kick_first_poll(demo: bool, env: dict) -> None:
     # Beat's first tick is a minute away; a newcomer should see mentions sooner, and in
-    # the demo a digest of yesterday built from them (data/outbox/ without SMTP).
-    from workers.tasks import dispatch_due_sources, send_due_digests
-
-    dispatch_due_sources.delay()
+    # the demo a digest of yesterday built from them (data/outbox/ without SMTP). Sent by
+    # name through Celery's own command, so the launcher imports no task module.
+    calls = [["workers.tasks.dispatch_due_sources"]]
     if demo:
-        send_due_digests.apply_async(countdown=DEMO_DIGEST_AFTER_SECONDS)
+        calls.append(["workers.tasks.send_due_digests", "--countdown", str(DEMO_DIGEST_AFTER_SECONDS)])
+    for call in calls:
+        subprocess.run([sys.executable, "-m", "celery", "-q", "-A", "workers.app", "call", *call], env=env,
+                       stdout=subprocess.DEVNULL, timeout=120, check=False)
 
 
 def _wait(children: list[Child]) -> int:

@@ -18,10 +18,11 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from monitor.sources.base import DEFAULT_PORTS, origin_of  # noqa: F401 - origin_of: the guard's callers use it from here
+
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated, but stacks still route some of it
 SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class AddressRefused(Exception):
@@ -50,15 +51,6 @@ class Target:
 def printable(text: str, limit: int = 200) -> str:
     """``text`` cut to ``limit`` with every control character shown as ``?``: error messages stay one line."""
     return "".join(ch if ch.isprintable() else "?" for ch in text[:limit])
-
-
-def origin_of(url: str) -> tuple[str, str, int] | None:
-    """(scheme, host, port) of ``url`` with the default port filled in; None when unreadable."""
-    try:
-        parts = urlsplit(url)
-        return (parts.scheme, (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(parts.scheme, 0))
-    except ValueError:
-        return None
 
 
 def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:

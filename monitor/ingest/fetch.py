@@ -27,6 +27,7 @@ from urllib.parse import urljoin
 
 import httpx
 
+from monitor.sources.base import TransportError
 from monitor.ingest.addresses import AddressRefused, Target, origin_of, printable, resolve_checked
 from monitor.core.settings import Settings, get_settings
 from monitor.ingest.http_clients import ACCEPT, HostClients, make_async_client, tls_context  # noqa: F401 - their old home
@@ -38,7 +39,7 @@ CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"
 MAX_RETRY_AFTER = 86400.0  # a longer Retry-After is read as a day (the longest backoff anyway)
 
 
-class FetchError(Exception):
+class FetchError(TransportError):
     """A fetch failed; ``permanent`` says retrying soon is pointless."""
 
     def __init__(

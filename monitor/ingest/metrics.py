@@ -96,7 +96,7 @@ def render(session: Session, *, settings=None) -> str:
 
 def _streams(lines: list[str], session: Session) -> None:
     """The stream process's families (issue 17): lag, events, skipped frames, polling fallback."""
-    from monitor.ingest.streams.state import states
+    from monitor.core.storage.streams import states
 
     found, now = states(session), utcnow()
     lags = [(i, max(0.0, (now - s.last_event_at).total_seconds())) for i, s in found.items() if s.last_event_at]

@@ -9,7 +9,7 @@ source's fetch, parse or write is recorded on that source, its next poll is sche
 backoff, and the others go on. Only the infrastructure being away (the database, Redis)
 stops the batch, so that the Celery task is retried whole. While a claimed batch runs, a
 heartbeat renews its sources' lease (``lease_seconds``) so a dead worker's sources come back soon. ``poll_source(id)``,
-``poll_many(ids)`` and ``poll_all_once()`` are its synchronous doors for Celery and the
+``poll_many(ids)`` and ``poll_enabled_once()`` are its synchronous doors for Celery and the
 command line; ``refresh_spikes()`` runs after polls, not inside each one.
 """
 
@@ -95,17 +95,14 @@ def poll_many(source_ids: list[int], *, now: datetime | None = None, lease_secon
     return asyncio.run(poll_sources(source_ids, now=now, lease_seconds=lease_seconds))
 
 
-def poll_all_once(*, progress: bool = False) -> list[PollResult]:
-    """Poll every enabled source once (``monitor poll --once``)."""
+def poll_enabled_once(*, progress: bool = False) -> list[PollResult]:
+    """Poll every enabled source once (``monitor poll --once``; the spike refresh is the caller's)."""
     from monitor.core.storage import enabled_sources
 
     with db.session_scope() as session:
         ids = [s.id for s in enabled_sources(session)]
     with _Progress(progress, len(ids)) as advance:
-        results = asyncio.run(poll_sources(ids, on_done=advance))
-    if any(r.new for r in results):
-        refresh_spikes()
-    return results
+        return asyncio.run(poll_sources(ids, on_done=advance))
 
 
 async def poll_sources(
@@ -289,25 +286,3 @@ def _new_mention(item: sources.Item, people: dict[str, str]) -> NewMention:
         identity=global_identity(item.kind, item.platform_id), reposted_by=item.reposted_by,
         language=language_of(item.lang, item.title, item.text), fingerprint=fingerprint(item.title, item.text),
     )
-
-
-def refresh_spikes(now: datetime | None = None) -> list[int]:
-    """Recompute spikes from the stored mentions and alert on new ones; the new spike ids.
-
-    Not part of a poll: it covers every person, so the worker task runs it at most once per
-    ``MONITOR_SPIKE_REFRESH_SECONDS`` however many batches are polled. Spikes are derived
-    from stored mentions and recomputed on the next refresh, so a failure is logged, not raised.
-    """
-    from monitor.notify.alerts import retry_failed_alerts, send_spike_alerts
-    from monitor.core.storage.spikes import update_spikes
-
-    now = now or utcnow()
-    try:
-        with db.session_scope() as session:
-            new_ids = [spike.id for spike in update_spikes(session, now=now)]
-        send_spike_alerts(new_ids, now=now)  # after the commit: the claims refer to stored spikes
-        retry_failed_alerts(now=now)
-        return new_ids
-    except Exception:
-        log.exception("spike update failed", extra={"at": now.isoformat()})
-        return []

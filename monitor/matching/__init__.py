@@ -27,6 +27,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import ahocorasick
 
@@ -44,7 +45,9 @@ from monitor.matching.expand import (
 )
 from monitor.matching.fold import fold
 from monitor.matching.namesakes import judge, preceding_words
-from monitor.core.config_file import Watchlist
+
+if TYPE_CHECKING:  # the config layer sits above matching; a watch list is only passed in
+    from monitor.core.config_file import Watchlist
 
 __all__ = ["Match", "Matcher", "PersonNames", "match_lines"]
 

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from monitor.core import db
-from monitor.ingest.backfill import opened_live
+from monitor.core.storage.backfill import opened_live
 from monitor.core.settings import Settings, get_settings
 from monitor.notify.mail import MailError, build_message, oneline, send_message
 from monitor.core.models import Mention, MentionPerson, Person, Recipient, Source, Spike, SpikeAlert, utcnow

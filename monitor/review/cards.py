@@ -20,8 +20,8 @@ from sqlmodel import Session, select
 
 from monitor.core.models import Mention, MentionPerson, Person, Sighting, Source, Spike
 from monitor.core.storage.spike_groups import window
-from monitor.core.storage import textsearch as search
-from monitor.web.labels import SHOWN_KIND
+from monitor.core import textsearch as search
+from monitor.review.labels import SHOWN_KIND
 from monitor.review.queue import MentionRow, _attach_people
 
 

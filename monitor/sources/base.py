@@ -13,6 +13,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+
+class TransportError(Exception):
+    """A request failed on its way (the guarded fetch's ``FetchError`` is one); adapters that
+    drive requests themselves (a login) catch this without importing the fetch layer."""
 
 
 class ParseError(Exception):
@@ -160,3 +166,15 @@ def header(headers: dict[str, str], name: str) -> str:
     """A header value looked up case-insensitively ('' when absent)."""
     name = name.lower()
     return next((v for k, v in headers.items() if k.lower() == name), "")
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of ``url`` with the default port filled in; None when unreadable."""
+    try:
+        parts = urlsplit(url)
+        return (parts.scheme, (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(parts.scheme, 0))
+    except ValueError:
+        return None

@@ -17,9 +17,8 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from monitor.sources import rss
-from monitor.ingest.addresses import origin_of
 from monitor.sources.bluesky_login import BlueskyLogin
-from monitor.sources.base import Adapter, CredentialsRequired, Item, Parsed, ParseError, Request, convert_each, iso_datetime, one_line
+from monitor.sources.base import Adapter, CredentialsRequired, origin_of, Item, Parsed, ParseError, Request, convert_each, iso_datetime, one_line
 
 PUBLIC_API = "https://public.api.bsky.app"
 AUTH_SERVICE = "https://bsky.social"

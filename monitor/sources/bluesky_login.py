@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from monitor.sources.base import CredentialsRequired, http_status, one_line
+from monitor.sources.base import CredentialsRequired, TransportError, http_status, one_line
 
 # fetch(url, *, method="GET", json=None, headers=None) -> FetchResult: monitor.ingest.fetch's guarded fetch.
 Fetch = Callable[..., Awaitable]
@@ -84,13 +84,11 @@ class BlueskyLogin:
         )
 
     async def _call(self, fetch: Fetch, method: str, *, body: dict | None = None, token: str | None = None) -> _Tokens:
-        from monitor.ingest.fetch import FetchError  # sources import no fetch at module level
-
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
             answer = await fetch(f"{self.service}/xrpc/{method}", method="POST", json=body, headers=headers)
             tokens = _read_tokens(answer.body)
-        except (FetchError, ValueError, RecursionError) as exc:  # RecursionError: JSON nested beyond reason
+        except (TransportError, ValueError, RecursionError) as exc:  # RecursionError: JSON nested beyond reason
             raise CredentialsRequired(
                 f"Bluesky login for {self.handle} at {self.service} failed: {one_line(exc, 160)}; check the app password"
             ) from None

@@ -12,27 +12,15 @@ cp1251 and koi8-r feeds declare themselves wrongly often enough.
 from __future__ import annotations
 
 from calendar import timegm
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import feedparser
 
+from monitor.sources.feed_entry import Entry
 from monitor.sources.base import Adapter, Item, Parsed, ParseError, content_hash, convert_each, one_line
 from monitor.sources.hints import min_interval_seconds
 from monitor.sources.text import html_to_text
-
-
-@dataclass
-class Entry:
-    """One feed entry as read from the document, before normalisation."""
-
-    title: str = ""
-    html: str = ""
-    link: str | None = None
-    guid: str | None = None
-    author: str | None = None
-    published_at: datetime | None = None
-    extra: dict[str, str] = field(default_factory=dict)  # yt_videoid, source_title, source_href
 
 
 @dataclass

@@ -17,7 +17,7 @@ from feedparser.mixin import _FeedParserMixin
 from lxml import etree
 
 from monitor.sources.base import header
-from monitor.sources.rss import Entry
+from monitor.sources.feed_entry import Entry
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"

@@ -28,7 +28,7 @@ from monitor.core.models import User
 from monitor.core.text import clean_display
 from monitor.review.users import session_stamp
 from monitor.web.csrf import csrf_token
-from monitor.web import labels
+from monitor.review import labels
 from monitor.web.timezones import local_time, reader_zone
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"

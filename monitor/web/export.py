@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from monitor.core.settings import get_settings
-from monitor.entry.export import write_csv
+from monitor.review.export import write_csv
 from monitor.core.models import utcnow
 from monitor.review import cards
 from monitor.web.atom import xml_text

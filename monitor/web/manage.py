@@ -20,7 +20,7 @@ from monitor.core.storage import sessions
 from monitor.core.models import Person, Recipient, Source, User, utcnow
 from monitor.ingest.schedule import is_silent
 from monitor.sources import KINDS
-from monitor.ingest.streams.state import summaries as stream_summaries
+from monitor.core.storage.streams import summaries as stream_summaries
 from monitor.review.users import ROLES, MIN_PASSWORD_LENGTH, hash_password, normalise_email
 from monitor.core.config_file import RecipientEntry, SourceEntry
 from monitor.web import menus

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from monitor.core.models import Cluster, Mention, Source
 from monitor.review import cards, triage
 from monitor.web.deps import SessionDep, UserDep, render
-from monitor.web.labels import SHOWN_KIND
+from monitor.review.labels import SHOWN_KIND
 from monitor.web.menus import menus
 from monitor.review.queue import MentionRow, _attach_people
 from monitor.web.review import card_item

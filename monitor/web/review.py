@@ -21,7 +21,7 @@ from monitor.web.menus import menus
 from monitor.core.models import utcnow
 from monitor.review import cards, queue, triage
 from monitor.web import live
-from monitor.web.cues import suggest_label
+from monitor.review.cues import suggest_label
 from monitor.web.csrf import csrf_token
 from monitor.web.deps import SessionDep, UserDep, render, templates
 from monitor.web.limits import DB_ID_MAX, MAX_SEARCH_CHARS, CursorQuery, DbInt, plausible_year

@@ -1,6 +1,6 @@
 """Syncing the config file into the database without silently stopping all monitoring.
 
-``store.sync_watchlist`` makes the database follow the config: people, sources and
+``sync_watchlist`` makes the database follow the config: people, sources and
 recipients the file no longer lists are deactivated. An empty or truncated ``monitor.toml``
 would therefore stop every search at once, so ``sync_config`` refuses a config that lists no
 person (or no source) while the database still follows some from the config, unless the
@@ -19,8 +19,7 @@ import logging
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from monitor.core import storage as store
-from monitor.core.models import Person, Recipient, Source, utcnow
+from monitor.core.models import Alias, Person, Recipient, Source, utcnow
 from monitor.core.config_file import ConfigError, Watchlist
 
 log = logging.getLogger(__name__)
@@ -38,7 +37,7 @@ def sync_config(session: Session, *, watchlist: Watchlist, allow_empty: bool) ->
     before = _followed(session)
     refuse_emptying(watchlist, before, allow_empty=allow_empty)
     known = set(session.exec(select(Person.id)))
-    store.sync_watchlist(session, watchlist=watchlist)
+    sync_watchlist(session, watchlist=watchlist)
     _start_tracking(session, known)
     after = _followed(session)
     for what, ids in before.items():
@@ -77,3 +76,94 @@ def _followed(session: Session) -> dict[str, set[int]]:
         what: set(session.exec(select(model.id).where(model.origin == "config", column == sa.true())))
         for what, model, column in TRACKED
     }
+
+
+def sync_watchlist(session: Session, *, watchlist: Watchlist) -> None:
+    """Make the config-managed people, terms, sources and recipients match the config.
+
+
+    Entries missing from the config are deactivated, not deleted, so their mentions and
+    history stay. A source keeps its poll state across syncs. Rows an admin added on the web
+    (``origin = "web"``) are left alone, unless the config names them: then the config takes
+    them over.
+    """
+    _sync_people(session, watchlist)
+    _sync_sources(session, watchlist)
+    _sync_recipients(session, watchlist)
+    _sync_streams(session, watchlist)
+    session.flush()
+
+
+def _sync_streams(session: Session, watchlist: Watchlist) -> None:
+    # One source row per [stream.NAME] stream; rows of origin "stream" are never polled.
+    from monitor.core.config_streams import specs
+    from monitor.core.storage.streams import sync_stream_sources
+
+
+    sync_stream_sources(session, specs=specs(watchlist.streams))
+
+
+def _sync_people(session: Session, watchlist: Watchlist) -> None:
+    from monitor.spikes.sensitivity import apply_config as apply_alert_config  # late: spikes imports store
+
+
+    existing = {p.name: p for p in session.exec(select(Person))}
+    wanted = {entry.name: entry for entry in watchlist.people}
+    for name, person in existing.items():
+        if person.origin != "web":
+            person.active = name in wanted
+    for name, entry in wanted.items():
+        person = existing.get(name) or Person(name=name)
+        person.origin, person.active = "config", True
+        apply_alert_config(person, entry.alert, entry.mute_until)  # issue 19: sensitivity and mute
+        session.add(person)
+        session.flush()
+        _sync_aliases(session, person, entry.all_names(), entry.exclude, _matching_terms(entry))
+
+
+# Per-person matching data beyond aliases and excludes lives in Alias rows of these kinds.
+TERM_KINDS = ("hashtag", "handle", "context", "language", "gender")  # language: the person's `languages` (issue 22)
+
+
+def _matching_terms(entry) -> set[tuple[str, str]]:
+    terms = {(kind, t) for kind in TERM_KINDS[:4] for t in getattr(entry, kind + "s" if kind != "context" else kind, None) or []}
+    return terms | ({("gender", entry.gender)} if getattr(entry, "gender", "") else set())
+
+
+def _sync_aliases(session: Session, person: Person, aliases: list[str], excludes: list[str], terms=frozenset()) -> None:
+    wanted = {("alias", a) for a in aliases} | {("exclude", e.strip()) for e in excludes if e.strip()} | set(terms)
+    current = {(a.kind, a.text): a for a in session.exec(select(Alias).where(Alias.person_id == person.id))}
+    for key, alias in current.items():
+        if key not in wanted and alias.origin != "web":  # web terms (and accepted exclusions) stay
+            session.delete(alias)
+    for kind, text in wanted - set(current):
+        session.add(Alias(person_id=person.id, kind=kind, text=text, origin="config"))
+
+
+def _sync_sources(session: Session, watchlist: Watchlist) -> None:
+    existing = {s.url: s for s in session.exec(select(Source))}
+    wanted = {entry.url: entry for entry in watchlist.sources}
+    for url, source in existing.items():
+        if source.origin != "web":
+            source.enabled = url in wanted
+    for url, entry in wanted.items():
+        source = existing.get(url) or Source(url=url)
+        source.name = entry.name or source.name or url
+        source.kind = entry.kind
+        source.origin, source.enabled, source.removed_at = "config", True, None
+        session.add(source)
+
+
+def _sync_recipients(session: Session, watchlist: Watchlist) -> None:
+    existing = {r.email: r for r in session.exec(select(Recipient))}
+    wanted = {entry.email: entry for entry in watchlist.recipients}
+    for email, recipient in existing.items():
+        if recipient.origin != "web":  # users' own web subscriptions are not the config's to end
+            recipient.active = email in wanted
+    for email, entry in wanted.items():
+        recipient = existing.get(email) or Recipient(email=email)
+        recipient.people = entry.people
+        recipient.timezone = entry.timezone
+        recipient.origin = "config"
+        recipient.active = True  # unsubscribed_at is left alone: an unsubscribe outlives syncs
+        session.add(recipient)

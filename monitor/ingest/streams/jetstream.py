@@ -17,7 +17,7 @@ from monitor.core.settings import Settings
 from monitor.ingest.fetch import FetchError
 from monitor.sources.base import one_line
 from monitor.ingest.streams import ws
-from monitor.ingest.streams.entries import StreamSpec
+from monitor.core.config_streams import StreamSpec
 from monitor.ingest.streams.events import POST_COLLECTION, REPOST_COLLECTION, jetstream_event
 from monitor.ingest.streams.sink import Sink
 

@@ -27,7 +27,7 @@ from monitor.core.models import utcnow
 from monitor.sources.base import ParseError, http_status, one_line
 from monitor.sources.mastodon import PAGE_LIMIT, MastodonAdapter
 from monitor.ingest.streams import ws
-from monitor.ingest.streams.entries import StreamSpec
+from monitor.core.config_streams import StreamSpec
 from monitor.ingest.streams.events import StreamEvent, mastodon_frame, plausible, typed_item
 from monitor.ingest.streams.sink import Sink
 

@@ -23,8 +23,9 @@ from monitor.core.settings import Settings, get_settings
 from monitor.core.storage.matcher_cache import matcher_for
 from monitor.matching import Matcher
 from monitor.core.models import utcnow
-from monitor.ingest.streams import jetstream, mastodon, state
-from monitor.ingest.streams.entries import StreamSpec, specs
+from monitor.ingest.streams import jetstream, mastodon
+from monitor.core.storage import streams as state
+from monitor.core.config_streams import StreamSpec, specs
 from monitor.ingest.streams.sink import Sink, warm_up
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from monitor.matching import Matcher
 from monitor.core.models import utcnow
 from monitor.sources.base import Item, one_line
 from monitor.core.storage import NewMention
-from monitor.ingest.streams import state
+from monitor.core.storage import streams as state
 from monitor.ingest.streams.events import StreamEvent
 
 log = logging.getLogger(__name__)

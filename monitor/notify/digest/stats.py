@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from monitor.notify.mail import clip, oneline, plaintext, weburl
 from monitor.core.models import Mention, MentionPerson, Person, Source, Spike
 from monitor.core.storage.spike_groups import SpikeGroup, group_spikes
-from monitor.web.cues import solidarity_sql
+from monitor.review.cues import solidarity_sql
 
 CHART_DAYS = 14  # days in each person's volume chart, the digest's day last
 WEEK = 7
@@ -194,7 +194,7 @@ def _top_stories(session: Session, persons: dict[int, PersonStats], start, end, 
 
 
 def _highlights(session: Session, persons: dict[int, PersonStats], start, end, zone) -> None:
-    # The cards' solidarity hint, as SQL: one rule for both (monitor.web.cues).
+    # The cards' solidarity hint, as SQL: one rule for both (monitor.review.cues).
     words = solidarity_sql(Mention.title, Mention.text)
     rank = sa.func.row_number().over(
         partition_by=MentionPerson.person_id,

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from monitor.core.models import Mention, Sighting, Source, SourceStats, StreamLease, StreamState
 from monitor.core.storage import NewMention, insert_batch, save_many
-from monitor.ingest.streams.entries import StreamSpec
+from monitor.core.config_streams import StreamSpec
 
 STREAM_ORIGIN = "stream"
 LEASE_NAME = "stream"

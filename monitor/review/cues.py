@@ -2,7 +2,7 @@
 
 The solidarity cue is one rule for the card and the digest (whose "solidarity highlights" are
 the day's posts it marks), so a card never hints "news" for a post the digest files under
-solidarity. The rule is a list of words found in the case-folded text (``monitor.core.storage.textsearch``:
+solidarity. The rule is a list of words found in the case-folded text (``monitor.core.textsearch``:
 the same folding in Python, on SQLite and on PostgreSQL), so it reads the same in Python
 (``solidarity_cue``) and in SQL (``solidarity_sql``). This module is pure: no web framework,
 so the digest imports it too.
@@ -14,7 +14,7 @@ import re
 
 import sqlalchemy as sa
 
-from monitor.core.storage.textsearch import contains, fold_case
+from monitor.core.textsearch import contains, fold_case
 
 # Words that mark a post as standing with the person rather than merely naming them (folded).
 SOLIDARITY_WORDS = (
