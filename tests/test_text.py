@@ -1,11 +1,11 @@
-"""``monitor.core.text.clean_display``: bidi controls out, every other character kept in order."""
+"""``monitor.text.clean_display``: bidi controls out, every other character kept in order."""
 
 from __future__ import annotations
 
 from hypothesis import given, strategies as st
 from markupsafe import Markup, escape
 
-from monitor.core.text import BIDI_CONTROLS, clean_display
+from monitor.text import BIDI_CONTROLS, clean_display
 
 # Text rich in the controls, their neighbours in the table, and markup characters.
 feed_text = st.text(alphabet=st.one_of(st.sampled_from(BIDI_CONTROLS + "\u200b\u200d\u2060\u202f<>&\"'"),

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timezone
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
 
 
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
+from monitor.clock import utcnow  # noqa: E402,F401 - the models' users import it from here
 
 
 class UTCDateTime(TypeDecorator):

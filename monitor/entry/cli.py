@@ -199,15 +199,15 @@ def users_add(
     allow_empty: AllowEmptyOption = False,
 ) -> None:
     """Create (or update) a user who can log in to the review page."""
-    from monitor.review.users import add_user
+    from monitor.review.users import add_user, password_problem
 
     if role not in ("reviewer", "admin"):
         fail(f"--role: expected reviewer or admin, got {role!r}")
     if not password_stdin:
         fail("pass the password on stdin with --password-stdin")
     password = sys.stdin.readline().rstrip("\r\n")
-    if len(password) < 8:
-        fail("password: at least 8 characters")
+    if problem := password_problem(password):  # the same rule as the web's (monitor.review.users)
+        fail(problem)
     prepare(config, allow_empty)
     created = add_user(email=email, role=role, password=password)
     typer.echo(f"{'created' if created else 'updated'} {role} {email}")

@@ -32,10 +32,10 @@ from monitor.core.models import Mention, MentionPerson, Person, Recipient, Sourc
 from monitor.core.storage.spike_groups import overlaps, window
 from monitor.spikes.sensitivity import muted
 from monitor.core.storage.spike_state import ALL_KINDS
-from monitor.core.storage import insert_ignore
+from monitor.core.storage import deliveries as ledger, insert_ignore
+from monitor.core.storage.deliveries import FAILED, SENDING, SENT
 
 log = logging.getLogger(__name__)
-SENDING, SENT, FAILED = "sending", "sent", "failed"
 WEBHOOK = "webhook"
 TOP_CLUSTERS = 3
 # A claim still "sending" after this belongs to a process that died mid-send (SMTP and the
@@ -114,17 +114,18 @@ def retry_failed_alerts(*, now: datetime | None = None, settings: Settings | Non
     sent = 0
     for alert_id, spike_id, channel in failed:
         with db.session_scope(settings.database_url) as session:
-            won = session.execute(sa.update(SpikeAlert).where(SpikeAlert.id == alert_id, retry)
-                                  .values(status=SENDING, attempts=SpikeAlert.attempts + 1, claimed_at=now)).rowcount
-        if won == 1:
+            won = ledger.claim(session, SpikeAlert, where=sa.and_(SpikeAlert.id == alert_id, retry), now=now,
+                               values={"attempts": SpikeAlert.attempts + 1})
+        if won:
             sent += _attempt(alert_id, spike_id, channel, now, settings)
     return sent
 
 
 def _retryable(now: datetime, settings: Settings):
     """Alerts to claim back: failed under the attempt limit, or abandoned mid-send."""
-    stale = sa.and_(SpikeAlert.status == SENDING, SpikeAlert.claimed_at < now - STALE_CLAIM)
-    return sa.and_(SpikeAlert.attempts < settings.alert_max_attempts, sa.or_(SpikeAlert.status == FAILED, stale))
+    # The attempt limit holds for abandoned claims too: a send that kills its process is not retried forever.
+    return sa.and_(SpikeAlert.attempts < settings.alert_max_attempts,
+                   ledger.reclaimable(SpikeAlert, now=now, stale_after=STALE_CLAIM))
 
 
 def _channels(spike_id: int, settings: Settings) -> list[str]:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import html
 import logging
 import re
-import unicodedata
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -47,7 +46,7 @@ import nh3
 
 from monitor.core.settings import Settings, create_private_file, get_settings, private_dir
 from monitor.core.email_address import address_problem
-from monitor.core.text import clean_display
+from monitor.text import clip, oneline  # noqa: F401 - templates and callers use them from here
 
 logger = logging.getLogger(__name__)
 
@@ -268,26 +267,9 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def oneline(text: str | None) -> str:
-    """``text`` on one line: bidi controls removed (``monitor.core.text``), other control characters
-    made spaces, whitespace collapsed."""
-    text = clean_display(text or "")
-    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def plaintext(text: str | None) -> str:
     """Feed HTML as one line of plain text: tags (and script/style content) removed, entities decoded."""
     return oneline(html.unescape(nh3.clean(text or "", tags=set())))
-
-
-def clip(text: str, limit: int = 300) -> str:
-    """``text`` cut to at most ``limit`` characters, at a word boundary where one is near."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > limit * 0.7 else cut).rstrip() + "…"
 
 
 def weburl(url: str | None) -> str:

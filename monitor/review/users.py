@@ -18,7 +18,7 @@ from monitor.core.db import session_scope
 from monitor.core.models import User, utcnow
 
 ROLES = ("reviewer", "admin")
-MIN_PASSWORD_LENGTH = 10  # for passwords set on the web page
+MIN_PASSWORD_LENGTH = 10  # the one rule, wherever a password is set: web, command line, demo
 
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so that both paths cost one argon2 hash.
@@ -43,6 +43,13 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def password_problem(password: str) -> str | None:
+    """Why ``password`` may not be used (one line), or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"password: use at least {MIN_PASSWORD_LENGTH} characters"
+    return None
+
+
 def add_user(*, email: str, role: str, password: str) -> bool:
     """Create the user, or update the role and password of an existing one (re-activating it).
 
@@ -51,6 +58,8 @@ def add_user(*, email: str, role: str, password: str) -> bool:
     """
     if role not in ROLES:
         raise ValueError(f"role: expected one of {', '.join(ROLES)}, got {role!r}")
+    if problem := password_problem(password):
+        raise ValueError(problem)
     email = normalise_email(email)
     with session_scope() as session:
         user = session.exec(select(User).where(User.email == email)).first()

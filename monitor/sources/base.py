@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from monitor.text import oneline
+
 
 class TransportError(Exception):
     """A request failed on its way (the guarded fetch's ``FetchError`` is one); adapters that
@@ -158,8 +160,8 @@ def content_hash(text: str) -> str:
 
 
 def one_line(reason: object, limit: int = 300) -> str:
-    """``reason`` as one line of at most ``limit`` characters."""
-    return " ".join(str(reason).split())[:limit]
+    """``reason`` as one line of at most ``limit`` characters (``monitor.text.oneline``)."""
+    return oneline(reason, limit)
 
 
 def header(headers: dict[str, str], name: str) -> str:

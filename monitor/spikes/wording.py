@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
+from monitor.clock import as_utc
+
 
 @dataclass(frozen=True)
 class WindowCounts:
@@ -50,16 +52,12 @@ def usual(per_day: float) -> str:
 
 def _clock(start: datetime, end: datetime, zone: tzinfo) -> str:
     """"09:00 and 10:00 UTC", with dates when the window does not sit within one day."""
-    start, end = _aware(start).astimezone(zone), _aware(end).astimezone(zone)
+    start, end = as_utc(start).astimezone(zone), as_utc(end).astimezone(zone)
     name = start.tzname() or "UTC"
     last_moment = end - timedelta(microseconds=1)
     if start.date() == last_moment.date():
         return f"{start:%H:%M} and {end:%H:%M} {name}"
     return f"{start:%d %b %H:%M} and {end:%d %b %H:%M} {name}"
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _round(x: float) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from monitor.core.settings import get_settings
 from monitor.core.models import utcnow
-from monitor.core.text import clean_display
+from monitor.text import clean_display
 from monitor.web.snippet import safe_href
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -24,7 +24,7 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 def xml_text(value: str | None) -> str:
     """``value`` without the characters XML 1.0 forbids ("" for None), line ends as ``\n``
-    (what any XML parser would turn them into), and without bidi controls (``monitor.core.text``)."""
+    (what any XML parser would turn them into), and without bidi controls (``monitor.text``)."""
     return clean_display(_NOT_XML.sub("", (value or "").replace("\r\n", "\n").replace("\r", "\n")))
 
 

@@ -25,7 +25,7 @@ from monitor.core.storage import sessions
 from monitor.core.settings import get_settings
 from monitor.core.db import get_engine
 from monitor.core.models import User
-from monitor.core.text import clean_display
+from monitor.text import clean_display
 from monitor.review.users import session_stamp
 from monitor.web.csrf import csrf_token
 from monitor.review import labels

@@ -21,7 +21,7 @@ from monitor.core.models import Person, Recipient, Source, User, utcnow
 from monitor.ingest.schedule import is_silent
 from monitor.sources import KINDS
 from monitor.core.storage.streams import summaries as stream_summaries
-from monitor.review.users import ROLES, MIN_PASSWORD_LENGTH, hash_password, normalise_email
+from monitor.review.users import MIN_PASSWORD_LENGTH, ROLES, hash_password, normalise_email, password_problem
 from monitor.core.config_file import RecipientEntry, SourceEntry
 from monitor.web import menus
 from monitor.review import triage
@@ -142,8 +142,8 @@ def _account_problem(*, email: str, role: str, password: str | None) -> str | No
         return f"email: {email!r} is not an email address"
     if role not in ROLES:
         return f"role: expected one of {', '.join(ROLES)}"
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        return f"password: use at least {MIN_PASSWORD_LENGTH} characters"
+    if password is not None and (problem := password_problem(password)):
+        return problem
     return None
 
 

@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlmodel import Session, select
 
+from monitor.clock import as_utc  # coalesce() loses the column type: SQLite hands back naive UTC
 from monitor.core.settings import get_settings
 from monitor.core.models import Mention, MentionPerson, Person, Source, Spike, User, utcnow
 from monitor.spikes.sensitivity import SENSITIVITIES
@@ -157,12 +158,7 @@ def _in_series(statement, spike: Spike, start: datetime, end: datetime):
 
 def _mention_times(session: Session, spike: Spike, start: datetime, end: datetime) -> list[datetime]:
     statement = _in_series(sa.select(WHEN).select_from(Mention), spike, start, end)
-    return [_aware(moment) for moment in session.execute(statement).scalars()]
-
-
-def _aware(moment: datetime) -> datetime:
-    # coalesce() loses the column type, so SQLite hands back a naive UTC timestamp.
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return [as_utc(moment) for moment in session.execute(statement).scalars()]
 
 
 def _mentions_inside(session: Session, spike: Spike, start: datetime, end: datetime) -> list[dict]:

@@ -94,6 +94,14 @@ def sync_watchlist(session: Session, *, watchlist: Watchlist) -> None:
     session.flush()
 
 
+def _follow_the_file(existing: dict, wanted: dict, flag: str) -> None:
+    """The one rule of every sync: a config row the file no longer lists stops being followed
+    (``flag`` False: deactivated, never deleted); rows an admin added on the web survive."""
+    for key, row in existing.items():
+        if row.origin != "web":
+            setattr(row, flag, key in wanted)
+
+
 def _sync_streams(session: Session, watchlist: Watchlist) -> None:
     # One source row per [stream.NAME] stream; rows of origin "stream" are never polled.
     from monitor.core.config_streams import specs
@@ -109,9 +117,7 @@ def _sync_people(session: Session, watchlist: Watchlist) -> None:
 
     existing = {p.name: p for p in session.exec(select(Person))}
     wanted = {entry.name: entry for entry in watchlist.people}
-    for name, person in existing.items():
-        if person.origin != "web":
-            person.active = name in wanted
+    _follow_the_file(existing, wanted, "active")
     for name, entry in wanted.items():
         person = existing.get(name) or Person(name=name)
         person.origin, person.active = "config", True
@@ -143,9 +149,7 @@ def _sync_aliases(session: Session, person: Person, aliases: list[str], excludes
 def _sync_sources(session: Session, watchlist: Watchlist) -> None:
     existing = {s.url: s for s in session.exec(select(Source))}
     wanted = {entry.url: entry for entry in watchlist.sources}
-    for url, source in existing.items():
-        if source.origin != "web":
-            source.enabled = url in wanted
+    _follow_the_file(existing, wanted, "enabled")
     for url, entry in wanted.items():
         source = existing.get(url) or Source(url=url)
         source.name = entry.name or source.name or url
@@ -157,9 +161,7 @@ def _sync_sources(session: Session, watchlist: Watchlist) -> None:
 def _sync_recipients(session: Session, watchlist: Watchlist) -> None:
     existing = {r.email: r for r in session.exec(select(Recipient))}
     wanted = {entry.email: entry for entry in watchlist.recipients}
-    for email, recipient in existing.items():
-        if recipient.origin != "web":  # users' own web subscriptions are not the config's to end
-            recipient.active = email in wanted
+    _follow_the_file(existing, wanted, "active")  # users' own web subscriptions are not the config's to end
     for email, entry in wanted.items():
         recipient = existing.get(email) or Recipient(email=email)
         recipient.people = entry.people

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from monitor.core.storage import deliveries as ledger
+from monitor.core.storage.deliveries import FAILED, SENDING, SENT
 from monitor.core.db import session_scope
 from monitor.notify.digest.content import Digest, DigestBuilder
 from monitor.notify.digest.message import links, render_message
@@ -31,7 +33,6 @@ from monitor.core.config_file import DigestEntry
 
 logger = logging.getLogger(__name__)
 
-SENDING, SENT, FAILED = "sending", "sent", "failed"
 # A claim older than this belongs to a process that died mid-send (SMTP times out in 30 s).
 STALE_CLAIM = timedelta(minutes=30)
 RETRY_BASE = timedelta(minutes=10)
@@ -154,18 +155,10 @@ def claim(session: Session, *, recipient_id: int, day: date, now: datetime, forc
            "mention_count": 0, "spike_count": 0, "attempts": 0}
     if insert_ignore(session, DigestDelivery, [row], keys=["recipient_id", "day"]):
         return True
-    failed = DigestDelivery.status == FAILED
-    if backoff:
-        failed = sa.and_(failed, DigestDelivery.retry_at <= now, DigestDelivery.attempts < MAX_SCHEDULED_ATTEMPTS)
-    reclaimable = [failed, sa.and_(DigestDelivery.status == SENDING, DigestDelivery.claimed_at < now - STALE_CLAIM)]
-    if force:
-        reclaimable.append(DigestDelivery.status == SENT)
-    statement = (
-        sa.update(DigestDelivery)
-        .where(DigestDelivery.recipient_id == recipient_id, DigestDelivery.day == day, sa.or_(*reclaimable))
-        .values(status=SENDING, claimed_at=now, error=None)
-    )
-    return session.execute(statement).rowcount == 1
+    back = ledger.reclaimable(DigestDelivery, now=now, stale_after=STALE_CLAIM, resend=force, retry_due=backoff,
+                              max_attempts=MAX_SCHEDULED_ATTEMPTS if backoff else None)
+    where = sa.and_(DigestDelivery.recipient_id == recipient_id, DigestDelivery.day == day, back)
+    return ledger.claim(session, DigestDelivery, where=where, now=now, values={"error": None})
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -1,4 +1,6 @@
-"""Feed text made safe to show: bidirectional control characters neutralised.
+"""Feed text made safe to show: the one text cleaner every layer uses.
+
+Outside the layers (it imports nothing of ours), so adapters, mail and pages share it.
 
 Embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069) and the direction marks
 (U+200E, U+200F, U+061C) are invisible, and a feed can use them to make text display as
@@ -10,6 +12,8 @@ mixed Arabic or Hebrew line is laid out; it never changes which characters are r
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import TypeVar
 
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
@@ -23,3 +27,21 @@ def clean_display(text: T) -> T:
     removing them cannot create or break a tag or an entity)."""
     cleaned = str.translate(text, _DROP)
     return text if len(cleaned) == len(text) else type(text)(cleaned)
+
+
+def oneline(text: object, limit: int | None = None) -> str:
+    """``text`` on one line: bidi controls removed, other control characters made spaces,
+    whitespace collapsed; cut to ``limit`` characters when given."""
+    cleaned = clean_display(text if isinstance(text, str) else str(text or ""))
+    cleaned = "".join(" " if unicodedata.category(c) == "Cc" else c for c in cleaned)
+    cleaned = re.sub(r"\s+", " ", cleaned).strip()
+    return cleaned[:limit] if limit is not None else cleaned
+
+
+def clip(text: str, limit: int = 300) -> str:
+    """``text`` cut to at most ``limit`` characters, at a word boundary where one is near."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit * 0.7 else cut).rstrip() + "…"
