@@ -39,7 +39,8 @@ ADMIN_ONLY = {("GET", "/sources"), ("GET", "/admin/audit"), ("GET", "/admin/excl
               ("POST", "/admin/people/{person_id}/terms/{term_id}/delete"), ("POST", "/admin/sources"),
               ("POST", "/admin/sources/{source_id}"), ("POST", "/admin/users"), ("POST", "/admin/users/{user_id}"),
               ("GET", "/admin/recipients"), ("POST", "/admin/recipients"),
-              ("POST", "/admin/recipients/{recipient_id}/delete"), ("POST", "/admin/people/{person_id}/pause")}
+              ("POST", "/admin/recipients/{recipient_id}/delete"), ("POST", "/admin/people/{person_id}/pause"),
+              ("GET", "/admin/search")}  # issue 16: search coverage
 # Private feeds open with a per-user token instead of a session: without one they do not exist.
 TOKEN_ONLY = {("GET", "/feeds/review.atom"), ("GET", "/feeds/people/{person_id}.atom")}
 

@@ -115,6 +115,7 @@ def create_app() -> Celery:
                 "schedule": settings.spike_refresh_seconds,
                 "options": {"expires": settings.spike_refresh_seconds * 2},
             },
+            "run-searches": {"task": "workers.tasks.run_searches", "schedule": 60.0, "options": {"expires": 120}},  # issue 16
             "heartbeat": {
                 "task": "workers.tasks.heartbeat",
                 "schedule": settings.heartbeat_interval_seconds,

@@ -136,6 +136,18 @@ def send_due_digests() -> int:
     return len(run(digest=watchlist.digest))
 
 
+@app.task(acks_late=True, time_limit=POLL_TIME_LIMIT, soft_time_limit=POLL_TIME_LIMIT - 30)
+def run_searches() -> int:
+    """Search the due people on every enabled provider within its budget (issue 16); how many new mentions."""
+    from monitor.search.run import run_searches as run
+
+    watchlist = _sync_config()
+    summaries = run(watchlist.search) if watchlist else []
+    if any(s.new for s in summaries):
+        _queue_spike_refresh()
+    return sum(s.new for s in summaries)
+
+
 def _sync_config():
     """Load and sync the config so edits take effect without a restart; None if unusable."""
     from monitor.core import db

@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
 
-
 from monitor.clock import utcnow  # noqa: E402,F401 - the models' users import it from here
 
 

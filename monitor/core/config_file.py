@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from monitor.core import config_search as search_entries  # [search.gdelt], [search.vk], … (issue 16)
+from monitor.core import config_streams as stream_entries  # [stream.bluesky], [stream.mastodon]
 from monitor.core.email_address import address_problem
 from monitor.sources import KINDS as SOURCE_KINDS  # auto, rss/atom/rdf, jsonfeed, mastodon, bluesky, …
-from monitor.core import config_streams as stream_entries  # [stream.bluesky], [stream.mastodon]
 
 
 class ConfigError(Exception):
@@ -63,6 +64,7 @@ class PersonEntry(Entry):
     # day (UTC) on which this person's spikes send no alert. None: the web's setting stands.
     alert: str | None = None
     mute_until: date | None = None
+    private: bool = False  # never sent to a third-party service (search providers, alert channels)
 
     @field_validator("alert")
     @classmethod
@@ -228,6 +230,7 @@ class Watchlist(BaseModel):
     recipients: list[RecipientEntry] = []
     digest: DigestEntry = DigestEntry()
     streams: dict[str, stream_entries.StreamEntry] = {}  # [stream.NAME] tables
+    search: dict[str, search_entries.SearchEntry] = {}  # [search.NAME] tables
 
 
 def load_watchlist(path: Path | str) -> Watchlist:
@@ -256,6 +259,7 @@ TABLES: dict[str, tuple[str, type[Entry], str]] = {
     "recipient": ("recipients", RecipientEntry, "list"),
     "digest": ("digest", DigestEntry, "table"),
     "stream": ("streams", stream_entries.StreamEntry, "named"),
+    "search": ("search", search_entries.SearchEntry, "named"),
 }
 
 
@@ -271,6 +275,7 @@ def parse_watchlist(raw: dict, where: str) -> Watchlist:
     _check_unique(where, "recipient", [r.email.lower() for r in recipients], "duplicate recipient")
     _check_recipient_people(where, recipients, {p.name for p in people})
     _check_streams(where, fields["streams"])
+    _check_named(where, "search", fields["search"], search_entries.problem)
     return Watchlist(path=where, **fields)
 
 
@@ -331,6 +336,13 @@ def _check_streams(where: str, streams: dict) -> None:
         problem = stream_entries.problem(name, entry)
         if problem:
             raise ConfigError(f"{where}: stream.{name}: {problem}")
+
+
+def _check_named(where: str, table: str, entries: dict, problem) -> None:
+    for name, entry in entries.items():
+        found = problem(name, entry)
+        if found:
+            raise ConfigError(f"{where}: {table}.{name}: {found}")
 
 
 def _check_recipient_people(where: str, recipients: list[RecipientEntry], names: set[str]) -> None:

@@ -8,8 +8,8 @@ file and its folder when missing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from monitor.core.settings import create_private_file, get_settings, private_dir
 from monitor.core import textsearch  # noqa: F401 - registers the search fold on every SQLite connection
+from monitor.core.settings import create_private_file, get_settings, private_dir
 
 MIGRATIONS_DIR = Path(__file__).parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000

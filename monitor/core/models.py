@@ -77,6 +77,8 @@ class Person(SQLModel, table=True):
     alert: str = Field(default="normal", sa_column=sa.Column(sa.String(16), nullable=False, server_default="normal"))
     mute_until: date | None = Field(default=None, sa_column=sa.Column(sa.Date, nullable=True))
     alert_from_config: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false()))
+    # Migration 0016_search: never sent to a third-party service (search providers, alert channels).
+    private: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false()))
 
 
 class Alias(SQLModel, table=True):
@@ -476,9 +478,11 @@ class MatcherCache(SQLModel, table=True):
 
 # Tables of this round's later issues, each in a module of its own; imported here so that
 # ``SQLModel.metadata`` holds every table whichever module a process imports first.
-from monitor.core import models_evidence  # noqa: E402,F401  (issue 18: captures)
-from monitor.core import models_custody  # noqa: E402,F401  (issue 18: custody log, timestamps)
-from monitor.core import models_search  # noqa: E402,F401  (issue 16: search providers)
-from monitor.core import models_access  # noqa: E402,F401  (issue 20: sign-in factors)
-from monitor.core import models_groups  # noqa: E402,F401  (issue 20: groups)
-from monitor.core import models_notify  # noqa: E402,F401  (issue 21: channels, full-text search)
+from monitor.core import (
+    models_access,  # noqa: E402,F401  (issue 20: sign-in factors)
+    models_custody,  # noqa: E402,F401  (issue 18: custody log, timestamps)
+    models_evidence,  # noqa: E402,F401  (issue 18: captures)
+    models_groups,  # noqa: E402,F401  (issue 20: groups)
+    models_notify,  # noqa: E402,F401  (issue 21: channels, full-text search)
+    models_search,  # noqa: E402,F401  (issue 16: search providers)
+)

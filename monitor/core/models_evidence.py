@@ -13,7 +13,6 @@ from sqlmodel import Field, SQLModel
 
 from monitor.core.columns import _ts
 
-
 # Migration 0013_evidence.
 
 

@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     bluesky_app_password: SecretStr | None = None
     bluesky_service: str = "https://bsky.social"
     reddit_username: str | None = None
+    # Search providers (issue 16): VK's service token and the YouTube Data API key.
+    vk_token: SecretStr | None = None
+    youtube_key: SecretStr | None = None
     poll_batch_size: int = Field(default=25, ge=1)
     dispatch_interval_seconds: float = Field(default=60.0, gt=0)
     # A claimed source's lease: renewed every third of it while its batch runs, so a killed

@@ -24,9 +24,9 @@ users_app = typer.Typer(no_args_is_help=True, help="Reviewer and admin accounts.
 db_app = typer.Typer(no_args_is_help=True, help="The database schema.")
 sources_app = typer.Typer(no_args_is_help=True, help="Sources: health, OPML import and export.")
 # Command groups of this round's issues live beside their code (each module imports only Typer).
-from monitor.backup.commands import register as register_backup  # noqa: E402
-from monitor.evidence.commands import evidence_app  # noqa: E402
-from monitor.search.commands import search_app  # noqa: E402
+from monitor.entry.backup_commands import register as register_backup  # noqa: E402
+from monitor.entry.evidence_commands import evidence_app  # noqa: E402
+from monitor.entry.search_commands import search_app  # noqa: E402
 
 register_backup(app)
 for sub, name in [(evidence_app, "evidence"), (search_app, "search")]:

@@ -29,7 +29,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from monitor.core.settings import get_settings
 from monitor.ingest.metrics import heartbeat_status
 from monitor.web import account, admin, api, auth, digest_routes, export, manage, manage_people, ops_routes, people, review
-from monitor.web import errors, feeds, permalinks, preferences
+from monitor.web import coverage, errors, feeds, permalinks, preferences
 from monitor.web import spikes as spike_cards
 from monitor.web.csrf import verify_csrf
 from monitor.web.deps import LoginRequired, SessionDep, UserDep, render
@@ -81,7 +81,7 @@ def create_app() -> FastAPI:
     app.include_router(digest_routes.router)
     app.include_router(spike_cards.router)
     app.include_router(ops_routes.router)
-    for router in (permalinks.router, feeds.router, preferences.router):
+    for router in (permalinks.router, feeds.router, preferences.router, coverage.router):
         app.include_router(router)
     _add_system_routes(app)
     app.add_exception_handler(LoginRequired, _login_required)

@@ -23,6 +23,7 @@ from monitor.sources import KINDS
 from monitor.core.storage.streams import summaries as stream_summaries
 from monitor.review.users import MIN_PASSWORD_LENGTH, ROLES, hash_password, normalise_email, password_problem
 from monitor.core.config_file import RecipientEntry, SourceEntry
+from monitor.search.privacy import private_people_named
 from monitor.web import menus
 from monitor.review import triage
 from monitor.web.deps import AdminDep, SessionDep, render
@@ -53,24 +54,34 @@ def sources(request: Request, session: SessionDep, user: AdminDep) -> Response:
     return _sources_page(request, session, user)
 
 
-def _sources_page(request: Request, session: Session, user, *, error: str | None = None, status: int = 200) -> Response:
+def _sources_page(request: Request, session: Session, user, *, error: str | None = None, status: int = 200,
+                  warning: str | None = None, form: dict | None = None) -> Response:
     now = utcnow()
     listed = session.exec(select(Source).where(Source.removed_at.is_(None)).order_by(Source.name, Source.id))
     rows = [(s, is_silent(s, now)) for s in listed]
     streams = stream_summaries(session, now=now)  # issue 17: mode, lag and counts of stream sources
-    return render(request, "sources.html", status_code=status, user=user, rows=rows, kinds=KINDS, error=error, streams=streams)
+    return render(request, "sources.html", status_code=status, user=user, rows=rows, kinds=KINDS, error=error, streams=streams,
+                  warning=warning, form=form or {})
 
 
 @router.post("/admin/sources")
 def add_source(
     request: Request, session: SessionDep, user: AdminDep,
     url: Annotated[str, Form()], kind: Annotated[str, Form()] = "auto", name: Annotated[str, Form()] = "",
+    confirm: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Poll a new URL (origin "web"); a removed web source with that URL comes back."""
+    """Poll a new URL (origin "web"); a removed web source with that URL comes back.
+
+    A Google News search naming a ``private`` person is held back with a warning until ``confirm``.
+    """
     try:
         entry = SourceEntry(url=url, kind=kind, name=name.strip() or None)
     except ValidationError as exc:
         return _sources_page(request, session, user, error=one_line(exc), status=400)
+    named = private_people_named(session, entry.url)  # issue 16
+    if named and not confirm:
+        warning = f"This search sends the name of {', '.join(named)} (marked private) to Google. Add it anyway?"
+        return _sources_page(request, session, user, warning=warning, status=400, form={"url": url, "kind": kind, "name": name})
     row = session.exec(select(Source).where(Source.url == entry.url)).first()
     if row is not None and row.removed_at is None:
         return _sources_page(request, session, user, error=f"url: {entry.url} is already a source", status=400)

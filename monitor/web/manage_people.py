@@ -67,14 +67,17 @@ def add_person(
     request: Request, session: SessionDep, user: AdminDep, name: Annotated[str, Form()],
     aliases: Annotated[str, Form()] = "", exclude: Annotated[str, Form()] = "",
     hashtags: Annotated[str, Form()] = "", handles: Annotated[str, Form()] = "",
-    confirm: Annotated[bool, Form()] = False,
+    confirm: Annotated[bool, Form()] = False, private: Annotated[str, Form()] = "",
 ) -> Response:
     """Track a new person (origin "web") with their aliases, excludes, hashtags and handles.
 
     Refused when a name equals a tracked person's name or alias; held back with a warning when
     one looks like a tracked person, until the admin ticks ``confirm``. The form keeps what was typed.
     """
-    typed = {"name": name, "aliases": aliases, "exclude": exclude, "hashtags": hashtags, "handles": handles}
+    typed = {"name": name, "aliases": aliases, "exclude": exclude, "hashtags": hashtags, "handles": handles, "private": private}
+    # Issue 16: the form asks (a required choice); a post without it (scripts, older forms) keeps the old default.
+    if private not in ("", "true", "false"):
+        return _people_page(request, session, user, error="private: expected true or false", status=400, form=typed)
     try:
         entry = PersonEntry(name=name, aliases=_lines(aliases), exclude=_lines(exclude),
                             hashtags=_lines(hashtags), handles=_lines(handles))
@@ -87,14 +90,14 @@ def add_person(
     if found.refusal() or (found.warning() and not confirm):
         return _people_page(request, session, user, error=found.refusal(), warning=found.warning(), status=400,
                             form=typed)
-    person = Person(name=entry.name, active=True, origin="web", tracked_since=utcnow())  # older posts: backfill
+    person = Person(name=entry.name, active=True, origin="web", tracked_since=utcnow(), private=private == "true")  # older posts: backfill
     session.add(person)
     session.flush()
     terms = {("alias", a) for a in entry.all_names()} | {("exclude", e) for e in entry.exclude}
     terms |= {("hashtag", h) for h in entry.hashtags} | {("handle", h) for h in entry.handles}
     session.add_all(Alias(person_id=person.id, kind=kind, text=text, origin="web") for kind, text in sorted(terms))
     triage.audit(session, user=user, action="person-add", target=f"person:{person.id}", before=None,
-                 after={"name": person.name, "terms": sorted(f"{k}:{t}" for k, t in terms)})
+                 after={"name": person.name, "private": person.private, "terms": sorted(f"{k}:{t}" for k, t in terms)})
     session.commit()
     menus.forget()
     return RedirectResponse(f"/admin/people/{person.id}", status_code=303)

@@ -38,8 +38,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
-from monitor.dedupe.minhash import Fingerprint, containment, similarity
 from monitor.core.models import Cluster, ClusterBand
+from monitor.dedupe.minhash import Fingerprint, containment, similarity
 
 CLUSTER_LOCK_KEY = 0x4D4F4E5F434C55  # "MON_CLU": the advisory lock of cluster assignment
 MIN_SIMILARITY = 0.4

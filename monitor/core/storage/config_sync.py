@@ -19,8 +19,8 @@ import logging
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from monitor.core.models import Alias, Person, Recipient, Source, utcnow
 from monitor.core.config_file import ConfigError, Watchlist
+from monitor.core.models import Alias, Person, Recipient, Source, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,9 @@ def sync_config(session: Session, *, watchlist: Watchlist, allow_empty: bool) ->
     refuse_emptying(watchlist, before, allow_empty=allow_empty)
     known = set(session.exec(select(Person.id)))
     sync_watchlist(session, watchlist=watchlist)
+    from monitor.core.storage.search import sync_private  # late: search state imports this module's neighbours
+
+    sync_private(session, people=watchlist.people)  # issue 16: private people are never searched
     _start_tracking(session, known)
     after = _followed(session)
     for what, ids in before.items():

@@ -42,10 +42,10 @@ from sqlmodel import Session, select
 
 from monitor import matching
 from monitor.core.db import SQLITE_BUSY_TIMEOUT_MS
-from monitor.matching.codec import FORMAT, CorruptCache, decode, encode
-from monitor.matching import Matcher, PersonNames
-from monitor.matching.expand import build_table
 from monitor.core.models import MatcherCache
+from monitor.matching import Matcher, PersonNames
+from monitor.matching.codec import FORMAT, CorruptCache, decode, encode
+from monitor.matching.expand import build_table
 
 log = logging.getLogger(__name__)
 

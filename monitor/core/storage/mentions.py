@@ -16,7 +16,6 @@ from monitor.core.storage.bulk import _is_postgresql, insert_batch, insert_ignor
 from monitor.core.storage.clusters import assign_clusters
 from monitor.dedupe import Fingerprint, fingerprint
 
-
 _TEXT_FIELDS = ("guid", "url", "canonical_url", "title", "text", "author", "identity", "reposted_by", "language")
 
 

@@ -18,8 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from monitor.core.models import Heartbeat, SpikeState
-from monitor.spikes.detector import Detector, Params, rescaled
 from monitor.core.storage.bulk import _is_postgresql, insert_ignore
+from monitor.spikes.detector import Detector, Params, rescaled
 
 ALL_KINDS = ""  # the source_kind of a person's whole volume
 # Bucket positions count from a Monday midnight UTC, so that day and week profiles line up.

@@ -16,9 +16,9 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from monitor.core.settings import get_settings
 from monitor.core.models import Mention, MentionPerson, Person, Source, Spike
-from monitor.spikes.detector import HOURLY_PARAMS, Detector, Episode, Params
+from monitor.core.settings import get_settings
+from monitor.core.storage import insert_ignore
 from monitor.core.storage.spike_state import (
     ALL_KINDS,
     Series,
@@ -28,9 +28,9 @@ from monitor.core.storage.spike_state import (
     params_for_bucket,
     save_series,
 )
+from monitor.spikes.detector import HOURLY_PARAMS, Detector, Episode, Params
 from monitor.spikes.sensitivity import params_for as params_for_sensitivity
 from monitor.spikes.wording import WindowCounts, describe
-from monitor.core.storage import insert_ignore
 
 HOUR = timedelta(hours=1)
 DEFAULT_LOOKBACK_HOURS = 14 * 24

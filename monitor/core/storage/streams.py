@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from monitor.core.config_streams import StreamSpec
 from monitor.core.models import Mention, Sighting, Source, SourceStats, StreamLease, StreamState
 from monitor.core.storage import NewMention, insert_batch, save_many
-from monitor.core.config_streams import StreamSpec
 
 STREAM_ORIGIN = "stream"
 LEASE_NAME = "stream"
