@@ -186,6 +186,14 @@ class RecipientEntry(Entry):
     email: str
     people: list[str] | None = None
     timezone: str | None = None  # the day this recipient's digest covers; default [digest] timezone
+    notify: list[str] = []  # issue 21: Apprise URLs for alerts, by reference: ["env:MONITOR_NOTIFY_DESK"]
+
+    @field_validator("notify")
+    @classmethod
+    def _references_only(cls, values: list[str]) -> list[str]:
+        from monitor.core.config_refs import check_reference
+
+        return [check_reference(value) for value in values]
 
     @field_validator("email")
     @classmethod

@@ -305,6 +305,9 @@ class Recipient(SQLModel, table=True):
     timezone: str | None = None
     origin: str = Field(default="config", sa_column_kwargs={"server_default": "config"})
     unsubscribed_at: datetime | None = _ts()
+    # Migration 0022_notify: the config's Apprise channels for alerts, as ["env:NAME", …] references
+    # (the URLs hold secrets and live in the environment); null or empty for none.
+    notify: list[str] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
 
 
 class DigestDelivery(SQLModel, table=True):

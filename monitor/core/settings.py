@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     alert_webhook_url: str | None = None
     alert_webhook_timeout: float = Field(default=10.0, gt=0)
     alert_max_attempts: int = Field(default=5, ge=1)
+    # Issue 21 (reconciled with the proxy helper's setting): outbound HTTP through this proxy.
+    proxy_url: str | None = None
     # The spike detector's bucket: mentions per person are counted per this many minutes.
     spike_bucket_minutes: int = Field(default=60, ge=5, le=24 * 60)
     # Worker logs: JSON lines for a log shipper, or plain lines for a person at a terminal

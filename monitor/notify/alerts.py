@@ -29,6 +29,8 @@ from monitor.core.storage.backfill import opened_live
 from monitor.core.settings import Settings, get_settings
 from monitor.notify.mail import MailError, build_message, oneline, send_message
 from monitor.core.models import Mention, MentionPerson, Person, Recipient, Source, Spike, SpikeAlert, utcnow
+from monitor.notify.channels import channels as apprise_channels
+from monitor.notify.channels.send import send as send_apprise
 from monitor.core.storage.spike_groups import overlaps, window
 from monitor.spikes.sensitivity import muted
 from monitor.core.storage.spike_state import ALL_KINDS
@@ -135,6 +137,7 @@ def _channels(spike_id: int, settings: Settings) -> list[str]:
         if person is None or not alertable(session, spike):
             return []
         channels = [f"email:{r.id}" for r in _followers(session, person.name)]
+        channels += apprise_channels.channels_for(session, person)  # issue 21: chats through Apprise
     return channels + ([WEBHOOK] if settings.alert_webhook_url else [])
 
 
@@ -186,10 +189,18 @@ def deliver(spike_id: int, channel: str, *, settings: Settings, now: datetime | 
     """Send one spike's alert on one channel; raises AlertError with a one-line reason."""
     with db.session_scope(settings.database_url) as session:
         news = spike_news(session, spike_id=spike_id)
+        private = apprise_channels.is_private(session, spike_id)  # issue 21: no name leaves the monitor
+        news = apprise_channels.redacted(news) if private else news
         email = None
         if channel.startswith("email:"):
             recipient = session.get(Recipient, int(channel.split(":", 1)[1]))
             email = recipient.email if recipient else None
+        if channel.startswith(apprise_channels.PREFIX):
+            url = apprise_channels.url_of(session, channel, secret_key=settings.resolved_secret_key())
+    if channel.startswith(apprise_channels.PREFIX):  # raises ChannelError, recorded as AlertError is
+        title, body = apprise_channels.message(news, private=private, base_url=settings.base_url)
+        return send_apprise(url, title=title, body=body, proxy_url=settings.proxy_url,
+                            timeout=settings.alert_webhook_timeout)
     if channel == WEBHOOK:
         return _post_webhook(news, settings)
     if email is None:

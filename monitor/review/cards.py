@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from monitor.core.models import Mention, MentionPerson, Person, Sighting, Source, Spike
 from monitor.core.storage.spike_groups import window
-from monitor.core import textsearch as search
+from monitor.core.storage import fulltext
 from monitor.review.labels import SHOWN_KIND
 from monitor.review.queue import MentionRow, _attach_people
 
@@ -94,7 +94,7 @@ def _where(statement, filters: Filters, session: Session):
     if filters.spike:
         statement = statement.where(_in_spike(session))
     if filters.q:
-        statement = statement.where(sa.or_(search.contains(Mention.title, filters.q), search.contains(Mention.text, filters.q)))
+        statement = statement.where(fulltext.matches(session, filters.q))  # issue 21: tsvector / FTS5
     if filters.since:
         statement = statement.where(Mention.at >= _day_start(filters.since))
     if filters.until:

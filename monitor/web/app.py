@@ -5,7 +5,8 @@ Routes: ``/login`` ``/logout`` (auth), ``/`` ``/review`` ``/review/act`` ``/revi
 ``/admin/audit`` ``/admin/exclusions`` ``/admin/people`` ``/admin/users`` ``/admin/recipients`` and
 their forms (``monitor.web.manage``, ``manage_people``); ``/api/*``
 (JSON), ``/docs`` ``/openapi.json`` (need a session like everything else), ``/account/sessions``
-(the user's own sessions), ``/healthz`` and ``/static/*`` (public; Swagger UI's two files under
+(the user's own sessions), ``/login/second-factor`` ``/account/two-factor`` (second factors:
+``twofactor``, ``twofactor_account``), ``/healthz`` and ``/static/*`` (public; Swagger UI's two files under
 ``/static/swagger/``).
 
 Middleware, outermost first: the body limit (before anything reads a body), the client
@@ -29,7 +30,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from monitor.core.settings import get_settings
 from monitor.ingest.metrics import heartbeat_status
 from monitor.web import account, admin, api, auth, digest_routes, export, manage, manage_people, ops_routes, people, review
-from monitor.web import coverage, errors, feeds, permalinks, preferences
+from monitor.web import coverage, errors, feeds, notify_admin, permalinks, preferences, twofactor, twofactor_account
 from monitor.web import spikes as spike_cards
 from monitor.web.csrf import verify_csrf
 from monitor.web.deps import LoginRequired, SessionDep, UserDep, render
@@ -83,6 +84,9 @@ def create_app() -> FastAPI:
     app.include_router(ops_routes.router)
     for router in (permalinks.router, feeds.router, preferences.router, coverage.router):
         app.include_router(router)
+    for router in (twofactor.router, twofactor_account.router):  # issue 20: second factors
+        app.include_router(router)
+    app.include_router(notify_admin.router)  # issue 21: alert channels
     _add_system_routes(app)
     app.add_exception_handler(LoginRequired, _login_required)
     errors.install(app)

@@ -18,10 +18,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from monitor.core.storage import sessions
-from monitor.review.users import authenticate, normalise_email, session_stamp
-from monitor.web.csrf import rotate_csrf_token
-from monitor.web.deps import (SESSION_STAMP_KEY, SESSION_TOKEN_KEY, SESSION_USER_KEY, SessionDep, optional_user,
-                              render)
+from monitor.review.users import authenticate, normalise_email
+from monitor.web import signin_steps
+from monitor.web.deps import SESSION_TOKEN_KEY, SessionDep, optional_user, render
 from monitor.web.ratelimit import LoginLimiter, keys_for
 
 router = APIRouter(include_in_schema=False)
@@ -69,16 +68,12 @@ async def login(
     check = functools.partial(authenticate, session, email=email, password=password)
     user = await anyio.to_thread.run_sync(check, limiter=password_checks(request.app))
     if user is None:
+        await run_in_threadpool(functools.partial(signin_steps.failed, request, session, step="password", email=email))
         return render(request, "login.html", status_code=401, email=email, error="Wrong email or password.")
     await run_in_threadpool(limiter.succeeded, session, reservation)
-    token = await run_in_threadpool(sessions.start, session, user=user,
-                                    user_agent=request.headers.get("user-agent", ""))
-    # A new session at login: nothing an attacker planted before it survives.
-    request.session.clear()
-    request.session.update({SESSION_USER_KEY: user.id, SESSION_STAMP_KEY: session_stamp(user),
-                            SESSION_TOKEN_KEY: token})
-    rotate_csrf_token(request)
-    return RedirectResponse("/review", status_code=303)
+    # The second factor (or its enrolment) when the user has or needs one; then a fresh session,
+    # so that nothing an attacker planted before it survives (monitor.web.signin_steps).
+    return await run_in_threadpool(signin_steps.after_password, request, session, user)
 
 
 @router.post("/logout")

@@ -19,6 +19,7 @@ import logging
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from monitor.core.storage.channels import sync_notify
 from monitor.core.config_file import ConfigError, Watchlist
 from monitor.core.models import Alias, Person, Recipient, Source, utcnow
 
@@ -41,6 +42,7 @@ def sync_config(session: Session, *, watchlist: Watchlist, allow_empty: bool) ->
     from monitor.core.storage.search import sync_private  # late: search state imports this module's neighbours
 
     sync_private(session, people=watchlist.people)  # issue 16: private people are never searched
+    sync_notify(session, watchlist)  # issue 21: recipients' alert channels (and private, as above)
     _start_tracking(session, known)
     after = _followed(session)
     for what, ids in before.items():

@@ -1,0 +1,70 @@
+"""Which Apprise channels a spike goes to, each channel's URL, and what the message says.
+
+A recipient's ``notify`` references (config) follow the people the recipient follows; an
+admin's ``NotifyChannel`` follows its own ``people`` (null: everybody). For a person marked
+``private`` every channel gets ``PRIVATE_TITLE`` and a link, never a name or a story title:
+channels are third-party services.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from monitor.core.models import Person, Recipient, Spike
+from monitor.core.models_notify import NotifyChannel
+from monitor.notify.channels import ChannelError, refs, sealing
+
+PREFIX = "apprise:"
+PRIVATE_TITLE = "A spike for a tracked person — open the monitor"
+PRIVATE_PERSON = "a tracked person"
+
+
+def channels_for(session: Session, person: Person) -> list[str]:
+    """The Apprise channel names (``SpikeAlert.channel``) that alert on ``person``'s spikes."""
+    def follows(people: list[str] | None) -> bool:
+        return people is None or person.name in people
+
+    recipients = session.exec(select(Recipient).where(Recipient.active == sa.true()).order_by(Recipient.id)).all()
+    names = [f"{PREFIX}r{r.id}:{ref.removeprefix('env:')}" for r in recipients if follows(r.people) for ref in r.notify or []]
+    stored = session.exec(select(NotifyChannel).where(NotifyChannel.active == sa.true()).order_by(NotifyChannel.id)).all()
+    return names + [f"{PREFIX}c{c.id}" for c in stored if follows(c.people)]
+
+
+def url_of(session: Session, channel: str, *, secret_key: str, environ=None) -> str:
+    """The URL behind a channel name; ChannelError when it is gone or unreadable."""
+    kind, _, rest = channel.removeprefix(PREFIX).partition(":")
+    if kind.startswith("c") and kind[1:].isdigit():
+        stored = session.get(NotifyChannel, int(kind[1:]))
+        if stored is None or not stored.active:
+            raise ChannelError("the channel was removed", permanent=True)
+        return sealing.unseal(stored.url_sealed, secret_key)
+    if kind.startswith("r") and kind[1:].isdigit() and rest:
+        recipient = session.get(Recipient, int(kind[1:]))
+        if recipient is None or f"env:{rest}" not in (recipient.notify or []):
+            raise ChannelError("the recipient no longer has this channel", permanent=True)
+        return refs.resolve(f"env:{rest}") if environ is None else refs.resolve(f"env:{rest}", environ)
+    raise ChannelError("not an Apprise channel name", permanent=True)
+
+
+def is_private(session: Session, spike_id: int) -> bool:
+    spike = session.get(Spike, spike_id)
+    person = session.get(Person, spike.person_id) if spike else None
+    return bool(person and person.private)
+
+
+def redacted(news):
+    """``news`` (a ``monitor.notify.alerts.SpikeNews``) without the person's name or any story title."""
+    return dataclasses.replace(news, person=PRIVATE_PERSON, explanation="open the monitor", stories=[], kind="")
+
+
+def message(news, *, private: bool, base_url: str) -> tuple[str, str]:
+    """(title, body) of a channel's alert, plain text."""
+    review = f"{base_url.rstrip('/')}/review"
+    if private:
+        return PRIVATE_TITLE, review
+    lines = [f"{news.explanation} ({news.kind})"]
+    lines += [f"- {s['title']} ({s['mentions']}) {base_url.rstrip('/')}/mentions/{s['mention_id']}" for s in news.stories]
+    return f"Spike: {news.person}", "\n".join(lines + [review])
