@@ -42,6 +42,7 @@ ADMIN_ONLY = {("GET", "/sources"), ("GET", "/admin/audit"), ("GET", "/admin/excl
               ("POST", "/admin/recipients/{recipient_id}/delete"), ("POST", "/admin/people/{person_id}/pause"),
               ("GET", "/admin/search")}  # issue 16: search coverage
 ADMIN_ONLY |= {("POST", "/admin/two-factor"), ("POST", "/admin/users/{user_id}/two-factor/reset")}  # issue 20
+ADMIN_ONLY |= {("POST", "/admin/source-discovery")}  # issue 16: feed discovery
 ADMIN_ONLY |= {("GET", "/admin/channels"), ("POST", "/admin/channels"),
                ("POST", "/admin/channels/{channel_id}/delete")}  # issue 21: alert channels
 # Private feeds open with a per-user token instead of a session: without one they do not exist.

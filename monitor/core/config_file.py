@@ -23,6 +23,8 @@ from monitor.core import config_streams as stream_entries  # [stream.bluesky], [
 from monitor.core.email_address import address_problem
 from monitor.sources import KINDS as SOURCE_KINDS  # auto, rss/atom/rdf, jsonfeed, mastodon, bluesky, …
 
+HISTORY_MAX = 5000  # Telegram posts one first poll may read back (about 250 pages)
+
 
 class ConfigError(Exception):
     """The config file cannot be used; the message is one line for the user.
@@ -145,6 +147,15 @@ class SourceEntry(Entry):
     handle: str | None = None  # "@user@server", "#tag@server", "name.bsky.social", "r/SUB", "UC…", channel
     query: str | None = None  # a search (reddit, bluesky with credentials, googlenews: opt-in)
     lang: str | None = None
+    proxy: str | None = None  # a proxy URL or "none"; unset follows MONITOR_PROXY_URL (issue 16)
+    history: int | None = Field(default=None, ge=0, le=HISTORY_MAX)  # Telegram: posts read back on the first poll
+
+    @field_validator("proxy")
+    @classmethod
+    def _usable_proxy(cls, value: str | None) -> str | None:
+        from monitor.core.config_proxy import check_proxy_url
+
+        return None if value is None else check_proxy_url(value)
 
     @model_validator(mode="before")
     @classmethod

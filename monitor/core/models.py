@@ -55,6 +55,11 @@ class Source(SQLModel, table=True):
     lease_until: datetime | None = _ts()
     # Migration 0011_review: for kind "auto", what the last successful poll found (rss, atom…).
     detected_kind: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+    # Migration 0017_sources: the source's ``proxy`` key (a proxy URL, or "none" for a direct
+    # connection; None follows MONITOR_PROXY_URL) and ``history`` (Telegram: posts read back
+    # on the first poll; None is the default depth).
+    proxy: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    history: int | None = Field(default=None, sa_column=sa.Column(sa.Integer, nullable=True))
 
 
 class Person(SQLModel, table=True):

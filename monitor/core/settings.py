@@ -69,8 +69,6 @@ class Settings(BaseSettings):
     alert_webhook_url: str | None = None
     alert_webhook_timeout: float = Field(default=10.0, gt=0)
     alert_max_attempts: int = Field(default=5, ge=1)
-    # Issue 21 (reconciled with the proxy helper's setting): outbound HTTP through this proxy.
-    proxy_url: str | None = None
     # The spike detector's bucket: mentions per person are counted per this many minutes.
     spike_bucket_minutes: int = Field(default=60, ge=5, le=24 * 60)
     # Worker logs: JSON lines for a log shipper, or plain lines for a person at a terminal
@@ -132,11 +130,21 @@ class Settings(BaseSettings):
     # Web: peers whose X-Forwarded-For names the client (the reverse proxy), as addresses or
     # CIDRs, comma-separated; the login limiter counts per client address. "*" trusts any peer.
     trusted_proxies: str = "127.0.0.1"
+    # Issue 16: every request to a source or provider goes through this proxy (http, https or
+    # socks5; the proxy resolves names) unless its own ``proxy`` key says otherwise.
+    proxy_url: str | None = None
 
     @field_validator("broker_url", "smtp_url", "alert_webhook_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("proxy_url", mode="before")
+    @classmethod
+    def _usable_proxy(cls, value: str | None) -> str | None:
+        from monitor.core.config_proxy import check_proxy_url
+
+        return check_proxy_url(value) if value else None
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -22,7 +22,7 @@ spikes_app = typer.Typer(no_args_is_help=True, help="Spike detection.")
 digest_app = typer.Typer(no_args_is_help=True, help="The daily digest email.")
 users_app = typer.Typer(no_args_is_help=True, help="Reviewer and admin accounts.")
 db_app = typer.Typer(no_args_is_help=True, help="The database schema.")
-sources_app = typer.Typer(no_args_is_help=True, help="Sources: health, OPML import and export.")
+sources_app = typer.Typer(no_args_is_help=True, help="Sources: health, feed discovery, OPML import and export.")
 # Command groups of this round's issues live beside their code (each module imports only Typer).
 from monitor.entry.backup_commands import register as register_backup  # noqa: E402
 from monitor.entry.evidence_commands import evidence_app  # noqa: E402
@@ -253,6 +253,19 @@ def sources_list(config: ConfigOption = None, allow_empty: AllowEmptyOption = Fa
     prepare(config, allow_empty)
     for line in source_lines():
         typer.echo(line)
+
+
+@sources_app.command("add")
+def sources_add(
+    url: Annotated[str, typer.Argument(help="A site, page, profile or channel address.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Add the first feed found without asking.")] = False,
+    config: ConfigOption = None,
+    allow_empty: AllowEmptyOption = False,
+) -> None:
+    """Find the feeds of a site or channel address and append the chosen one as a [[source]]."""
+    from monitor.entry.discovery_commands import add_source
+
+    add_source(url, yes=yes, path=config or get_settings().config, prepare=lambda: prepare(config, allow_empty), fail=fail)
 
 
 @sources_app.command("import-opml")

@@ -30,7 +30,8 @@ import httpx
 from monitor.sources.base import TransportError
 from monitor.ingest.addresses import AddressRefused, Target, origin_of, printable, resolve_checked
 from monitor.core.settings import Settings, get_settings
-from monitor.ingest.http_clients import ACCEPT, HostClients, make_async_client, tls_context  # noqa: F401 - their old home
+from monitor.ingest.http_clients import ACCEPT, HostClients, client_proxy, make_async_client, tls_context  # noqa: F401 - their old home
+from monitor.ingest.proxies import proxied_target, redacted
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 TRANSIENT_CODES = {408, 425, 429, 500, 502, 503, 504}
@@ -67,7 +68,7 @@ def fetch(url: str, **options) -> FetchResult:
     """One ``fetch_async`` from synchronous code, with clients of its own (tools, tests)."""
 
     async def once() -> FetchResult:
-        async with HostClients(options.get("settings")) as clients:
+        async with HostClients(options.get("settings"), proxy=options.get("proxy")) as clients:
             return await fetch_async(clients, url, **options)
 
     return asyncio.run(once())
@@ -84,6 +85,7 @@ async def fetch_async(
     gate=None,
     method: str = "GET",
     json: object = None,
+    proxy: str | None = None,
 ) -> FetchResult:
     """Request ``url`` (GET conditionally, or ``method`` with a ``json`` body); the final response.
 
@@ -91,27 +93,33 @@ async def fetch_async(
     address; only then does it wait for a slot of its host on ``gate`` (a politeness gate,
     or None), so a refused request never holds one. Credential headers go only to the
     first URL's origin. Raises ``FetchError`` (one line) for every failure.
+
+    ``proxy`` (with ``HostClients``; a bare client brings its own): None uses
+    ``MONITOR_PROXY_URL``, ``"none"`` connects directly. Through a proxy nothing is resolved
+    here (``monitor.ingest.proxies``): the hop is checked without an address and sent by name.
     """
     settings = settings or get_settings()
     hops = _Hops(url, settings)
     sent = _request_headers(etag, last_modified, headers)
     while True:
-        target = await asyncio.to_thread(_checked_target, hops.url, settings)
-        client = clients.for_url(hops.url) if isinstance(clients, HostClients) else clients
+        client = clients.for_url(hops.url, proxy=proxy) if isinstance(clients, HostClients) else clients
+        through = client_proxy(client)
+        target = await asyncio.to_thread(_checked_target, hops.url, settings, through is not None)
         send = functools.partial(
             _get_once_async, client, headers=hops.headers_for(target, sent), max_bytes=settings.fetch_max_bytes,
             deadline=hops.deadline, method=method, json=json,
         )
-        result = await _gated(gate, target.host, _first_connecting(target, send))
+        result = await _gated(gate, target.host, _first_connecting(target, send, through))
         if method != "GET" and result.status in REDIRECT_CODES:
             raise FetchError(f"HTTP {result.status}: a {method} is not redirected ({target.host})", permanent=True)
         if not hops.follow(result):
             return await _checked_or_paused(result, gate, target.host)
 
 
-def _checked_target(url: str, settings: Settings) -> Target:
+def _checked_target(url: str, settings: Settings, proxied: bool = False) -> Target:
+    check = proxied_target if proxied else resolve_checked
     try:
-        return resolve_checked(url, allow_private=settings.allow_private_networks)
+        return check(url, allow_private=settings.allow_private_networks)
     except AddressRefused as exc:
         raise FetchError(str(exc), permanent=exc.permanent) from None
 
@@ -134,12 +142,19 @@ async def _checked_or_paused(result: FetchResult, gate, host: str) -> FetchResul
         raise
 
 
-async def _first_connecting(target: Target, send) -> FetchResult:
+async def _first_connecting(target: Target, send, proxy: str | None = None) -> FetchResult:
     """``send`` to the target's checked addresses in turn until one accepts the connection.
 
     Only a refused or unreachable connection moves on (as httpx's own connect would to the
-    name's next address); any answer, or any other failure, is the result.
+    name's next address); any answer, or any other failure, is the result. Through a
+    ``proxy`` the target has no address: it is sent once, by name.
     """
+    if proxy is not None:
+        try:
+            return await send(_by_name(target))
+        except FetchError as exc:
+            raise FetchError(f"through proxy {redacted(proxy)}: {exc}", permanent=exc.permanent,
+                             retry_after=exc.retry_after, status=exc.status) from None
     for address in target.addresses[:-1]:
         try:
             return await send(_pinned(target, address))
@@ -161,6 +176,12 @@ def _pinned(target: Target, address: str) -> _Pinned:
         sni=target.host if target.scheme == "https" else None,
         logical=target.url,
     )
+
+
+def _by_name(target: Target) -> _Pinned:
+    """How to send ``target`` through a proxy: the URL unchanged, for the proxy to resolve."""
+    url = httpx.URL(target.url)
+    return _Pinned(url=url, host_header=url.netloc.decode("ascii"), sni=None, logical=target.url)
 
 
 @dataclass

@@ -14,13 +14,17 @@ import certifi
 import httpx
 
 from monitor.core.settings import USER_AGENT, Settings, get_settings
+from monitor.ingest.proxies import effective_proxy
 
 ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8"
 
 
-def _client_options(settings: Settings, max_connections: int, verify: ssl.SSLContext | bool = True) -> dict:
+def _client_options(
+    settings: Settings, max_connections: int, verify: ssl.SSLContext | bool = True, proxy: str | None = None
+) -> dict:
     return {
         "verify": verify,
+        "proxy": proxy,  # None: httpx's default (environment proxies included), as before issue 16
         "timeout": httpx.Timeout(settings.fetch_timeout, connect=min(10.0, settings.fetch_timeout)),
         "follow_redirects": False,
         "headers": {"User-Agent": USER_AGENT, "Accept": ACCEPT},
@@ -31,10 +35,27 @@ def _client_options(settings: Settings, max_connections: int, verify: ssl.SSLCon
 
 
 def make_async_client(
-    settings: Settings | None = None, *, max_connections: int = 64, verify: ssl.SSLContext | bool = True
+    settings: Settings | None = None,
+    *,
+    max_connections: int = 64,
+    verify: ssl.SSLContext | bool = True,
+    proxy: str | None = None,
 ) -> httpx.AsyncClient:
-    """The one kind of HTTP client: our User-Agent, timeouts, no automatic redirects."""
-    return httpx.AsyncClient(**_client_options(settings or get_settings(), max_connections, verify))
+    """The one kind of HTTP client: our User-Agent, timeouts, no automatic redirects.
+
+    ``proxy``: None uses ``MONITOR_PROXY_URL``, ``"none"`` connects directly, else a proxy
+    URL. ``client_proxy(client)`` tells ``monitor.ingest.fetch`` which one the client uses.
+    """
+    settings = settings or get_settings()
+    chosen = effective_proxy(settings.proxy_url, proxy)
+    client = httpx.AsyncClient(**_client_options(settings, max_connections, verify, chosen))
+    client.monitor_proxy = chosen  # read by client_proxy(); httpx keeps its own copy private
+    return client
+
+
+def client_proxy(client: httpx.AsyncClient) -> str | None:
+    """The proxy URL ``client`` sends through (None: direct, or a client not made here)."""
+    return getattr(client, "monitor_proxy", None)
 
 
 def tls_context() -> ssl.SSLContext:
@@ -53,18 +74,21 @@ class HostClients:
     pools stay as small as the per-host concurrency the politeness gate allows anyway.
     """
 
-    def __init__(self, settings: Settings | None = None, *, per_host: int = 2):
+    def __init__(self, settings: Settings | None = None, *, per_host: int = 2, proxy: str | None = None):
         self._settings = settings or get_settings()
         self._per_host = per_host
-        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._proxy = proxy  # None: MONITOR_PROXY_URL; "none": direct
+        self._clients: dict[tuple[str, str | None], httpx.AsyncClient] = {}
         self._tls = tls_context()
 
-    def for_url(self, url: str) -> httpx.AsyncClient:
+    def for_url(self, url: str, *, proxy: str | None = None) -> httpx.AsyncClient:
+        """The client for ``url``'s host; ``proxy`` (as the constructor's) overrides this set's."""
         host = (urlsplit(url).hostname or "").lower()
-        client = self._clients.get(host)
+        chosen = effective_proxy(self._settings.proxy_url, proxy or self._proxy)
+        client = self._clients.get((host, chosen))
         if client is None:
-            client = self._clients[host] = make_async_client(
-                self._settings, max_connections=self._per_host, verify=self._tls
+            client = self._clients[(host, chosen)] = make_async_client(
+                self._settings, max_connections=self._per_host, verify=self._tls, proxy=chosen or "none"
             )
         return client
 

@@ -69,6 +69,8 @@ class _Target:
     body_hash: str | None
     cursor: str | None
     demo: bool = False  # a bundled demo feed on loopback (Source.demo)
+    proxy: str | None = None  # Source.proxy: None follows MONITOR_PROXY_URL, "none" is direct
+    history: int | None = None  # Source.history: Telegram posts read back on the first poll
 
 
 @dataclass
@@ -147,7 +149,8 @@ def _load(source_ids: list[int]) -> tuple[list[_Target], Matcher]:
     with db.session_scope() as session:
         rows = session.exec(select(Source).where(Source.id.in_(source_ids)))
         targets = [
-            _Target(s.id, s.name or s.url, s.url, s.kind, s.etag, s.last_modified, s.body_hash, s.cursor, s.demo)
+            _Target(s.id, s.name or s.url, s.url, s.kind, s.etag, s.last_modified, s.body_hash, s.cursor, s.demo,
+                    s.proxy, s.history)
             for s in rows
         ]
         return targets, matcher_for(session)
@@ -202,6 +205,8 @@ async def _fetch_and_match(outcome: _Outcome, clients: HostClients, gate, target
             outcome.result.not_modified = True
         else:
             parsed = adapter.parse(response.body, response.headers, response.url)
+            if adapter.kind == "telegram":  # issue 16: older pages on the first poll, or across a gap
+                parsed = await _telegram_history(parsed, response, clients, gate, target, adapter)
             outcome.detected = feed_format(response.body, kind=target.kind, url_kind=adapter.kind)
             outcome.cursor = storable(parsed.cursor)[:1000] if parsed.cursor else None  # feed-made text
             outcome.feed_hint = parsed.min_interval
@@ -226,7 +231,7 @@ async def _fetch(clients: HostClients, gate, target: _Target, adapter: sources.A
         # Only ``monitor up --demo`` marks a source so: its own feed server on 127.0.0.1, which
         # `monitor poll --once` must reach without opening loopback to every source.
         settings = settings.model_copy(update={"allow_private_networks": True})
-    guarded = functools.partial(fetch_async, clients, gate=gate, settings=settings)
+    guarded = functools.partial(fetch_async, clients, gate=gate, settings=settings, proxy=target.proxy)
     conditional = {"etag": etag, "last_modified": last_modified}
     if request.auth is None:
         return await guarded(request.url, headers=request.headers, **conditional)
@@ -238,6 +243,24 @@ async def _fetch(clients: HostClients, gate, target: _Target, adapter: sources.A
             raise
     credentials = await request.auth.refresh(guarded)
     return await guarded(request.url, headers={**request.headers, **credentials}, **conditional)
+
+
+async def _telegram_history(parsed, response: FetchResult, clients, gate, target: _Target, adapter) -> sources.Parsed:
+    """The channel's older pages this poll reads (``monitor.ingest.telegram_history``), one by one through the gate."""
+    from monitor.ingest import telegram_history
+    from monitor.core.storage.source_options import history_depth
+
+    settings = get_settings()
+    if target.demo:
+        settings = settings.model_copy(update={"allow_private_networks": True})
+
+    async def fetch_page(url: str) -> bytes:
+        return (await fetch_async(clients, url, gate=gate, settings=settings, proxy=target.proxy)).body
+
+    return await telegram_history.extend(
+        parsed, response.body, response.url, parse=lambda body, url: adapter.parse(body, {}, url),
+        fetch_page=fetch_page, cursor=target.cursor, depth=history_depth(target.history), source_id=target.id,
+    )
 
 
 def _log_skipped(target: _Target, parsed: sources.Parsed) -> None:

@@ -1,8 +1,8 @@
 """Telegram public channels through the web preview ``t.me/s/CHANNEL`` (HTML, parsed with lxml).
 
 Messages are ``.tgme_widget_message[data-post]``; the key is ``data-post`` ("channel/123").
-The preview lists the newest ~20 messages, which is all polling needs (``?before=ID``
-pages back and is not used). Channels can disable the preview: ``t.me/s/CHANNEL`` then
+The preview lists the newest ~20 messages; ``?before=ID`` pages back (the poller does it
+on a channel's first poll and across gaps: ``monitor.ingest.telegram_history``). Channels can disable the preview: ``t.me/s/CHANNEL`` then
 redirects to ``t.me/CHANNEL``, a page without the message list, which is a ``ParseError``
 recorded on the source. A forwarded message keeps the forwarding channel in ``reposted_by``.
 """

@@ -30,7 +30,17 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from monitor.core.settings import get_settings
 from monitor.ingest.metrics import heartbeat_status
 from monitor.web import account, admin, api, auth, digest_routes, export, manage, manage_people, ops_routes, people, review
-from monitor.web import coverage, errors, feeds, notify_admin, permalinks, preferences, twofactor, twofactor_account
+from monitor.web import (
+    coverage,
+    discover_routes,
+    errors,
+    feeds,
+    notify_admin,
+    permalinks,
+    preferences,
+    twofactor,
+    twofactor_account,
+)
 from monitor.web import spikes as spike_cards
 from monitor.web.csrf import verify_csrf
 from monitor.web.deps import LoginRequired, SessionDep, UserDep, render
@@ -82,7 +92,7 @@ def create_app() -> FastAPI:
     app.include_router(digest_routes.router)
     app.include_router(spike_cards.router)
     app.include_router(ops_routes.router)
-    for router in (permalinks.router, feeds.router, preferences.router, coverage.router):
+    for router in (permalinks.router, feeds.router, preferences.router, coverage.router, discover_routes.router):
         app.include_router(router)
     for router in (twofactor.router, twofactor_account.router):  # issue 20: second factors
         app.include_router(router)

@@ -55,13 +55,14 @@ def sources(request: Request, session: SessionDep, user: AdminDep) -> Response:
 
 
 def _sources_page(request: Request, session: Session, user, *, error: str | None = None, status: int = 200,
-                  warning: str | None = None, form: dict | None = None) -> Response:
+                  warning: str | None = None, form: dict | None = None, **discovered) -> Response:
+    """The sources page; ``discovered`` (``found``, ``address``) are the feeds a "find feeds" search offers."""
     now = utcnow()
     listed = session.exec(select(Source).where(Source.removed_at.is_(None)).order_by(Source.name, Source.id))
     rows = [(s, is_silent(s, now)) for s in listed]
     streams = stream_summaries(session, now=now)  # issue 17: mode, lag and counts of stream sources
     return render(request, "sources.html", status_code=status, user=user, rows=rows, kinds=KINDS, error=error, streams=streams,
-                  warning=warning, form=form or {})
+                  warning=warning, form=form or {}, **discovered)
 
 
 @router.post("/admin/sources")

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from monitor.core.storage.channels import sync_notify
+from monitor.core.storage.source_options import sync_source_options
 from monitor.core.config_file import ConfigError, Watchlist
 from monitor.core.models import Alias, Person, Recipient, Source, utcnow
 
@@ -42,6 +43,7 @@ def sync_config(session: Session, *, watchlist: Watchlist, allow_empty: bool) ->
     from monitor.core.storage.search import sync_private  # late: search state imports this module's neighbours
 
     sync_private(session, people=watchlist.people)  # issue 16: private people are never searched
+    sync_source_options(session, watchlist)  # issue 16's source keys: proxy, history
     sync_notify(session, watchlist)  # issue 21: recipients' alert channels (and private, as above)
     _start_tracking(session, known)
     after = _followed(session)
