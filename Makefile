@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test bench browser clean
+.PHONY: run test lint bench browser clean
 
 $(VENV)/.run-installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ run: $(VENV)/.run-installed
 # Browser tests drive Debian's chromium (never a downloaded browser).
 browser:
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The layer contract (import-linter) and ruff's lint and format checks (issue 15).
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # Three pytest processes on two cores: the stack tests spend most of their time waiting on servers.
 test: $(VENV)/.dev-installed browser
