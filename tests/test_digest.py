@@ -245,7 +245,7 @@ def test_beyond_the_most_mentioned_people_it_lists_one_line_each_then_a_count(sm
     assert subject == "6 new mentions of 3 people — 22 Nov"
     assert "Anna Petrova: 3 mentions" in text and "Anna Petrova story 0" in text
     assert "* Boris Ivanov: 2 / 0 / 0.0 / 2" in text and "Boris Ivanov story" not in text
-    assert "and 1 more people" in text and "Vera Orlova" not in text and 'id="more-people"' in html
+    assert "and 1 more person" in text and "Vera Orlova" not in text and 'id="more-people"' in html
 
 
 def test_it_says_no_new_mentions_rather_than_staying_silent(smtp):

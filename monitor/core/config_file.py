@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from monitor.core import config_search as search_entries  # [search.gdelt], [search.vk], … (issue 16)
 from monitor.core import config_streams as stream_entries  # [stream.bluesky], [stream.mastodon]
 from monitor.core.email_address import address_problem
+from monitor.i18n import LANGUAGES
 from monitor.sources import KINDS as SOURCE_KINDS  # auto, rss/atom/rdf, jsonfeed, mastodon, bluesky, …
 
 HISTORY_MAX = 5000  # Telegram posts one first poll may read back (about 250 pages)
@@ -205,6 +206,14 @@ class RecipientEntry(Entry):
         from monitor.core.config_refs import check_reference
 
         return [check_reference(value) for value in values]
+    language: str | None = None  # the digest's language (monitor.i18n.LANGUAGES); default English
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str | None) -> str | None:
+        if value is not None and value not in LANGUAGES:
+            raise ValueError(f"unknown language {value!r}; known: {', '.join(LANGUAGES)}")
+        return value
 
     @field_validator("email")
     @classmethod

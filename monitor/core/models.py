@@ -269,6 +269,8 @@ class User(SQLModel, table=True):
     created_at: datetime | None = _ts()
     # Migration 0011_review: the zone pages show times in; None means the [digest] timezone.
     timezone: str | None = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
+    # Migration 0021_language: the language pages are shown in; None: ?lang= or Accept-Language.
+    language: str | None = Field(default=None, sa_column=sa.Column(sa.String(8), nullable=True))
 
 
 class FeedToken(SQLModel, table=True):
@@ -313,6 +315,8 @@ class Recipient(SQLModel, table=True):
     # Migration 0022_notify: the config's Apprise channels for alerts, as ["env:NAME", …] references
     # (the URLs hold secrets and live in the environment); null or empty for none.
     notify: list[str] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+    # Migration 0021_language: the digest's language ([[recipient]] language); None: English.
+    language: str | None = Field(default=None, sa_column=sa.Column(sa.String(8), nullable=True))
 
 
 class DigestDelivery(SQLModel, table=True):

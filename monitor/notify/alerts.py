@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from monitor.core import db
+from monitor import i18n
 from monitor.core.storage.backfill import opened_live
 from monitor.core.settings import Settings, get_settings
 from monitor.notify.mail import MailError, build_message, oneline, send_message
@@ -191,10 +192,10 @@ def deliver(spike_id: int, channel: str, *, settings: Settings, now: datetime | 
         news = spike_news(session, spike_id=spike_id)
         private = apprise_channels.is_private(session, spike_id)  # issue 21: no name leaves the monitor
         news = apprise_channels.redacted(news) if private else news
-        email = None
+        email = language = None
         if channel.startswith("email:"):
             recipient = session.get(Recipient, int(channel.split(":", 1)[1]))
-            email = recipient.email if recipient else None
+            email, language = (recipient.email, recipient.language) if recipient else (None, None)
         if channel.startswith(apprise_channels.PREFIX):
             url = apprise_channels.url_of(session, channel, secret_key=settings.resolved_secret_key())
     if channel.startswith(apprise_channels.PREFIX):  # raises ChannelError, recorded as AlertError is
@@ -206,7 +207,9 @@ def deliver(spike_id: int, channel: str, *, settings: Settings, now: datetime | 
     if email is None:
         raise AlertError(f"{channel}: the recipient no longer exists")
     try:
-        send_message(alert_email(news, to=email, settings=settings, now=now or utcnow()), settings=settings)
+        with i18n.use(language):  # the template's words in the recipient's language
+            message = alert_email(news, to=email, settings=settings, now=now or utcnow())
+        send_message(message, settings=settings)
     except MailError as exc:
         raise AlertError(f"{channel}: {exc.message}", exc.permanent) from exc
 

@@ -44,6 +44,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import jinja2
 import nh3
 
+from monitor import i18n
 from monitor.core.settings import Settings, create_private_file, get_settings, private_dir
 from monitor.core.email_address import address_problem
 from monitor.text import clip, oneline  # noqa: F401 - templates and callers use them from here
@@ -262,7 +263,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_null_translations(newstyle=True)  # catalogues arrive with issue 21
+    i18n.install(env)  # in the language of ``i18n.use`` around the render: the recipient's
     env.filters.update(oneline=oneline, plaintext=plaintext, clip=clip, weburl=weburl)
     return env
 

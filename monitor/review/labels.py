@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from monitor import i18n
+
 from monitor.core.models import Source
 
 # The kind a card, the filter menu and the sources table show: for "auto", what was detected.
@@ -20,7 +22,9 @@ def kind_label(source: Source) -> str:
     """``rss`` for a configured kind; ``atom (detected)`` for ``auto``; ``auto (not polled yet)``."""
     if source.kind != "auto":
         return source.kind
-    return f"{source.detected_kind} (detected)" if source.detected_kind else "auto (not polled yet)"
+    if source.detected_kind:
+        return i18n.gettext("%(kind)s (detected)") % {"kind": source.detected_kind}
+    return i18n.gettext("auto (not polled yet)")
 
 
 def health(source: Source, silent: bool) -> str:

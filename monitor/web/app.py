@@ -45,6 +45,7 @@ from monitor.web import spikes as spike_cards
 from monitor.web.csrf import verify_csrf
 from monitor.web.deps import LoginRequired, SessionDep, UserDep, render
 from monitor.web.headers import SecurityHeadersMiddleware
+from monitor.web.i18n import LanguageMiddleware
 from monitor.web.limits import BodyLimitMiddleware, bounded_path_ids
 from monitor.web.ratelimit import LoginLimiter
 from monitor.web.warmup import FreezeAfterWarmupMiddleware
@@ -72,6 +73,7 @@ def create_app() -> FastAPI:
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(FreezeAfterWarmupMiddleware)
+    app.add_middleware(LanguageMiddleware)  # inside the session: reads the language it remembers
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),

@@ -17,6 +17,7 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from monitor import i18n
 from monitor.core.storage import sessions
 from monitor.review.users import authenticate, normalise_email
 from monitor.web import signin_steps
@@ -26,7 +27,7 @@ from monitor.web.ratelimit import LoginLimiter, keys_for
 router = APIRouter(include_in_schema=False)
 
 PASSWORD_CHECKS_AT_ONCE = 2
-TOO_MANY = "Too many failed logins: wait 15 minutes and try again."
+TOO_MANY = N_("Too many failed logins: wait 15 minutes and try again.")
 
 
 def password_checks(app: FastAPI) -> anyio.CapacityLimiter:
@@ -64,12 +65,12 @@ async def login(
     keys = keys_for(address=client_address(request), email=normalise_email(email))
     reservation = await run_in_threadpool(limiter.reserve, session, *keys)
     if reservation is None:
-        return render(request, "login.html", status_code=429, email=email, error=TOO_MANY)
+        return render(request, "login.html", status_code=429, email=email, error=i18n.gettext(TOO_MANY))
     check = functools.partial(authenticate, session, email=email, password=password)
     user = await anyio.to_thread.run_sync(check, limiter=password_checks(request.app))
     if user is None:
         await run_in_threadpool(functools.partial(signin_steps.failed, request, session, step="password", email=email))
-        return render(request, "login.html", status_code=401, email=email, error="Wrong email or password.")
+        return render(request, "login.html", status_code=401, email=email, error=i18n.gettext("Wrong email or password."))
     await run_in_threadpool(limiter.succeeded, session, reservation)
     # The second factor (or its enrolment) when the user has or needs one; then a fresh session,
     # so that nothing an attacker planted before it survives (monitor.web.signin_steps).

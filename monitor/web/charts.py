@@ -1,7 +1,7 @@
 """Volume charts as inline SVG: bars with a time axis, a tooltip per bar, and the expected band.
 
-No script and no third-party resource: every number is formatted here and every text
-escaped, and a bar's tooltip is its SVG ``<title>`` ("Tue 02 Dec 20:00–21:00 CET: 17
+No script and no third-party resource: every number is formatted here (dates and words in
+the language in use, ``monitor.i18n``) and every text escaped, and a bar's tooltip is its SVG ``<title>`` ("Tue 02 Dec 20:00–21:00 CET: 17
 mentions"), which browsers show on hover. The band is the range the detector expected
 (shaded), so a reviewer sees at a glance how far above it a bar rose.
 """
@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from markupsafe import Markup, escape
+
+from monitor import i18n
 
 AXIS_TICKS = 5
 BAR, HOT, BAND, INK = "#1a56a6", "#b00020", "#d9dee7", "#5f6368"
@@ -63,7 +65,7 @@ def bar_chart(counts: Sequence[int], *, start: datetime, bucket: timedelta, zone
             f'<rect class="{"bar " + hot_class if hot else "bar"}" x="{frame.left + i * step:.1f}" y="{y(count):.1f}" '
             f'width="{max(step * 0.8, 0.5):.1f}" height="{frame.top + frame.plot_height - y(count):.1f}" '
             f'fill="{HOT if hot else BAR}"><title>{escape(span_label(when, bucket, zone))}: '
-            f'{count} mention{"" if count == 1 else "s"}</title></rect>')
+            f'{escape(_mentions(count))}</title></rect>')
         if hot and marker:
             parts.append(f'<text class="spike-marker" x="{frame.left + i * step:.1f}" y="{max(y(count) - 3, 10):.1f}" '
                          f'font-size="11" fill="{HOT}">▲</text>')
@@ -78,8 +80,9 @@ def _band(band: Sequence[tuple[float, float]], frame: Frame, step: float, y) -> 
              for i, (_, high) in enumerate(band)]
     lows = [f"{frame.left + (i + 1) * step:.1f},{y(low):.1f} {frame.left + i * step:.1f},{y(low):.1f}"
             for i, (low, _) in reversed(list(enumerate(band)))]
+    title = i18n.gettext("the range the detector expected")
     return (f'<polygon class="expected-band" fill="{BAND}" points="{" ".join(highs + lows)}">'
-            f'<title>the range the detector expected</title></polygon>')
+            f'<title>{escape(title)}</title></polygon>')
 
 
 def _axes(n: int, peak: float, start: datetime, bucket: timedelta, zone: tzinfo, frame: Frame, step: float) -> list[str]:
@@ -93,7 +96,7 @@ def _axes(n: int, peak: float, start: datetime, bucket: timedelta, zone: tzinfo,
     for k in range(AXIS_TICKS):
         i = round(k * (n - 1) / (AXIS_TICKS - 1)) if n > 1 else 0
         when = (start + i * bucket).astimezone(zone)
-        text = when.strftime("%d %b") if long_span else when.strftime("%H:%M")
+        text = i18n.format_date(when, "dd MMM") if long_span else when.strftime("%H:%M")
         anchor = "start" if k == 0 else "end" if k == AXIS_TICKS - 1 else "middle"
         parts.append(f'<text class="x-tick" x="{frame.left + (i + 0.4) * step:.1f}" y="{frame.height - 6}" '
                      f'font-size="10" fill="{INK}" text-anchor="{anchor}">{escape(text)}</text>')
@@ -104,9 +107,13 @@ def span_label(when: datetime, bucket: timedelta, zone: tzinfo) -> str:
     """"Tue 02 Dec 20:00–21:00 CET" for an hour, "Tue 02 Dec" for a day, in ``zone``."""
     local = when.astimezone(zone)
     if bucket >= timedelta(days=1):
-        return local.strftime("%a %d %b")
+        return i18n.format_date(local, "EEE dd MMM")
     end = (when + bucket).astimezone(zone)
-    return f"{local:%a %d %b %H:%M}–{end:%H:%M} {local.tzname() or ''}".rstrip()
+    return f"{i18n.format_date(local, 'EEE dd MMM')} {local:%H:%M}–{end:%H:%M} {local.tzname() or ''}".rstrip()
+
+
+def _mentions(count: int) -> str:
+    return i18n.ngettext("%(num)d mention", "%(num)d mentions", count) % {"num": count}
 
 
 def _count(value: float) -> str:

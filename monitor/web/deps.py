@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from monitor import i18n
 from monitor.core.storage import sessions
 from monitor.core.settings import get_settings
 from monitor.core.db import get_engine
@@ -29,6 +30,8 @@ from monitor.text import clean_display
 from monitor.review.users import session_stamp
 from monitor.web.csrf import csrf_token
 from monitor.review import labels
+from monitor.web import words
+from monitor.web.i18n import request_language
 from monitor.web.timezones import local_time, reader_zone
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -115,11 +118,12 @@ def _make_templates() -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, finalize=_finalize, extensions=["jinja2.ext.i18n"]
     )
-    # {{ _("…") }}, ngettext and {% trans %} in every template; catalogues arrive with issue 21.
-    env.install_null_translations(newstyle=True)
+    # {{ _("…") }}, ngettext and {% trans %} in every template, in the language ``render`` chose.
+    i18n.install(env)
     env.filters["ts"] = _format_time
     env.filters["when"] = local_time  # {{ t | when(tz) }}: the reader's zone, UTC on hover
     env.filters["kind_label"], env.filters["health"] = labels.kind_label, labels.health
+    env.globals["script_words"] = words.script_words  # review.js's words, in the page's language
     return Jinja2Templates(env=env)
 
 
@@ -127,8 +131,13 @@ templates = _make_templates()
 
 
 def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render template ``name`` with the session's CSRF token available as ``csrf_token``."""
+    """Render template ``name`` with the session's CSRF token available as ``csrf_token``, in the
+    request's language (``monitor.web.i18n``), which the page's ``<html lang>`` names as ``lang``."""
     context.setdefault("user", None)
     context.setdefault("tz", reader_zone(context["user"]))
     context["csrf_token"] = csrf_token(request)
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    with i18n.use(request_language(request, context["user"])) as language:
+        context["lang"] = language
+        response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    response.headers["Content-Language"] = language
+    return response

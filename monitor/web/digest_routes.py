@@ -20,6 +20,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import select
 
+from monitor import i18n
 from monitor.core.settings import get_settings
 from monitor.notify.digest import DigestBuilder, links, read_unsubscribe_token, yesterday, zone_of
 from monitor.notify.mail import render_email
@@ -27,6 +28,7 @@ from monitor.core.models import Person, Recipient, utcnow
 from monitor.core.config_file import ConfigError, DigestEntry, load_watchlist
 from monitor.web.deps import SessionDep, UserDep, render
 from monitor.web.headers import CONTENT_SECURITY_POLICY
+from monitor.web.i18n import request_language
 from monitor.web.limits import PlausibleDate
 
 router = APIRouter(prefix="/digest", include_in_schema=False)
@@ -67,7 +69,7 @@ def preview(
 
 @router.get("/preview/email")
 def preview_email(
-    session: SessionDep, user: UserDep,
+    request: Request, session: SessionDep, user: UserDep,
     day: Annotated[PlausibleDate | None, Query(alias="date")] = None,
     recipient: Annotated[str | None, Query()] = None,
 ) -> Response:
@@ -78,7 +80,9 @@ def preview_email(
     content = DigestBuilder(session).build(
         email=row.email if row else "preview", people=row.people if row else None, day=day, zone=zone
     )
-    _, _, body = render_email("digest", digest=links(content, recipient_id=None))
+    # In the recipient's language, as mailed; for everyone tracked, in the reader's own.
+    with i18n.use(row.language if row and row.language else request_language(request, user)):
+        _, _, body = render_email("digest", digest=links(content, recipient_id=None))
     return HTMLResponse(body, headers={"Content-Security-Policy": EMAIL_CSP, "X-Frame-Options": "SAMEORIGIN"})
 
 

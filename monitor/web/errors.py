@@ -12,17 +12,19 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from monitor.i18n import N_
+
 JSON_PATHS = ("/api/", "/openapi.json", "/feeds/")
 
-# What each status means to a person, and what to do about it.
+# What each status means to a person, and what to do about it (translated by error.html).
 EXPLANATIONS = {
-    400: ("This request could not be understood", "Check what was typed and try again."),
-    401: ("Please log in", "Your session has ended."),
-    403: ("Not allowed", "Your account may not do this. Ask an admin if you need it."),
-    404: ("Not found", "It may have been removed, or the link is wrong."),
-    409: ("Cannot change this here", "It is managed elsewhere."),
-    413: ("Too large", "The request was larger than the monitor accepts."),
-    429: ("Too many attempts", "Wait a little and try again."),
+    400: (N_("This request could not be understood"), N_("Check what was typed and try again.")),
+    401: (N_("Please log in"), N_("Your session has ended.")),
+    403: (N_("Not allowed"), N_("Your account may not do this. Ask an admin if you need it.")),
+    404: (N_("Not found"), N_("It may have been removed, or the link is wrong.")),
+    409: (N_("Cannot change this here"), N_("It is managed elsewhere.")),
+    413: (N_("Too large"), N_("The request was larger than the monitor accepts.")),
+    429: (N_("Too many attempts"), N_("Wait a little and try again.")),
 }
 
 
@@ -40,7 +42,7 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return await http_exception_handler(request, exc)
     from monitor.web.deps import optional_user, render
 
-    title, advice = EXPLANATIONS.get(exc.status_code, ("Something went wrong", "Try again later."))
+    title, advice = EXPLANATIONS.get(exc.status_code, (N_("Something went wrong"), N_("Try again later.")))
     detail = exc.detail if isinstance(exc.detail, str) else ""
     return render(request, "error.html", status_code=exc.status_code, user=_user_of(request, optional_user),
                   title=title, detail=detail.rstrip("."), advice=advice, status=exc.status_code)

@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
+from monitor import i18n
 from monitor.core.storage import sessions
 from monitor.core.models import Person, Recipient, Source, User, utcnow
 from monitor.ingest.schedule import is_silent
@@ -151,7 +152,7 @@ def add_user(
 
 def _account_problem(*, email: str, role: str, password: str | None) -> str | None:
     if "@" not in email.strip("@"):
-        return f"email: {email!r} is not an email address"
+        return i18n.gettext("email: %(email)s is not an email address") % {"email": repr(email)}
     if role not in ROLES:
         return f"role: expected one of {', '.join(ROLES)}"
     if password is not None and (problem := password_problem(password)):
@@ -170,7 +171,7 @@ def change_user(
     if action not in ("role", "deactivate", "activate", "password"):
         raise HTTPException(status_code=400, detail="action: expected role, deactivate, activate or password")
     if row.id == user.id and action in ("role", "deactivate"):
-        return _users_page(request, session, user, error="you cannot demote or deactivate yourself", status=400)
+        return _users_page(request, session, user, error=i18n.gettext("you cannot demote or deactivate yourself"), status=400)
     problem = _account_problem(email=row.email, role=role if action == "role" else row.role,
                                password=password if action == "password" else None)
     if problem:

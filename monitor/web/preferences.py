@@ -1,4 +1,4 @@
-"""``/settings``: the reader's own timezone and private feed token.
+"""``/settings``: the reader's own timezone, language and private feed token.
 
 The timezone is the user's (``User.timezone``; empty means the ``[digest] timezone``); the
 feed token opens the user's private Atom feeds (``monitor.web.feeds``). Both changes are
@@ -14,11 +14,13 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from monitor import i18n
 from monitor.core.settings import get_settings
 from monitor.core.models import User
 from monitor.review import cards, triage
 from monitor.web import feeds
 from monitor.web.deps import SessionDep, UserDep, render
+from monitor.web.i18n import SESSION_LANGUAGE_KEY
 from monitor.web.timezones import digest_zone, zone_named, zone_names
 
 router = APIRouter(include_in_schema=False)
@@ -40,7 +42,7 @@ def feed_urls(session: Session, user: User) -> dict | None:
 
 def _page(request: Request, session: Session, user: User, *, error: str | None = None, status: int = 200) -> Response:
     return render(request, "settings.html", status_code=status, user=user, error=error, zones=zone_names(),
-                  default_zone=digest_zone().key, feeds=feed_urls(session, user))
+                  default_zone=digest_zone().key, feeds=feed_urls(session, user), languages=i18n.NAMES)
 
 
 @router.get("/settings")
@@ -54,12 +56,28 @@ def set_timezone(request: Request, session: SessionDep, user: UserDep, timezone:
     """Show times in ``timezone`` (an IANA name); empty: the digest timezone."""
     name = timezone.strip()
     if name and zone_named(name) is None:
-        return _page(request, session, user, error=f"timezone: unknown timezone {name!r} (e.g. Europe/Berlin)", status=400)
+        return _page(request, session, user, error=i18n.gettext("timezone: unknown timezone %(name)s (e.g. Europe/Berlin)") % {"name": repr(name)}, status=400)
     before = {"timezone": user.timezone}
     user.timezone = name or None
     session.add(user)
     triage.audit(session, user=user, action="user-timezone", target=f"user:{user.id}", before=before,
                  after={"timezone": user.timezone})
+    session.commit()
+    return RedirectResponse("/settings", status_code=303)
+
+
+@router.post("/settings/language")
+def set_language(request: Request, session: SessionDep, user: UserDep, language: Annotated[str, Form()] = "") -> Response:
+    """Show pages in ``language`` (``monitor.i18n.LANGUAGES``); empty: ``?lang=`` or the browser's."""
+    chosen = language.strip()
+    if chosen and chosen not in i18n.LANGUAGES:
+        return _page(request, session, user, error=i18n.gettext("language: unknown language %(name)s") % {"name": repr(chosen)}, status=400)
+    before = {"language": user.language}
+    user.language = chosen or None
+    request.session.pop(SESSION_LANGUAGE_KEY, None)  # the browser's language again, or the new choice
+    session.add(user)
+    triage.audit(session, user=user, action="user-language", target=f"user:{user.id}", before=before,
+                 after={"language": user.language})
     session.commit()
     return RedirectResponse("/settings", status_code=303)
 

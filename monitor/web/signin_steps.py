@@ -25,6 +25,7 @@ from monitor.core.models import User
 from monitor.review.signin import factors
 from monitor.review.users import normalise_email, session_stamp
 from monitor.web.csrf import rotate_csrf_token
+from monitor.web.i18n import SESSION_LANGUAGE_KEY
 from monitor.web.deps import SESSION_STAMP_KEY, SESSION_TOKEN_KEY, SESSION_USER_KEY
 
 PENDING_KEY = "half"
@@ -80,7 +81,10 @@ def pending_user(request: Request, session: Session, *, enrol: bool = False) -> 
 def finish(request: Request, session: Session, user: User, *, method: str) -> None:
     """Start the user's session (a fresh cookie: nothing from before survives); audited as a sign-in."""
     token = sessions.start(session, user=user, user_agent=request.headers.get("user-agent", ""))
+    language = request.session.get(SESSION_LANGUAGE_KEY)  # a ?lang= chosen before signing in: harmless, kept
     request.session.clear()
+    if language:
+        request.session[SESSION_LANGUAGE_KEY] = language
     request.session.update({SESSION_USER_KEY: user.id, SESSION_STAMP_KEY: session_stamp(user),
                             SESSION_TOKEN_KEY: token})
     rotate_csrf_token(request)

@@ -45,11 +45,20 @@ def sync_config(session: Session, *, watchlist: Watchlist, allow_empty: bool) ->
     sync_private(session, people=watchlist.people)  # issue 16: private people are never searched
     sync_source_options(session, watchlist)  # issue 16's source keys: proxy, history
     sync_notify(session, watchlist)  # issue 21: recipients' alert channels (and private, as above)
+    _sync_recipient_languages(session, watchlist)  # issue 21: each recipient's digest language
     _start_tracking(session, known)
     after = _followed(session)
     for what, ids in before.items():
         for row_id in sorted(ids - after[what]):
             log.warning("config sync deactivated a %s", what, extra={f"{what}_id": row_id})
+
+
+def _sync_recipient_languages(session: Session, watchlist: Watchlist) -> None:
+    """Each config recipient's ``language`` (``store`` syncs the other keys)."""
+    wanted = {entry.email: entry.language for entry in watchlist.recipients}
+    for recipient in session.exec(select(Recipient).where(Recipient.email.in_(list(wanted)))):
+        recipient.language = wanted[recipient.email]
+    session.flush()
 
 
 def _start_tracking(session: Session, known: set[int]) -> None:

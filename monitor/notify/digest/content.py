@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from monitor import i18n
 from monitor.notify.digest.stats import (
     CHART_DAYS,
     WEEK,
@@ -74,12 +75,15 @@ class Digest:
     @property
     def summary(self) -> str:
         """"3 spikes, 148 new mentions of 12 people", or "no new mentions"."""
-        parts = [_plural(len(self.spikes), "spike")] if self.spikes else []
+        # In the language of the render (monitor.i18n.use): Russian has three plural forms.
+        spikes, people = len(self.spikes), self.people_mentioned
+        parts = [i18n.ngettext("%(num)d spike", "%(num)d spikes", spikes) % {"num": spikes}] if spikes else []
         if self.mention_count:
-            people = _plural(self.people_mentioned, "person", "people")
-            parts.append(f"{_plural(self.mention_count, 'new mention')} of {people}")
+            mentions = i18n.ngettext("%(num)d new mention", "%(num)d new mentions", self.mention_count)
+            of_people = i18n.ngettext("of %(num)d person", "of %(num)d people", people)
+            parts.append(f"{mentions % {'num': self.mention_count}} {of_people % {'num': people}}")
         else:
-            parts.append("no new mentions")
+            parts.append(i18n.gettext("no new mentions"))
         return ", ".join(parts)
 
     @property
@@ -89,10 +93,6 @@ class Digest:
     @property
     def quiet_more(self) -> int:
         return max(0, len(self.quiet) - QUIET_NAMES_SHOWN)
-
-
-def _plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 class DigestBuilder:

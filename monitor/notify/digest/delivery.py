@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from monitor.core.storage import deliveries as ledger
 from monitor.core.storage.deliveries import FAILED, SENDING, SENT
+from monitor import i18n
 from monitor.core.db import session_scope
 from monitor.notify.digest.content import Digest, DigestBuilder
 from monitor.notify.digest.message import links, render_message
@@ -128,7 +129,9 @@ def _deliver(builder: DigestBuilder, recipient: Recipient, day: date, zone: Zone
         return False, f"{head}: {_SKIP_REASONS.get(status, _SKIP_REASONS[SENDING])}"
     try:
         content = builder.build(email=recipient.email, people=recipient.people, day=day, zone=zone)
-        send_message(render_message(links(content, recipient_id=recipient.id), now=now))
+        with i18n.use(recipient.language):  # the recipient's [[recipient]] language
+            message = render_message(links(content, recipient_id=recipient.id), now=now)
+        send_message(message)
     except Exception as exc:
         error = exc.message if isinstance(exc, MailError) else f"{type(exc).__name__}: {exc}"
         _record_failure(recipient.id, day, error=error, now=now)

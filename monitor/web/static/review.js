@@ -5,6 +5,15 @@
 (function () {
   "use strict";
   var LABELS = ["solidarity", "news", "hostile", "unrelated", "other"];
+  // The page's words in its language (monitor/web/words.py script_words); English without them.
+  var WORDS = (function () {
+    var holder = document.getElementById("script-words");
+    try { return holder ? JSON.parse(holder.textContent) : null; } catch (e) { return null; }
+  })();
+  function word(value) { return (WORDS && WORDS.words[value]) || value; }
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (all, name) { return name in values ? values[name] : all; });
+  }
   var list = document.getElementById("cards");
   var current = -1;
   var pending = [];  // cards stored since the page was drawn, waiting under the bar
@@ -30,6 +39,13 @@
 
   // One line the reviewer can read; the card stays as it was.
   function explain(status, detail) {
+    if (WORDS) {
+      var e = WORDS.errors;
+      if (status === 401 || status === 0) return e[String(status)];
+      if (status === 403 && /CSRF/.test(detail)) return e.csrf;
+      if (status === 403) return fill(e["403"], {detail: detail || e["403_default"]});
+      return fill(e.other, {detail: detail || "HTTP " + status});
+    }
     if (status === 401) return "Your session has ended: log in again in another tab, then retry. Nothing was changed.";
     if (status === 403 && /CSRF/.test(detail)) return "This page is out of date (logged in elsewhere?): reload it and try again. Nothing was changed.";
     if (status === 403) return "Not allowed: " + (detail || "your account may not do this") + ". Nothing was changed.";
@@ -66,9 +82,9 @@
       if (!card) return;
       card.className = card.className.replace(/state-\w+/, "state-" + m.review_state).replace(/ labelled-\w+/, "");
       if (m.label) card.classList.add("labelled-" + m.label);
-      card.querySelector(".state").textContent = m.review_state;
+      card.querySelector(".state").textContent = word(m.review_state);
       var label = card.querySelector(".label");
-      label.textContent = m.label || "—";
+      label.textContent = m.label ? word(m.label) : "—";
       label.className = "label" + (m.label ? " label-" + m.label : "");
       card.querySelector(".assignee").textContent = m.assigned_to ? "→ " + (m.assignee || m.assigned_to) : "";
       var note = card.querySelector("form.note input[name=value]");
@@ -150,7 +166,12 @@
 
   function announce(count) {
     var bar = document.getElementById("new-bar");
-    document.getElementById("show-new").textContent = count + " new mention" + (count === 1 ? "" : "s") + " — show";
+    var text = count + " new mention" + (count === 1 ? "" : "s") + " — show";
+    if (WORDS) {
+      var category = new Intl.PluralRules(document.documentElement.lang).select(count);
+      text = fill(WORDS["new"][category] || WORDS["new"].other, {n: count});
+    }
+    document.getElementById("show-new").textContent = text;
     bar.hidden = count === 0;
   }
 

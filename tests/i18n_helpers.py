@@ -1,0 +1,117 @@
+"""Fixtures and helpers of the team's-language tests (tests/test_i18n_*.py)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from monitor.core.settings import get_settings
+from monitor.core.storage.config_sync import sync_config
+from monitor.core.db import session_scope
+from monitor.core.models import Mention, MentionPerson, Person, Source
+from monitor.core.config_file import parse_watchlist
+from monitor.web.app import create_app
+from tests.test_mail import start_smtp, use_smtp_url
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+PASSWORD = "correct horse battery"
+NOON = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+PEOPLE = [{"name": "Vladimir Vorontsov", "aliases": ["Владимир Воронцов"]}, {"name": "Anna Sokolova"}]
+
+
+def sync_people(recipients: list[dict]) -> None:
+    """Two people (Vladimir Vorontsov, Anna Sokolova), one source and ``recipients``, synced as a command does."""
+    config = {"person": PEOPLE, "source": [{"url": "https://example.org/feed.xml"}], "recipient": recipients}
+    with session_scope(get_settings().database_url) as session:
+        sync_config(session, watchlist=parse_watchlist(config, "monitor.toml"), allow_empty=False)
+
+
+def add_mentions(name: str, count: int) -> None:
+    """``count`` mentions of ``name``, published at NOON of 2026-11-22 (Moscow's digest day)."""
+    with session_scope(get_settings().database_url) as session:
+        person = session.exec(select(Person).where(Person.name == name)).one()
+        source = session.exec(select(Source)).first()
+        for n in range(count):
+            mention = Mention(source_id=source.id, guid=uuid.uuid4().hex, title=f"{name} story {n}", text="",
+                              url=f"https://example.org/{n}", published_at=NOON, fetched_at=NOON)
+            session.add(mention)
+            session.flush()
+            session.add(MentionPerson(mention_id=mention.id, person_id=person.id, alias=name))
+
+
+def csrf_from(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no csrf_token field in the page"
+    return found.group(1)
+
+
+def log_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
+    token = csrf_from(client.get("/login").text)
+    answer = client.post("/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=False)
+    assert answer.status_code == 303, answer.text[:300]
+
+
+def html_lang(html: str) -> str:
+    found = re.search(r'<html lang="([^"]*)"', html)
+    assert found, "no <html lang> in the page"
+    return found.group(1)
+
+
+@pytest.fixture
+def client(settings):
+    with TestClient(create_app()) as client:
+        yield client
+
+
+@pytest.fixture
+def smtp(settings, monkeypatch):
+    """aiosmtpd on loopback, with MONITOR_SMTP_URL pointing at it."""
+    controller, sink = start_smtp()
+    use_smtp_url(monkeypatch, f"smtp://127.0.0.1:{controller.port}")
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture
+def server(settings):
+    """The app served by uvicorn in a thread on a free loopback port; yields its base URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: install Debian's chromium package"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
