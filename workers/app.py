@@ -116,6 +116,7 @@ def create_app() -> Celery:
                 "options": {"expires": settings.spike_refresh_seconds * 2},
             },
             "run-searches": {"task": "workers.tasks.run_searches", "schedule": 60.0, "options": {"expires": 120}},  # issue 16
+            "stamp-evidence": {"task": "workers.tasks.stamp_evidence", "schedule": settings.evidence_stamp_seconds},
             "heartbeat": {
                 "task": "workers.tasks.heartbeat",
                 "schedule": settings.heartbeat_interval_seconds,

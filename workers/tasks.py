@@ -148,6 +148,20 @@ def run_searches() -> int:
     return sum(s.new for s in summaries)
 
 
+@app.task(acks_late=True, time_limit=600, soft_time_limit=540, ignore_result=True)
+def stamp_evidence() -> int:
+    """Timestamp the captures made since the last run at every [evidence] TSA; how many."""
+    from monitor.core import db
+    from monitor.core.settings import get_settings
+    from monitor.evidence.stamp import evidence_settings, stamp_pending
+
+    watchlist = _sync_config()
+    if watchlist is None or not watchlist.evidence.tsa:
+        return 0
+    with db.session_scope() as session:
+        return stamp_pending(session, settings=get_settings(), evidence=evidence_settings(watchlist)).captures
+
+
 def _sync_config():
     """Load and sync the config so edits take effect without a restart; None if unusable."""
     from monitor.core import db

@@ -68,6 +68,18 @@ class PersonEntry(Entry):
     alert: str | None = None
     mute_until: date | None = None
     private: bool = False  # never sent to a third-party service (search providers, alert channels)
+    # Per-case access (issue 20): reviewers of these groups (and admins) see this person.
+    groups: list[str] = []
+
+    @field_validator("groups")
+    @classmethod
+    def _group_names(cls, values: list[str]) -> list[str]:
+        from monitor.core.config_groups import clean_names
+
+        for i, value in enumerate(values):
+            if not value.strip():
+                raise ValueError(f"group {i + 1} is empty: remove it or name the group")
+        return clean_names(values)
 
     @field_validator("alert")
     @classmethod
@@ -249,6 +261,14 @@ class DigestEntry(Entry):
         return ZoneInfo(self.timezone)
 
 
+class EvidenceEntry(Entry):
+    """[evidence]: RFC 3161 timestamp authorities, extra trust roots, re-check delays (issue 18)."""
+
+    tsa: list[str] = []
+    tsa_ca_file: str | None = None
+    recheck: list[str] = ["1h", "1d", "7d", "30d"]
+
+
 class Watchlist(BaseModel):
     """The whole validated config."""
 
@@ -259,6 +279,7 @@ class Watchlist(BaseModel):
     digest: DigestEntry = DigestEntry()
     streams: dict[str, stream_entries.StreamEntry] = {}  # [stream.NAME] tables
     search: dict[str, search_entries.SearchEntry] = {}  # [search.NAME] tables
+    evidence: EvidenceEntry = EvidenceEntry()
 
 
 def load_watchlist(path: Path | str) -> Watchlist:
@@ -288,6 +309,7 @@ TABLES: dict[str, tuple[str, type[Entry], str]] = {
     "digest": ("digest", DigestEntry, "table"),
     "stream": ("streams", stream_entries.StreamEntry, "named"),
     "search": ("search", search_entries.SearchEntry, "named"),
+    "evidence": ("evidence", EvidenceEntry, "table"),
 }
 
 

@@ -14,6 +14,11 @@ import re
 PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
+def normalise_email(email: str) -> str:
+    """The form an email is stored and looked up in: trimmed, lower case."""
+    return email.strip().lower()
+
+
 def address_problem(address: object) -> str | None:
     """None when ``address`` is one plain ``local@domain``; else a one-line reason."""
     if not isinstance(address, str) or not PLAIN_ADDRESS.fullmatch(address):

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = None
     data_dir: Path = DATA_DIR
+    # Evidence store (issue 18): captured files named by SHA-256; unset means <data_dir>/evidence.
+    evidence_dir: Path | None = None
+    # How often the beat timestamps new captures at the [evidence] TSAs (issue 18).
+    evidence_stamp_seconds: float = Field(default=3600.0, gt=0)
     # Spike alerts: an optional JSON POST per new spike (e.g. a chat's incoming webhook).
     alert_webhook_url: str | None = None
     alert_webhook_timeout: float = Field(default=10.0, gt=0)

@@ -195,10 +195,13 @@ def users_add(
     email: str,
     role: Annotated[str, typer.Option("--role", help="reviewer or admin.")] = "reviewer",
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    groups: Annotated[str | None, typer.Option(
+        "--groups", help="Comma-separated groups: a reviewer then sees only their people (and people of no group).")] = None,
     config: ConfigOption = None,
     allow_empty: AllowEmptyOption = False,
 ) -> None:
     """Create (or update) a user who can log in to the review page."""
+    from monitor.core.storage.groups import clean_names, set_groups_of_email
     from monitor.review.users import add_user, password_problem
 
     if role not in ("reviewer", "admin"):
@@ -208,9 +211,15 @@ def users_add(
     password = sys.stdin.readline().rstrip("\r\n")
     if problem := password_problem(password):  # the same rule as the web's (monitor.review.users)
         fail(problem)
+    try:
+        names = None if groups is None else clean_names(groups.split(","))
+    except ValueError as exc:
+        fail(f"--groups: {exc}")
     prepare(config, allow_empty)
     created = add_user(email=email, role=role, password=password)
-    typer.echo(f"{'created' if created else 'updated'} {role} {email}")
+    if names is not None:  # without --groups, an existing user keeps their groups
+        set_groups_of_email(email, names)
+    typer.echo(f"{'created' if created else 'updated'} {role} {email}" + (f" in {len(names)} group(s)" if names else ""))
 
 
 @app.command()

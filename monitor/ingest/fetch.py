@@ -86,8 +86,10 @@ async def fetch_async(
     method: str = "GET",
     json: object = None,
     proxy: str | None = None,
+    content: bytes | None = None,
 ) -> FetchResult:
-    """Request ``url`` (GET conditionally, or ``method`` with a ``json`` body); the final response.
+    """Request ``url`` (GET conditionally, or ``method`` with a ``json`` or raw ``content`` body,
+    its Content-Type in ``headers``); the final response.
 
     Every hop is resolved once, checked by the address guard and connected to the checked
     address; only then does it wait for a slot of its host on ``gate`` (a politeness gate,
@@ -107,7 +109,7 @@ async def fetch_async(
         target = await asyncio.to_thread(_checked_target, hops.url, settings, through is not None)
         send = functools.partial(
             _get_once_async, client, headers=hops.headers_for(target, sent), max_bytes=settings.fetch_max_bytes,
-            deadline=hops.deadline, method=method, json=json,
+            deadline=hops.deadline, method=method, json=json, content=content,
         )
         result = await _gated(gate, target.host, _first_connecting(target, send, through))
         if method != "GET" and result.status in REDIRECT_CODES:
@@ -239,12 +241,13 @@ class _ConnectFailed(FetchError):
 
 
 async def _get_once_async(
-    client: httpx.AsyncClient, pin: _Pinned, *, headers: dict, max_bytes: int, deadline: float, method: str, json: object
+    client: httpx.AsyncClient, pin: _Pinned, *, headers: dict, max_bytes: int, deadline: float, method: str, json: object,
+    content: bytes | None = None,
 ) -> FetchResult:
     extensions = {"sni_hostname": pin.sni} if pin.sni else {}
     try:
         async with client.stream(
-            method, pin.url, headers={**headers, "Host": pin.host_header}, json=json, extensions=extensions
+            method, pin.url, headers={**headers, "Host": pin.host_header}, json=json, content=content, extensions=extensions
         ) as response:
             result = FetchResult(url=pin.logical, status=response.status_code, headers=dict(response.headers))
             if response.status_code == 200:

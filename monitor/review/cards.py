@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from monitor.core.storage import access
 from monitor.core.models import Mention, MentionPerson, Person, Sighting, Source, Spike
 from monitor.core.storage.spike_groups import window
 from monitor.core.storage import fulltext
@@ -41,10 +42,12 @@ class Filters:
     spike: bool = False
     language: str | None = None
     newer_than: int | None = None  # only mentions with a higher id (stored since a page was drawn)
+    scope: access.Scope = access.EVERYTHING  # issue 20: what the reader may see; never in links
+
 
     def query(self, **changes) -> dict[str, str]:
         """These filters as query parameters (for links and exports), with ``changes`` applied."""
-        values = {k: getattr(self, k) for k in self.__dataclass_fields__} | changes
+        values = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "scope"} | changes
         values["state"] = values["state"] or "all"
         values["spike"] = "1" if values["spike"] else None
         return {k: str(v) for k, v in values.items() if v not in (None, "")}
@@ -75,6 +78,8 @@ def _day_start(day: date) -> datetime:
 
 
 def _where(statement, filters: Filters, session: Session):
+    if filters.scope.restricted:
+        statement = statement.where(filters.scope.mention_visible())
     if filters.state:
         statement = statement.where(Mention.review_state == filters.state)
     if filters.label:
@@ -161,7 +166,7 @@ def list_cards(session: Session, *, filters: Filters, limit: int, after: str | N
     statement = statement.order_by(Mention.at.desc(), Mention.id.desc()).limit(limit + 1)
     found = session.exec(statement).all()
     cards = [Card(MentionRow(m, name or ""), kind or "") for m, name, kind in found[:limit]]
-    _attach_people(session, [c.row for c in cards])
+    _attach_people(session, [c.row for c in cards], scope=filters.scope)
     _count_copies(session, cards)
     next_cursor = _cursor_of(cards[-1].row.mention) if len(found) > limit and cards else None
     # The count is capped at one page: "50+" costs nothing, while counting further repeats
@@ -201,9 +206,9 @@ def _count_copies(session: Session, cards: list[Card]) -> None:
         card.copies, card.copy_sources = counts.get(_story_key(card.row.mention), (1, 1))
 
 
-def people(session: Session) -> list[Person]:
-    """Every person, for the filter menu."""
-    return list(session.exec(select(Person).order_by(Person.name)))
+def people(session: Session, scope: access.Scope = access.EVERYTHING) -> list[Person]:
+    """Every person ``scope`` shows, for menus and lists."""
+    return list(session.exec(select(Person).where(scope.person_visible(Person.id)).order_by(Person.name)))
 
 
 def source_kinds(session: Session) -> list[str]:

@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 
 from monitor.core.storage.matcher_cache import matcher_for
 from monitor.matching import Matcher
+from monitor.core.storage import access
 from monitor.core.models import (
     AuditEntry,
     ExclusionSuggestion,
@@ -96,7 +97,7 @@ def act(session: Session, *, mention_ids: list[int], action: str, value: str | N
         raise ValueError(error)
     if action == "assign" and value and session.get(User, int(value)) is None:
         raise ValueError(f"assign: no user {value}")
-    members = cluster_members(session, mention_ids)
+    members = _visible_members(session, mention_ids, user)
     now = utcnow()
     for mention in members:
         before = _snapshot(mention)
@@ -107,10 +108,29 @@ def act(session: Session, *, mention_ids: list[int], action: str, value: str | N
         if action in ("label", "escalate", "confirmed", "dismissed"):
             decision = mention.status if action != "escalate" else "escalated"
             session.add(ReviewDecision(mention_id=mention.id, user_id=user.id, decision=decision, decided_at=now))
+            _custody_labelled(session, mention, decision, user)
     if action == "label" and value == "unrelated":
         _suggest_exclusions(session, [m for m in members if m.id in mention_ids], user)
     session.flush()
     return members
+
+
+def _visible_members(session: Session, mention_ids: list[int], user: User) -> list[Mention]:
+    """The clusters of the ids ``user`` may see, less the mentions they may not (issue 20):
+    a card of another group is "not found", and acting on a story never touches its hidden copies."""
+    scope = access.scope_for(session, user)
+    if not scope.restricted:
+        return cluster_members(session, mention_ids)
+    members = cluster_members(session, access.visible_mention_ids(session, scope, mention_ids))
+    shown = set(access.visible_mention_ids(session, scope, [m.id for m in members]))
+    return [m for m in members if m.id in shown]
+def _custody_labelled(session: Session, mention: Mention, decision: str, user: User) -> None:
+    """The decision as a "labelled" custody event (issue 18), concerning the mention's people."""
+    from monitor.core.storage.custody import append_event
+
+    people = session.exec(select(MentionPerson.person_id).where(MentionPerson.mention_id == mention.id)).all()
+    append_event(session, "labelled", f"user:{user.id}", f"mention:{mention.id}", person_ids=people,
+                 details={"decision": decision, "label": mention.label, "review_state": mention.review_state})
 
 
 def _suggest_exclusions(session: Session, mentions: list[Mention], user: User) -> None:

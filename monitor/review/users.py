@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
+from monitor.core.email_address import normalise_email  # noqa: F401 - the web and the CLI use it from here
 from monitor.core.storage import sessions
 from monitor.core.db import session_scope
 from monitor.core.models import User, utcnow
@@ -23,11 +24,6 @@ MIN_PASSWORD_LENGTH = 10  # the one rule, wherever a password is set: web, comma
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so that both paths cost one argon2 hash.
 _DUMMY_HASH = _hasher.hash("not a real password")
-
-
-def normalise_email(email: str) -> str:
-    """The form an email is stored and looked up in: trimmed, lower case."""
-    return email.strip().lower()
 
 
 def hash_password(password: str) -> str:

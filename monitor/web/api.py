@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
+from monitor.core.storage import access
 from monitor.review import cards, queue, triage
 from monitor.web.csrf import CSRF_HEADER, csrf_token
 from monitor.web.deps import SessionDep, UserDep
@@ -84,7 +85,8 @@ def mentions(
     offset: Annotated[int, Query(ge=0, le=DB_ID_MAX)] = 0,
 ) -> list[MentionOut]:
     """Mentions, newest fetched first; ``status`` filters (all statuses when absent)."""
-    return [_mention_out(row) for row in queue.list_mentions(session, status=status, limit=limit, offset=offset)]
+    scope = access.scope_for(session, user)
+    return [_mention_out(row) for row in queue.list_mentions(session, status=status, limit=limit, offset=offset, scope=scope)]
 
 
 @router.post("/mentions/{mention_id}/decision")
@@ -93,7 +95,7 @@ def mention_decision(mention_id: int, body: DecisionIn, session: SessionDep, use
     if not triage.act(session, mention_ids=[mention_id], action=body.decision, value=None, user=user):
         raise HTTPException(status_code=404, detail=f"mention {mention_id} not found")
     session.commit()
-    return _mention_out(queue.get_mention(session, mention_id=mention_id))
+    return _mention_out(queue.get_mention(session, mention_id=mention_id, scope=access.scope_for(session, user)))
 
 
 @router.get("/spikes")
@@ -110,7 +112,7 @@ def spikes(
             score=r.spike.score, detected_at=r.spike.detected_at, source_kind=r.spike.source_kind,
             kind=r.spike.kind, end_at=r.spike.end_at, expected_by_reviewer=r.spike.expected_by_reviewer,
         )
-        for r in queue.list_spikes(session, since=since, limit=limit)
+        for r in queue.list_spikes(session, since=since, limit=limit, scope=access.scope_for(session, user))
     ]
 
 
@@ -173,4 +175,5 @@ def card_act(body: ActIn, session: SessionDep, user: UserDep) -> list[MentionOut
     if not changed:
         raise HTTPException(status_code=404, detail="no such mention")
     session.commit()
-    return [_mention_out(row) for row in (queue.get_mention(session, mention_id=m.id) for m in changed) if row]
+    scope = access.scope_for(session, user)
+    return [_mention_out(row) for row in (queue.get_mention(session, mention_id=m.id, scope=scope) for m in changed) if row]

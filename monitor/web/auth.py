@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from monitor import i18n
+from monitor.i18n import N_
 from monitor.core.storage import sessions
 from monitor.review.users import authenticate, normalise_email
 from monitor.web import signin_steps

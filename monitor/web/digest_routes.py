@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import select
 
 from monitor import i18n
+from monitor.core.storage import access
 from monitor.core.settings import get_settings
 from monitor.notify.digest import DigestBuilder, links, read_unsubscribe_token, yesterday, zone_of
 from monitor.notify.mail import render_email
@@ -130,7 +131,8 @@ def subscription(
     people: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Start (optionally for ``people`` only) or stop the logged-in user's own digest."""
-    known = set(session.exec(select(Person.name).where(Person.active == True)))  # noqa: E712
+    scope = access.scope_for(session, user)  # a person of another group is as unknown as a stranger
+    known = set(session.exec(select(Person.name).where(Person.active == True, scope.person_visible(Person.id))))  # noqa: E712
     unknown = sorted(set(people or []) - known)
     if unknown:
         raise HTTPException(status_code=400, detail=f"unknown person {unknown[0]!r}")

@@ -15,12 +15,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from sqlmodel import Session, select
 
+from monitor.core.storage import access
 from monitor.core.settings import get_settings
 from monitor.core.models import FeedToken, Person, User, utcnow
 from monitor.review import cards
@@ -96,7 +98,10 @@ TokenQuery = Annotated[str | None, Query(alias="token")]
 @router.get("/feeds/review.atom")
 def queue_feed(session: SessionDep, filters: FiltersDep, token: TokenQuery = None) -> Response:
     """The queue under ``filters`` (the review page's query parameters) as Atom, newest first."""
-    _reader(session, token)
+    reader = _reader(session, token)
+    filters = replace(filters, scope=access.scope_for(session, reader))  # the token's user, not a cookie's
+    if filters.person is not None and not access.can_see_person(session, filters.scope, filters.person):
+        raise HTTPException(status_code=404, detail="no such feed")
     found = cards.list_cards(session, filters=filters, limit=FEED_LIMIT).cards
     return Response(atom_feed(found, title="Mention monitor: review queue", feed_id="feeds:review"), media_type=ATOM_TYPE)
 
@@ -104,10 +109,10 @@ def queue_feed(session: SessionDep, filters: FiltersDep, token: TokenQuery = Non
 @router.get("/feeds/people/{person_id}.atom")
 def person_feed(person_id: int, session: SessionDep, token: TokenQuery = None) -> Response:
     """A person's stories in every review state, as on their page, as Atom."""
-    _reader(session, token)
+    scope = access.scope_for(session, _reader(session, token))
     person = session.get(Person, person_id)
-    if person is None:
+    if person is None or not access.can_see_person(session, scope, person_id):
         raise HTTPException(status_code=404, detail="no such feed")
-    found = cards.list_cards(session, filters=cards.Filters(state=None, person=person_id), limit=FEED_LIMIT).cards
+    found = cards.list_cards(session, filters=cards.Filters(state=None, person=person_id, scope=scope), limit=FEED_LIMIT).cards
     return Response(atom_feed(found, title=f"Mention monitor: {person.name}", feed_id=f"feeds:person:{person_id}"),
                     media_type=ATOM_TYPE)

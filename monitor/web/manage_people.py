@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
+from monitor.core.storage import groups
 from monitor.core.models import Alias, Person, utcnow
 from monitor.core.config_file import PersonEntry
 from monitor.web import menus
@@ -113,13 +114,15 @@ def _person_page(request: Request, person_id: int, session: Session, user, *, er
                  status: int = 200) -> Response:
     found = _person(session, person_id)
     return render(request, "admin_person.html", status_code=status, user=user, person=found,
-                  terms=_terms(session, person_id), kinds=TERM_KINDS, error=error)
+                  terms=_terms(session, person_id), kinds=TERM_KINDS, error=error,
+                  groups=groups.person_groups(session, person_id))
 
 
 @router.post("/admin/people/{person_id}")
 def update_person(
     request: Request, person_id: int, session: SessionDep, user: AdminDep,
     name: Annotated[str, Form()], active: Annotated[bool, Form()] = False,
+    group_names: Annotated[str | None, Form(alias="groups")] = None,
 ) -> Response:
     """Rename or (de)activate a web-managed person; config people change in the file only."""
     found = _person(session, person_id)
@@ -132,11 +135,20 @@ def update_person(
     clash = session.exec(select(Person).where(Person.name == new_name, Person.id != person_id)).first()
     if clash:
         return _person_page(request, person_id, session, user, error=f"name: {new_name!r} is already tracked", status=400)
+    try:  # issue 20: comma-separated groups; absent from the form: unchanged
+        wanted = None if group_names is None else groups.clean_names(group_names.split(","))
+    except ValueError as exc:
+        return _person_page(request, person_id, session, user, error=f"groups: {exc}", status=400)
     before = {"name": found.name, "active": found.active}
+    if wanted is not None:
+        before["groups"] = groups.person_groups(session, person_id)
     found.name, found.active = new_name, active
     session.add(found)
-    triage.audit(session, user=user, action="person-edit", target=f"person:{person_id}", before=before,
-                 after={"name": found.name, "active": found.active})
+    after = {"name": found.name, "active": found.active}
+    if wanted is not None:
+        groups.set_person_groups(session, found, wanted, origin="web")
+        after["groups"] = groups.person_groups(session, person_id)
+    triage.audit(session, user=user, action="person-edit", target=f"person:{person_id}", before=before, after=after)
     session.commit()
     menus.forget()
     return RedirectResponse(f"/admin/people/{person_id}", status_code=303)

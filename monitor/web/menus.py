@@ -8,6 +8,7 @@ writes in this process call ``forget()``; another web process sees a change with
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from monitor.core.storage import access
 from monitor.core.storage.matcher_cache import matcher_for
 from monitor.matching import Matcher
 from monitor.core.models import Person, User
@@ -69,6 +71,15 @@ def menus(session: Session) -> Menus:
     with _lock:
         _cache[key] = (now, loaded)
     return loaded
+
+
+def scoped(session: Session, scope: access.Scope) -> Menus:
+    """``menus(session)`` with only the people ``scope`` shows in the person menu (issue 20)."""
+    menu = menus(session)
+    shown = access.visible_person_ids(session, scope)
+    if shown is None:
+        return menu
+    return dataclasses.replace(menu, people=tuple(c for c in menu.people if c.id in shown))
 
 
 def forget() -> None:

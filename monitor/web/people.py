@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from sqlmodel import Session, select
 
+from monitor.core.storage import access
 from monitor.core.models import Alias, Mention, MentionPerson, Person, Spike, utcnow
 from monitor.core.storage.spike_state import usual_days
 from monitor.review import cards
@@ -30,14 +31,15 @@ router = APIRouter(include_in_schema=False)
 @router.get("/people")
 def people_list(request: Request, session: SessionDep, user: UserDep) -> Response:
     """Every tracked person, linking to their page."""
-    return render(request, "people.html", user=user, people=cards.people(session))
+    return render(request, "people.html", user=user, people=cards.people(session, access.scope_for(session, user)))
 
 
 @router.get("/people/{person_id}")
 def person_page(person_id: int, request: Request, session: SessionDep, user: UserDep) -> Response:
     """A person's daily volume over ``CHART_DAYS`` days with spikes marked, aliases, recent cards."""
+    scope = access.scope_for(session, user)
     person = session.get(Person, person_id)
-    if person is None:
+    if person is None or not access.can_see_person(session, scope, person_id):
         raise HTTPException(status_code=404, detail=f"no person {person_id}")
     today = utcnow().date()
     first = today - timedelta(days=CHART_DAYS - 1)
@@ -46,7 +48,7 @@ def person_page(person_id: int, request: Request, session: SessionDep, user: Use
         select(Spike).where(Spike.person_id == person_id, Spike.hour >= _start(first)).order_by(Spike.hour.desc())
     ).all()
     aliases = session.exec(select(Alias).where(Alias.person_id == person_id).order_by(Alias.kind, Alias.text)).all()
-    page = cards.list_cards(session, filters=cards.Filters(state=None, person=person_id), limit=RECENT_CARDS)
+    page = cards.list_cards(session, filters=cards.Filters(state=None, person=person_id, scope=scope), limit=RECENT_CARDS)
     matcher = menus(session).matcher
     return render(
         request, "person.html", user=user, person=person, aliases=aliases, spikes=spikes,

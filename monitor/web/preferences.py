@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from monitor import i18n
+from monitor.core.storage import access
 from monitor.core.settings import get_settings
 from monitor.core.models import User
 from monitor.review import cards, triage
@@ -34,7 +35,7 @@ def feed_urls(session: Session, user: User) -> dict | None:
     base, token = get_settings().base_url.rstrip("/"), feeds.token_string(row)
     return {
         "queue": f"{base}/feeds/review.atom?{urlencode({'token': token})}",
-        "people": [(p.name, f"{base}/feeds/people/{p.id}.atom?{urlencode({'token': token})}") for p in cards.people(session)],
+        "people": [(p.name, f"{base}/feeds/people/{p.id}.atom?{urlencode({'token': token})}") for p in cards.people(session, access.scope_for(session, user))],
         "metrics": f"{base}/metrics?{urlencode({'token': token})}" if user.role == "admin" else None,
         "created_at": row.created_at,
     }

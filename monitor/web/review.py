@@ -18,12 +18,14 @@ from markupsafe import Markup
 
 from monitor.matching import Matcher
 from monitor.web.menus import menus
-from monitor.core.models import utcnow
+from monitor.web.menus import scoped as scoped_menus
+from monitor.core.storage import access
+from monitor.core.models import User, utcnow
 from monitor.review import cards, queue, triage
 from monitor.web import live
 from monitor.review.cues import suggest_label
 from monitor.web.csrf import csrf_token
-from monitor.web.deps import SessionDep, UserDep, render, templates
+from monitor.web.deps import SessionDep, UserDep, optional_user, render, templates
 from monitor.web.limits import DB_ID_MAX, MAX_SEARCH_CHARS, CursorQuery, DbInt, plausible_year
 from monitor.web.timezones import reader_zone
 from monitor.web.snippet import highlight, highlight_all, name_spans, safe_href
@@ -57,19 +59,27 @@ def _day(name: str, value: str | None) -> date | None:
 
 
 def filters_from(
+    session: SessionDep, reader: Annotated[User | None, Depends(optional_user)],
     state: str = "unreviewed", person: str | None = None, kind: str | None = None, label: str | None = None,
     q: str | None = None, since: str | None = None, until: str | None = None, assigned: str | None = None,
     spike: str | None = None, language: str | None = None,
 ) -> cards.Filters:
-    """The queue filters from the query string (empty fields ignored); ``state=all`` shows every state."""
+    """The queue filters from the query string (empty fields ignored); ``state=all`` shows every state.
+
+    They carry the signed-in reader's ``access.Scope`` (issue 20): a person of another group
+    is "not found" (404), and their cards never match. Routes without a session (feeds) set it."""
     if state not in (*triage.STATES, "all"):
         raise HTTPException(status_code=400, detail="state: expected unreviewed, reviewed, escalated or all")
     if label and label not in triage.LABELS:
         raise HTTPException(status_code=400, detail=f"label: expected one of {', '.join(triage.LABELS)}")
     if q and len(q.strip()) > MAX_SEARCH_CHARS:  # a long LIKE pattern over every row takes seconds
         raise HTTPException(status_code=422, detail=f"q: at most {MAX_SEARCH_CHARS} characters")
+    scope = access.scope_for(session, reader)
+    person_id = _int("person", person)
+    if person_id is not None and scope.restricted and not access.can_see_person(session, scope, person_id):
+        raise HTTPException(status_code=404, detail=f"person: no person {person_id}")
     return cards.Filters(
-        state=None if state == "all" else state, person=_int("person", person), kind=kind or None,
+        scope=scope, state=None if state == "all" else state, person=person_id, kind=kind or None,
         label=label or None, q=(q or "").strip() or None, since=_day("since", since), until=_day("until", until),
         assigned=_int("assigned", assigned), spike=spike in ("1", "on", "true"),
         language=_language(language),
@@ -97,8 +107,8 @@ def review_queue(
 ) -> Response:
     """Cards matching ``filters``, ``PAGE_SIZE`` a page after the cursor ``after``, under recent spikes."""
     page = cards.list_cards(session, filters=filters, limit=PAGE_SIZE, after=after)
-    menu = menus(session)
-    spikes = spike_cards(session, now=utcnow(), limit=SPIKE_BANNER_LIMIT)
+    menu = scoped_menus(session, filters.scope)
+    spikes = spike_cards(session, now=utcnow(), limit=SPIKE_BANNER_LIMIT, scope=filters.scope)
     return render(
         request, "review.html", user=user, items=[card_item(card, menu.matcher) for card in page.cards],
         spike_cards=spikes, page=page, filters=filters, labels=triage.LABELS, states=triage.STATES, menu=menu,
@@ -115,7 +125,7 @@ def review_fresh(
     """JSON for the open queue: cards stored after mention ``newest`` (rendered HTML), the
     newest id now, and the heading's count (``monitor.web.live``)."""
     new, counted = live.fresh(session, filters=filters, newest=newest, page_size=PAGE_SIZE)
-    menu = menus(session)
+    menu = scoped_menus(session, filters.scope)
     html = templates.get_template("_cards.html").render(
         items=[card_item(card, menu.matcher) for card in new.cards], labels=triage.LABELS, menu=menu,
         csrf_token=csrf_token(request), back=f"/review?{urlencode(filters.query())}", tz=reader_zone(user),

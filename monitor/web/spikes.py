@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 
 from monitor.clock import as_utc  # coalesce() loses the column type: SQLite hands back naive UTC
 from monitor.core.settings import get_settings
+from monitor.core.storage import access
 from monitor.core.models import Mention, MentionPerson, Person, Source, Spike, User, utcnow
 from monitor.spikes.sensitivity import SENSITIVITIES
 from monitor.core.storage.spike_state import ALL_KINDS
@@ -104,11 +105,14 @@ class SpikeCard:
                          band=band, label=f"mentions per {span_text(self.bucket)}", css_class="spike-chart")
 
 
-def spike_cards(session: Session, *, now: datetime | None = None, limit: int = CARD_LIMIT) -> list[SpikeCard]:
-    """Cards for the spike groups that started within ``RECENT`` of ``now``, latest first."""
+def spike_cards(
+    session: Session, *, now: datetime | None = None, limit: int = CARD_LIMIT, scope: access.Scope = access.EVERYTHING
+) -> list[SpikeCard]:
+    """Cards for the spike groups of people ``scope`` shows that started within ``RECENT`` of
+    ``now``, latest first."""
     now = now or utcnow()
     spikes = session.exec(
-        select(Spike).where(Spike.hour >= now - RECENT).order_by(Spike.hour.desc(), Spike.id.desc()).limit(limit * 4)
+        select(Spike).where(Spike.hour >= now - RECENT, scope.person_visible(Spike.person_id)).order_by(Spike.hour.desc(), Spike.id.desc()).limit(limit * 4)
     ).all()
     return [_card(session, group, now) for group in group_spikes(spikes)[:limit]]
 
@@ -179,7 +183,7 @@ def mark_expected(
 ) -> Response:
     """Mark a spike (and the per-kind spikes folded under it) as expected, or not; audited."""
     spike = session.get(Spike, spike_id)
-    if spike is None:
+    if spike is None or not access.can_see_person(session, access.scope_for(session, user), spike.person_id):
         raise HTTPException(status_code=404, detail=f"spike {spike_id}: no such spike")
     value = expected in ("1", "true", "on")
     for member in _members(session, spike):

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from monitor import i18n
+from monitor.core.storage import access
 from monitor.notify.digest.stats import (
     CHART_DAYS,
     WEEK,
@@ -115,6 +116,8 @@ class DigestBuilder:
         stats = self.stats(day, zone)
         wanted = set(people) if people is not None else None
         ids = sorted(pid for pid, name in stats.people.items() if wanted is None or name in wanted)
+        shown = access.visible_person_ids(self.session, access.scope_for_email(self.session, email))
+        ids = ids if shown is None else [pid for pid in ids if pid in shown]  # issue 20: per-case access
         spikes = group_by_person([(pid, s) for pid, s in stats.spikes if pid in ids])
         sections = [_section(stats, pid, spikes.get(pid, [])) for pid in ids]
         content = Digest(recipient=email, day=day, zone=zone.key, people=people)

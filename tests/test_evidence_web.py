@@ -1,0 +1,87 @@
+"""The admin's "Export evidence" button and the "labelled" custody event of a review decision."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from monitor.core import db
+from monitor.core.storage.custody import chain_holds
+from monitor.core.models import AuditEntry, User
+from monitor.core.models_custody import CustodyEvent
+from monitor.review.users import add_user
+from monitor.web.app import create_app
+from monitor.review.triage import act
+from tests import evidence_helpers as helpers
+
+PASSWORD = "correct horse battery"
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def _client_as(role: str) -> TestClient:
+    email = f"{role}@example.org"
+    add_user(email=email, role=role, password=PASSWORD)
+    client = TestClient(create_app())
+    token = _csrf(client.get("/login").text)
+    assert client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token},
+                       follow_redirects=False).status_code == 303
+    return client
+
+
+@pytest.fixture
+def alice(settings):
+    with Session(db.get_engine(settings.database_url), expire_on_commit=False) as session:
+        person = helpers.person(session, "Alice A")
+        mention = helpers.add_mention(session, people=[person], url="http://127.0.0.1/p/1", text="Alice A detained")
+        helpers.add_capture(session, settings, mention)
+        session.commit()
+        return person, mention
+
+
+def test_an_admin_downloads_the_bundle_and_it_is_audited(alice):
+    person, _ = alice
+    with _client_as("admin") as client:
+        page = client.get(f"/admin/people/{person.id}").text
+        assert "Export evidence" in page
+        response = client.post(f"/admin/people/{person.id}/evidence", data={"csrf_token": _csrf(page)})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert "data/captures.wacz" in names and "manifest-sha256.txt" in names
+    with db.session_scope() as session:
+        audit = session.exec(select(AuditEntry).where(AuditEntry.action == "evidence-export")).one()
+        assert audit.target == f"person:{person.id}" and audit.after["captures"] == 1
+        event = session.exec(select(CustodyEvent).where(CustodyEvent.kind == "exported")).one()
+        assert event.actor == f"user:{audit.user_id}"
+
+
+def test_the_export_needs_an_admin_and_a_csrf_token(alice):
+    person, _ = alice
+    with _client_as("reviewer") as client:
+        token = _csrf(client.get("/review").text)
+        assert client.post(f"/admin/people/{person.id}/evidence", data={"csrf_token": token}).status_code in (303, 403)
+    with _client_as("admin") as client:
+        assert client.post(f"/admin/people/{person.id}/evidence", data={}).status_code == 403
+    with db.session_scope() as session:
+        assert session.exec(select(CustodyEvent).where(CustodyEvent.kind == "exported")).all() == []
+
+
+def test_a_review_decision_is_a_labelled_custody_event(alice):
+    person, mention = alice
+    add_user(email="r@example.org", role="reviewer", password=PASSWORD)
+    with db.session_scope() as session:
+        user = session.exec(select(User).where(User.email == "r@example.org")).one()
+        act(session, mention_ids=[mention.id], action="label", value="hostile", user=user)
+    with db.session_scope() as session:
+        event = session.exec(select(CustodyEvent)).one()
+        assert (event.kind, event.subject, event.people) == ("labelled", f"mention:{mention.id}", f",{person.id},")
+        assert json.loads(event.details)["label"] == "hostile"
+        chain_holds(session)
