@@ -97,6 +97,31 @@ MATRIX: dict[tuple[str, str], tuple[str, dict | None, int | None]] = {
     ("GET", "/admin/recipients"): ("/admin/recipients", None, ADMIN_ONLY),
     ("POST", "/admin/recipients"): ("/admin/recipients", {"email": "e@example.org"}, ADMIN_ONLY),
     ("POST", "/admin/recipients/{recipient_id}/delete"): ("/admin/recipients/1/delete", {}, ADMIN_ONLY),
+    # Issue 16: search coverage and feed discovery (admins only).
+    ("GET", "/admin/search"): ("/admin/search", None, ADMIN_ONLY),
+    ("POST", "/admin/source-discovery"): ("/admin/source-discovery", {"address": "https://example.org"}, ADMIN_ONLY),
+    # Issue 18: a person's evidence bundle (admins only).
+    ("POST", "/admin/people/{person_id}/evidence"): ("/admin/people/{boris}/evidence", {}, ADMIN_ONLY),
+    # Issue 20: the reader's own second factors; the admin's requirement and resets.
+    ("GET", "/account/two-factor"): ("/account/two-factor", None, 200),
+    ("GET", "/account/two-factor/totp"): ("/account/two-factor/totp", None, None),
+    ("POST", "/account/two-factor/totp"): ("/account/two-factor/totp", {"code": "000000"}, None),
+    ("POST", "/account/two-factor/totp/remove"): ("/account/two-factor/totp/remove", {}, None),
+    ("POST", "/account/two-factor/recovery"): ("/account/two-factor/recovery", {}, None),
+    ("POST", "/account/passkeys/options"): ("/account/passkeys/options", {}, None),
+    ("POST", "/account/passkeys"): ("/account/passkeys", {}, None),
+    ("POST", "/account/passkeys/{passkey_id}/remove"): ("/account/passkeys/999999/remove", {}, None),
+    ("GET", "/login/second-factor"): ("/login/second-factor", None, None),
+    ("POST", "/login/second-factor"): ("/login/second-factor", {"code": "000000"}, None),
+    ("POST", "/login/passkey/options"): ("/login/passkey/options", {}, None),
+    ("POST", "/login/passkey"): ("/login/passkey", {}, None),
+    ("POST", "/admin/two-factor"): ("/admin/two-factor", {"required": "true"}, ADMIN_ONLY),
+    ("POST", "/admin/users/{user_id}/two-factor/reset"): ("/admin/users/1/two-factor/reset", {}, ADMIN_ONLY),
+    # Issue 21: the reader's language; alert channels (admins only).
+    ("POST", "/settings/language"): ("/settings/language", {"language": "en"}, None),
+    ("GET", "/admin/channels"): ("/admin/channels", None, ADMIN_ONLY),
+    ("POST", "/admin/channels"): ("/admin/channels", {"name": "x", "url": "json://127.0.0.1/x"}, ADMIN_ONLY),
+    ("POST", "/admin/channels/{channel_id}/delete"): ("/admin/channels/1/delete", {}, ADMIN_ONLY),
     # Last: they end or replace the session the walk runs in.
     ("POST", "/login"): ("/login", {"email": POLICE_REVIEWER, "password": "wrong password"}, None),
     ("POST", "/logout"): ("/logout", {}, None),
