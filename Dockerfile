@@ -16,8 +16,8 @@ RUN pip install . && rm -rf /src
 
 # An unprivileged user owns only the data folder (generated secret key, digest outbox).
 RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/monitor monitor \
-    && mkdir -p /app/data /config \
-    && chown monitor:monitor /app/data
+    && mkdir -p /app/data /app/evidence /config \
+    && chown monitor:monitor /app/data /app/evidence
 WORKDIR /app
 USER monitor
 

@@ -133,7 +133,7 @@ def configure(url: str, workdir: Path, port: int, feeds: int) -> None:
 def warm(url: str) -> float:
     """Load what a running worker holds before its first poll (forked workers inherit it); the build time."""
     from monitor.core import db
-    from monitor.ingest import language, poller
+    from monitor.ingest import language
     from monitor.core.storage import matcher_cache  # noqa: F401 - imported for the workers to inherit
 
     language.detect("a text long enough to load the language model")

@@ -1,76 +1,66 @@
-"""Evidence test helpers: captures as the store keeps them (part A's layout), without part A.
-
-``add_capture`` writes a gzip-compressed WARC response record (warcio) into the evidence
-store under ``blob_path`` and the ``Capture`` row that names it; ``add_mention`` a person's
-mention to hang captures on.
-"""
+"""Helpers of the evidence tests: a config with a preserved person, the sync, stored captures."""
 
 from __future__ import annotations
 
-import hashlib
 import io
-from datetime import UTC, datetime
 
-from sqlmodel import Session, select
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
+from sqlmodel import select
+from warcio.archiveiterator import ArchiveIterator
 
-from monitor.evidence.blobs import blob_path
-from monitor.core.models import Mention, MentionPerson, Person, Source
-from monitor.core.models_evidence import Capture
+from monitor.core import db
+from monitor.core.storage.config_sync import sync_config
+from monitor.core.models import Mention
+from monitor.core.models_evidence import Capture, Preservation, Recheck
+from monitor.core.config_file import load_watchlist
 
+PEOPLE = """
+[[person]]
+name = "Vladimir Vorontsov"
+aliases = ["Владимир Воронцов", "Vorontsov"]
+exclude = ["Vorontsov Palace"]
+preserve = true
 
-def warc_record(url: str, body: bytes, *, content_type: str = "text/html; charset=utf-8") -> bytes:
-    """One gzip WARC response record for ``url`` answering ``body``."""
-    out = io.BytesIO()
-    writer = WARCWriter(out, gzip=True)
-    headers = StatusAndHeaders("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))],
-                               protocol="HTTP/1.1")
-    writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers))
-    return out.getvalue()
-
-
-def store_blob(settings, data: bytes) -> str:
-    """Write ``data`` into the evidence store (once); its SHA-256."""
-    sha = hashlib.sha256(data).hexdigest()
-    path = blob_path(settings, sha)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_bytes(data)
-    return sha
+[[person]]
+name = "Anna Sokolova"
+"""
 
 
-def person(session: Session, name: str) -> Person:
-    found = session.exec(select(Person).where(Person.name == name)).first()
-    if found is None:
-        found = Person(name=name)
-        session.add(found)
-        session.flush()
+def sync(settings, sources: list[str], extra: str = "") -> None:
+    blocks = "".join(f'\n[[source]]\nurl = "{url}"\nname = "src{i}"\n' for i, url in enumerate(sources))
+    settings.config.write_text(PEOPLE + blocks + extra, encoding="utf-8")
+    with db.session_scope() as session:
+        sync_config(session, watchlist=load_watchlist(settings.config), allow_empty=True)
+
+
+def rows(model, *where, order=None) -> list:
+    with db.session_scope() as session:
+        found = list(session.exec(select(model).where(*where).order_by(order or next(iter(model.__table__.primary_key)))))
+        session.expunge_all()
+        return found
+
+
+def captures(*where) -> list[Capture]:
+    return rows(Capture, *where)
+
+
+def mentions() -> list[Mention]:
+    return rows(Mention)
+
+
+def preservations() -> list[Preservation]:
+    return rows(Preservation)
+
+
+def rechecks() -> list[Recheck]:
+    return rows(Recheck)
+
+
+def warc_records(blob: bytes) -> list:
+    """(type, headers, http status line, http headers, body) of each record in ``blob``."""
+    found = []
+    for record in ArchiveIterator(io.BytesIO(blob)):
+        http = record.http_headers
+        line = (f"{http.protocol} {http.statusline}" if record.rec_type == "request" else http.statusline) if http else None
+        found.append((record.rec_type, dict(record.rec_headers.headers), line,
+                      dict(http.headers) if http else {}, record.content_stream().read()))
     return found
-
-
-def add_mention(session: Session, *, people: list[Person], url: str, text: str) -> Mention:
-    source = session.exec(select(Source).where(Source.url == "http://127.0.0.1/feed.xml")).first()
-    if source is None:
-        source = Source(url="http://127.0.0.1/feed.xml", name="Test feed")
-        session.add(source)
-        session.flush()
-    mention = Mention(source_id=source.id, guid=url, url=url, title=text[:40], text=text,
-                      fetched_at=datetime.now(UTC))
-    session.add(mention)
-    session.flush()
-    for who in people:
-        session.add(MentionPerson(mention_id=mention.id, person_id=who.id, alias=who.name))
-    session.flush()
-    return mention
-
-
-def add_capture(session: Session, settings, mention: Mention, *, body: bytes | None = None,
-                kind: str = "poll", data: bytes | None = None) -> Capture:
-    """A capture of ``mention``: a WARC record of ``body`` (or raw ``data`` for screenshot/pdf)."""
-    blob = data if data is not None else warc_record(mention.url, body or mention.text.encode())
-    capture = Capture(kind=kind, sha256=store_blob(settings, blob), url=mention.url, mention_id=mention.id,
-                      status=200, size=len(blob), method="monitor test", captured_at=datetime.now(UTC))
-    session.add(capture)
-    session.flush()
-    return capture

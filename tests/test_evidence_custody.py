@@ -24,7 +24,7 @@ from monitor.core.storage.custody import (
     record_hash,
 )
 from monitor.core.models_custody import CustodyEvent
-from tests import evidence_helpers as helpers
+from tests import custody_helpers as helpers
 
 
 def _session(url: str) -> Session:

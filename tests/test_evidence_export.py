@@ -19,7 +19,7 @@ from monitor.core.storage.custody import append_event
 from monitor.evidence.stamp import stamp_pending
 from monitor.evidence.verify import BundleInvalid, verify_bundle
 from monitor.core.config_file import EvidenceEntry
-from tests import evidence_helpers as helpers
+from tests import custody_helpers as helpers
 from tests.tsa import LocalTSA, make_pki
 
 WACZ = str(Path(sys.executable).with_name("wacz"))

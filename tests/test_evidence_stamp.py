@@ -19,7 +19,7 @@ from monitor.evidence.stamp import (
 )
 from monitor.core.models_custody import CaptureStamp, CustodyEvent, StampManifest, StampToken
 from monitor.core.config_file import EvidenceEntry
-from tests import evidence_helpers as helpers
+from tests import custody_helpers as helpers
 from tests.tsa import LocalTSA, make_pki
 
 

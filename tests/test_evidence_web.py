@@ -18,7 +18,7 @@ from monitor.core.models_custody import CustodyEvent
 from monitor.review.users import add_user
 from monitor.web.app import create_app
 from monitor.review.triage import act
-from tests import evidence_helpers as helpers
+from tests import custody_helpers as helpers
 
 PASSWORD = "correct horse battery"
 

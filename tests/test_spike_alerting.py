@@ -22,7 +22,6 @@ from monitor.core.models import (
     Person,
     Recipient,
     Source,
-    Spike,
     SpikeAlert,
 )
 from monitor.core.storage.spikes import update_spikes

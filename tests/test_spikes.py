@@ -17,7 +17,6 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from monitor.core import db
-from monitor import spikes
 from monitor.core.storage import spikes as live_spikes
 from monitor.entry.cli import app
 from monitor.core.models import Mention, MentionPerson, Person, Source, Spike

@@ -22,6 +22,8 @@ from monitor.core.logs import hide_query_strings, use_format
 
 log = logging.getLogger(__name__)
 DIGEST_CHECK_EVERY = timedelta(minutes=2)
+EVIDENCE_RECHECK_EVERY = timedelta(minutes=1)
+EVIDENCE_PRUNE_EVERY = timedelta(hours=1)
 # A message sent while Redis restarts (a task's own retry above all) keeps trying for about
 # 30 s; Celery's default policy gives up after 0.6 s, and a retry that cannot be published
 # is rejected: with a Redis that kept no data, the task would be gone.
@@ -117,6 +119,10 @@ def create_app() -> Celery:
             },
             "run-searches": {"task": "workers.tasks.run_searches", "schedule": 60.0, "options": {"expires": 120}},  # issue 16
             "stamp-evidence": {"task": "workers.tasks.stamp_evidence", "schedule": settings.evidence_stamp_seconds},
+            # Issue 18: linked pages of preserved mentions and their re-checks; retention of unmatched captures.
+            "evidence-recheck": {"task": "workers.tasks.evidence_recheck", "schedule": EVIDENCE_RECHECK_EVERY,
+                                 "options": {"expires": EVIDENCE_RECHECK_EVERY.total_seconds()}},
+            "evidence-prune": {"task": "workers.tasks.evidence_prune", "schedule": EVIDENCE_PRUNE_EVERY},
             "heartbeat": {
                 "task": "workers.tasks.heartbeat",
                 "schedule": settings.heartbeat_interval_seconds,

@@ -181,3 +181,23 @@ def _sync_config():
         log.error("config not usable, keeping the last synced one: %s", exc.loggable)
         return None
     return watchlist
+
+
+@app.task(acks_late=True, time_limit=POLL_TIME_LIMIT, soft_time_limit=POLL_TIME_LIMIT - 30)
+def evidence_recheck() -> int:
+    """Capture the linked pages of newly preserved mentions and run the re-checks that are due (issue 18)."""
+    from monitor.evidence.recheck import run
+
+    return run().checked
+
+
+@app.task(acks_late=True, time_limit=600, soft_time_limit=570)
+def evidence_prune() -> int:
+    """Delete poll captures that stored no mention once their retention has passed (issue 18)."""
+    from monitor.core import db
+    from monitor.core.settings import get_settings
+    from monitor.evidence.retention import prune_unmatched
+    from monitor.core.models import utcnow
+
+    with db.session_scope() as session:
+        return prune_unmatched(session, settings=get_settings(), now=utcnow())

@@ -80,6 +80,7 @@ class PersonEntry(Entry):
             if not value.strip():
                 raise ValueError(f"group {i + 1} is empty: remove it or name the group")
         return clean_names(values)
+    preserve: bool = False  # capture and re-check every mention of this person as evidence (issue 18)
 
     @field_validator("alert")
     @classmethod
@@ -267,6 +268,15 @@ class EvidenceEntry(Entry):
     tsa: list[str] = []
     tsa_ca_file: str | None = None
     recheck: list[str] = ["1h", "1d", "7d", "30d"]
+
+    @field_validator("recheck")
+    @classmethod
+    def _durations(cls, values: list[str]) -> list[str]:
+        from monitor.core.durations import parse_duration  # late: the config stays light
+
+        for value in values:
+            parse_duration(value)
+        return values
 
 
 class Watchlist(BaseModel):

@@ -84,6 +84,8 @@ class Person(SQLModel, table=True):
     alert_from_config: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false()))
     # Migration 0016_search: never sent to a third-party service (search providers, alert channels).
     private: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false()))
+    # Migration 0013_evidence: capture and re-check every mention of this person (config key ``preserve``).
+    preserve: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false()))
 
 
 class Alias(SQLModel, table=True):

@@ -65,8 +65,6 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = None
     data_dir: Path = DATA_DIR
-    # Evidence store (issue 18): captured files named by SHA-256; unset means <data_dir>/evidence.
-    evidence_dir: Path | None = None
     # How often the beat timestamps new captures at the [evidence] TSAs (issue 18).
     evidence_stamp_seconds: float = Field(default=3600.0, gt=0)
     # Spike alerts: an optional JSON POST per new spike (e.g. a chat's incoming webhook).
@@ -137,6 +135,17 @@ class Settings(BaseSettings):
     # Issue 16: every request to a source or provider goes through this proxy (http, https or
     # socks5; the proxy resolves names) unless its own ``proxy`` key says otherwise.
     proxy_url: str | None = None
+    # Evidence (issue 18, monitor.evidence): the content-addressed store (default <data_dir>/evidence),
+    # whether poll responses are kept as WARC records, how long a response that stored no mention
+    # is kept, screenshots/PDFs of linked pages through Chromium (and whether the page's own
+    # scripts run there), and how many preserved mentions one beat run re-checks or captures.
+    evidence_dir_path: Path | None = Field(default=None, alias="MONITOR_EVIDENCE_DIR")
+    evidence_capture: bool = True
+    evidence_unmatched_days: float = Field(default=7.0, ge=0)
+    evidence_screenshots: bool = False
+    evidence_page_scripts: bool = False
+    evidence_chromium: Path = Path("/usr/bin/chromium")
+    evidence_batch: int = Field(default=20, ge=1)
 
     @field_validator("broker_url", "smtp_url", "alert_webhook_url", mode="before")
     @classmethod
@@ -165,6 +174,11 @@ class Settings(BaseSettings):
     def embedded_broker(self) -> bool:
         """True when no broker server is configured and kombu's filesystem transport is used."""
         return self.broker_url is None
+
+    @property
+    def evidence_dir(self) -> Path:
+        """Where captures are kept (``MONITOR_EVIDENCE_DIR``, default ``<data_dir>/evidence``)."""
+        return self.evidence_dir_path or self.data_dir / "evidence"
 
     @property
     def outbox_dir(self) -> Path:

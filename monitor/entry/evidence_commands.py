@@ -92,3 +92,14 @@ def verify(
     roots = "; ".join(result.roots) or "none"
     typer.echo(f"OK: {result.files} files, {result.tokens} timestamp tokens (roots: {roots}), "
                f"{result.custody_events} custody events")
+
+@evidence_app.command("recheck")
+def recheck_command(
+    now: bool = typer.Option(False, "--now", help="Re-check every preserved mention now, confirming suspected deletions."),
+) -> None:
+    """Re-check preserved mentions: the due ones, or with --now every one not yet deleted."""
+    from monitor.evidence.recheck import run
+
+    summary = run(everything=now)
+    found = ", ".join(f"{count} {outcome}" for outcome, count in sorted(summary.outcomes.items())) or "nothing due"
+    typer.echo(f"re-checked {summary.checked} preserved mentions: {found}")

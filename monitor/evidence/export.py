@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import bagit
 from sqlmodel import Session, select
 
-from monitor.evidence.blobs import blob_path
+from monitor.core.blobs import blob_path
 from monitor.core.storage.custody import append_event, person_slice
 from monitor.evidence.verify_text import VERIFY_MD
 from monitor.core.models import Mention, MentionPerson, Person, Source, utcnow

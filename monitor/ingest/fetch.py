@@ -58,6 +58,7 @@ class FetchResult:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    request_headers: dict[str, str] = field(default_factory=dict)  # as sent (kept as evidence, monitor.evidence)
 
     @property
     def not_modified(self) -> bool:
@@ -249,7 +250,8 @@ async def _get_once_async(
         async with client.stream(
             method, pin.url, headers={**headers, "Host": pin.host_header}, json=json, content=content, extensions=extensions
         ) as response:
-            result = FetchResult(url=pin.logical, status=response.status_code, headers=dict(response.headers))
+            result = FetchResult(url=pin.logical, status=response.status_code, headers=dict(response.headers),
+                                 request_headers=dict(response.request.headers))
             if response.status_code == 200:
                 _check_declared(response, max_bytes)
                 remaining = max(0.1, deadline - time.monotonic())

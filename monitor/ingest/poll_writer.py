@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from monitor.core import db
+from monitor.core.settings import get_settings
+from monitor.core.storage.captures import capture_polls
 from monitor.ingest.metrics import record_polls
 from monitor.core.models import Source
 from monitor.ingest.schedule import mark_failure, mark_success
@@ -117,6 +119,8 @@ def _write(outcomes: list[_Outcome], now: datetime) -> None:
 def _write_once(outcomes: list[_Outcome], now: datetime) -> None:
     with db.session_scope() as session:
         new_ids = save_many(session, batches=[(o.result.source_id, o.mentions) for o in outcomes], now=now)
+        # Issue 18: the responses kept as WARC records, preserved people's mentions queued.
+        capture_polls(session, settings=get_settings(), outcomes=outcomes, new_ids=new_ids, now=now)
         rows = {s.id: s for s in session.exec(select(Source).where(Source.id.in_([o.result.source_id for o in outcomes])))}
         for outcome in outcomes:
             result, source = outcome.result, rows[outcome.result.source_id]

@@ -29,6 +29,7 @@ from monitor.core import db
 from monitor import sources
 from monitor.core.settings import get_settings
 from monitor.dedupe import canonical_url, fingerprint, global_identity
+from monitor.core.storage.captures import prepare as prepare_capture
 from monitor.ingest.fetch import FetchError, FetchResult, HostClients, fetch_async
 from monitor.ingest.language import language_of
 from monitor.core.storage.matcher_cache import matcher_for
@@ -85,6 +86,9 @@ class _Outcome:
     feed_hint: float | None = None
     error: Exception | None = None
     detected: str | None = None  # what a source of kind "auto" turned out to be (monitor.sources.sniff)
+    response: FetchResult | None = None  # a changed body, kept as evidence (monitor.core.storage.captures)
+    prepared: object = None  # its records already in the evidence store (monitor.core.storage.captures.Prepared)
+    adapter: str = ""
 
 
 def poll_source(source_id: int, *, now: datetime | None = None) -> PollResult:
@@ -212,6 +216,8 @@ async def _fetch_and_match(outcome: _Outcome, clients: HostClients, gate, target
             outcome.feed_hint = parsed.min_interval
             outcome.result.skipped += parsed.skipped
             outcome.mentions = _matched(outcome.result, parsed.items, matcher)
+            outcome.response, outcome.adapter = response, adapter.kind
+            await prepare_capture(outcome, get_settings())  # issue 18: its WARC records, written beside the fetches
             _log_skipped(target, parsed)
     except (FetchError, sources.ParseError) as exc:
         outcome.error = exc

@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from monitor.core.storage import access
+from monitor.core.storage.evidence_views import deleted_condition
 from monitor.core.models import Mention, MentionPerson, Person, Sighting, Source, Spike
 from monitor.core.storage.spike_groups import window
 from monitor.core.storage import fulltext
@@ -44,12 +45,14 @@ class Filters:
     newer_than: int | None = None  # only mentions with a higher id (stored since a page was drawn)
     scope: access.Scope = access.EVERYTHING  # issue 20: what the reader may see; never in links
 
+    deleted: bool = False  # only mentions whose post a re-check found deleted (issue 18)
 
     def query(self, **changes) -> dict[str, str]:
         """These filters as query parameters (for links and exports), with ``changes`` applied."""
         values = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "scope"} | changes
         values["state"] = values["state"] or "all"
         values["spike"] = "1" if values["spike"] else None
+        values["deleted"] = "1" if values["deleted"] else None
         return {k: str(v) for k, v in values.items() if v not in (None, "")}
 
 
@@ -98,6 +101,8 @@ def _where(statement, filters: Filters, session: Session):
         )
     if filters.spike:
         statement = statement.where(_in_spike(session))
+    if filters.deleted:
+        statement = statement.where(deleted_condition())
     if filters.q:
         statement = statement.where(fulltext.matches(session, filters.q))  # issue 21: tsvector / FTS5
     if filters.since:

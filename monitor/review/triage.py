@@ -24,6 +24,7 @@ import re
 
 from sqlmodel import Session, select
 
+from monitor.core.storage.captures import request_preservation
 from monitor.core.storage.matcher_cache import matcher_for
 from monitor.matching import Matcher
 from monitor.core.storage import access
@@ -111,6 +112,9 @@ def act(session: Session, *, mention_ids: list[int], action: str, value: str | N
             _custody_labelled(session, mention, decision, user)
     if action == "label" and value == "unrelated":
         _suggest_exclusions(session, [m for m in members if m.id in mention_ids], user)
+    if action in ("label", "escalate", "confirmed"):  # issue 18: keep what a reviewer confirmed as evidence
+        request_preservation(session, mention_ids=[m.id for m in members if m.status == "confirmed"
+                                                   or m.review_state == "escalated"], reason="review", now=now)
     session.flush()
     return members
 

@@ -34,6 +34,7 @@ from monitor.web import (
     coverage,
     discover_routes,
     errors,
+    evidence,
     evidence_export,
     feeds,
     notify_admin,
@@ -96,7 +97,7 @@ def create_app() -> FastAPI:
     app.include_router(spike_cards.router)
     app.include_router(ops_routes.router)
     for router in (permalinks.router, feeds.router, preferences.router, coverage.router, discover_routes.router,
-                   evidence_export.router):
+                   evidence_export.router, evidence.router):
         app.include_router(router)
     for router in (twofactor.router, twofactor_account.router):  # issue 20: second factors
         app.include_router(router)

@@ -15,6 +15,7 @@ from monitor.core.storage import access
 from monitor.core.models import Cluster, Mention, Source
 from monitor.review import cards, triage
 from monitor.web.deps import SessionDep, UserDep, render
+from monitor.web.evidence import with_evidence
 from monitor.review.labels import SHOWN_KIND
 from monitor.web.menus import menus
 from monitor.web.menus import scoped as scoped_menus
@@ -59,7 +60,7 @@ def _page(request: Request, session: Session, user, *, heading: str, main: list[
     scope = access.scope_for(session, user)
     return render(
         request, "permalink.html", user=user, heading=heading, cluster_id=cluster_id,
-        items=[card_item(c, matcher) for c in _cards_of(session, main, scope)],
+        items=with_evidence(session, [card_item(c, matcher) for c in _cards_of(session, main, scope)]),
         others=[card_item(c, matcher) for c in _cards_of(session, others, scope)] if others else [],
         labels=triage.LABELS, menu=scoped_menus(session, scope), back="/review",
     )

@@ -26,6 +26,7 @@ from monitor.web import live
 from monitor.review.cues import suggest_label
 from monitor.web.csrf import csrf_token
 from monitor.web.deps import SessionDep, UserDep, optional_user, render, templates
+from monitor.web.evidence import with_evidence
 from monitor.web.limits import DB_ID_MAX, MAX_SEARCH_CHARS, CursorQuery, DbInt, plausible_year
 from monitor.web.timezones import reader_zone
 from monitor.web.snippet import highlight, highlight_all, name_spans, safe_href
@@ -62,7 +63,7 @@ def filters_from(
     session: SessionDep, reader: Annotated[User | None, Depends(optional_user)],
     state: str = "unreviewed", person: str | None = None, kind: str | None = None, label: str | None = None,
     q: str | None = None, since: str | None = None, until: str | None = None, assigned: str | None = None,
-    spike: str | None = None, language: str | None = None,
+    spike: str | None = None, language: str | None = None, deleted: str | None = None,
 ) -> cards.Filters:
     """The queue filters from the query string (empty fields ignored); ``state=all`` shows every state.
 
@@ -82,7 +83,7 @@ def filters_from(
         scope=scope, state=None if state == "all" else state, person=person_id, kind=kind or None,
         label=label or None, q=(q or "").strip() or None, since=_day("since", since), until=_day("until", until),
         assigned=_int("assigned", assigned), spike=spike in ("1", "on", "true"),
-        language=_language(language),
+        language=_language(language), deleted=deleted in ("1", "on", "true"),
     )
 
 
@@ -110,7 +111,8 @@ def review_queue(
     menu = scoped_menus(session, filters.scope)
     spikes = spike_cards(session, now=utcnow(), limit=SPIKE_BANNER_LIMIT, scope=filters.scope)
     return render(
-        request, "review.html", user=user, items=[card_item(card, menu.matcher) for card in page.cards],
+        request, "review.html", user=user,
+        items=with_evidence(session, [card_item(card, menu.matcher) for card in page.cards]),
         spike_cards=spikes, page=page, filters=filters, labels=triage.LABELS, states=triage.STATES, menu=menu,
         next_url=f"/review?{urlencode(filters.query(after=page.next_cursor))}" if page.next_cursor else None,
         export_query=urlencode(filters.query()), back=f"/review?{urlencode(filters.query())}",
@@ -127,7 +129,7 @@ def review_fresh(
     new, counted = live.fresh(session, filters=filters, newest=newest, page_size=PAGE_SIZE)
     menu = scoped_menus(session, filters.scope)
     html = templates.get_template("_cards.html").render(
-        items=[card_item(card, menu.matcher) for card in new.cards], labels=triage.LABELS, menu=menu,
+        items=with_evidence(session, [card_item(card, menu.matcher) for card in new.cards]), labels=triage.LABELS, menu=menu,
         csrf_token=csrf_token(request), back=f"/review?{urlencode(filters.query())}", tz=reader_zone(user),
     )
     return JSONResponse({

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from monitor.core.storage.channels import sync_notify
 from monitor.core.storage.source_options import sync_source_options
 from monitor.core.storage.groups import sync_config_groups
+from monitor.core.storage.preserve import sync_preserve
 from monitor.core.config_file import ConfigError, Watchlist
 from monitor.core.models import Alias, Person, Recipient, Source, utcnow
 
@@ -48,6 +49,7 @@ def sync_config(session: Session, *, watchlist: Watchlist, allow_empty: bool) ->
     sync_notify(session, watchlist)  # issue 21: recipients' alert channels (and private, as above)
     _sync_recipient_languages(session, watchlist)  # issue 21: each recipient's digest language
     sync_config_groups(session, watchlist.people)  # issue 20: per-case access
+    sync_preserve(session, watchlist=watchlist)  # issue 18: the person key ``preserve``
     _start_tracking(session, known)
     after = _followed(session)
     for what, ids in before.items():

@@ -25,7 +25,8 @@ from monitor.notify.digest.stats import (
     day_stats,
     distinct_mentions,
 )
-from monitor.notify.digest.stats import group_by_person
+from monitor.notify.digest.stats import day_bounds, group_by_person
+from monitor.core.storage.evidence_views import ChangeLine, changed_between
 
 QUIET_NAMES_SHOWN = 30  # people without mentions listed by name; the rest are counted
 # Gmail clips messages over ~100 KB: the most important people get the full section (chart,
@@ -69,6 +70,7 @@ class Digest:
     quiet: list[str] = field(default_factory=list)  # followed people with no mentions that day
     spikes: list[SpikeLine] = field(default_factory=list)
     sources: list[SourceLine] = field(default_factory=list)
+    changes: list[ChangeLine] = field(default_factory=list)  # preserved posts deleted or edited that day (issue 18)
     review_url: str = ""
     mentions_url: str = ""  # + "/{id}": the permalink page of a mention (monitor.web.permalinks)
     unsubscribe_url: str = ""
@@ -129,6 +131,8 @@ class DigestBuilder:
         content.spikes = [s for pid, s in stats.spikes if pid in ids]
         content.sources = stats.sources
         content.mention_count = self._count(stats, tuple(ids))
+        start, end = day_bounds(day, zone)
+        content.changes = changed_between(self.session, start=start, end=end, person_ids=ids)
         return content
 
     def _count(self, stats: DayStats, ids: tuple[int, ...]) -> int:
