@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from monitor.core.models import Mention, MentionPerson, Person
+from monitor.core.models_custody import CaptureStamp, StampToken
 from monitor.core.models_evidence import Capture, Preservation
 
 
@@ -39,9 +40,16 @@ class ChangeLine:
 
 
 def timestamp_counts(session: Session, capture_ids: list[int]) -> dict[int, int]:
-    """How many TSAs timestamped each capture. The timestamp tables come with the stamping
-    part of issue 18 (``monitor.core.models_custody``); until they are here nothing is known."""
-    return {}
+    """How many TSAs timestamped each capture: the tokens of the manifest that lists it."""
+    if not capture_ids:
+        return {}
+    statement = (
+        select(CaptureStamp.capture_id, sa.func.count(StampToken.id))
+        .join(StampToken, StampToken.manifest_id == CaptureStamp.manifest_id)
+        .where(CaptureStamp.capture_id.in_(capture_ids))
+        .group_by(CaptureStamp.capture_id)
+    )
+    return {capture_id: count for capture_id, count in session.exec(statement)}
 
 
 def card_evidence(session: Session, mention_ids: list[int]) -> dict[int, CardEvidence]:
