@@ -66,9 +66,9 @@ def store_figures(url: str, workdir: Path, ids: list[int], mentions: int) -> lis
     from sqlmodel import select
 
     from monitor.core import db
+    from monitor.core.models import Source, utcnow
     from monitor.core.settings import get_settings
     from monitor.evidence.retention import prune_unmatched
-    from monitor.core.models import Source, utcnow
 
     root = workdir / "data" / "evidence"
     steps = [("first cycle", *store_bytes(root))]
@@ -113,21 +113,29 @@ def report(args, port: int) -> None:
     for _ in range(args.rounds):
         for capture in (False, True):
             runs[capture].append(one_cycle(args, port, capture))
-    print(f"{args.feeds} feeds x {args.items} items, {args.people} people, {args.rounds} rounds; first cycle, best of each:")
+    print(
+        f"{args.feeds} feeds x {args.items} items, {args.people} people, {args.rounds} rounds; first cycle, best of each:"
+    )
     best = {}
     for capture in (False, True):
         run = min(runs[capture], key=lambda r: r["seconds"])
         best[capture] = run["items"] / run["seconds"]
-        print(f"  capture {'on ' if capture else 'off'}: {run['seconds']:6.2f} s  {best[capture]:7.0f} items/s  "
-              f"({run['mentions']} mentions, {run['errors']} errors; all: "
-              f"{', '.join(format(r['seconds'], '.2f') for r in runs[capture])} s)")
+        print(
+            f"  capture {'on ' if capture else 'off'}: {run['seconds']:6.2f} s  {best[capture]:7.0f} items/s  "
+            f"({run['mentions']} mentions, {run['errors']} errors; all: "
+            f"{', '.join(format(r['seconds'], '.2f') for r in runs[capture])} s)"
+        )
     median = {c: statistics.median(r["items"] / r["seconds"] for r in runs[c]) for c in (False, True)}
-    print(f"capture costs {100 * (1 - best[True] / best[False]):.1f}% of first-cycle throughput, best against best; "
-          f"{100 * (1 - median[True] / median[False]):.1f}% median against median (target <= 15%)")
+    print(
+        f"capture costs {100 * (1 - best[True] / best[False]):.1f}% of first-cycle throughput, best against best; "
+        f"{100 * (1 - median[True] / median[False]):.1f}% median against median (target <= 15%)"
+    )
     mentions = runs[True][-1]["mentions"]
     print(f"evidence store ({mentions} mentions):")
     for step, size, files in runs[True][-1]["store"]:
-        print(f"  {step:34s} {size / 1024:9.0f} KiB in {files:5d} files = {size * 1000 / max(mentions, 1) / 1024:8.1f} KiB per 1,000 mentions")
+        print(
+            f"  {step:34s} {size / 1024:9.0f} KiB in {files:5d} files = {size * 1000 / max(mentions, 1) / 1024:8.1f} KiB per 1,000 mentions"
+        )
 
 
 if __name__ == "__main__":

@@ -56,9 +56,9 @@ import sqlalchemy as sa  # noqa: E402
 
 import monitor.core.storage  # noqa: E402
 from monitor.core import db  # noqa: E402
-from monitor.dedupe import fingerprint  # noqa: E402
 from monitor.core.models import Mention, Source  # noqa: E402
 from monitor.core.storage import NewMention, save_many  # noqa: E402
+from monitor.dedupe import fingerprint  # noqa: E402
 
 PG_ADMIN = os.environ.get("MONITOR_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 STORIES = 2000
@@ -80,8 +80,9 @@ def edited(text: str) -> str:
 
 def mention(guid: str, title: str, text: str) -> NewMention:
     url = f"https://bench.example/{guid}"
-    return NewMention(guid=guid, url=url, canonical_url=url, title=title, text=text, author=None,
-                      published_at=NOW, people={})
+    return NewMention(
+        guid=guid, url=url, canonical_url=url, title=title, text=text, author=None, published_at=NOW, people={}
+    )
 
 
 class Timed:
@@ -141,13 +142,22 @@ def load_filler(url: str, source_id: int, count: int, rng: random.Random) -> Non
         for start in range(0, count, CHUNK):
             ids = range(first + start, first + min(count, start + CHUNK))
             prints = [fingerprint("", story_text(rng)) for _ in ids]
-            _copy(cursor, "cluster (id, key, created_at, signature, shingles)", (
-                f"{i}\t{fp.exact_key}\t2026-11-20 12:00:00+00\t\\\\x{fp.signature.hex()}\t{fp.shingles}\n" for i, fp in zip(ids, prints)
-            ))
-            _copy(cursor, "mention (source_id, guid, canonical_url, title, text, fetched_at, cluster_id, status)", (
-                f"{source_id}\tfill-{i}\thttps://fill.example/{i}\tFiller {i}\tfiller text\t2026-11-20 12:00:00+00\t{i}\tnew\n"
-                for i in ids
-            ))
+            _copy(
+                cursor,
+                "cluster (id, key, created_at, signature, shingles)",
+                (
+                    f"{i}\t{fp.exact_key}\t2026-11-20 12:00:00+00\t\\\\x{fp.signature.hex()}\t{fp.shingles}\n"
+                    for i, fp in zip(ids, prints)
+                ),
+            )
+            _copy(
+                cursor,
+                "mention (source_id, guid, canonical_url, title, text, fetched_at, cluster_id, status)",
+                (
+                    f"{source_id}\tfill-{i}\thttps://fill.example/{i}\tFiller {i}\tfiller text\t2026-11-20 12:00:00+00\t{i}\tnew\n"
+                    for i in ids
+                ),
+            )
             owners = {}
             for i, fp in zip(ids, prints):
                 for band in fp.bands():
@@ -200,8 +210,10 @@ def commit_cost(url: str, times: int = 200) -> float:
     for _ in range(times):
         start = time.perf_counter()
         with db.get_engine(url).begin() as connection:
-            connection.exec_driver_sql("INSERT INTO heartbeat (name, beat_at) VALUES ('bench', now())"
-                                       " ON CONFLICT (name) DO UPDATE SET beat_at = now()")
+            connection.exec_driver_sql(
+                "INSERT INTO heartbeat (name, beat_at) VALUES ('bench', now())"
+                " ON CONFLICT (name) DO UPDATE SET beat_at = now()"
+            )
         timings.append(time.perf_counter() - start)
     return statistics.median(timings) * 1000
 
@@ -218,16 +230,23 @@ def measure(url: str, source_id: int, items: list, size: int, timed: Timed) -> d
         stored.append((time.perf_counter() - start) * 1000 / len(batch))
         cluster.append(timed.total * 1000 / len(batch))
     stored.sort(), cluster.sort()
-    return {"cluster": statistics.median(cluster), "cluster_p95": cluster[int(len(cluster) * 0.95)],
-            "stored": statistics.median(stored), "stored_p95": stored[int(len(stored) * 0.95)]}
+    return {
+        "cluster": statistics.median(cluster),
+        "cluster_p95": cluster[int(len(cluster) * 0.95)],
+        "stored": statistics.median(stored),
+        "stored_p95": stored[int(len(stored) * 0.95)],
+    }
 
 
 def joined(url: str, items: list) -> str:
     """How many copies landed in their original's cluster."""
     pairs = [(m.guid, original) for m, original in items if original]
     with db.session_scope(url) as session:
-        clusters = dict(session.execute(sa.select(Mention.guid, Mention.cluster_id).where(
-            Mention.guid.in_([g for pair in pairs for g in pair]))).all())
+        clusters = dict(
+            session.execute(
+                sa.select(Mention.guid, Mention.cluster_id).where(Mention.guid.in_([g for pair in pairs for g in pair]))
+            ).all()
+        )
     return f"{sum(clusters[copy] == clusters[original] for copy, original in pairs)}/{len(pairs)}"
 
 
@@ -240,22 +259,29 @@ def run(url: str, new: int) -> dict:
     run_id, rng = uuid.uuid4().hex[:6], random.Random(new)
     measure(url, source_id, arrivals(url, 50, rng, f"warm-{run_id}"), 1, timed)  # caches and connection pool
     single, batched = arrivals(url, new, rng, f"one-{run_id}"), arrivals(url, new, rng, f"many-{run_id}")
-    result = {"archive": archive, "one": measure(url, source_id, single, 1, timed),
-              "batch": measure(url, source_id, batched, 50, timed),
-              "fingerprint": statistics.median(FINGERPRINT_MS), "commit": commit_cost(url)}
+    result = {
+        "archive": archive,
+        "one": measure(url, source_id, single, 1, timed),
+        "batch": measure(url, source_id, batched, 50, timed),
+        "fingerprint": statistics.median(FINGERPRINT_MS),
+        "commit": commit_cost(url),
+    }
     result["joined"] = f"{joined(url, single)} one by one, {joined(url, batched)} in batches"
     return result
 
 
 def report(result: dict) -> None:
     one, batch = result["one"], result["batch"]
-    print(f"archive {result['archive']:,} mentions: copies joined {result['joined']}\n"
-          f"  one per transaction: cluster lookup {one['cluster']:.2f} ms (p95 {one['cluster_p95']:.2f}),"
-          f" stored + committed {one['stored']:.2f} ms (p95 {one['stored_p95']:.2f})\n"
-          f"  50 per transaction:  cluster lookup {batch['cluster']:.2f} ms per mention,"
-          f" stored + committed {batch['stored']:.2f} ms per mention\n"
-          f"  for scale: fingerprint (MinHash, in Python, before storing) {result['fingerprint']:.2f} ms per mention;"
-          f" an empty durable write (one row, commit) {result['commit']:.2f} ms", flush=True)
+    print(
+        f"archive {result['archive']:,} mentions: copies joined {result['joined']}\n"
+        f"  one per transaction: cluster lookup {one['cluster']:.2f} ms (p95 {one['cluster_p95']:.2f}),"
+        f" stored + committed {one['stored']:.2f} ms (p95 {one['stored_p95']:.2f})\n"
+        f"  50 per transaction:  cluster lookup {batch['cluster']:.2f} ms per mention,"
+        f" stored + committed {batch['stored']:.2f} ms per mention\n"
+        f"  for scale: fingerprint (MinHash, in Python, before storing) {result['fingerprint']:.2f} ms per mention;"
+        f" an empty durable write (one row, commit) {result['commit']:.2f} ms",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -282,9 +308,11 @@ def main() -> None:
                 drop_database(url)
     if len(results) > 1:
         small, large = sorted(results.values(), key=lambda r: r["archive"])[:: len(results) - 1]
-        print(f"growth {small['archive']:,} → {large['archive']:,}: cluster lookup"
-              f" {large['one']['cluster'] / small['one']['cluster']:.2f}× one by one,"
-              f" {large['batch']['cluster'] / small['batch']['cluster']:.2f}× in batches")
+        print(
+            f"growth {small['archive']:,} → {large['archive']:,}: cluster lookup"
+            f" {large['one']['cluster'] / small['one']['cluster']:.2f}× one by one,"
+            f" {large['batch']['cluster'] / small['batch']['cluster']:.2f}× in batches"
+        )
 
 
 if __name__ == "__main__":

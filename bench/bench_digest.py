@@ -74,8 +74,10 @@ def _run(url: str, mentions: int) -> int:
     db.upgrade(url)
     started = time.perf_counter()
     _fill(db.get_engine(url), mentions)
-    print(f"data: {mentions:,} mentions, {PEOPLE:,} people, {RECIPIENTS} recipients in "
-          f"{time.perf_counter() - started:.1f} s")
+    print(
+        f"data: {mentions:,} mentions, {PEOPLE:,} people, {RECIPIENTS} recipients in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
     build = _time_build()
     send = _time_send(data)
     verdict = "OK" if build <= TARGET_SECONDS else "TOO SLOW"
@@ -125,10 +127,10 @@ def _fill(engine: sa.Engine, mentions: int) -> None:
 
 
 def _time_build() -> float:
-    from monitor.core.db import session_scope
-    from monitor.notify.digest import DigestBuilder, active_recipients, links, render_message, zone_of
-    from monitor.core.models import utcnow
     from monitor.core.config_file import DigestEntry
+    from monitor.core.db import session_scope
+    from monitor.core.models import utcnow
+    from monitor.notify.digest import DigestBuilder, active_recipients, links, render_message, zone_of
 
     entry = DigestEntry(timezone="Europe/Moscow")
     recipients = active_recipients()
@@ -141,15 +143,17 @@ def _time_build() -> float:
             render_message(links(content, recipient_id=r.id), now=utcnow())
     elapsed = time.perf_counter() - started
     mentions = sorted(d.mention_count for d in digests)
-    print(f"  {len(digests)} digests over {len({d.zone for d in digests})} timezones; "
-          f"queries {queried:.2f} s, rendering {elapsed - queried:.2f} s; "
-          f"mentions per digest: min {mentions[0]:,}, median {mentions[len(mentions) // 2]:,}, max {mentions[-1]:,}")
+    print(
+        f"  {len(digests)} digests over {len({d.zone for d in digests})} timezones; "
+        f"queries {queried:.2f} s, rendering {elapsed - queried:.2f} s; "
+        f"mentions per digest: min {mentions[0]:,}, median {mentions[len(mentions) // 2]:,}, max {mentions[-1]:,}"
+    )
     return elapsed
 
 
 def _time_send(data: Path) -> float:
-    from monitor.notify.digest import send_digests
     from monitor.core.config_file import DigestEntry
+    from monitor.notify.digest import send_digests
 
     started = time.perf_counter()
     lines = send_digests(day=DAY, force=False, digest=DigestEntry(timezone="Europe/Moscow"))

@@ -41,10 +41,12 @@ SEARCHES = ("Воронцов", "court", "суд", '"report number"', "court -pr
 
 def generate() -> list[str]:
     """``bench_review.GENERATE`` with Russian words and a rare inflected name in the text."""
-    words = (f"' ' || (ARRAY[{RUSSIAN}])[1 + (hashint4(g * 13) & 2147483647) % 10] || ' ' || "
-             f"(ARRAY[{RUSSIAN}])[1 + (hashint4(g * 17) & 2147483647) % 10] || "
-             "CASE WHEN g % 1000 = 0 THEN ' ' || (ARRAY['Воронцова','Воронцову','Воронцовым','Воронцове'])[1 + g / 1000 % 4] "
-             "ELSE '' END || ' report number '")
+    words = (
+        f"' ' || (ARRAY[{RUSSIAN}])[1 + (hashint4(g * 13) & 2147483647) % 10] || ' ' || "
+        f"(ARRAY[{RUSSIAN}])[1 + (hashint4(g * 17) & 2147483647) % 10] || "
+        "CASE WHEN g % 1000 = 0 THEN ' ' || (ARRAY['Воронцова','Воронцову','Воронцовым','Воронцове'])[1 + g / 1000 % 4] "
+        "ELSE '' END || ' report number '"
+    )
     statements = [s.replace("' report number '", words) for s in bench_review.GENERATE]
     # After a bulk load, as autovacuum would do soon after: merge the GIN index's pending list.
     statements.append("VACUUM ANALYZE mention")
@@ -119,13 +121,19 @@ def main() -> None:
     print(f"{bench_review._count_mentions(url):,} mentions; {args.reviewers} reviewers; {args.seconds:.0f} s per phase")
     fulltext = cards.fulltext
     try:
-        for title, module in (("full-text (tsvector, GIN)", fulltext), ("before: substring scan (strpos(lower(…)))", _Substring)):
+        for title, module in (
+            ("full-text (tsvector, GIN)", fulltext),
+            ("before: substring scan (strpos(lower(…)))", _Substring),
+        ):
             cards.fulltext = module
             for query, ms in database_times(engine).items():
                 print(f"database time of the first page, {query!r}: {ms:.1f} ms", flush=True)
             results = run_phase(engine, args.reviewers, args.seconds, args.think)
-            bench_review.report(f"{title}, {args.reviewers} reviewers reading {args.think:.1f} s between searches",
-                                results, args.seconds)
+            bench_review.report(
+                f"{title}, {args.reviewers} reviewers reading {args.think:.1f} s between searches",
+                results,
+                args.seconds,
+            )
             # The machine's load: on a shared small machine, queueing for a CPU is part of every figure.
             print("load average (1, 5, 15 min): " + ", ".join(f"{v:.1f}" for v in os.getloadavg()), flush=True)
     finally:

@@ -33,8 +33,10 @@ from tests.stack import free_port, wait_for  # noqa: E402
 
 PASSWORD = "bench password 1"
 CONFIG = '[[person]]\nname = "Bench Person"\n\n[[source]]\nurl = "https://example.org/feed.xml"\n'
-SERVE = "import sys, monitor.web.auth as auth; auth.PASSWORD_CHECKS_AT_ONCE = int(sys.argv[1]); " \
-        "from monitor.web.serve import serve; serve(port=int(sys.argv[2]), log_level='warning')"
+SERVE = (
+    "import sys, monitor.web.auth as auth; auth.PASSWORD_CHECKS_AT_ONCE = int(sys.argv[1]); "
+    "from monitor.web.serve import serve; serve(port=int(sys.argv[2]), log_level='warning')"
+)
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -50,14 +52,18 @@ def csrf(html: str) -> str:
 async def burst(base: str, logins: int, parallel: int) -> float:
     """``logins`` wrong-password logins, ``parallel`` at a time; returns the seconds taken."""
     gate = asyncio.Semaphore(parallel)
-    async with httpx.AsyncClient(base_url=base, timeout=120, limits=httpx.Limits(max_connections=parallel + 2)) as client:
+    async with httpx.AsyncClient(
+        base_url=base, timeout=120, limits=httpx.Limits(max_connections=parallel + 2)
+    ) as client:
         token = csrf((await client.get("/login")).text)
 
         async def one(n: int) -> int:
             async with gate:
-                response = await client.post("/login", data={"email": f"user{n}@example.org", "password": "wrong",
-                                                             "csrf_token": token},
-                                             headers={"X-Forwarded-For": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"})
+                response = await client.post(
+                    "/login",
+                    data={"email": f"user{n}@example.org", "password": "wrong", "csrf_token": token},
+                    headers={"X-Forwarded-For": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"},
+                )
                 return response.status_code
 
         started = time.perf_counter()
@@ -68,7 +74,9 @@ async def burst(base: str, logins: int, parallel: int) -> float:
 
 def reviewer_pages(base: str, email: str, stop: threading.Event, timings: list[float]) -> None:
     with httpx.Client(base_url=base, timeout=120) as client:
-        client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(client.get("/login").text)})
+        client.post(
+            "/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(client.get("/login").text)}
+        )
         while not stop.is_set():
             started = time.perf_counter()
             assert client.get("/review").status_code == 200
@@ -77,13 +85,24 @@ def reviewer_pages(base: str, email: str, stop: threading.Event, timings: list[f
 
 
 def run(bound: int, *, logins: int, parallel: int, folder: Path) -> dict:
-    env = {**os.environ, "MONITOR_DATABASE_URL": f"sqlite:///{folder / 'monitor.core.db'}", "MONITOR_DATA_DIR": str(folder),
-           "MONITOR_SECRET_KEY": "bench", "MONITOR_CONFIG": str(folder / "monitor.toml")}
+    env = {
+        **os.environ,
+        "MONITOR_DATABASE_URL": f"sqlite:///{folder / 'monitor.core.db'}",
+        "MONITOR_DATA_DIR": str(folder),
+        "MONITOR_SECRET_KEY": "bench",
+        "MONITOR_CONFIG": str(folder / "monitor.toml"),
+    }
     (folder / "monitor.toml").write_text(CONFIG, encoding="utf-8")
     subprocess.run([sys.executable, "-m", "monitor", "db", "upgrade"], env=env, check=True, capture_output=True)
     email = "reviewer@example.org"
-    subprocess.run([sys.executable, "-m", "monitor", "users", "add", email, "--role", "reviewer", "--password-stdin"],
-                   env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "monitor", "users", "add", email, "--role", "reviewer", "--password-stdin"],
+        env=env,
+        input=PASSWORD + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
     server = subprocess.Popen([sys.executable, "-c", SERVE, str(bound), str(port)], env=env)
     base = f"http://127.0.0.1:{port}"
@@ -97,8 +116,13 @@ def run(bound: int, *, logins: int, parallel: int, folder: Path) -> dict:
         seconds = asyncio.run(burst(base, logins, parallel))
         stop.set()
         watcher.join()
-        return {"before": before, "peak": peak_rss_mib(server.pid), "seconds": seconds,
-                "page_p50": statistics.median(timings), "page_max": max(timings)}
+        return {
+            "before": before,
+            "peak": peak_rss_mib(server.pid),
+            "seconds": seconds,
+            "page_p50": statistics.median(timings),
+            "page_max": max(timings),
+        }
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -118,12 +142,17 @@ def main() -> None:
     args = parser.parse_args()
     from monitor.web.auth import PASSWORD_CHECKS_AT_ONCE
 
-    for label, bound in ((f"bounded ({PASSWORD_CHECKS_AT_ONCE} at once)", PASSWORD_CHECKS_AT_ONCE),
-                         ("naive (no bound)", 10_000)):
+    for label, bound in (
+        (f"bounded ({PASSWORD_CHECKS_AT_ONCE} at once)", PASSWORD_CHECKS_AT_ONCE),
+        ("naive (no bound)", 10_000),
+    ):
         with tempfile.TemporaryDirectory() as folder:
             r = run(bound, logins=args.logins, parallel=args.parallel, folder=Path(folder))
-        print(f"{label:24} peak RSS {r['before']:6.0f} -> {r['peak']:6.0f} MiB   burst {r['seconds']:5.1f} s   "
-              f"reviewer page p50 {r['page_p50'] * 1000:6.0f} ms, worst {r['page_max'] * 1000:6.0f} ms", flush=True)
+        print(
+            f"{label:24} peak RSS {r['before']:6.0f} -> {r['peak']:6.0f} MiB   burst {r['seconds']:5.1f} s   "
+            f"reviewer page p50 {r['page_p50'] * 1000:6.0f} ms, worst {r['page_max'] * 1000:6.0f} ms",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

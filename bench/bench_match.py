@@ -52,10 +52,14 @@ ONSETS = ["б", "в", "г", "д", "з", "к", "л", "м", "н", "п", "р", "с"
 VOWELS = ["а", "о", "е", "и", "у"]
 ENDINGS = ["ов", "ев", "ин", "ский", "енко", "ук", "ман"]
 FIRST = ["Алексей", "Мария", "Илья", "Ольга", "Дмитрий", "Анна", "Сергей", "Елена", "Павел", "Ирина", "Олег", "Наталья"]
-FILLER_RU = ("суд заседание приговор адвокат апелляция колония письмо акция митинг задержание новости сегодня "
-             "вчера город правозащитники заявили власти сообщили источники известно решение пресс-служба").split()
-FILLER_EN = ("court hearing sentence lawyer appeal colony letter protest rally detention news today yesterday "
-             "city rights defenders said authorities reported sources known decision press office").split()
+FILLER_RU = (
+    "суд заседание приговор адвокат апелляция колония письмо акция митинг задержание новости сегодня "
+    "вчера город правозащитники заявили власти сообщили источники известно решение пресс-служба"
+).split()
+FILLER_EN = (
+    "court hearing sentence lawyer appeal colony letter protest rally detention news today yesterday "
+    "city rights defenders said authorities reported sources known decision press office"
+).split()
 
 
 def make_people(count: int, rng: random.Random) -> list[PersonNames]:
@@ -92,7 +96,9 @@ class NaiveMatcher:
     """The baseline: one compiled regex per alias, run over the raw text."""
 
     def __init__(self, people: list[PersonNames]):
-        self.patterns = [(p.name, re.compile(rf"(?<!\w){re.escape(a)}(?!\w)", re.IGNORECASE)) for p in people for a in p.aliases]
+        self.patterns = [
+            (p.name, re.compile(rf"(?<!\w){re.escape(a)}(?!\w)", re.IGNORECASE)) for p in people for a in p.aliases
+        ]
 
     def people_in(self, text: str) -> list[str]:
         return list(dict.fromkeys(name for name, pattern in self.patterns if pattern.search(text)))
@@ -129,15 +135,24 @@ def time_cli(people: list[PersonNames], lines: list[str]) -> tuple[float, float]
     """Wall seconds of ``monitor match`` over ``lines``, and over one line (start-up and build)."""
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "people.toml"
-        config.write_text("".join(f"[[person]]\nname = {json.dumps(p.name)}\naliases = {json.dumps(list(p.aliases), ensure_ascii=False)}\n\n"
-                                  for p in people), encoding="utf-8")
+        config.write_text(
+            "".join(
+                f"[[person]]\nname = {json.dumps(p.name)}\naliases = {json.dumps(list(p.aliases), ensure_ascii=False)}\n\n"
+                for p in people
+            ),
+            encoding="utf-8",
+        )
         walls = []
         for batch in (lines, lines[:1]):
             posts = Path(tmp) / "posts.jsonl"
             posts.write_text("\n".join(batch) + "\n", encoding="utf-8")
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "monitor", "match", "--config", str(config), "--input", str(posts)],
-                           check=True, stdout=subprocess.DEVNULL, cwd=tmp)
+            subprocess.run(
+                [sys.executable, "-m", "monitor", "match", "--config", str(config), "--input", str(posts)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                cwd=tmp,
+            )
             walls.append(time.perf_counter() - started)
         return walls[0], walls[1]
 
@@ -157,8 +172,10 @@ def time_cached(url: str | None, people: list[PersonNames], repeat: int) -> tupl
         listed = Path(tmp) / "people.json"
         listed.write_text(json.dumps([dataclasses.astuple(p) for p in people], ensure_ascii=False), encoding="utf-8")
         command = [sys.executable, __file__, "--cached-build", url, "--people", str(listed)]
-        runs = [json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-                for _ in range(1 + repeat)]
+        runs = [
+            json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+            for _ in range(1 + repeat)
+        ]
     assert runs[0]["counts"] == {"expanded": 1} and all(r["counts"] == {"loaded": 1} for r in runs[1:]), runs
     return runs[0], min(runs[1:], key=lambda r: r["cpu"])
 
@@ -183,10 +200,14 @@ def main() -> None:
     parser.add_argument("--naive-posts", type=int, default=200_000, help="posts × people the naive matcher runs on")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of ours; the best is reported")
     parser.add_argument("--no-cli", action="store_true")
-    parser.add_argument("--languages", default=None,
-                        help='comma-separated languages to spell names in; "" for none (default: all)')
-    parser.add_argument("--database-url", default=None,
-                        help="where the cached build is stored; its cache table is emptied (default: temporary SQLite)")
+    parser.add_argument(
+        "--languages", default=None, help='comma-separated languages to spell names in; "" for none (default: all)'
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="where the cached build is stored; its cache table is emptied (default: temporary SQLite)",
+    )
     parser.add_argument("--cached-build", metavar="URL", help=argparse.SUPPRESS)  # the child of time_cached
     parser.add_argument("--people", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -205,19 +226,27 @@ def main() -> None:
         subset = max(200, min(len(lines), args.naive_posts // count))
         naive = time_naive(people, lines[:subset])
         results[count] = rate, rate_cpu
-        print(f"{count:>5} people: {patterns:,} patterns built in {built:.2f} s CPU; match_lines {rate:,.0f} posts/s "
-              f"({rate_cpu:,.0f} per CPU second; {named:,} posts name someone); "
-              f"naive {naive:,.0f} posts/s (timed on {subset:,} posts) → ours is {rate / naive:,.0f}× faster")
+        print(
+            f"{count:>5} people: {patterns:,} patterns built in {built:.2f} s CPU; match_lines {rate:,.0f} posts/s "
+            f"({rate_cpu:,.0f} per CPU second; {named:,} posts name someone); "
+            f"naive {naive:,.0f} posts/s (timed on {subset:,} posts) → ours is {rate / naive:,.0f}× faster"
+        )
         if not args.no_cli:
             wall, start_up = time_cli(people, lines)
-            print(f"{'':>5}         monitor match subprocess: {len(lines):,} posts in {wall:.2f} s wall, of which "
-                  f"{start_up:.2f} s start-up and build (one post): {len(lines) / (wall - start_up):,.0f} posts/s after start-up")
+            print(
+                f"{'':>5}         monitor match subprocess: {len(lines):,} posts in {wall:.2f} s wall, of which "
+                f"{start_up:.2f} s start-up and build (one post): {len(lines) / (wall - start_up):,.0f} posts/s after start-up"
+            )
     cold, warm = time_cached(args.database_url, crowd, args.repeat)
-    print(f"1000 people through the database cache, in a new process: cold (expand + store) {cold['cpu']:.2f} s CPU "
-          f"({cold['wall']:.2f} s wall); warm (load, best of {args.repeat}) {warm['cpu']:.2f} s CPU ({warm['wall']:.2f} s wall); "
-          f"warm is {cold['cpu'] / warm['cpu']:.1f}× faster (target ≤ 1 s warm)")
-    print(f"1,000-people run takes {results[10][0] / results[1000][0]:.2f}× the 10-people run by the wall clock, "
-          f"{results[10][1] / results[1000][1]:.2f}× by CPU time (target ≤ 2×)")
+    print(
+        f"1000 people through the database cache, in a new process: cold (expand + store) {cold['cpu']:.2f} s CPU "
+        f"({cold['wall']:.2f} s wall); warm (load, best of {args.repeat}) {warm['cpu']:.2f} s CPU ({warm['wall']:.2f} s wall); "
+        f"warm is {cold['cpu'] / warm['cpu']:.1f}× faster (target ≤ 1 s warm)"
+    )
+    print(
+        f"1,000-people run takes {results[10][0] / results[1000][0]:.2f}× the 10-people run by the wall clock, "
+        f"{results[10][1] / results[1000][1]:.2f}× by CPU time (target ≤ 2×)"
+    )
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
 
 

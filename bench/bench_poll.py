@@ -39,6 +39,8 @@ PEOPLE: list[tuple[str, list[str]]] = []
 
 def watch(people: int) -> None:
     PEOPLE[:] = [(f"Person{i} Surname{i}", [f"Персона{i} Фамилия{i}", f"Surname{i}"]) for i in range(people)]
+
+
 HOSTS = [f"127.0.0.{i}" for i in range(2, 52)]
 PG_ADMIN = os.environ.get("MONITOR_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -75,7 +77,8 @@ def serve(port: int, feeds: int, items: int, ready) -> None:
                 else:
                     writer.write(
                         f"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml; charset=utf-8\r\nETag: {etag}\r\n"
-                        f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+                        f"Content-Length: {len(body)}\r\n\r\n".encode()
+                        + body
                     )
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -118,11 +121,16 @@ def configure(url: str, workdir: Path, port: int, feeds: int) -> None:
         lines += ["[[source]]", f'url = "http://{HOSTS[n % len(HOSTS)]}:{port}/feed/{n}"', ""]
     (workdir / "monitor.toml").write_text("\n".join(lines), encoding="utf-8")
     os.environ.update(
-        MONITOR_DATABASE_URL=url, MONITOR_CONFIG=str(workdir / "monitor.toml"), MONITOR_DATA_DIR=str(workdir / "data"),
-        MONITOR_ALLOW_PRIVATE_NETWORKS="true", MONITOR_HOST_CONCURRENCY="2", MONITOR_HOST_MIN_GAP_SECONDS="0.05",
+        MONITOR_DATABASE_URL=url,
+        MONITOR_CONFIG=str(workdir / "monitor.toml"),
+        MONITOR_DATA_DIR=str(workdir / "data"),
+        MONITOR_ALLOW_PRIVATE_NETWORKS="true",
+        MONITOR_HOST_CONCURRENCY="2",
+        MONITOR_HOST_MIN_GAP_SECONDS="0.05",
         MONITOR_POLL_CONCURRENCY="64",
     )
-    from monitor.core import db, storage as store
+    from monitor.core import db
+    from monitor.core import storage as store
     from monitor.core.config_file import load_watchlist
 
     db.upgrade(url)
@@ -133,8 +141,8 @@ def configure(url: str, workdir: Path, port: int, feeds: int) -> None:
 def warm(url: str) -> float:
     """Load what a running worker holds before its first poll (forked workers inherit it); the build time."""
     from monitor.core import db
-    from monitor.ingest import language
     from monitor.core.storage import matcher_cache  # noqa: F401 - imported for the workers to inherit
+    from monitor.ingest import language
 
     language.detect("a text long enough to load the language model")
     began = time.perf_counter()
@@ -182,8 +190,10 @@ def naive(urls: list[str], url: str, people: list[tuple[str, list[str]]], table:
                     items += 1
                     text = entry.title + " " + entry.get("summary", "")
                     for name in {name for name, pattern in patterns if pattern.search(text)}:
-                        conn.execute(sa.text(f"INSERT INTO {table} (guid, title, person) VALUES (:g, :t, :p)"),
-                                     {"g": entry.id + name, "t": entry.title, "p": name})
+                        conn.execute(
+                            sa.text(f"INSERT INTO {table} (guid, title, person) VALUES (:g, :t, :p)"),
+                            {"g": entry.id + name, "t": entry.title, "p": name},
+                        )
     engine.dispose()
     return time.perf_counter() - began, items
 
@@ -212,33 +222,42 @@ def main() -> None:
 
 
 def report(args, url: str, workdir: Path, port: int) -> None:
+    from sqlmodel import func, select
+
     from monitor.core import db
     from monitor.core.models import Mention, Source
-    from sqlmodel import func, select
 
     configure(url, workdir, port, args.feeds)
     with db.session_scope(url) as session:
         ids = list(session.exec(select(Source.id).order_by(Source.id)))
     backend = url.split(":", 1)[0]
-    print(f"{args.feeds} feeds x {args.items} items on {len(HOSTS)} loopback hosts, {args.people} people, database {backend}")
+    print(
+        f"{args.feeds} feeds x {args.items} items on {len(HOSTS)} loopback hosts, {args.people} people, database {backend}"
+    )
     print(f"watch-list automaton built once per worker in {warm(url):.2f} s")
     seconds, items, errors = cycle(ids)
     with db.session_scope(url) as session:
         stored = session.exec(select(func.count()).select_from(Mention)).one()
-    print(f"ours, first cycle:     {seconds:6.2f} s  {items / seconds:8.0f} items/s  ({items} items, {stored} mentions stored, {errors} errors)")
+    print(
+        f"ours, first cycle:     {seconds:6.2f} s  {items / seconds:8.0f} items/s  ({items} items, {stored} mentions stored, {errors} errors)"
+    )
     again, _, errors2 = cycle(ids)
     print(f"ours, unchanged cycle: {again:6.2f} s  (target <= 10 s; {errors2} errors)")
     urls = [f"http://{HOSTS[n % len(HOSTS)]}:{port}/feed/{n}" for n in range(args.naive_feeds)]
     naive_seconds, naive_items = naive(urls, url, PEOPLE, "naive_mention")
     naive_rate = naive_items / naive_seconds
     print(f"naive sequential:      {naive_seconds:6.2f} s  {naive_rate:8.0f} items/s  (over {args.naive_feeds} feeds)")
-    print(f"speed-up: {items / seconds / naive_rate:.1f}x naive per item (target >= 20x); "
-          f"end to end {items / seconds:.0f} items/s (target >= 2000)")
+    print(
+        f"speed-up: {items / seconds / naive_rate:.1f}x naive per item (target >= 20x); "
+        f"end to end {items / seconds:.0f} items/s (target >= 2000)"
+    )
     if len(PEOPLE) > 10:
         small_seconds, small_items = naive(urls, url, PEOPLE[:10], "naive_mention_small")
         small_rate = small_items / small_seconds
-        print(f"for reference, the naive poller watching only 10 people: {small_rate:.0f} items/s "
-              f"({items / seconds / small_rate:.1f}x; its regexes are then cheap)")
+        print(
+            f"for reference, the naive poller watching only 10 people: {small_rate:.0f} items/s "
+            f"({items / seconds / small_rate:.1f}x; its regexes are then cheap)"
+        )
 
 
 if __name__ == "__main__":

@@ -55,9 +55,10 @@ def drop_database(url: str) -> None:
 
 def one_run(lease: float, dispatch_every: float, workdir: Path) -> float:
     """Seconds from the SIGKILL of the worker polling the slow source to that source's next fetch."""
-    from monitor.core import db, storage as store
-    from monitor.core.settings import get_settings
+    from monitor.core import db
+    from monitor.core import storage as store
     from monitor.core.config_file import load_watchlist
+    from monitor.core.settings import get_settings
     from tests import stack
     from tests.feedserver import FeedServer, Route
     from tests.fixtures import feeds
@@ -79,9 +80,15 @@ def one_run(lease: float, dispatch_every: float, workdir: Path) -> float:
             config = workdir / "monitor.toml"
             config.write_text(feeds.config([server.url("/slow")]), encoding="utf-8")
             env = dict(
-                os.environ, MONITOR_DATABASE_URL=url, MONITOR_CONFIG=str(config), MONITOR_DATA_DIR=str(workdir / "data"),
-                MONITOR_BROKER_URL=redis_url, MONITOR_ALLOW_PRIVATE_NETWORKS="true", MONITOR_POLL_LEASE_SECONDS=str(lease),
-                MONITOR_BROKER_VISIBILITY_TIMEOUT="3600", MONITOR_LOG_TASKS="false",
+                os.environ,
+                MONITOR_DATABASE_URL=url,
+                MONITOR_CONFIG=str(config),
+                MONITOR_DATA_DIR=str(workdir / "data"),
+                MONITOR_BROKER_URL=redis_url,
+                MONITOR_ALLOW_PRIVATE_NETWORKS="true",
+                MONITOR_POLL_LEASE_SECONDS=str(lease),
+                MONITOR_BROKER_VISIBILITY_TIMEOUT="3600",
+                MONITOR_LOG_TASKS="false",
             )
             os.environ.update({k: env[k] for k in ("MONITOR_DATABASE_URL", "MONITOR_CONFIG", "MONITOR_BROKER_URL")})
             get_settings.cache_clear()
@@ -139,8 +146,10 @@ def main() -> None:
         print(f"bench_recovery skipped: {missing}")
         return
     dispatch = DISPATCH_EVERY * args.scale
-    print(f"scale {args.scale}: dispatch every {dispatch:.1f} s; lease ours {OURS * args.scale:.1f} s (renewed), "
-          f"baseline {BASELINE * args.scale:.1f} s (fixed)")
+    print(
+        f"scale {args.scale}: dispatch every {dispatch:.1f} s; lease ours {OURS * args.scale:.1f} s (renewed), "
+        f"baseline {BASELINE * args.scale:.1f} s (fixed)"
+    )
     results: dict[str, list[float]] = {"ours": [], "baseline": []}
     for run in range(args.runs):
         for name, lease in (("ours", OURS), ("baseline", BASELINE)):
@@ -149,10 +158,14 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as workdir:
                 seconds = one_run(lease * args.scale, dispatch, Path(workdir))
             results[name].append(seconds)
-            print(f"run {run + 1} {name:8}: recovered in {seconds:6.1f} s  (production scale {seconds / args.scale:6.0f} s)")
+            print(
+                f"run {run + 1} {name:8}: recovered in {seconds:6.1f} s  (production scale {seconds / args.scale:6.0f} s)"
+            )
     for name, times in ((n, t) for n, t in results.items() if t):
-        print(f"{name:8}: median {statistics.median(times):6.1f} s, max {max(times):6.1f} s  "
-              f"(production scale: median {statistics.median(times) / args.scale:5.0f} s, max {max(times) / args.scale:5.0f} s)")
+        print(
+            f"{name:8}: median {statistics.median(times):6.1f} s, max {max(times):6.1f} s  "
+            f"(production scale: median {statistics.median(times) / args.scale:5.0f} s, max {max(times) / args.scale:5.0f} s)"
+        )
 
 
 if __name__ == "__main__":

@@ -113,8 +113,10 @@ def add_reviewers(url: str, count: int) -> list[str]:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         for email in emails:
-            conn.execute(sa.text('INSERT INTO "user" (email, role, password_hash, active) VALUES (:e, :r, :h, true)'),
-                         {"e": email, "r": "reviewer", "h": password_hash})
+            conn.execute(
+                sa.text('INSERT INTO "user" (email, role, password_hash, active) VALUES (:e, :r, :h, true)'),
+                {"e": email, "r": "reviewer", "h": password_hash},
+            )
     engine.dispose()
     return emails
 
@@ -124,8 +126,20 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
     process = subprocess.Popen(
         # monitor.web.serve, not the uvicorn command: with several workers the latter leaves Nagle's
         # algorithm on and adds ~40 ms to every keep-alive request after the first.
-        [sys.executable, "-m", "monitor.web.serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--log-level", "warning"], env=env,
+        [
+            sys.executable,
+            "-m",
+            "monitor.web.serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -154,8 +168,9 @@ def _paths(rng: random.Random) -> tuple[str, str]:
     if choice == 1:
         return "person", f"/review?person={rng.randint(1, 50)}"
     if choice == 2:
-        return rng.choice((("kind", f"/review?kind={rng.choice(KINDS)}"),
-                           ("language", f"/review?language={rng.choice(LANGUAGES)}")))
+        return rng.choice(
+            (("kind", f"/review?kind={rng.choice(KINDS)}"), ("language", f"/review?language={rng.choice(LANGUAGES)}"))
+        )
     if choice == 3:
         return "label", f"/review?state=all&label={rng.choice(('solidarity', 'news', 'hostile'))}"
     if choice == 4:
@@ -214,18 +229,25 @@ def report(title: str, results: list[tuple[str, float]], seconds: float) -> floa
     print(f"{'request':<10} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for kind in sorted({k for k, _ in results}) + ["all"]:
         values = [v for k, v in results if kind in ("all", k)]
-        print(f"{kind:<10} {len(values):>6} {percentile(values, 50):>8.1f} {percentile(values, 95):>8.1f} "
-              f"{percentile(values, 99):>8.1f}")
+        print(
+            f"{kind:<10} {len(values):>6} {percentile(values, 50):>8.1f} {percentile(values, 95):>8.1f} "
+            f"{percentile(values, 99):>8.1f}"
+        )
     overall = percentile([v for _, v in results], 95)
-    print(f"throughput {len(results) / seconds:.1f} req/s; p95 {overall:.1f} ms "
-          f"({'meets' if overall <= TARGET_P95_MS else 'misses'} the {TARGET_P95_MS:.0f} ms target)", flush=True)
+    print(
+        f"throughput {len(results) / seconds:.1f} req/s; p95 {overall:.1f} ms "
+        f"({'meets' if overall <= TARGET_P95_MS else 'misses'} the {TARGET_P95_MS:.0f} ms target)",
+        flush=True,
+    )
     return overall
 
 
 def run_phase(clients: list[httpx.Client], seconds: float, think: float) -> list[tuple[str, float]]:
     """Every client runs ``reviewer_loop`` in its own thread; the merged timings."""
     results: list[tuple[str, float]] = []
-    threads = [threading.Thread(target=reviewer_loop, args=(c, seconds, n, results, think)) for n, c in enumerate(clients)]
+    threads = [
+        threading.Thread(target=reviewer_loop, args=(c, seconds, n, results, think)) for n, c in enumerate(clients)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -242,22 +264,37 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--reuse", action="store_true", help="use the existing bench database as it is")
     parser.add_argument("--db-name", default=DB_NAME, help="name of the bench database on the server")
-    parser.add_argument("--think", type=float, default=DEFAULT_THINK,
-                        help="mean seconds a reviewer reads between two requests in the third phase")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=DEFAULT_THINK,
+        help="mean seconds a reviewer reads between two requests in the third phase",
+    )
     args = parser.parse_args()
-    url = (sa.engine.make_url(args.admin_url).set(database=args.db_name).render_as_string(hide_password=False)
-           if args.reuse else create_database(args.admin_url, args.mentions, args.db_name))
-    emails = add_reviewers(url, args.reviewers) if not args.reuse else [f"reviewer{n}@example.org" for n in range(args.reviewers)]
+    url = (
+        sa.engine.make_url(args.admin_url).set(database=args.db_name).render_as_string(hide_password=False)
+        if args.reuse
+        else create_database(args.admin_url, args.mentions, args.db_name)
+    )
+    emails = (
+        add_reviewers(url, args.reviewers)
+        if not args.reuse
+        else [f"reviewer{n}@example.org" for n in range(args.reviewers)]
+    )
     mentions = _count_mentions(url)
     port = _free_port()
     server = start_server(url, port, args.workers)
     try:
         clients = [login(f"http://127.0.0.1:{port}", email) for email in emails]
-        print(f"{mentions:,} mentions; {args.workers} uvicorn workers; {os.cpu_count()} CPUs on this machine "
-              f"(shared with the bench client and PostgreSQL); {args.seconds:.0f} s per phase")
-        phases = [("1 reviewer, back to back", clients[:1], 0.0),
-                  (f"{len(clients)} reviewers, back to back", clients, 0.0),
-                  (f"{len(clients)} reviewers, reading {args.think:.1f} s (0.5-1.5x) between requests", clients, args.think)]
+        print(
+            f"{mentions:,} mentions; {args.workers} uvicorn workers; {os.cpu_count()} CPUs on this machine "
+            f"(shared with the bench client and PostgreSQL); {args.seconds:.0f} s per phase"
+        )
+        phases = [
+            ("1 reviewer, back to back", clients[:1], 0.0),
+            (f"{len(clients)} reviewers, back to back", clients, 0.0),
+            (f"{len(clients)} reviewers, reading {args.think:.1f} s (0.5-1.5x) between requests", clients, args.think),
+        ]
         for title, group, think in phases:
             cpu = time.process_time()
             results = run_phase(group, args.seconds, think)

@@ -24,16 +24,26 @@ WORDS = ("суд", "арест", "court", "Hearing", "апелляция", "Во
 
 def _database(rows: int) -> tuple[sa.Engine, sa.Table]:
     engine = sa.create_engine("sqlite://")
-    table = sa.Table("mention", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
-                     sa.Column("title", sa.Text), sa.Column("text", sa.Text))
+    table = sa.Table(
+        "mention",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("title", sa.Text),
+        sa.Column("text", sa.Text),
+    )
     table.create(engine)
     rng = random.Random(14)
     with engine.begin() as conn:
-        conn.execute(table.insert(), [
-            {"title": " ".join(rng.choices(WORDS, k=8)),
-             "text": " ".join(rng.choices(WORDS, k=60) + ([RARE] if rng.random() < SHARE else []))}
-            for _ in range(rows)
-        ])
+        conn.execute(
+            table.insert(),
+            [
+                {
+                    "title": " ".join(rng.choices(WORDS, k=8)),
+                    "text": " ".join(rng.choices(WORDS, k=60) + ([RARE] if rng.random() < SHARE else [])),
+                }
+                for _ in range(rows)
+            ],
+        )
     return engine, table
 
 
@@ -51,7 +61,9 @@ def main() -> None:
     args = parser.parse_args()
     engine, table = _database(args.rows)
     query = "сизо"
-    folded = sa.select(table.c.id).where(sa.or_(search.contains(table.c.title, query), search.contains(table.c.text, query)))
+    folded = sa.select(table.c.id).where(
+        sa.or_(search.contains(table.c.title, query), search.contains(table.c.text, query))
+    )
     naive = sa.select(table.c.id).where(sa.or_(table.c.title.ilike(f"%{query}%"), table.c.text.ilike(f"%{query}%")))
     times = {"folded": [], "naive LIKE": []}
     for run in range(args.runs):

@@ -16,11 +16,14 @@ import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
-from monitor.sources.search import plan as planner
 from monitor.core.config_search import SearchEntry
+from monitor.sources.search import plan as planner
 from monitor.sources.search.providers import MODULES, per_minute
 
-ENTRIES = {name: SearchEntry(enabled=True, instances=["https://mastodon.social"] if name == "mastodon" else []) for name in MODULES}
+ENTRIES = {
+    name: SearchEntry(enabled=True, instances=["https://mastodon.social"] if name == "mastodon" else [])
+    for name in MODULES
+}
 COSTS = {"gdelt": 1, "reddit": 1, "bluesky": 2, "mastodon": 1, "vk": 2, "youtube": 1}  # two names each; one hashtag
 
 
@@ -39,7 +42,10 @@ def plan_all(people: int, now: datetime, rng: random.Random) -> dict[str, tuple[
     plans = {}
     for name, entry in ENTRIES.items():
         pool = candidates(people, COSTS[name], now, rng)
-        plans[name] = (planner.plan_provider(name, pool, budget_per_minute=per_minute(name, entry), now=now, window_seconds=60), pool)
+        plans[name] = (
+            planner.plan_provider(name, pool, budget_per_minute=per_minute(name, entry), now=now, window_seconds=60),
+            pool,
+        )
     return plans
 
 
@@ -63,14 +69,18 @@ def main() -> None:
         timings.append(time.perf_counter() - started)
         print(f"run {run + 1}: planned {args.people} people x {len(plans)} providers in {timings[-1] * 1000:.1f} ms")
     print(f"median: {statistics.median(timings) * 1000:.1f} ms (target < 1000 ms)\n")
-    print(f"{'provider':<9} {'budget/min':>10} {'due now':>8} | {'this week':>10} {'this month':>10} {'quiet':>10} | {'round-robin':>11} | covers a day")
+    print(
+        f"{'provider':<9} {'budget/min':>10} {'due now':>8} | {'this week':>10} {'this month':>10} {'quiet':>10} | {'round-robin':>11} | covers a day"
+    )
     for name, (plan, pool) in plans.items():
         by_tier = {}
         for c in pool:
             by_tier.setdefault(planner.weight(c.last_active, now), plan.intervals[c.key])
         baseline = planner.round_robin(pool, plan.budget_per_minute)
-        print(f"{name:<9} {plan.budget_per_minute:>10.2f} {len(plan.due):>8} | {human(by_tier[4.0]):>10} {human(by_tier[2.0]):>10} "
-              f"{human(by_tier[1.0]):>10} | {human(baseline):>11} | {'yes' if plan.covers else 'NO'}")
+        print(
+            f"{name:<9} {plan.budget_per_minute:>10.2f} {len(plan.due):>8} | {human(by_tier[4.0]):>10} {human(by_tier[2.0]):>10} "
+            f"{human(by_tier[1.0]):>10} | {human(baseline):>11} | {'yes' if plan.covers else 'NO'}"
+        )
 
 
 if __name__ == "__main__":

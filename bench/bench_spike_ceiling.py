@@ -31,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_spikes  # noqa: E402
+
 from monitor.spikes import SERIES_PARAMS, Detector  # noqa: E402
 
 DAY = 288  # 5-minute rows
@@ -63,7 +64,7 @@ def trailing_mean(x: np.ndarray, span: int) -> np.ndarray:
     """Mean of the ``span`` values ending at each row (NaN before there are that many)."""
     sums = np.concatenate([[0.0], np.cumsum(x)])
     out = np.full(len(x), np.nan)
-    out[span - 1:] = (sums[span:] - sums[:-span]) / span
+    out[span - 1 :] = (sums[span:] - sums[:-span]) / span
     return out
 
 
@@ -129,8 +130,10 @@ def full_score(nab, series, table, choice) -> dict | None:
     _, weights, threshold = choice
     if weights is None:
         return None
-    parts = [bench_spikes.score_one(nab, values, windows, episode_starts(table[name] @ weights > threshold))
-             for name, (values, windows) in series.items()]
+    parts = [
+        bench_spikes.score_one(nab, values, windows, episode_starts(table[name] @ weights > threshold))
+        for name, (values, windows) in series.items()
+    ]
     return bench_spikes.total(nab, parts)
 
 
@@ -169,11 +172,13 @@ def main() -> int:
     shipped = bench_spikes.evaluate(nab, series, bench_spikes.ours)
     best, weights, threshold, precise = best_linear_rule(nab, series, table)
     print(f"NAB realTweets, {len(series)} series; six causal measures per row")
-    bench_spikes.print_table({
-        "shipped detector (SERIES_PARAMS)": shipped,
-        f"best linear rule of {DIRECTIONS + 1} x {THRESHOLDS}, in-sample": best,
-        **({"best such rule with precision >= 0.6": precise} if precise else {}),
-    })
+    bench_spikes.print_table(
+        {
+            "shipped detector (SERIES_PARAMS)": shipped,
+            f"best linear rule of {DIRECTIONS + 1} x {THRESHOLDS}, in-sample": best,
+            **({"best such rule with precision >= 0.6": precise} if precise else {}),
+        }
+    )
     print(f"  best weights {np.round(weights, 2).tolist()}, threshold {threshold:.2f}")
     if precise is None:
         print("  no linear rule reaches precision 0.6")
@@ -187,8 +192,10 @@ def main() -> int:
     candidates = [sorted(set(days[key]), key=int.bit_count)[:PAIR_CANDIDATES] for key in pair]
     both = min((x | y).bit_count() for x, y in itertools.product(*candidates))
     caught = sum(len(w) for _, w in series.values())
-    print(f"catching both of the two hardest: at least {both} unlabelled days; catching all {caught} windows "
-          f"caps alert precision at {caught}/{caught + both} = {caught / (caught + both):.2f}")
+    print(
+        f"catching both of the two hardest: at least {both} unlabelled days; catching all {caught} windows "
+        f"caps alert precision at {caught}/{caught + both} = {caught / (caught + both):.2f}"
+    )
     print(f"({time.perf_counter() - started:.0f} s)")
     return 0
 

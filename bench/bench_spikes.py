@@ -110,11 +110,18 @@ def score_one(nab, values, windows, flagged) -> dict:
 def total(nab, parts: list[dict], rows: int = 0, seconds: float = 0.0) -> dict:
     """NAB scores (three profiles), recall and precision over the series scored in ``parts``."""
     agg = {k: sum(part[k] for part in parts) for k in ("windows", "hit", "alerts", "true_alerts")}
-    scores = {p: nab.normalize(sum(part["raw"][p] for part in parts), agg["windows"], prof)
-              for p, prof in nab.PROFILES.items()}
+    scores = {
+        p: nab.normalize(sum(part["raw"][p] for part in parts), agg["windows"], prof)
+        for p, prof in nab.PROFILES.items()
+    }
     precision = agg["true_alerts"] / agg["alerts"] if agg["alerts"] else 0.0
-    return dict(scores, recall=f"{agg['hit']}/{agg['windows']}", precision=precision,
-                alerts=agg["alerts"], rows_per_s=rows / seconds if seconds else float("nan"))
+    return dict(
+        scores,
+        recall=f"{agg['hit']}/{agg['windows']}",
+        precision=precision,
+        alerts=agg["alerts"],
+        rows_per_s=rows / seconds if seconds else float("nan"),
+    )
 
 
 def evaluate(nab, series, detector) -> dict:
@@ -130,18 +137,27 @@ def evaluate(nab, series, detector) -> dict:
 
 
 def print_table(results: dict[str, dict]) -> None:
-    print(f"{'detector':48s} {'standard':>8s} {'low_FP':>7s} {'low_FN':>7s} {'recall':>7s} "
-          f"{'precision':>9s} {'alerts':>6s} {'rows/s':>10s}")
+    print(
+        f"{'detector':48s} {'standard':>8s} {'low_FP':>7s} {'low_FN':>7s} {'recall':>7s} "
+        f"{'precision':>9s} {'alerts':>6s} {'rows/s':>10s}"
+    )
     for name, r in results.items():
-        print(f"{name:48s} {r['standard']:8.1f} {r['low_FP']:7.1f} {r['low_FN']:7.1f} {r['recall']:>7s} "
-              f"{r['precision']:9.2f} {r['alerts']:6d} {r['rows_per_s']:10,.0f}")
+        print(
+            f"{name:48s} {r['standard']:8.1f} {r['low_FP']:7.1f} {r['low_FN']:7.1f} {r['recall']:>7s} "
+            f"{r['precision']:9.2f} {r['alerts']:6d} {r['rows_per_s']:10,.0f}"
+        )
 
 
 def run_cli_scorer() -> str:
     """The TOTAL line of nab_score.py run on `monitor spikes detect`."""
     command = [sys.executable, "-m", "monitor", "spikes", "detect", "--input", "{}"]
-    run = subprocess.run([sys.executable, str(NAB_SCORE), str(DATA_DIR), "--", *command],
-                         capture_output=True, text=True, cwd=REPO, check=True)
+    run = subprocess.run(
+        [sys.executable, str(NAB_SCORE), str(DATA_DIR), "--", *command],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
     return run.stdout.strip().splitlines()[-1]
 
 
@@ -158,15 +174,19 @@ def throughput(people: int = 1000, hours: int = 365 * 24) -> None:
     flags = detect_many(counts, params=HOURLY_PARAMS)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"batch detector: {people:,} people x {hours:,} hourly buckets in {seconds:.2f} s wall, {cpu:.2f} s CPU "
-          f"({people * hours / seconds:,.0f} buckets/s, {sum(map(len, flags))} episodes; load average {load:.1f})")
+    print(
+        f"batch detector: {people:,} people x {hours:,} hourly buckets in {seconds:.2f} s wall, {cpu:.2f} s CPU "
+        f"({people * hours / seconds:,.0f} buckets/s, {sum(map(len, flags))} episodes; load average {load:.1f})"
+    )
     sample = 20  # the streaming detector, one series after another, on the first people
     started = time.perf_counter()
     streamed = [[f.index for f in detect(row.tolist(), params=HOURLY_PARAMS)] for row in counts[:sample]]
     per_person = (time.perf_counter() - started) / sample
     assert streamed == flags[:sample], "the batch and streaming detectors disagree"
-    print(f"  baseline, the streaming detector series by series: {per_person * people:.1f} s for {people:,} people "
-          f"(timed on {sample}), {per_person * people / seconds:.0f}x slower; same flags")
+    print(
+        f"  baseline, the streaming detector series by series: {per_person * people:.1f} s for {people:,} people "
+        f"(timed on {sample}), {per_person * people / seconds:.0f}x slower; same flags"
+    )
 
 
 def online_step(people: int = 1000, days: int = 30) -> None:
@@ -200,8 +220,10 @@ def main(argv: list[str]) -> int:
 
     nab = load_scorer()
     series = load_series(nab)
-    print(f"NAB realTweets: {len(series)} series, {sum(len(v) for v, _ in series.values()):,} rows; "
-          f"SERIES_PARAMS scan_threshold={SERIES_PARAMS.scan_threshold}, scan_peak_factor={SERIES_PARAMS.scan_peak_factor}")
+    print(
+        f"NAB realTweets: {len(series)} series, {sum(len(v) for v, _ in series.values()):,} rows; "
+        f"SERIES_PARAMS scan_threshold={SERIES_PARAMS.scan_threshold}, scan_peak_factor={SERIES_PARAMS.scan_peak_factor}"
+    )
     regime_table(nab, series, quick="--quick" in argv)
     throughput()
     online_step()

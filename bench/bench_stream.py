@@ -42,11 +42,23 @@ def frames(texts: list[str], rate: int, seconds: float, start: float):
     """(due time, Jetstream frame) for every post of the replay, texts cycled."""
     for i in range(int(rate * seconds)):
         due = start + i / rate
-        yield due, json.dumps({
-            "did": "did:plc:bench", "time_us": int(due * 1_000_000), "kind": "commit",
-            "commit": {"operation": "create", "collection": "app.bsky.feed.post", "rkey": f"b{i}",
-                       "record": {"text": texts[i % len(texts)], "createdAt": "2026-12-01T00:00:00Z", "langs": ["ru"]}},
-        }, ensure_ascii=False)
+        yield (
+            due,
+            json.dumps(
+                {
+                    "did": "did:plc:bench",
+                    "time_us": int(due * 1_000_000),
+                    "kind": "commit",
+                    "commit": {
+                        "operation": "create",
+                        "collection": "app.bsky.feed.post",
+                        "rkey": f"b{i}",
+                        "record": {"text": texts[i % len(texts)], "createdAt": "2026-12-01T00:00:00Z", "langs": ["ru"]},
+                    },
+                },
+                ensure_ascii=False,
+            ),
+        )
 
 
 def serve_replay(port_out, texts: list[str], rate: int, seconds: float) -> None:
@@ -79,7 +91,8 @@ def _pin(index: int) -> None:
 
 def prepare(url: str, people, port: int) -> None:
     """Migrate, and sync the people and a [stream.bluesky] pointed at the replay."""
-    from monitor.core import db, storage as store
+    from monitor.core import db
+    from monitor.core import storage as store
     from monitor.core.config_file import parse_watchlist
 
     db.upgrade(url)
@@ -93,14 +106,15 @@ def prepare(url: str, people, port: int) -> None:
 
 def consume(url: str, seconds: float, naive=None) -> dict:
     """Run the real Jetstream consumer for ``seconds``; lags (s) of every event and what was stored."""
-    from monitor.core import db
-    from monitor.core.storage import matcher_cache
-    from monitor.core.settings import get_settings
-    from monitor.core.models import Mention, Source
-    from monitor.ingest.streams import jetstream
-    from monitor.core.config_streams import StreamSpec
-    from monitor.ingest.streams.sink import Sink, warm_up
     from sqlmodel import func, select
+
+    from monitor.core import db
+    from monitor.core.config_streams import StreamSpec
+    from monitor.core.models import Mention, Source
+    from monitor.core.settings import get_settings
+    from monitor.core.storage import matcher_cache
+    from monitor.ingest.streams import jetstream
+    from monitor.ingest.streams.sink import Sink, warm_up
 
     lags: list[float] = []
     taken: list[float] = []
@@ -157,9 +171,11 @@ def report(label: str, run: dict, rate: int, seconds: float) -> None:
         return
     sustained = (len(taken) - 1) / (taken[-1] - taken[0])
     quantiles = statistics.quantiles(lags, n=100)
-    print(f"{label}: {len(taken):,} of {int(rate * seconds):,} events consumed, sustained {sustained:,.0f} posts/s; "
-          f"lag median {statistics.median(lags) * 1000:,.0f} ms, p99 {quantiles[98] * 1000:,.0f} ms, "
-          f"max {max(lags) * 1000:,.0f} ms; {run['stored']:,} mentions stored")
+    print(
+        f"{label}: {len(taken):,} of {int(rate * seconds):,} events consumed, sustained {sustained:,.0f} posts/s; "
+        f"lag median {statistics.median(lags) * 1000:,.0f} ms, p99 {quantiles[98] * 1000:,.0f} ms, "
+        f"max {max(lags) * 1000:,.0f} ms; {run['stored']:,} mentions stored"
+    )
 
 
 def main() -> None:
@@ -182,10 +198,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.update(MONITOR_ALLOW_PRIVATE_NETWORKS="true", MONITOR_DATA_DIR=tmp, MONITOR_LOG_FORMAT="text")
         from monitor.matching import Matcher, PersonNames  # noqa: F401
+
         naive = NaiveMatcher(people)
         ours = Matcher(people)
-        print(f"ceiling (parse + match, no network or writes): ours {ceiling(texts, ours.find):,.0f} posts/s, "
-              f"naive {ceiling(texts, naive.people_in, 300):,.0f} posts/s")
+        print(
+            f"ceiling (parse + match, no network or writes): ours {ceiling(texts, ours.find):,.0f} posts/s, "
+            f"naive {ceiling(texts, naive.people_in, 300):,.0f} posts/s"
+        )
         for label, matcher in (("ours ", None), ("naive", naive)):
             url = args.database_url or f"sqlite:///{tmp}/{label.strip()}.db"
             if args.database_url:

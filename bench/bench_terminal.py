@@ -53,8 +53,14 @@ def run(root: Path, seconds: float) -> list[str]:
     base = f"http://127.0.0.1:{port}"
     log = folder / "up.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "monitor", "up", "--demo", "--port", str(port)],
-                                   cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "up", "--demo", "--port", str(port)],
+            cwd=folder,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         stack.wait_for(lambda: stack.healthy(base), timeout=90, what="/healthz")
         client = stack.logged_in_client(base, *DEMO_USER)

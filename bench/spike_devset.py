@@ -39,8 +39,10 @@ class Series:
 def thinned(series: dict[str, tuple[list[float], list[tuple[int, int]]]], p: float, seed: int) -> list[Series]:
     """Each NAB series with every count k drawn again as Binomial(k, p); the windows unchanged."""
     rng = np.random.default_rng(seed)
-    return [Series(name, rng.binomial(np.asarray(values, dtype=np.int64), p).astype(float).tolist(), windows)
-            for name, (values, windows) in series.items()]
+    return [
+        Series(name, rng.binomial(np.asarray(values, dtype=np.int64), p).astype(float).tolist(), windows)
+        for name, (values, windows) in series.items()
+    ]
 
 
 def rhythm(hours: int, base: float) -> np.ndarray:
@@ -67,7 +69,7 @@ def synthetic(base: float, seed: int, *, bursts: int = BURSTS_PER_SERIES, days: 
         start = int(rng.integers(slots[k], slots[k + 1] - 24))
         length = int(rng.integers(2, 7))
         extra = burst_size(base, length)
-        counts[start:start + length] += rng.multinomial(extra, [1 / length] * length)
+        counts[start : start + length] += rng.multinomial(extra, [1 / length] * length)
         windows.append((max(0, start - WINDOW_BEFORE), min(hours - 1, start + WINDOW_AFTER)))
     return Series(f"synthetic base {base:g} seed {seed}", counts.astype(float).tolist(), windows, rows_per_day=24)
 
@@ -81,5 +83,9 @@ def burst_size(base: float, hours: int) -> int:
 def calm(base: float, seed: int, days: int = SYNTHETIC_DAYS) -> Series:
     """The rhythm and noise of ``synthetic`` with no burst: every flag is a false alarm."""
     rng = np.random.default_rng([seed, round(base * 1000), 7])
-    return Series(f"calm base {base:g} seed {seed}", noisy(rhythm(days * 24, base), rng).astype(float).tolist(), [],
-                  rows_per_day=24)
+    return Series(
+        f"calm base {base:g} seed {seed}",
+        noisy(rhythm(days * 24, base), rng).astype(float).tolist(),
+        [],
+        rows_per_day=24,
+    )

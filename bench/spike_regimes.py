@@ -13,9 +13,18 @@ from bench_spikes import ours, score_one, total, zscore_baseline
 from monitor.spikes import SERIES_PARAMS
 
 # Points tried by leave-one-series-out; the shipped set is one of them.
-LOSO_GRID = [dict(scan_threshold=t, scan_peak_factor=f, single_below=b) for t, f, b in
-             [(4.0, 1.5, 10.0), (3.5, 1.5, 10.0), (5.0, 1.5, 10.0), (4.0, 1.3, 10.0), (4.0, 2.0, 10.0),
-              (4.0, 1.5, 5.0), (4.0, 1.5, 20.0)]]
+LOSO_GRID = [
+    dict(scan_threshold=t, scan_peak_factor=f, single_below=b)
+    for t, f, b in [
+        (4.0, 1.5, 10.0),
+        (3.5, 1.5, 10.0),
+        (5.0, 1.5, 10.0),
+        (4.0, 1.3, 10.0),
+        (4.0, 2.0, 10.0),
+        (4.0, 1.5, 5.0),
+        (4.0, 1.5, 20.0),
+    ]
+]
 CALM_SEEDS = (0, 1, 2)
 
 
@@ -25,7 +34,9 @@ def regimes(nab_series) -> dict[str, list[list[devset.Series]]]:
     out = {"shipped (dense, medians 3-50)": [shipped]}
     for p in devset.THIN_PS:
         out[f"thinned p={p}"] = [devset.thinned(nab_series, p, seed) for seed in devset.SEEDS]
-    out["synthetic 0.01-5/h, bursts"] = [[devset.synthetic(b, seed) for b in devset.BASE_RATES] for seed in devset.SEEDS]
+    out["synthetic 0.01-5/h, bursts"] = [
+        [devset.synthetic(b, seed) for b in devset.BASE_RATES] for seed in devset.SEEDS
+    ]
     return out
 
 
@@ -55,13 +66,19 @@ def regime_table(nab, nab_series, *, quick: bool = False) -> None:
     ours_at = {i: {(name, k): parts for (name, k, _), parts in zip(flat, scored[i])} for i in range(len(points))}
     shipped = points.index(shipped_point)
     best: dict[str, int] = {}  # the grid point each held-out group is scored with
-    print(f"{'regime':30s} {'detector':22s} {'standard':>8s} {'low_FP':>7s} {'low_FN':>7s} {'recall':>7s} {'precision':>9s} {'alerts':>6s}")
+    print(
+        f"{'regime':30s} {'detector':22s} {'standard':>8s} {'low_FP':>7s} {'low_FN':>7s} {'recall':>7s} {'precision':>9s} {'alerts':>6s}"
+    )
     for name, sets in table.items():
-        baseline = [[score_one(nab, s.values, s.windows, zscore_baseline(s.values, s.rows_per_day)) for s in one]
-                    for one in sets]
+        baseline = [
+            [score_one(nab, s.values, s.windows, zscore_baseline(s.values, s.rows_per_day)) for s in one]
+            for one in sets
+        ]
         rows = {
             "ours, in-sample": [ours_at[shipped][name, k] for k in range(len(sets))],
-            "ours, leave-one-out": [_held_out(nab, ours_at, flat, points, name, k, sets[k], best) for k in range(len(sets))],
+            "ours, leave-one-out": [
+                _held_out(nab, ours_at, flat, points, name, k, sets[k], best) for k in range(len(sets))
+            ],
             "rolling z-score": baseline,
         }
         for label, parts in rows.items():
@@ -98,9 +115,15 @@ def _print_row(nab, regime: str, label: str, sets_parts: list[list[dict]]) -> No
     mean = lambda key: statistics.mean(t[key] for t in totals)  # noqa: E731
     hit = sum(int(t["recall"].split("/")[0]) for t in totals)
     windows = sum(int(t["recall"].split("/")[1]) for t in totals)
-    spread = f" ({min(t['standard'] for t in totals):.1f}-{max(t['standard'] for t in totals):.1f})" if len(totals) > 1 else ""
-    print(f"{regime:30s} {label:22s} {mean('standard'):8.1f} {mean('low_FP'):7.1f} {mean('low_FN'):7.1f} "
-          f"{hit:>3d}/{windows:<3d} {mean('precision'):9.2f} {sum(t['alerts'] for t in totals):6d}{spread}")
+    spread = (
+        f" ({min(t['standard'] for t in totals):.1f}-{max(t['standard'] for t in totals):.1f})"
+        if len(totals) > 1
+        else ""
+    )
+    print(
+        f"{regime:30s} {label:22s} {mean('standard'):8.1f} {mean('low_FP'):7.1f} {mean('low_FN'):7.1f} "
+        f"{hit:>3d}/{windows:<3d} {mean('precision'):9.2f} {sum(t['alerts'] for t in totals):6d}{spread}"
+    )
 
 
 def _calm_row() -> None:
@@ -110,5 +133,7 @@ def _calm_row() -> None:
         years = sum(len(s.values) for s in series) / (24 * 365)
         ours_n = sum(len(ours(s.values, SERIES_PARAMS, s.rows_per_day)) for s in series)
         z_n = sum(len(zscore_baseline(s.values, s.rows_per_day)) for s in series)
-        print(f"calm synthetic, base {base:<5g}: false alarms per series-year: ours {ours_n / years:.1f}, "
-              f"rolling z-score {z_n / years:.1f}")
+        print(
+            f"calm synthetic, base {base:<5g}: false alarms per series-year: ours {ours_n / years:.1f}, "
+            f"rolling z-score {z_n / years:.1f}"
+        )

@@ -14,10 +14,10 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from monitor.core.settings import get_settings
 from monitor.core.db import session_scope
-from monitor.core.storage.groups import set_person_groups, set_user_groups
 from monitor.core.models import Alias, Cluster, Mention, MentionPerson, Person, Source, Spike, User, utcnow
+from monitor.core.settings import get_settings
+from monitor.core.storage.groups import set_person_groups, set_user_groups
 from monitor.review.users import add_user
 
 PASSWORD = "correct horse battery"
@@ -46,9 +46,15 @@ def db():
 
 
 def _mention(session, source: Source, guid: str, title: str, people: list[tuple[Person, str]], cluster=None) -> int:
-    mention = Mention(source_id=source.id, guid=guid, url=f"https://news.example/{guid}", title=title,
-                      text=f"{title}: the court sat today.", fetched_at=utcnow() - timedelta(hours=1),
-                      cluster_id=cluster)
+    mention = Mention(
+        source_id=source.id,
+        guid=guid,
+        url=f"https://news.example/{guid}",
+        title=title,
+        text=f"{title}: the court sat today.",
+        fetched_at=utcnow() - timedelta(hours=1),
+        cluster_id=cluster,
+    )
     session.add(mention)
     session.flush()
     for person, alias in people:
@@ -73,15 +79,24 @@ def build_world() -> World:
         police = session.exec(select(User).where(User.email == POLICE_REVIEWER)).one()
         set_user_groups(session, police, ["Police cases"])
         world = World(
-            alice=alice.id, boris=boris.id, nadia=nadia.id,
+            alice=alice.id,
+            boris=boris.id,
+            nadia=nadia.id,
             police_mention=_mention(session, source, "p", "Police hearing", [(alice, "Police")]),
             border_mention=_mention(session, source, "b", HIDDEN_TITLE, [(boris, "Border")], cluster.id),
             both_mention=_mention(session, source, "pb", "Joint hearing", [(alice, "Police"), (boris, "Border")]),
             free_mention=_mention(session, source, "n", "Nobody hearing", [(nadia, "Nobody")]),
-            border_cluster=cluster.id, border_spike=0,
+            border_cluster=cluster.id,
+            border_spike=0,
         )
-        spike = Spike(person_id=boris.id, hour=utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1),
-                      count=9, expected=1.0, score=8.0, detected_at=utcnow())
+        spike = Spike(
+            person_id=boris.id,
+            hour=utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1),
+            count=9,
+            expected=1.0,
+            score=8.0,
+            detected_at=utcnow(),
+        )
         session.add(spike)
         session.flush()
         world.border_spike = spike.id
@@ -97,7 +112,8 @@ def csrf_from(html: str) -> str:
 def login(client: TestClient, email: str) -> str:
     """Sign ``email`` in; returns the session's CSRF token."""
     token = csrf_from(client.get("/login").text)
-    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token},
-                           follow_redirects=False)
+    response = client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303, response.text
     return client.get("/api/me").json()["csrf_token"]

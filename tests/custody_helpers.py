@@ -24,8 +24,9 @@ def warc_record(url: str, body: bytes, *, content_type: str = "text/html; charse
     """One gzip WARC response record for ``url`` answering ``body``."""
     out = io.BytesIO()
     writer = WARCWriter(out, gzip=True)
-    headers = StatusAndHeaders("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))],
-                               protocol="HTTP/1.1")
+    headers = StatusAndHeaders(
+        "200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))], protocol="HTTP/1.1"
+    )
     writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers))
     return out.getvalue()
 
@@ -55,8 +56,7 @@ def add_mention(session: Session, *, people: list[Person], url: str, text: str) 
         source = Source(url="http://127.0.0.1/feed.xml", name="Test feed")
         session.add(source)
         session.flush()
-    mention = Mention(source_id=source.id, guid=url, url=url, title=text[:40], text=text,
-                      fetched_at=datetime.now(UTC))
+    mention = Mention(source_id=source.id, guid=url, url=url, title=text[:40], text=text, fetched_at=datetime.now(UTC))
     session.add(mention)
     session.flush()
     for who in people:
@@ -65,12 +65,27 @@ def add_mention(session: Session, *, people: list[Person], url: str, text: str) 
     return mention
 
 
-def add_capture(session: Session, settings, mention: Mention, *, body: bytes | None = None,
-                kind: str = "poll", data: bytes | None = None) -> Capture:
+def add_capture(
+    session: Session,
+    settings,
+    mention: Mention,
+    *,
+    body: bytes | None = None,
+    kind: str = "poll",
+    data: bytes | None = None,
+) -> Capture:
     """A capture of ``mention``: a WARC record of ``body`` (or raw ``data`` for screenshot/pdf)."""
     blob = data if data is not None else warc_record(mention.url, body or mention.text.encode())
-    capture = Capture(kind=kind, sha256=store_blob(settings, blob), url=mention.url, mention_id=mention.id,
-                      status=200, size=len(blob), method="monitor test", captured_at=datetime.now(UTC))
+    capture = Capture(
+        kind=kind,
+        sha256=store_blob(settings, blob),
+        url=mention.url,
+        mention_id=mention.id,
+        status=200,
+        size=len(blob),
+        method="monitor test",
+        captured_at=datetime.now(UTC),
+    )
     session.add(capture)
     session.flush()
     return capture

@@ -8,10 +8,10 @@ from sqlmodel import select
 from warcio.archiveiterator import ArchiveIterator
 
 from monitor.core import db
-from monitor.core.storage.config_sync import sync_config
+from monitor.core.config_file import load_watchlist
 from monitor.core.models import Mention
 from monitor.core.models_evidence import Capture, Preservation, Recheck
-from monitor.core.config_file import load_watchlist
+from monitor.core.storage.config_sync import sync_config
 
 PEOPLE = """
 [[person]]
@@ -34,7 +34,9 @@ def sync(settings, sources: list[str], extra: str = "") -> None:
 
 def rows(model, *where, order=None) -> list:
     with db.session_scope() as session:
-        found = list(session.exec(select(model).where(*where).order_by(order or next(iter(model.__table__.primary_key)))))
+        found = list(
+            session.exec(select(model).where(*where).order_by(order or next(iter(model.__table__.primary_key))))
+        )
         session.expunge_all()
         return found
 
@@ -60,7 +62,18 @@ def warc_records(blob: bytes) -> list:
     found = []
     for record in ArchiveIterator(io.BytesIO(blob)):
         http = record.http_headers
-        line = (f"{http.protocol} {http.statusline}" if record.rec_type == "request" else http.statusline) if http else None
-        found.append((record.rec_type, dict(record.rec_headers.headers), line,
-                      dict(http.headers) if http else {}, record.content_stream().read()))
+        line = (
+            (f"{http.protocol} {http.statusline}" if record.rec_type == "request" else http.statusline)
+            if http
+            else None
+        )
+        found.append(
+            (
+                record.rec_type,
+                dict(record.rec_headers.headers),
+                line,
+                dict(http.headers) if http else {},
+                record.content_stream().read(),
+            )
+        )
     return found

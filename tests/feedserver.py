@@ -39,7 +39,7 @@ class FeedServer:
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "FeedServer":
+    def __enter__(self) -> FeedServer:
         self._thread.start()
         return self
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import threading
-from email.utils import format_datetime
 from datetime import datetime, timezone
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
@@ -27,35 +27,63 @@ from tests.feedserver import respond
 
 NAME = "Vladimir Vorontsov"
 TRIGGER_DATES = [
-    "9999-12-31T23:59:59-01:00", "2026-02-30T00:00:00Z", "0001-01-01T00:00:00+14:00", "Mon, 31 Dec 9999 23:59:59 -0100",
-    "Fri, 30 Feb 2026 00:00:00 GMT", "", "not a date", "1970-01-01T00:00:00Z", "-1", "99999999999999999999",
+    "9999-12-31T23:59:59-01:00",
+    "2026-02-30T00:00:00Z",
+    "0001-01-01T00:00:00+14:00",
+    "Mon, 31 Dec 9999 23:59:59 -0100",
+    "Fri, 30 Feb 2026 00:00:00 GMT",
+    "",
+    "not a date",
+    "1970-01-01T00:00:00Z",
+    "-1",
+    "99999999999999999999",
 ]
 HOSTILE_CHARS = "\x00\u202e\u2066\ufeff\ud800\udfff<>&\"'\n\t\x7f\u0301"
 _text = st.text(alphabet=st.sampled_from(HOSTILE_CHARS) | st.characters(), max_size=40)
 _odd = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70), st.floats(allow_nan=True),
-    st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
 )
 ENTRIES = st.lists(
-    st.fixed_dictionaries({
-        "title": _text.map(lambda t: f"{t} {NAME} {t}"),
-        "text": _text,
-        "id": st.one_of(_text, st.integers(min_value=-(2**70), max_value=2**70)),
-        "link": st.one_of(_text, st.just("http://127.0.0.1:99999/x"), st.just("https://example.org/a\x00b")),
-        "date": st.one_of(st.sampled_from(TRIGGER_DATES), _text),
-        "number": st.one_of(st.integers(min_value=-(2**70), max_value=2**70), st.floats(allow_nan=True, allow_infinity=True)),
-        "odd": _odd,  # put where the format expects text
-    }),
-    min_size=1, max_size=4,
+    st.fixed_dictionaries(
+        {
+            "title": _text.map(lambda t: f"{t} {NAME} {t}"),
+            "text": _text,
+            "id": st.one_of(_text, st.integers(min_value=-(2**70), max_value=2**70)),
+            "link": st.one_of(_text, st.just("http://127.0.0.1:99999/x"), st.just("https://example.org/a\x00b")),
+            "date": st.one_of(st.sampled_from(TRIGGER_DATES), _text),
+            "number": st.one_of(
+                st.integers(min_value=-(2**70), max_value=2**70), st.floats(allow_nan=True, allow_infinity=True)
+            ),
+            "odd": _odd,  # put where the format expects text
+        }
+    ),
+    min_size=1,
+    max_size=4,
 )
 KINDS = ("rss", "atom", "jsonfeed", "mastodon", "bluesky", "reddit", "youtube", "googlenews", "telegram")
 PATHS = {
-    "rss": "/rss.xml", "atom": "/atom.xml", "jsonfeed": "/feed.json", "mastodon": "/api/v1/timelines/tag/free",
-    "bluesky": "/xrpc/app.bsky.feed.getAuthorFeed", "reddit": "/r/news/new/.json", "youtube": "/feeds/videos.xml",
-    "googlenews": "/rss/search", "telegram": "/s/freechannel",
+    "rss": "/rss.xml",
+    "atom": "/atom.xml",
+    "jsonfeed": "/feed.json",
+    "mastodon": "/api/v1/timelines/tag/free",
+    "bluesky": "/xrpc/app.bsky.feed.getAuthorFeed",
+    "reddit": "/r/news/new/.json",
+    "youtube": "/feeds/videos.xml",
+    "googlenews": "/rss/search",
+    "telegram": "/s/freechannel",
 }
-CONTENT_TYPES = {"jsonfeed": "application/feed+json", "mastodon": "application/json", "bluesky": "application/json",
-                 "reddit": "application/json", "telegram": "text/html; charset=utf-8"}
+CONTENT_TYPES = {
+    "jsonfeed": "application/feed+json",
+    "mastodon": "application/json",
+    "bluesky": "application/json",
+    "reddit": "application/json",
+    "telegram": "text/html; charset=utf-8",
+}
 
 
 def _x(value) -> str:
@@ -79,43 +107,89 @@ def _atom(entries: list[dict], extra: str = "") -> str:
         f"<updated>{_x(e['date'])}</updated><summary>{_x(e['text'])}</summary>{extra.format(**{k: _x(v) for k, v in e.items()})}</entry>"
         for e in entries
     )
-    return ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" '
-            'xmlns:yt="http://www.youtube.com/xml/schemas/2015"><title>t</title><id>urn:t</id>'
-            f"<updated>2026-01-01T00:00:00Z</updated>{body}</feed>")
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" '
+        'xmlns:yt="http://www.youtube.com/xml/schemas/2015"><title>t</title><id>urn:t</id>'
+        f"<updated>2026-01-01T00:00:00Z</updated>{body}</feed>"
+    )
 
 
 def _jsonfeed(entries: list[dict]) -> dict:
-    return {"version": "https://jsonfeed.org/version/1.1", "title": "t", "language": entries[0]["odd"], "items": [
-        {"id": e["id"], "url": e["link"], "title": e["title"], "content_html": e["odd"], "content_text": e["text"],
-         "date_published": e["date"], "authors": [{"name": e["odd"]}], "language": e["text"]}
-        for e in entries
-    ]}
+    return {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "t",
+        "language": entries[0]["odd"],
+        "items": [
+            {
+                "id": e["id"],
+                "url": e["link"],
+                "title": e["title"],
+                "content_html": e["odd"],
+                "content_text": e["text"],
+                "date_published": e["date"],
+                "authors": [{"name": e["odd"]}],
+                "language": e["text"],
+            }
+            for e in entries
+        ],
+    }
 
 
 def _mastodon(entries: list[dict]) -> list:
     return [
-        {"id": e["number"], "uri": e["id"], "url": e["link"], "content": e["title"], "spoiler_text": e["odd"],
-         "created_at": e["date"], "language": e["odd"], "account": {"acct": e["odd"]},
-         "reblog": {"uri": e["id"], "content": e["title"], "account": e["odd"]} if isinstance(e["number"], int) and e["number"] % 2 else None}
+        {
+            "id": e["number"],
+            "uri": e["id"],
+            "url": e["link"],
+            "content": e["title"],
+            "spoiler_text": e["odd"],
+            "created_at": e["date"],
+            "language": e["odd"],
+            "account": {"acct": e["odd"]},
+            "reblog": {"uri": e["id"], "content": e["title"], "account": e["odd"]}
+            if isinstance(e["number"], int) and e["number"] % 2
+            else None,
+        }
         for e in entries
     ]
 
 
 def _bluesky(entries: list[dict]) -> dict:
-    return {"feed": [
-        {"post": {"uri": e["id"], "author": {"handle": e["odd"]}, "indexedAt": e["date"],
-                  "record": {"text": e["title"], "createdAt": e["date"], "langs": [e["odd"]]}},
-         "reason": {"$type": "app.bsky.feed.defs#reasonRepost", "by": e["odd"]}}
-        for e in entries
-    ]}
+    return {
+        "feed": [
+            {
+                "post": {
+                    "uri": e["id"],
+                    "author": {"handle": e["odd"]},
+                    "indexedAt": e["date"],
+                    "record": {"text": e["title"], "createdAt": e["date"], "langs": [e["odd"]]},
+                },
+                "reason": {"$type": "app.bsky.feed.defs#reasonRepost", "by": e["odd"]},
+            }
+            for e in entries
+        ]
+    }
 
 
 def _reddit(entries: list[dict]) -> dict:
-    return {"data": {"children": [
-        {"data": {"name": e["id"], "title": e["title"], "selftext": e["text"], "permalink": e["odd"],
-                  "url": e["link"], "created_utc": e["number"], "author": e["odd"]}}
-        for e in entries
-    ]}}
+    return {
+        "data": {
+            "children": [
+                {
+                    "data": {
+                        "name": e["id"],
+                        "title": e["title"],
+                        "selftext": e["text"],
+                        "permalink": e["odd"],
+                        "url": e["link"],
+                        "created_utc": e["number"],
+                        "author": e["odd"],
+                    }
+                }
+                for e in entries
+            ]
+        }
+    }
 
 
 def _telegram(entries: list[dict]) -> str:

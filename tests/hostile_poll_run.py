@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from monitor.core import db
-from monitor.core.settings import get_settings
-from monitor.core.models import Mention, Source
-from monitor.ingest.poller import poll_many
-from monitor.core.storage import sync_watchlist
 from monitor.core.config_file import load_watchlist
+from monitor.core.models import Mention, Source
+from monitor.core.settings import get_settings
+from monitor.core.storage import sync_watchlist
+from monitor.ingest.poller import poll_many
 from tests.fixtures import feeds
 from tests.hostile_feeds import ENTRIES, KINDS, HostileServer, config, good_rss
 

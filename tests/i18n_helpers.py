@@ -16,17 +16,23 @@ import uvicorn
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from monitor.core.settings import get_settings
-from monitor.core.storage.config_sync import sync_config
+from monitor.core.config_file import parse_watchlist
 from monitor.core.db import session_scope
 from monitor.core.models import Mention, MentionPerson, Person, Source
-from monitor.core.config_file import parse_watchlist
+from monitor.core.settings import get_settings
+from monitor.core.storage.config_sync import sync_config
 from monitor.web.app import create_app
 from tests.test_mail import start_smtp, use_smtp_url
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 PASSWORD = "correct horse battery"
 NOON = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -46,8 +52,15 @@ def add_mentions(name: str, count: int) -> None:
         person = session.exec(select(Person).where(Person.name == name)).one()
         source = session.exec(select(Source)).first()
         for n in range(count):
-            mention = Mention(source_id=source.id, guid=uuid.uuid4().hex, title=f"{name} story {n}", text="",
-                              url=f"https://example.org/{n}", published_at=NOON, fetched_at=NOON)
+            mention = Mention(
+                source_id=source.id,
+                guid=uuid.uuid4().hex,
+                title=f"{name} story {n}",
+                text="",
+                url=f"https://example.org/{n}",
+                published_at=NOON,
+                fetched_at=NOON,
+            )
             session.add(mention)
             session.flush()
             session.add(MentionPerson(mention_id=mention.id, person_id=person.id, alias=name))
@@ -61,7 +74,9 @@ def csrf_from(html: str) -> str:
 
 def log_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
     token = csrf_from(client.get("/login").text)
-    answer = client.post("/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=False)
+    answer = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=False
+    )
     assert answer.status_code == 303, answer.text[:300]
 
 

@@ -26,7 +26,12 @@ def ok_answer(method: str, path: str) -> tuple[int, dict]:
 
 def matrix_answer(method: str, path: str) -> tuple[int, dict]:
     if "/login" in path:
-        return 200, {"access_token": "token", "user_id": "@bot:localhost", "device_id": "DEVICE", "home_server": "localhost"}
+        return 200, {
+            "access_token": "token",
+            "user_id": "@bot:localhost",
+            "device_id": "DEVICE",
+            "home_server": "localhost",
+        }
     if "/join/" in path or "/directory/room/" in path:
         return 200, {"room_id": "!room:localhost"}
     if "/joined_rooms" in path:
@@ -85,13 +90,30 @@ def make_spike(*, private: bool = False, notify: list[str] | None = None) -> int
         session.flush()
         session.add(Recipient(email="desk@example.org", people=[NAME], notify=notify))
         for i in range(3):
-            mention = Mention(source_id=source.id, guid=f"g{i}", title=f"Court ruling on {NAME}",
-                              url=f"https://example.org/{i}", published_at=HOUR + timedelta(minutes=i), fetched_at=NOW)
+            mention = Mention(
+                source_id=source.id,
+                guid=f"g{i}",
+                title=f"Court ruling on {NAME}",
+                url=f"https://example.org/{i}",
+                published_at=HOUR + timedelta(minutes=i),
+                fetched_at=NOW,
+            )
             session.add(mention)
             session.flush()
             session.add(MentionPerson(mention_id=mention.id, person_id=person.id))
-        spike = Spike(person_id=person.id, hour=HOUR, count=42, expected=3.0, score=9.1, p_value=1e-9, peak_at=HOUR,
-                      peak_count=42, end_at=HOUR, total=42, explanation="42 mentions")
+        spike = Spike(
+            person_id=person.id,
+            hour=HOUR,
+            count=42,
+            expected=3.0,
+            score=9.1,
+            p_value=1e-9,
+            peak_at=HOUR,
+            peak_count=42,
+            end_at=HOUR,
+            total=42,
+            explanation="42 mentions",
+        )
         session.add(spike)
         session.flush()
         return spike.id

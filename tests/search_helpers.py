@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 from sqlmodel import select
 
 from monitor.core import db
-from monitor.core.storage.config_sync import sync_config
 from monitor.core.config_file import load_watchlist
+from monitor.core.storage.config_sync import sync_config
 from tests.feedserver import respond
 
 PEOPLE = [
@@ -46,7 +46,7 @@ class ProviderServer:
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "ProviderServer":
+    def __enter__(self) -> ProviderServer:
         self._thread.start()
         return self
 
@@ -62,7 +62,10 @@ class ProviderServer:
 
     def log_text(self) -> str:
         """Everything the server was sent, as one text: request lines, headers and bodies, decoded."""
-        return "\n".join(f"{s.line}\n{json.dumps(s.headers, ensure_ascii=False)}\n{s.body.decode('utf-8', 'replace')}" for s in self.seen)
+        return "\n".join(
+            f"{s.line}\n{json.dumps(s.headers, ensure_ascii=False)}\n{s.body.decode('utf-8', 'replace')}"
+            for s in self.seen
+        )
 
     def _answer(self, seen: Seen) -> tuple[int, bytes, str]:
         route = self.routes.get(seen.path)
@@ -82,7 +85,9 @@ class ProviderServer:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                seen = Seen(method, parts.path, parse_qs(parts.query), dict(self.headers), unquote_plus(self.path), body)
+                seen = Seen(
+                    method, parts.path, parse_qs(parts.query), dict(self.headers), unquote_plus(self.path), body
+                )
                 server.seen.append(seen)
                 status, payload, kind = server._answer(seen)
                 respond(self, status, payload, {"Content-Type": kind})
@@ -107,7 +112,7 @@ def write_config(path: Path, search: str, people: list[dict] = PEOPLE) -> Path:
         for key, value in person.items():
             lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
         lines.append("")
-    lines.append("[[source]]\nurl = \"https://config.example/feed.xml\"\n")
+    lines.append('[[source]]\nurl = "https://config.example/feed.xml"\n')
     path.write_text("\n".join(lines) + "\n" + search, encoding="utf-8")
     return path
 
@@ -145,7 +150,9 @@ def signed_in(client, email: str, role: str):
 
     add_user(email=email, role=role, password=PASSWORD)
     token = csrf_from(client.get("/login").text)
-    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False)
+    response = client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303
     return client
 

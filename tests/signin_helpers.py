@@ -7,9 +7,9 @@ import re
 
 from sqlmodel import select
 
-from monitor.core.settings import get_settings
 from monitor.core.db import session_scope
 from monitor.core.models import AuditEntry
+from monitor.core.settings import get_settings
 from monitor.review.signin import totp
 
 START_STEP = 60_000_000  # a TOTP time step far from the real clock: the test alone decides time

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from monitor.core.settings import get_settings
-
 from monitor.ingest.fetch import fetch
 from monitor.sources import Parsed, resolve_adapter
 

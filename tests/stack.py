@@ -60,8 +60,19 @@ def stop(process: subprocess.Popen, grace: float = 20) -> int:
 
 
 def worker_command() -> list[str]:
-    return [PYTHON, "-m", "celery", "-A", "workers.app", "worker", "--loglevel=INFO", "--concurrency=2",
-            "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    return [
+        PYTHON,
+        "-m",
+        "celery",
+        "-A",
+        "workers.app",
+        "worker",
+        "--loglevel=INFO",
+        "--concurrency=2",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
 
 
 def web_command(port: int) -> list[str]:
@@ -87,5 +98,9 @@ def logged_in_client(base: str, email: str, password: str) -> httpx.Client:
 def add_user_cli(email: str, password: str, role: str = "reviewer") -> None:
     subprocess.run(
         [PYTHON, "-m", "monitor", "users", "add", email, "--role", role, "--password-stdin"],
-        input=password + "\n", text=True, check=True, capture_output=True, timeout=60,
+        input=password + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+        timeout=60,
     )

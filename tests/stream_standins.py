@@ -165,7 +165,9 @@ class MastodonStandIn(_Server):
         self.connections += 1
         first = self.connections == 1
         reader = asyncio.create_task(self._read(connection))
-        frames = [json.dumps({"stream": ["public"], "event": "update", "payload": json.dumps(s)}) for s in self.statuses]
+        frames = [
+            json.dumps({"stream": ["public"], "event": "update", "payload": json.dumps(s)}) for s in self.statuses
+        ]
         for sent, frame in enumerate(frames + self.frames, start=1):
             await connection.send(frame)
             if first and self.drop_after is not None and sent >= self.drop_after:
@@ -185,23 +187,41 @@ class MastodonStandIn(_Server):
 def jetstream_post(time_us: int, text: str, *, did: str = "did:plc:author", rkey: str | None = None, **record) -> dict:
     """A Jetstream commit event creating an app.bsky.feed.post."""
     return {
-        "did": did, "time_us": time_us, "kind": "commit",
+        "did": did,
+        "time_us": time_us,
+        "kind": "commit",
         "commit": {
-            "rev": f"rev{time_us}", "operation": "create", "collection": "app.bsky.feed.post",
-            "rkey": rkey or f"3k{time_us}", "cid": f"cid{time_us}",
-            "record": {"$type": "app.bsky.feed.post", "text": text, "createdAt": "2026-11-30T10:00:00.000Z",
-                       "langs": ["en"], **record},
+            "rev": f"rev{time_us}",
+            "operation": "create",
+            "collection": "app.bsky.feed.post",
+            "rkey": rkey or f"3k{time_us}",
+            "cid": f"cid{time_us}",
+            "record": {
+                "$type": "app.bsky.feed.post",
+                "text": text,
+                "createdAt": "2026-11-30T10:00:00.000Z",
+                "langs": ["en"],
+                **record,
+            },
         },
     }
 
 
-def mastodon_status(status_id: int, text: str, *, host: str = "social.example", user: str = "writer", boost_of: dict | None = None) -> dict:
+def mastodon_status(
+    status_id: int, text: str, *, host: str = "social.example", user: str = "writer", boost_of: dict | None = None
+) -> dict:
     """A Mastodon Status; with ``boost_of`` a boost wrapping that original."""
     uri = f"https://{host}/users/{user}/statuses/{status_id}"
     return {
-        "id": str(status_id), "uri": uri, "url": f"https://{host}/@{user}/{status_id}",
-        "created_at": "2026-11-30T10:00:00.000Z", "content": "" if boost_of else f"<p>{text}</p>",
-        "spoiler_text": "", "language": "en", "visibility": "public", "reblog": boost_of,
+        "id": str(status_id),
+        "uri": uri,
+        "url": f"https://{host}/@{user}/{status_id}",
+        "created_at": "2026-11-30T10:00:00.000Z",
+        "content": "" if boost_of else f"<p>{text}</p>",
+        "spoiler_text": "",
+        "language": "en",
+        "visibility": "public",
+        "reblog": boost_of,
         "account": {"id": "1", "username": user, "acct": user, "display_name": user},
     }
 

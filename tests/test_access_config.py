@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from monitor.core import db
+from monitor.core.config_file import ConfigError, parse_watchlist
+from monitor.core.models import AuditEntry, Person, User
 from monitor.core.storage.config_sync import sync_config
 from monitor.core.storage.groups import person_groups, user_groups
-from monitor.core.models import AuditEntry, Person, User
 from monitor.review.users import add_user
-from monitor.core.config_file import ConfigError, parse_watchlist
 from monitor.web.app import create_app
 from tests.access_helpers import ADMIN, PASSWORD, login
 
@@ -72,8 +72,15 @@ def test_config_syncs_create_groups_and_follow_the_file(db_url):
 
 
 def _monitor(*args: str, input: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "monitor", *args], check=False, input=input, capture_output=True, text=True,
-                          timeout=300, env=os.environ.copy())
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        check=False,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=os.environ.copy(),
+    )
 
 
 def _user_groups(email: str) -> list[str]:
@@ -83,8 +90,17 @@ def _user_groups(email: str) -> list[str]:
 
 def test_users_add_sets_groups_and_keeps_them_when_not_given(settings):
     settings.config.write_text('[[person]]\nname = "Boris Border"\ngroups = ["Police"]\n', encoding="utf-8")
-    done = _monitor("users", "add", "r@example.org", "--role", "reviewer", "--groups", "Police, Border cases",
-                    "--password-stdin", input=PASSWORD + "\n")
+    done = _monitor(
+        "users",
+        "add",
+        "r@example.org",
+        "--role",
+        "reviewer",
+        "--groups",
+        "Police, Border cases",
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     assert done.returncode == 0, done.stderr
     assert _user_groups("r@example.org") == ["Border cases", "Police"]
     done = _monitor("users", "add", "r@example.org", "--role", "reviewer", "--password-stdin", input=PASSWORD + "\n")
@@ -104,8 +120,11 @@ def test_an_admin_sets_a_web_persons_groups_on_their_page(settings):
         csrf = login(client, ADMIN)
         page = client.get(f"/admin/people/{person_id}").text
         assert 'name="groups"' in page
-        done = client.post(f"/admin/people/{person_id}", data={"csrf_token": csrf, "name": "Wendy Web", "active": "true",
-                                                              "groups": "Police,  Border cases"}, follow_redirects=False)
+        done = client.post(
+            f"/admin/people/{person_id}",
+            data={"csrf_token": csrf, "name": "Wendy Web", "active": "true", "groups": "Police,  Border cases"},
+            follow_redirects=False,
+        )
         assert done.status_code == 303
     with db.session_scope() as session:
         assert person_groups(session, person_id) == ["Border cases", "Police"]

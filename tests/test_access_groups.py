@@ -20,9 +20,9 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from monitor.core.models import AuditEntry, Mention, User, utcnow
 from monitor.core.storage import access
 from monitor.notify.digest import DigestBuilder
-from monitor.core.models import AuditEntry, Mention, User, utcnow
 from monitor.web.app import create_app
 from monitor.web.feeds import issue, token_string
 from tests.access_helpers import (
@@ -57,7 +57,11 @@ MATRIX: dict[tuple[str, str], tuple[str, dict | None, int | None]] = {
     ("GET", "/feeds/people/{person_id}.atom"): ("/feeds/people/{boris}.atom?token={token}", None, 404),
     ("GET", "/api/me"): ("/api/me", None, 200),
     ("GET", "/api/mentions"): ("/api/mentions", None, 200),
-    ("POST", "/api/mentions/{mention_id}/decision"): ("/api/mentions/{border_mention}/decision", {"decision": "confirmed"}, 404),
+    ("POST", "/api/mentions/{mention_id}/decision"): (
+        "/api/mentions/{border_mention}/decision",
+        {"decision": "confirmed"},
+        404,
+    ),
     ("GET", "/api/spikes"): ("/api/spikes", None, 200),
     ("GET", "/api/cards"): ("/api/cards?person={boris}", None, 404),
     ("POST", "/api/cards/act"): ("/api/cards/act", {"ids": ["{border_mention}"], "action": "escalate"}, 404),
@@ -86,8 +90,16 @@ MATRIX: dict[tuple[str, str], tuple[str, dict | None, int | None]] = {
     ("POST", "/admin/people"): ("/admin/people", {"name": "Eve Example"}, ADMIN_ONLY),
     ("GET", "/admin/people/{person_id}"): ("/admin/people/{boris}", None, ADMIN_ONLY),
     ("POST", "/admin/people/{person_id}"): ("/admin/people/{boris}", {"name": "Eve Example"}, ADMIN_ONLY),
-    ("POST", "/admin/people/{person_id}/terms"): ("/admin/people/{boris}/terms", {"kind": "alias", "text": "Eve"}, ADMIN_ONLY),
-    ("POST", "/admin/people/{person_id}/terms/{term_id}/delete"): ("/admin/people/{boris}/terms/1/delete", {}, ADMIN_ONLY),
+    ("POST", "/admin/people/{person_id}/terms"): (
+        "/admin/people/{boris}/terms",
+        {"kind": "alias", "text": "Eve"},
+        ADMIN_ONLY,
+    ),
+    ("POST", "/admin/people/{person_id}/terms/{term_id}/delete"): (
+        "/admin/people/{boris}/terms/1/delete",
+        {},
+        ADMIN_ONLY,
+    ),
     ("POST", "/admin/people/{person_id}/pause"): ("/admin/people/{boris}/pause", {}, ADMIN_ONLY),
     ("POST", "/admin/sources"): ("/admin/sources", {"url": "https://evil.example/feed"}, ADMIN_ONLY),
     ("POST", "/admin/sources/{source_id}"): ("/admin/sources/1", {"action": "remove"}, ADMIN_ONLY),
@@ -225,8 +237,11 @@ def test_listings_show_the_readers_group_and_people_of_no_group_only(client, wor
 
 def test_acting_on_a_shared_story_works_and_a_hidden_card_is_not_found(client, world):
     csrf = login(client, POLICE_REVIEWER)
-    done = client.post("/api/cards/act", json={"ids": [world.both_mention, world.border_mention], "action": "escalate"},
-                       headers={"X-CSRF-Token": csrf})
+    done = client.post(
+        "/api/cards/act",
+        json={"ids": [world.both_mention, world.border_mention], "action": "escalate"},
+        headers={"X-CSRF-Token": csrf},
+    )
     assert done.status_code == 200 and [m["id"] for m in done.json()] == [world.both_mention]
     with db() as session:
         assert session.get(Mention, world.both_mention).review_state == "escalated"

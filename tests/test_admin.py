@@ -9,10 +9,10 @@ import re
 import pytest
 from sqlmodel import select
 
+from monitor.core.config_file import parse_watchlist
 from monitor.core.models import Alias, AuditEntry, Person, Recipient, Source, User
 from monitor.core.storage import sync_watchlist
 from monitor.review.users import add_user
-from monitor.core.config_file import parse_watchlist
 from tests.test_web import PASSWORD, _db, client, csrf_from, login  # noqa: F401
 
 ADMIN = "admin@example.org"
@@ -42,7 +42,12 @@ def post(client, path: str, page: str = "/review", **form):
 
 def audit_actions() -> list[str]:
     with _db() as session:
-        return [e.action for e in session.exec(select(AuditEntry).where(~AuditEntry.target.startswith("signin:")).order_by(AuditEntry.id))]
+        return [
+            e.action
+            for e in session.exec(
+                select(AuditEntry).where(~AuditEntry.target.startswith("signin:")).order_by(AuditEntry.id)
+            )
+        ]
 
 
 def person_named(name: str) -> Person | None:
@@ -57,13 +62,26 @@ def terms_of(person_id: int) -> dict[tuple[str, str], str]:
 
 def test_an_admin_adds_a_person_whose_terms_survive_a_config_sync(admin):
     sync()
-    response = post(admin, "/admin/people", name="Anna Petrova", aliases="Анна Петрова\nPetrova",
-                    exclude="Petrova Street", hashtags="#FreePetrova", handles="@petrova@example.social")
+    response = post(
+        admin,
+        "/admin/people",
+        name="Anna Petrova",
+        aliases="Анна Петрова\nPetrova",
+        exclude="Petrova Street",
+        hashtags="#FreePetrova",
+        handles="@petrova@example.social",
+    )
     assert response.status_code == 303
     anna = person_named("Anna Petrova")
     assert (anna.origin, anna.active) == ("web", True)
-    expected = {("alias", "Anna Petrova"), ("alias", "Анна Петрова"), ("alias", "Petrova"),
-                ("exclude", "Petrova Street"), ("hashtag", "#FreePetrova"), ("handle", "@petrova@example.social")}
+    expected = {
+        ("alias", "Anna Petrova"),
+        ("alias", "Анна Петрова"),
+        ("alias", "Petrova"),
+        ("exclude", "Petrova Street"),
+        ("hashtag", "#FreePetrova"),
+        ("handle", "@petrova@example.social"),
+    }
     assert set(terms_of(anna.id)) == expected
     sync()  # the config does not name her: she stays, active, with every term
     assert person_named("Anna Petrova").active and set(terms_of(anna.id)) == expected
@@ -76,7 +94,9 @@ def test_an_admin_adds_a_person_whose_terms_survive_a_config_sync(admin):
 def test_web_terms_of_a_config_person_stay_and_config_terms_are_read_only(admin):
     sync()
     vorontsov = person_named("Vladimir Vorontsov")
-    assert post(admin, f"/admin/people/{vorontsov.id}/terms", kind="exclude", text="Vorontsov Palace").status_code == 303
+    assert (
+        post(admin, f"/admin/people/{vorontsov.id}/terms", kind="exclude", text="Vorontsov Palace").status_code == 303
+    )
     assert post(admin, f"/admin/people/{vorontsov.id}/terms", kind="alias", text="x").status_code == 400  # too short
     sync()
     terms = terms_of(vorontsov.id)
@@ -141,8 +161,10 @@ def test_an_admin_manages_users_and_a_reset_password_ends_old_sessions(admin, se
     from monitor.web.app import create_app
 
     assert post(admin, "/admin/users", email="New@Example.org", role="reviewer", password="short").status_code == 400
-    assert post(admin, "/admin/users", email="new@example.org", role="reviewer",
-                password="a long password").status_code == 303
+    assert (
+        post(admin, "/admin/users", email="new@example.org", role="reviewer", password="a long password").status_code
+        == 303
+    )
     with _db() as session:
         new = session.exec(select(User).where(User.email == "new@example.org")).one()
     with TestClient(create_app()) as other:
@@ -168,8 +190,9 @@ def test_an_admin_manages_users_and_a_reset_password_ends_old_sessions(admin, se
 
 def test_an_admin_adds_and_removes_digest_recipients_that_syncs_keep(admin):
     sync()
-    ok = post(admin, "/admin/recipients", email="team@example.org", timezone="Asia/Tbilisi",
-              people=["Vladimir Vorontsov"])
+    ok = post(
+        admin, "/admin/recipients", email="team@example.org", timezone="Asia/Tbilisi", people=["Vladimir Vorontsov"]
+    )
     assert ok.status_code == 303
     assert post(admin, "/admin/recipients", email="x@example.org", timezone="Mars/Base").status_code == 400
     assert post(admin, "/admin/recipients", email="y@example.org", people=["Nobody"]).status_code == 400
@@ -178,7 +201,12 @@ def test_an_admin_adds_and_removes_digest_recipients_that_syncs_keep(admin):
     with _db() as session:
         team = session.exec(select(Recipient).where(Recipient.email == "team@example.org")).one()
         desk = session.exec(select(Recipient).where(Recipient.email == "desk@example.org")).one()
-    assert (team.origin, team.active, team.timezone, team.people) == ("web", True, "Asia/Tbilisi", ["Vladimir Vorontsov"])
+    assert (team.origin, team.active, team.timezone, team.people) == (
+        "web",
+        True,
+        "Asia/Tbilisi",
+        ["Vladimir Vorontsov"],
+    )
     html = admin.get("/admin/recipients").text
     assert re.search(rf'id="recipient-{desk.id}".*?config file', html, re.S)
     assert post(admin, f"/admin/recipients/{desk.id}/delete").status_code == 409
@@ -207,8 +235,13 @@ def test_the_config_takes_over_a_web_entry_it_names(admin):
     sync()
     post(admin, "/admin/people", name="Anna Petrova", aliases="Petrova")
     post(admin, "/admin/sources", url="https://web.example/feed")
-    sync({**CONFIG, "person": [*CONFIG["person"], {"name": "Anna Petrova"}],
-          "source": [*CONFIG["source"], {"url": "https://web.example/feed"}]})
+    sync(
+        {
+            **CONFIG,
+            "person": [*CONFIG["person"], {"name": "Anna Petrova"}],
+            "source": [*CONFIG["source"], {"url": "https://web.example/feed"}],
+        }
+    )
     anna = person_named("Anna Petrova")
     assert (anna.origin, anna.active) == ("config", True)
     assert terms_of(anna.id)[("alias", "Petrova")] == "web"  # her web terms stay hers

@@ -9,14 +9,15 @@ from datetime import timedelta
 from email import policy
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlmodel import select
 
-from monitor.notify import alerts
 from monitor.core import db
-from monitor.core.settings import get_settings
 from monitor.core.email_address import address_problem
 from monitor.core.models import Mention, Recipient, SpikeAlert
+from monitor.core.settings import get_settings
+from monitor.notify import alerts
 from tests.test_alerts import HOUR, NOW, make_spike, smtp  # noqa: F401 (fixture)
 from tests.test_digest import make_recipient, send
 from tests.test_digest import smtp as digest_smtp  # noqa: F401 (fixture)
@@ -49,8 +50,14 @@ def test_an_alert_email_has_date_message_id_and_the_window_from_the_templates(sm
     assert not re.search("[\u202a-\u202e\u2066-\u2069]", text + html)
 
 
-@pytest.mark.parametrize("bad", ["desk@example.org\r\nBcc: spy@attacker.example", "desk@example.org, leak@attacker.example",
-                                 "Desk <desk@example.org>"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "desk@example.org\r\nBcc: spy@attacker.example",
+        "desk@example.org, leak@attacker.example",
+        "Desk <desk@example.org>",
+    ],
+)
 def test_a_malformed_address_fails_alone_permanently_and_other_followers_are_alerted(smtp, bad):
     spike_id = make_spike(followers=(bad, "ngo@example.org"))
     assert alerts.send_spike_alerts([spike_id], now=NOW) == 1
@@ -67,8 +74,15 @@ def test_a_claim_stuck_in_sending_is_reclaimed_after_the_timeout_and_a_fresh_one
     spike_id = make_spike()
     with db.session_scope() as session:
         recipient_id = session.exec(select(Recipient.id).where(Recipient.email == "desk@example.org")).one()
-        session.add(SpikeAlert(spike_id=spike_id, channel=f"email:{recipient_id}", status="sending", attempts=1,
-                               claimed_at=NOW - timedelta(minutes=3)))
+        session.add(
+            SpikeAlert(
+                spike_id=spike_id,
+                channel=f"email:{recipient_id}",
+                status="sending",
+                attempts=1,
+                claimed_at=NOW - timedelta(minutes=3),
+            )
+        )
     assert alerts.retry_failed_alerts(now=NOW) == 0 and smtp.messages == []
     assert alerts.retry_failed_alerts(now=NOW + alerts.STALE_CLAIM) == 1
     assert [to for to, _ in smtp.messages] == [["desk@example.org"]]
@@ -83,8 +97,11 @@ def test_list_unsubscribe_arrives_as_a_plain_url_however_long(digest_smtp, monke
     [envelope] = digest_smtp.envelopes
     raw = envelope.content.decode()
     header = re.search(r"^List-Unsubscribe: (.*)$", raw, re.M).group(1)
-    assert re.fullmatch(r"<https://monitor\.a-rather-long-host-name\.example\.org/some/deep/path/prefix"
-                        r"/digest/unsubscribe\?token=[A-Za-z0-9._%-]+>", header.strip())
+    assert re.fullmatch(
+        r"<https://monitor\.a-rather-long-host-name\.example\.org/some/deep/path/prefix"
+        r"/digest/unsubscribe\?token=[A-Za-z0-9._%-]+>",
+        header.strip(),
+    )
     [message] = digest_smtp.messages()
     assert message["Date"] and message["Message-ID"].endswith(".digest@localhost>")
 
@@ -98,21 +115,36 @@ def test_the_address_check_accepts_only_one_plain_address(address):
         assert address.isascii()
 
 
-@given(st.from_regex(r"[a-z0-9._+-]{1,20}@[a-z0-9]([a-z0-9.-]{0,20}[a-z0-9])?", fullmatch=True),
-       st.sampled_from(["\r\nBcc: x@y.z", ", leak@attacker.example", " ", "\n", ">"]))
+@given(
+    st.from_regex(r"[a-z0-9._+-]{1,20}@[a-z0-9]([a-z0-9.-]{0,20}[a-z0-9])?", fullmatch=True),
+    st.sampled_from(["\r\nBcc: x@y.z", ", leak@attacker.example", " ", "\n", ">"]),
+)
 def test_a_plain_address_with_anything_appended_is_refused(address, tail):
     assert address_problem(address) is None and address_problem(address + tail) is not None
 
 
 hostile = st.text(alphabet=st.characters(codec="utf-8"), max_size=60) | st.sampled_from(
-    ["x\r\nBcc: spy@attacker.example", "\u202eevil", "=?utf-8?q?x?=", "a\x00b\x1bc"])
+    ["x\r\nBcc: spy@attacker.example", "\u202eevil", "=?utf-8?q?x?=", "a\x00b\x1bc"]
+)
 
 
 @given(hostile, hostile, st.lists(st.tuples(hostile, hostile), max_size=3))
 def test_an_alert_built_from_hostile_text_has_one_recipient_one_line_headers_and_no_bidi(person, title_a, stories):
-    news = alerts.SpikeNews(1, person or "x", "burst", HOUR, HOUR, HOUR, 12, 0.5, 9.0, 1e-9,
-                            f"12 mentions {title_a}", [{"title": t, "url": u, "mentions": 2, "mention_id": 1} for t, u in stories],
-                            "14:00–15:00 UTC on 10 Mar 2025")
+    news = alerts.SpikeNews(
+        1,
+        person or "x",
+        "burst",
+        HOUR,
+        HOUR,
+        HOUR,
+        12,
+        0.5,
+        9.0,
+        1e-9,
+        f"12 mentions {title_a}",
+        [{"title": t, "url": u, "mentions": 2, "mention_id": 1} for t, u in stories],
+        "14:00–15:00 UTC on 10 Mar 2025",
+    )
     settings = get_settings()
     msg = alerts.alert_email(news, to="desk@example.org", settings=settings, now=NOW)
     parsed = email.message_from_bytes(msg.as_bytes(), policy=policy.default)

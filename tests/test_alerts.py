@@ -14,10 +14,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from monitor.notify import alerts
 from monitor.core import db
-from monitor.core.settings import get_settings
 from monitor.core.models import Cluster, Mention, MentionPerson, Person, Recipient, Source, Spike, SpikeAlert
+from monitor.core.settings import get_settings
+from monitor.notify import alerts
 
 NOW = datetime(2025, 3, 10, 14, 25, tzinfo=timezone.utc)
 HOUR = datetime(2025, 3, 10, 14, 0, tzinfo=timezone.utc)
@@ -91,15 +91,31 @@ def make_spike(*, followers=("desk@example.org",), others=("other@example.org",)
         session.add(cluster)
         session.flush()
         for i in range(3):
-            mention = Mention(source_id=source.id, guid=f"g{i}", title="Court <b>ruling</b> on Vorontsov",
-                              url=f"https://example.org/{i}", published_at=HOUR + timedelta(minutes=i),
-                              fetched_at=NOW, cluster_id=cluster.id)
+            mention = Mention(
+                source_id=source.id,
+                guid=f"g{i}",
+                title="Court <b>ruling</b> on Vorontsov",
+                url=f"https://example.org/{i}",
+                published_at=HOUR + timedelta(minutes=i),
+                fetched_at=NOW,
+                cluster_id=cluster.id,
+            )
             session.add(mention)
             session.flush()
             session.add(MentionPerson(mention_id=mention.id, person_id=person.id))
-        spike = Spike(person_id=person.id, hour=HOUR, count=42, expected=3.0, score=9.1, p_value=1e-9,
-                      peak_at=HOUR, peak_count=42, end_at=HOUR, total=42,
-                      explanation="42 mentions in the last hour, usually 3 (p < 10⁻⁸)")
+        spike = Spike(
+            person_id=person.id,
+            hour=HOUR,
+            count=42,
+            expected=3.0,
+            score=9.1,
+            p_value=1e-9,
+            peak_at=HOUR,
+            peak_count=42,
+            end_at=HOUR,
+            total=42,
+            explanation="42 mentions in the last hour, usually 3 (p < 10⁻⁸)",
+        )
         session.add(spike)
         session.flush()
         return spike.id
@@ -125,7 +141,10 @@ def test_a_new_spike_emails_only_the_people_who_follow_that_person_and_posts_the
     assert posted["start"] == HOUR.isoformat() and posted["text"].startswith("Spike: Vladimir Vorontsov")
     [story] = posted["top_clusters"]
     assert {k: story[k] for k in ("title", "url", "mentions")} == {
-        "title": "Court <b>ruling</b> on Vorontsov", "url": "https://example.org/0", "mentions": 3}
+        "title": "Court <b>ruling</b> on Vorontsov",
+        "url": "https://example.org/0",
+        "mentions": 3,
+    }
     # Each story links to its mention's permalink page, in the webhook and in the email.
     permalink = f"{get_settings().base_url.rstrip('/')}/mentions/{story['mention_id']}"
     assert story["review_url"] == permalink

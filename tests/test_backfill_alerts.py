@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from monitor.core import db
+from monitor.core.models import Person, Source, Spike, SpikeAlert
 from monitor.core.storage.backfill import opened_live
 from monitor.entry.cli import prepare
-from monitor.core.models import Person, Source, Spike, SpikeAlert
 from monitor.entry.polling import poll_all_once
 from monitor.notify.refresh import refresh_spikes
 from tests.feedserver import FeedServer, Route
@@ -39,7 +39,9 @@ email = "desk@example.org"
 def rss(posts: list[tuple[str, datetime]]) -> str:
     items = "".join(
         f"<item><title>{escape(title)}</title><link>https://example.org/{i}</link><guid>g-{i}-{at.timestamp()}</guid>"
-        f"<pubDate>{format_datetime(at)}</pubDate></item>" for i, (title, at) in enumerate(posts))
+        f"<pubDate>{format_datetime(at)}</pubDate></item>"
+        for i, (title, at) in enumerate(posts)
+    )
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>{items}</channel></rss>'
 
 
@@ -71,7 +73,9 @@ def test_a_new_sources_old_burst_opens_no_alert_and_a_live_burst_does(settings, 
     refresh_spikes()
     assert _alerts() == 1 and [to for to, _ in smtp.messages] == [["desk@example.org"]]
     window = live_start.replace(minute=0, second=0, microsecond=0)
-    assert f"{window:%H:%M}–{window + timedelta(hours=1):%H:%M} UTC on {window.day} {window:%b %Y}" in smtp.messages[0][1]
+    assert (
+        f"{window:%H:%M}–{window + timedelta(hours=1):%H:%M} UTC on {window.day} {window:%b %Y}" in smtp.messages[0][1]
+    )
 
 
 def test_a_newly_tracked_persons_earlier_mentions_open_no_alert(settings, smtp):  # noqa: F811
@@ -95,11 +99,14 @@ def test_a_newly_tracked_persons_earlier_mentions_open_no_alert(settings, smtp):
     assert _alerts() == 0 and smtp.messages == []
 
 
-@pytest.mark.parametrize(("first_success", "alerts_sent"), [
-    (timedelta(hours=-1), 1),     # watched before the window: every mention live
-    (timedelta(minutes=1), 0),    # one backfilled, two live: two are no burst against 3 expected
-    (timedelta(hours=2), 0),      # all backfill
-])
+@pytest.mark.parametrize(
+    ("first_success", "alerts_sent"),
+    [
+        (timedelta(hours=-1), 1),  # watched before the window: every mention live
+        (timedelta(minutes=1), 0),  # one backfilled, two live: two are no burst against 3 expected
+        (timedelta(hours=2), 0),  # all backfill
+    ],
+)
 def test_a_window_with_backfill_alerts_only_when_its_live_mentions_alone_are_a_burst(smtp, first_success, alerts_sent):  # noqa: F811
     from monitor.notify import alerts
     from tests.test_alerts import HOUR, NOW, make_spike

@@ -19,10 +19,10 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlmodel import Session, SQLModel, select
 
-from monitor.core import db as monitor_db
 from monitor.backup import payload
 from monitor.backup.crypto import BackupError, EncryptingWriter, decrypted_chunks
 from monitor.backup.restore import non_empty_tables
+from monitor.core import db as monitor_db
 from monitor.core.models import AuditEntry, Mention, User, utcnow
 from tests.access_helpers import ADMIN, HIDDEN_NAME, POLICE_REVIEWER, build_world, db
 
@@ -32,8 +32,15 @@ CONFIG = '[[person]]\nname = "Boris Border"\ngroups = ["Border cases"]\n'
 
 
 def run(*args: str, env: dict, input: str = PASSPHRASE) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "monitor", *args], check=False, input=input + "\n", capture_output=True,
-                          text=True, timeout=300, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        check=False,
+        input=input + "\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
 
 
 def _admin() -> sa.Engine:
@@ -65,8 +72,16 @@ def _populate() -> None:
         mention = session.get(Mention, world.border_mention)
         mention.label, mention.status, mention.review_state = "news", "confirmed", "reviewed"
         admin = session.exec(select(User).where(User.email == ADMIN)).one()
-        session.add(AuditEntry(at=utcnow(), user_id=admin.id, action="label", target=f"mention:{mention.id}",
-                               before={"label": None}, after={"label": "news"}))
+        session.add(
+            AuditEntry(
+                at=utcnow(),
+                user_id=admin.id,
+                action="label",
+                target=f"mention:{mention.id}",
+                before={"label": None},
+                after={"label": "news"},
+            )
+        )
 
 
 def _dump(url: str) -> dict[str, list]:
@@ -92,8 +107,11 @@ def _backup(settings, tmp_path: Path) -> Path:
     return out
 
 
-@pytest.mark.parametrize(("db_url", "target_url"), [("sqlite", "sqlite"), ("postgresql", "postgresql"),
-                                                    ("postgresql", "sqlite")], indirect=True)
+@pytest.mark.parametrize(
+    ("db_url", "target_url"),
+    [("sqlite", "sqlite"), ("postgresql", "postgresql"), ("postgresql", "sqlite")],
+    indirect=True,
+)
 def test_a_backup_restores_every_row_into_an_empty_database(settings, tmp_path, target_url):
     _populate()
     capture = os.urandom(3 * payload.FILE_PIECE // 2)  # an evidence file spanning two pieces
@@ -102,8 +120,12 @@ def test_a_backup_restores_every_row_into_an_empty_database(settings, tmp_path, 
     out = _backup(settings, tmp_path)
     assert out.stat().st_mode & 0o777 == 0o600
     restored = tmp_path / "elsewhere"
-    env = _env(settings, MONITOR_DATABASE_URL=target_url, MONITOR_CONFIG=str(restored / "monitor.toml"),
-               MONITOR_DATA_DIR=str(restored / "data"))
+    env = _env(
+        settings,
+        MONITOR_DATABASE_URL=target_url,
+        MONITOR_CONFIG=str(restored / "monitor.toml"),
+        MONITOR_DATA_DIR=str(restored / "data"),
+    )
     done = run("restore", str(out), "--passphrase-stdin", env=env)
     assert done.returncode == 0, done.stderr
     before, after = _dump(settings.database_url), _dump(target_url)
@@ -152,8 +174,12 @@ def test_a_wrong_passphrase_or_a_damaged_file_is_one_line_and_writes_nothing(set
     else:
         out.write_bytes(out.read_bytes()[:-40])
     restored = tmp_path / "elsewhere"
-    env = _env(settings, MONITOR_DATABASE_URL=target_url, MONITOR_CONFIG=str(restored / "monitor.toml"),
-               MONITOR_DATA_DIR=str(restored / "data"))
+    env = _env(
+        settings,
+        MONITOR_DATABASE_URL=target_url,
+        MONITOR_CONFIG=str(restored / "monitor.toml"),
+        MONITOR_DATA_DIR=str(restored / "data"),
+    )
     done = run("restore", str(out), "--passphrase-stdin", env=env, input=passphrase)
     assert done.returncode == 1, done.stdout
     assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("error: restore from"), done.stderr
@@ -165,6 +191,7 @@ def test_a_wrong_passphrase_or_a_damaged_file_is_one_line_and_writes_nothing(set
 
 
 # Property tests: the container and the record stream (a tiny scrypt cost keeps them fast).
+
 
 def _seal(plain_parts: list[bytes], passphrase: str) -> bytes:
     sink = io.BytesIO()
@@ -188,15 +215,18 @@ def test_any_changed_byte_or_cut_fails_with_a_backup_error(plain, data):
     sealed = _seal([plain], "passphrase!")
     if data.draw(st.booleans()):
         position = data.draw(st.integers(0, len(sealed) - 1))
-        damaged = sealed[:position] + bytes([sealed[position] ^ data.draw(st.integers(1, 255))]) + sealed[position + 1:]
+        damaged = (
+            sealed[:position] + bytes([sealed[position] ^ data.draw(st.integers(1, 255))]) + sealed[position + 1 :]
+        )
     else:
-        damaged = sealed[:data.draw(st.integers(0, len(sealed) - 1))]
+        damaged = sealed[: data.draw(st.integers(0, len(sealed) - 1))]
     with pytest.raises(BackupError):
         b"".join(decrypted_chunks(io.BytesIO(damaged), "passphrase!"))
 
 
-JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.text(), lambda inner: st.lists(inner, max_size=3),
-                       max_leaves=8)
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(), lambda inner: st.lists(inner, max_size=3), max_leaves=8
+)
 
 
 @given(st.lists(st.fixed_dictionaries({"kind": st.just("row"), "r": st.lists(JSONISH, max_size=4)}), max_size=30))

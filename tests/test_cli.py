@@ -15,7 +15,17 @@ import pytest
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
 
-CONTRACT_COMMANDS = ["match", "poll", "export mentions", "spikes detect", "digest send", "users add", "up", "web", "db upgrade"]
+CONTRACT_COMMANDS = [
+    "match",
+    "poll",
+    "export mentions",
+    "spikes detect",
+    "digest send",
+    "users add",
+    "up",
+    "web",
+    "db upgrade",
+]
 
 
 def monitor(*args: str, input: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -77,7 +87,18 @@ def test_export_writes_every_mention_as_jsonl_and_csv(settings):
         assert monitor("poll", "--once").returncode == 0
     records = [json.loads(line) for line in monitor("export", "mentions").stdout.splitlines()]
     assert len(records) == feeds.MATCHING_POSTS
-    assert set(records[0]) == {"id", "source", "url", "canonical_url", "title", "text", "published_at", "fetched_at", "people", "cluster_id"}
+    assert set(records[0]) == {
+        "id",
+        "source",
+        "url",
+        "canonical_url",
+        "title",
+        "text",
+        "published_at",
+        "fetched_at",
+        "people",
+        "cluster_id",
+    }
     assert {tuple(r["people"]) for r in records} == {("Vladimir Vorontsov",), ("Anna Sokolova",)}
     rows = list(csv.DictReader(io.StringIO(monitor("export", "mentions", "--format", "csv").stdout)))
     assert sorted(r["title"] for r in rows) == sorted(r["title"] for r in records)
@@ -95,7 +116,9 @@ def test_users_add_reads_the_password_from_stdin(settings):
     done = monitor("users", "add", "lawyer@example.org", "--role", "admin", "--password-stdin", input="long password\n")
     assert done.returncode == 0, done.stderr
     assert "created admin lawyer@example.org" in done.stdout
-    again = monitor("users", "add", "lawyer@example.org", "--role", "reviewer", "--password-stdin", input="another password\n")
+    again = monitor(
+        "users", "add", "lawyer@example.org", "--role", "reviewer", "--password-stdin", input="another password\n"
+    )
     assert "updated reviewer" in again.stdout
 
 

@@ -16,18 +16,26 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from monitor.core import db
-from monitor.dedupe import fingerprint
-from monitor.dedupe.minhash import BANDS
 from monitor.core.models import ClusterBand, Mention, Source
 from monitor.core.storage import NewMention, save_many
+from monitor.dedupe import fingerprint
+from monitor.dedupe.minhash import BANDS
 from tests.fixtures import clusters as fixture
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
 
 
 def item(n: int, title: str, text: str) -> NewMention:
-    return NewMention(guid=f"g{n}", url=f"https://outlet{n}.example/story", canonical_url=f"https://outlet{n}.example/story",
-                      title=title, text=text, author=None, published_at=NOW, people={})
+    return NewMention(
+        guid=f"g{n}",
+        url=f"https://outlet{n}.example/story",
+        canonical_url=f"https://outlet{n}.example/story",
+        title=title,
+        text=text,
+        author=None,
+        published_at=NOW,
+        people={},
+    )
 
 
 def _source(url: str, name: str = "feed") -> int:
@@ -112,7 +120,10 @@ def test_two_writers_at_once_never_split_a_story(db_url):
             with db.session_scope(db_url) as session:
                 save_many(session, batches=[(source_id, [item(n, title, text) for n, title, text in chunk])], now=NOW)
 
-        threads = [threading.Thread(target=write, args=(left, rows[1::2])), threading.Thread(target=write, args=(right, rows[::2]))]
+        threads = [
+            threading.Thread(target=write, args=(left, rows[1::2])),
+            threading.Thread(target=write, args=(right, rows[::2])),
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -135,7 +146,9 @@ def test_migration_0008_rebuilds_the_band_index_from_the_stored_mentions(db_url)
         cluster = Cluster(key="stored before 0008", created_at=NOW, signature=fingerprint(title, text).signature)
         session.add(cluster)
         session.flush()
-        session.add(Mention(source_id=source_id, guid="old", title=title, text=text, fetched_at=NOW, cluster_id=cluster.id))
+        session.add(
+            Mention(source_id=source_id, guid="old", title=title, text=text, fetched_at=NOW, cluster_id=cluster.id)
+        )
         cluster_id = cluster.id
     command.upgrade(alembic_config(db_url), "head")
     with db.session_scope(db_url) as session:
@@ -150,9 +163,8 @@ def test_migration_0008_rebuilds_the_band_index_from_the_stored_mentions(db_url)
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_a_key_a_writer_without_the_lock_took_first_is_joined_not_duplicated(db_url):
     """Between the locked read and the write, a lock-less writer (``cluster_ids``) stores the key."""
-    from monitor.core.storage import clusters
     from monitor.core.models import Cluster
-    from monitor.core.storage import cluster_ids
+    from monitor.core.storage import cluster_ids, clusters
 
     _, title, text = fixture.corpus()[0]
     fp = fingerprint(title, text)

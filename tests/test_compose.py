@@ -175,7 +175,9 @@ def test_app_services_use_postgres_redis_and_the_mounted_config(compose):
         assert env["MONITOR_CONFIG"] == "/config/monitor.toml"
         assert "MONITOR_SECRET_KEY" in env and "MONITOR_SMTP_URL" in env
         mounts = [v for v in service["volumes"] if isinstance(v, dict) and v["target"] == "/config/monitor.toml"]
-        assert mounts == [{"type": "bind", "source": "./monitor.toml", "target": "/config/monitor.toml", "read_only": True}]
+        assert mounts == [
+            {"type": "bind", "source": "./monitor.toml", "target": "/config/monitor.toml", "read_only": True}
+        ]
         assert service["build"]["dockerfile"] == "Dockerfile"
 
 
@@ -208,7 +210,7 @@ def dockerignored(path: str) -> bool:
 
 
 def test_the_build_context_holds_what_pip_install_needs_and_no_secrets():
-    for needed in ("pyproject.toml", "README.md", "monitor/cli.py", "workers/app.py"):
+    for needed in ("pyproject.toml", "README.md", "monitor/entry/cli.py", "workers/app.py"):
         assert not dockerignored(needed), needed
     for kept_out in (".env", "monitor.toml", "data/secret_key", ".venv/bin/python", ".git/config", "tests/conftest.py"):
         assert dockerignored(kept_out), kept_out
@@ -239,7 +241,12 @@ class Process:
         self.log_path = log_dir / f"{name}.log"
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
-                argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                argv,
+                env=env,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 

@@ -7,13 +7,14 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from monitor.core import db
-from monitor.core.storage.config_sync import EmptyConfigError, sync_config
-from monitor.core.models import Person, Source
 from monitor.core.config_file import ConfigError, load_watchlist, parse_watchlist
+from monitor.core.models import Person, Source
+from monitor.core.storage.config_sync import EmptyConfigError, sync_config
 
 FULL = """
 [[person]]
@@ -32,13 +33,25 @@ email = "desk@example.org"
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('[[person]]\nname = "Ivan Petrov"\nalias = ["Petrov"]\n', "person[1] (Ivan Petrov): alias: unknown key; did you mean 'aliases'?"),
-        ('[[person]]\nname = "Ivan Petrov"\nexcludes = ["Petrov Street"]\n', "person[1] (Ivan Petrov): excludes: unknown key; did you mean 'exclude'?"),
-        ('[[source]]\nurl = "https://example.org/rss"\nknd = "rss"\n', "source[1] (https://example.org/rss): knd: unknown key; did you mean 'kind'?"),
-        ('[[recipient]]\nemail = "desk@example.org"\npeeple = []\n', "recipient[1] (desk@example.org): peeple: unknown key"),
+        (
+            '[[person]]\nname = "Ivan Petrov"\nalias = ["Petrov"]\n',
+            "person[1] (Ivan Petrov): alias: unknown key; did you mean 'aliases'?",
+        ),
+        (
+            '[[person]]\nname = "Ivan Petrov"\nexcludes = ["Petrov Street"]\n',
+            "person[1] (Ivan Petrov): excludes: unknown key; did you mean 'exclude'?",
+        ),
+        (
+            '[[source]]\nurl = "https://example.org/rss"\nknd = "rss"\n',
+            "source[1] (https://example.org/rss): knd: unknown key; did you mean 'kind'?",
+        ),
+        (
+            '[[recipient]]\nemail = "desk@example.org"\npeeple = []\n',
+            "recipient[1] (desk@example.org): peeple: unknown key",
+        ),
         ('[digest]\nsend_at = "08:00"\nzone = "UTC"\n', "digest: zone: unknown key"),
         ('[[person]]\nname = "Ivan Petrov"\nprivate = true\nwhatever = 1\n', "person[1] (Ivan Petrov): "),
-        ('[strem.bluesky]\nenabled = true\n', "unknown table 'strem'"),
+        ("[strem.bluesky]\nenabled = true\n", "unknown table 'strem'"),
     ],
 )
 def test_an_unknown_key_in_any_table_stops_with_one_line_naming_file_entry_and_key(tmp_path, text, expected):
@@ -83,9 +96,11 @@ def test_allow_empty_deactivates_and_logs_each_row_by_id_without_names(db_url, c
         _sync(db_url, "", allow_empty=True)
     assert _followed(db_url) == ([False], [False])
     logged = {(r.getMessage(), tuple(k for k in vars(r) if k.endswith("_id"))) for r in caplog.records}
-    assert logged == {("config sync deactivated a person", ("person_id",)),
-                      ("config sync deactivated a source", ("source_id",)),
-                      ("config sync deactivated a recipient", ("recipient_id",))}
+    assert logged == {
+        ("config sync deactivated a person", ("person_id",)),
+        ("config sync deactivated a source", ("source_id",)),
+        ("config sync deactivated a recipient", ("recipient_id",)),
+    }
     assert "Vorontsov" not in caplog.text and "127.0.0.1" not in caplog.text
 
 
@@ -95,10 +110,15 @@ def test_a_fresh_database_accepts_an_empty_config(db_url):
 
 
 def _monitor(tmp_path, *args: str) -> subprocess.CompletedProcess:
-    env = {"MONITOR_DATABASE_URL": f"sqlite:///{tmp_path}/data/monitor.core.db", "MONITOR_DATA_DIR": str(tmp_path / "data"),
-           "MONITOR_SECRET_KEY": "test", "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, timeout=120,
-                          cwd=tmp_path, env=env)
+    env = {
+        "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path}/data/monitor.core.db",
+        "MONITOR_DATA_DIR": str(tmp_path / "data"),
+        "MONITOR_SECRET_KEY": "test",
+        "PATH": "/usr/bin:/bin",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env
+    )
 
 
 def test_the_cli_refuses_an_empty_monitor_toml_unless_given_allow_empty(tmp_path):
@@ -115,8 +135,12 @@ def test_the_cli_refuses_an_empty_monitor_toml_unless_given_allow_empty(tmp_path
     assert _followed(f"sqlite:///{tmp_path}/data/monitor.core.db") == ([False], [False])
 
 
-TABLE_ENTRIES = {"person": {"name": "Ivan Petrov"}, "source": {"url": "https://example.org/rss"},
-                 "recipient": {"email": "desk@example.org"}, "digest": {}}
+TABLE_ENTRIES = {
+    "person": {"name": "Ivan Petrov"},
+    "source": {"url": "https://example.org/rss"},
+    "recipient": {"email": "desk@example.org"},
+    "digest": {},
+}
 
 
 @given(st.sampled_from(sorted(TABLE_ENTRIES)), st.text(min_size=1, max_size=30))

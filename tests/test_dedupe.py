@@ -13,7 +13,10 @@ from monitor.dedupe import canonical_url, story_key
         ("https://Example.org/news/1?utm_source=tg&utm_medium=x&fbclid=abc", "https://example.org/news/1"),
         ("https://www.example.org:443/news/1/#comments", "https://example.org/news/1"),
         ("http://example.org:8080/a?b=2&a=1&gclid=z", "http://example.org:8080/a?a=1&b=2"),
-        ("https://example.org/search?q=Воронцов&yclid=1", "https://example.org/search?q=%D0%92%D0%BE%D1%80%D0%BE%D0%BD%D1%86%D0%BE%D0%B2"),
+        (
+            "https://example.org/search?q=Воронцов&yclid=1",
+            "https://example.org/search?q=%D0%92%D0%BE%D1%80%D0%BE%D0%BD%D1%86%D0%BE%D0%B2",
+        ),
         ("https://example.org", "https://example.org/"),
     ],
 )

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 from sqlmodel import select
 
 from monitor.core import db
-from monitor.dedupe import canonical_url, global_identity
 from monitor.core.models import Mention, Sighting, Source
 from monitor.core.storage import NewMention, save_many
+from monitor.dedupe import canonical_url, global_identity
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
 
@@ -22,10 +22,20 @@ def _sources(url: str, count: int) -> list[int]:
         return [s.id for s in rows]
 
 
-def post(guid: str, *, url: str | None = None, identity: str | None = None, reposted_by: str | None = None) -> NewMention:
+def post(
+    guid: str, *, url: str | None = None, identity: str | None = None, reposted_by: str | None = None
+) -> NewMention:
     return NewMention(
-        guid=guid, url=url, canonical_url=canonical_url(url), title="Vorontsov sentenced", text="Court news.",
-        author=None, published_at=NOW, people={}, identity=identity, reposted_by=reposted_by,
+        guid=guid,
+        url=url,
+        canonical_url=canonical_url(url),
+        title="Vorontsov sentenced",
+        text="Court news.",
+        author=None,
+        published_at=NOW,
+        people={},
+        identity=identity,
+        reposted_by=reposted_by,
     )
 
 
@@ -40,10 +50,14 @@ def test_the_same_post_on_three_sources_is_one_mention_with_three_sightings(db_u
         first = save_many(session, batches=[(one, [post("a", url="https://example.org/n/1?utm_source=x")])], now=NOW)
     with db.session_scope(db_url) as session:
         later = NOW + timedelta(hours=1)
-        again = save_many(session, batches=[
-            (two, [post("b", url="https://m.example.org/n/1/")]),
-            (three, [post("c", url="https://news.google.com/news/url?url=https://www.example.org/n/1")]),
-        ], now=later)
+        again = save_many(
+            session,
+            batches=[
+                (two, [post("b", url="https://m.example.org/n/1/")]),
+                (three, [post("c", url="https://news.google.com/news/url?url=https://www.example.org/n/1")]),
+            ],
+            now=later,
+        )
     assert list(first.values()) == [[_rows(db_url, Mention)[0].id]] and again == {}
     sightings = _rows(db_url, Sighting)
     assert sorted(s.source_id for s in sightings) == [one, two, three]
@@ -55,7 +69,9 @@ def test_a_boost_is_a_sighting_of_its_original(db_url):
     home, other = _sources(db_url, 2)
     uri = global_identity("mastodon", "https://mastodon.social/users/rights/statuses/1")
     with db.session_scope(db_url) as session:
-        save_many(session, batches=[(home, [post("1", url="https://mastodon.social/@rights/1", identity=uri)])], now=NOW)
+        save_many(
+            session, batches=[(home, [post("1", url="https://mastodon.social/@rights/1", identity=uri)])], now=NOW
+        )
         boost = post("99", url="https://other.social/@booster/99", identity=uri, reposted_by="booster@other.social")
         assert save_many(session, batches=[(other, [boost])], now=NOW) == {}
     assert len(_rows(db_url, Mention)) == 1

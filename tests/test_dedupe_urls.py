@@ -37,9 +37,15 @@ from monitor.dedupe import canonical_url, global_identity
         ("https://www-example-org.cdn.ampproject.org/c/s/www.example.org/news/1", "https://example.org/news/1"),
         ("https://www.google.com/amp/s/example.org/news/1", "https://example.org/news/1"),
         # redirect wrappers whose target is in the URL
-        ("https://news.google.com/news/url?url=https://www.example.org/n/1%3Futm_source%3Dgn", "https://example.org/n/1"),
+        (
+            "https://news.google.com/news/url?url=https://www.example.org/n/1%3Futm_source%3Dgn",
+            "https://example.org/n/1",
+        ),
         ("https://www.google.com/url?q=https://example.org/n/1&sa=D&usg=x", "https://example.org/n/1"),
-        ("https://l.facebook.com/l.php?u=https%3A%2F%2Fexample.org%2Fn%2F1%3Ffbclid%3Dx&h=AT0", "https://example.org/n/1"),
+        (
+            "https://l.facebook.com/l.php?u=https%3A%2F%2Fexample.org%2Fn%2F1%3Ffbclid%3Dx&h=AT0",
+            "https://example.org/n/1",
+        ),
         ("https://example.net/redirect?url=https%3A%2F%2Fexample.org%2Fn%2F1", "https://example.org/n/1"),
         ("https://example.net/away?u=https://example.org/n/1", "https://example.org/n/1"),
         ("https://vk.com/away.php?to=https%3A%2F%2Fexample.org%2Fn%2F1&cc_key=", "https://example.org/n/1"),
@@ -59,7 +65,9 @@ def google_news_id(target: str) -> str:
 
 def test_a_google_news_article_link_is_the_article_it_carries():
     short, long = "https://www.example.org/n/1?utm_source=gn", "https://example.org/" + "long-slug-" * 20
-    assert canonical_url(f"https://news.google.com/rss/articles/{google_news_id(short)}?oc=5") == "https://example.org/n/1"
+    assert (
+        canonical_url(f"https://news.google.com/rss/articles/{google_news_id(short)}?oc=5") == "https://example.org/n/1"
+    )
     assert canonical_url(f"https://news.google.com/articles/{google_news_id(long)}?hl=en&gl=US") == long
 
 
@@ -70,7 +78,10 @@ def test_a_google_news_id_without_the_url_inside_stays_as_it_is():
 
 def test_a_redirect_without_a_target_in_the_url_stays_as_it_is():
     assert canonical_url("https://t.co/AbC123") == "https://t.co/AbC123"
-    assert canonical_url("https://example.org/search?q=https://x.org") == "https://example.org/search?q=https%3A%2F%2Fx.org"
+    assert (
+        canonical_url("https://example.org/search?q=https://x.org")
+        == "https://example.org/search?q=https%3A%2F%2Fx.org"
+    )
 
 
 @pytest.mark.parametrize(

@@ -10,17 +10,20 @@ import pytest
 from sqlmodel import select
 
 from monitor.core import db
-from monitor.entry.cli import prepare
-from monitor.entry.demo import LIVE_BURST_AFTER, DemoServer, PEOPLE, demo_config
 from monitor.core.models import Person, Spike, SpikeAlert
+from monitor.entry.cli import prepare
+from monitor.entry.demo import LIVE_BURST_AFTER, PEOPLE, DemoServer, demo_config
 from monitor.entry.polling import poll_all_once
 from monitor.notify.refresh import refresh_spikes
 
 
 def _alerted_people() -> dict[str, int]:
     with db.session_scope() as session:
-        rows = session.exec(select(Person.name).join(Spike, Spike.person_id == Person.id)
-                            .join(SpikeAlert, SpikeAlert.spike_id == Spike.id)).all()
+        rows = session.exec(
+            select(Person.name)
+            .join(Spike, Spike.person_id == Person.id)
+            .join(SpikeAlert, SpikeAlert.spike_id == Spike.id)
+        ).all()
     return {name: rows.count(name) for name in set(rows)}
 
 

@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from monitor.core import db
-from monitor.entry.cli import prepare
-from monitor.core.settings import get_settings
-from monitor.entry.demo import demo_config, mark_demo_sources, start_demo
 from monitor.core.models import Mention, Source, Spike, SpikeAlert
+from monitor.core.settings import get_settings
+from monitor.entry.cli import prepare
+from monitor.entry.demo import demo_config, mark_demo_sources, start_demo
 from monitor.entry.polling import poll_all_once
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
@@ -73,8 +73,9 @@ def test_restarting_the_demo_twice_keeps_its_sources_mentions_reviews_and_alerts
     for _ in range(2):
         again = _run_demo_once(folder)
         assert again["errors"] == []
-        assert {k: again[k] for k in ("base", "sources", "mentions", "spikes", "alerts")} == \
-               {k: first[k] for k in ("base", "sources", "mentions", "spikes", "alerts")}
+        assert {k: again[k] for k in ("base", "sources", "mentions", "spikes", "alerts")} == {
+            k: first[k] for k in ("base", "sources", "mentions", "spikes", "alerts")
+        }
     with db.session_scope() as session:
         states = {m.id: m.review_state for m in session.exec(select(Mention).where(Mention.id.in_(reviewed)))}
     assert set(states.values()) == {"reviewed"}
@@ -100,22 +101,32 @@ def test_poll_once_by_hand_reaches_the_demo_feeds_and_no_other_loopback_source(n
         other.routes["/rss"] = Route(feeds.rss(other.url("")))
         try:
             config = folder / "monitor.toml"
-            config.write_text(demo_config(server.base_url) + f'\n[[source]]\nurl = "{other.url("/rss")}"\nname = "not demo"\n',
-                              encoding="utf-8")
+            config.write_text(
+                demo_config(server.base_url) + f'\n[[source]]\nurl = "{other.url("/rss")}"\nname = "not demo"\n',
+                encoding="utf-8",
+            )
             watchlist = prepare(config)
             with db.session_scope() as session:
                 mark_demo_sources(session, [s.url for s in watchlist.sources if s.url.startswith(server.base_url)])
             # The README's bare command, from a folder with no monitor.toml of its own.
             env = {k: v for k, v in os.environ.items() if k not in ("MONITOR_ALLOW_PRIVATE_NETWORKS", "MONITOR_CONFIG")}
-            done = subprocess.run([sys.executable, "-m", "monitor", "poll", "--once"], capture_output=True, text=True,
-                                  timeout=120, env=env, cwd=tmp_path)
+            done = subprocess.run(
+                [sys.executable, "-m", "monitor", "poll", "--once"],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env=env,
+                cwd=tmp_path,
+            )
         finally:
             server.stop()
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     demo_lines = [line for line in lines if line.startswith(("Demo", "Демо"))]
     assert len(demo_lines) == 3 and all(line.endswith(", ok") for line in demo_lines), done.stdout
-    assert any(line.startswith("not demo:") and "failed" in line and "non-public" in line for line in lines), done.stdout
+    assert any(line.startswith("not demo:") and "failed" in line and "non-public" in line for line in lines), (
+        done.stdout
+    )
 
 
 def test_nothing_but_the_launcher_marks_a_source_as_the_demos(no_private, tmp_path):

@@ -10,9 +10,8 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from monitor.entry.cli import app
+from monitor.core.config_file import DigestEntry
 from monitor.core.db import session_scope
-from monitor.notify.digest import send_digests, send_due_digests
 from monitor.core.models import (
     Cluster,
     DigestDelivery,
@@ -23,7 +22,8 @@ from monitor.core.models import (
     Source,
     Spike,
 )
-from monitor.core.config_file import DigestEntry
+from monitor.entry.cli import app
+from monitor.notify.digest import send_digests, send_due_digests
 from tests.test_mail import SmtpSink, free_port, make_certificate, password_check, server_tls, start_smtp, use_smtp_url
 
 DAY = date(2026, 11, 22)
@@ -65,19 +65,39 @@ def make_source(name: str = "Example News") -> Source:
     return add(Source(url=f"https://example.org/{uuid.uuid4().hex}.xml", name=name))
 
 
-def make_mention(source: Source, people: list[Person], *, title: str, published_at=NOON, fetched_at=None,
-                 status: str = "new", url: str | None = "https://example.org/story", text: str = "",
-                 cluster: Cluster | None = None) -> Mention:
-    mention = add(Mention(source_id=source.id, guid=uuid.uuid4().hex, title=title, text=text, url=url,
-                          published_at=published_at, fetched_at=fetched_at or NOON, status=status,
-                          cluster_id=cluster.id if cluster else None))
+def make_mention(
+    source: Source,
+    people: list[Person],
+    *,
+    title: str,
+    published_at=NOON,
+    fetched_at=None,
+    status: str = "new",
+    url: str | None = "https://example.org/story",
+    text: str = "",
+    cluster: Cluster | None = None,
+) -> Mention:
+    mention = add(
+        Mention(
+            source_id=source.id,
+            guid=uuid.uuid4().hex,
+            title=title,
+            text=text,
+            url=url,
+            published_at=published_at,
+            fetched_at=fetched_at or NOON,
+            status=status,
+            cluster_id=cluster.id if cluster else None,
+        )
+    )
     for person in people:
         add(MentionPerson(mention_id=mention.id, person_id=person.id, alias=person.name))
     return mention
 
 
-def make_recipient(email: str = "desk@example.org", people: list[str] | None = None, active: bool = True,
-                   timezone: str | None = None) -> Recipient:
+def make_recipient(
+    email: str = "desk@example.org", people: list[str] | None = None, active: bool = True, timezone: str | None = None
+) -> Recipient:
     return add(Recipient(email=email, people=people, active=active, timezone=timezone))
 
 
@@ -124,8 +144,10 @@ def test_it_sends_each_recipient_one_digest_with_only_their_people(smtp):
 
     lines = send()
 
-    assert lines == ["desk@example.org 2026-11-22: sent 2 mentions, 0 spikes",
-                     "lawyer@example.org 2026-11-22: sent 1 mention, 0 spikes"]
+    assert lines == [
+        "desk@example.org 2026-11-22: sent 2 mentions, 0 spikes",
+        "lawyer@example.org 2026-11-22: sent 1 mention, 0 spikes",
+    ]
     assert sorted(smtp.recipients()) == ["desk@example.org", "lawyer@example.org"]
     [(subject, text, html)] = bodies(smtp, "desk@example.org")
     assert subject == "2 new mentions of 2 people — 22 Nov"
@@ -153,8 +175,9 @@ def test_the_subject_counts_spikes_mentions_and_people_and_a_shared_mention_once
 def test_it_covers_the_local_day_in_the_digest_timezone(smtp):
     person, source = make_person(), make_source()
     make_mention(source, [person], title="first minute", published_at=DAY_START)
-    make_mention(source, [person], title="half past eleven at night",
-                 published_at=DAY_START + timedelta(hours=23, minutes=30))
+    make_mention(
+        source, [person], title="half past eleven at night", published_at=DAY_START + timedelta(hours=23, minutes=30)
+    )
     make_mention(source, [person], title="day before", published_at=DAY_START - timedelta(minutes=1))
     make_mention(source, [person], title="day after", published_at=DAY_START + timedelta(days=1))
     make_mention(source, [person], title="undated but fetched that day", published_at=None, fetched_at=NOON)
@@ -170,13 +193,19 @@ def test_it_covers_the_local_day_in_the_digest_timezone(smtp):
 def test_a_recipients_own_timezone_decides_which_day_they_get(smtp):
     person = make_person()
     # 23:30 on 22 November in New York is 04:30 UTC on the 23rd: 07:30 on the 23rd in Moscow.
-    make_mention(make_source(), [person], title="late in New York",
-                 published_at=datetime(2026, 11, 23, 4, 30, tzinfo=timezone.utc))
+    make_mention(
+        make_source(),
+        [person],
+        title="late in New York",
+        published_at=datetime(2026, 11, 23, 4, 30, tzinfo=timezone.utc),
+    )
     make_recipient("ny@example.org", timezone="America/New_York")
     make_recipient("moscow@example.org")
 
-    assert send() == ["ny@example.org 2026-11-22: sent 1 mention, 0 spikes",
-                      "moscow@example.org 2026-11-22: sent 0 mentions, 0 spikes"]
+    assert send() == [
+        "ny@example.org 2026-11-22: sent 1 mention, 0 spikes",
+        "moscow@example.org 2026-11-22: sent 0 mentions, 0 spikes",
+    ]
     [(_, text, _)] = bodies(smtp, "ny@example.org")
     assert "23:30  late in New York" in text and "(America/New_York)" in text
 
@@ -185,7 +214,9 @@ def test_it_compares_each_person_with_the_previous_day_and_the_7_day_average(smt
     person, source = make_person(), make_source()
     for days_before, count in [(0, 4), (1, 2), (3, 3), (7, 2), (8, 9)]:
         for _ in range(count):
-            make_mention(source, [person], title=f"{days_before} days before", published_at=NOON - timedelta(days=days_before))
+            make_mention(
+                source, [person], title=f"{days_before} days before", published_at=NOON - timedelta(days=days_before)
+            )
     make_recipient()
 
     send()
@@ -201,7 +232,9 @@ def test_it_compares_each_person_with_the_previous_day_and_the_7_day_average(smt
 def test_it_lists_the_top_stories_with_their_copy_counts(smtp):
     person, source, story = make_person(), make_source(), make_cluster()
     for hour in range(3):
-        make_mention(source, [person], title="Court jails Vorontsov", cluster=story, published_at=NOON + timedelta(hours=hour))
+        make_mention(
+            source, [person], title="Court jails Vorontsov", cluster=story, published_at=NOON + timedelta(hours=hour)
+        )
     make_mention(source, [person], title="A lone blog post")
     make_recipient()
 
@@ -222,7 +255,7 @@ def test_it_highlights_solidarity_and_counts_confirmed_and_unreviewed(smtp):
     send()
 
     [(_, text, _)] = bodies(smtp, "desk@example.org")
-    solidarity = text[text.index("Solidarity:"):]
+    solidarity = text[text.index("Solidarity:") :]
     assert "Solidarity rally for Vorontsov" in solidarity and "in passing" not in solidarity
     assert "confirmed 1 · unreviewed 2" in text
 
@@ -268,8 +301,14 @@ def test_it_says_no_new_mentions_rather_than_staying_silent(smtp):
 
 def test_it_lists_sources_that_failed_or_went_silent(smtp):
     person = make_person()
-    failing = add(Source(url="https://broken.example/feed", name="Broken feed", consecutive_failures=3,
-                         last_error="HTTP 503 from https://broken.example/feed"))
+    failing = add(
+        Source(
+            url="https://broken.example/feed",
+            name="Broken feed",
+            consecutive_failures=3,
+            last_error="HTTP 503 from https://broken.example/feed",
+        )
+    )
     silent, busy = make_source("Gone quiet"), make_source("Still busy")
     make_mention(silent, [person], title="Earlier in the week", published_at=NOON - timedelta(days=2))
     make_mention(busy, [person], title="Earlier too", published_at=NOON - timedelta(days=2))
@@ -279,7 +318,7 @@ def test_it_lists_sources_that_failed_or_went_silent(smtp):
     send()
 
     [(_, text, html)] = bodies(smtp, "desk@example.org")
-    section = text[text.index("SOURCES THAT FAILED OR WENT SILENT"):]
+    section = text[text.index("SOURCES THAT FAILED OR WENT SILENT") :]
     assert "Broken feed (https://broken.example/feed): failing: HTTP 503" in section
     assert "Gone quiet" in section and "silent" in section and "Still busy" not in section
     assert failing.id and 'id="sources"' in html
@@ -317,17 +356,22 @@ def test_it_sets_date_message_id_list_id_and_a_one_click_unsubscribe_link(smtp, 
     link = msg["List-Unsubscribe"].strip("<>")
     assert link.startswith(f"{settings.base_url}/digest/unsubscribe?token=")
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
-    from monitor.notify.digest import read_unsubscribe_token
     from urllib.parse import parse_qs, urlsplit
+
+    from monitor.notify.digest import read_unsubscribe_token
 
     assert read_unsubscribe_token(parse_qs(urlsplit(link).query)["token"][0]) == (recipient.id, "desk@example.org")
 
 
 def test_hostile_names_and_post_text_cannot_add_headers_or_markup(smtp):
     evil = make_person("Evil\r\nBcc: spy@evil.example <script>alert(1)</script>")
-    make_mention(make_source('Evil <img src=x onerror=alert(1)>'), [evil],
-                 title='Title\r\nBcc: spy@evil.example\r\n\r\n<script>alert("x")</script> Court ruling',
-                 url="javascript:alert(1)", text="<p>Full <b>story</b>\u202e here</p><script>steal()</script>")
+    make_mention(
+        make_source("Evil <img src=x onerror=alert(1)>"),
+        [evil],
+        title='Title\r\nBcc: spy@evil.example\r\n\r\n<script>alert("x")</script> Court ruling',
+        url="javascript:alert(1)",
+        text="<p>Full <b>story</b>\u202e here</p><script>steal()</script>",
+    )
     make_recipient()
 
     send()
@@ -349,15 +393,23 @@ def test_a_recipient_address_that_could_inject_headers_is_refused_and_others_sti
 
     lines = send()
 
-    assert ["failed: recipient" in line and "not a plain email address" in line for line in lines] == [True, True, False]
+    assert ["failed: recipient" in line and "not a plain email address" in line for line in lines] == [
+        True,
+        True,
+        False,
+    ]
     assert all("\n" not in line for line in lines)
     assert smtp.recipients() == ["ngo@example.org"]
 
 
 def test_the_digest_goes_over_starttls_with_a_verified_certificate_and_login(settings, monkeypatch, tmp_path):
     cert, key = make_certificate(tmp_path)
-    controller, sink = start_smtp(tls_context=server_tls(cert, key), require_starttls=True,
-                                  authenticator=password_check(b"monitor", b"pw"), auth_require_tls=True)
+    controller, sink = start_smtp(
+        tls_context=server_tls(cert, key),
+        require_starttls=True,
+        authenticator=password_check(b"monitor", b"pw"),
+        auth_require_tls=True,
+    )
     monkeypatch.setenv("MONITOR_SMTP_CA_FILE", cert)
     use_smtp_url(monkeypatch, f"smtp://monitor:pw@127.0.0.1:{controller.port}?starttls=true")
     make_recipient("desk@example.org")
@@ -449,11 +501,15 @@ def test_a_manual_run_retries_failures_at_once(smtp, monkeypatch):
 
     lines = send()
 
-    assert len(lines) == 2 and all("failed: SMTP smtp://127.0.0.1:" in line and "connection refused" in line for line in lines)
+    assert len(lines) == 2 and all(
+        "failed: SMTP smtp://127.0.0.1:" in line and "connection refused" in line for line in lines
+    )
     assert [(row.status, "connection refused" in row.error) for row in deliveries()] == [("failed", True)] * 2
     use_smtp_url(monkeypatch, f"smtp://127.0.0.1:{smtp.port}")
-    assert send() == ["desk@example.org 2026-11-22: sent 1 mention, 0 spikes",
-                      "ngo@example.org 2026-11-22: sent 1 mention, 0 spikes"]
+    assert send() == [
+        "desk@example.org 2026-11-22: sent 1 mention, 0 spikes",
+        "ngo@example.org 2026-11-22: sent 1 mention, 0 spikes",
+    ]
     assert [(row.status, row.error) for row in deliveries()] == [("sent", None)] * 2
 
 
@@ -523,10 +579,14 @@ def test_a_run_missed_while_the_machine_was_off_is_caught_up_once_on_start(smtp)
 def test_it_takes_over_a_delivery_abandoned_mid_send_but_not_a_fresh_one(smtp):
     stale, fresh = make_recipient("stale@example.org"), make_recipient("fresh@example.org")
     add(DigestDelivery(recipient_id=stale.id, day=DAY, status="sending", claimed_at=NEXT_MORNING - timedelta(hours=1)))
-    add(DigestDelivery(recipient_id=fresh.id, day=DAY, status="sending", claimed_at=NEXT_MORNING - timedelta(minutes=1)))
+    add(
+        DigestDelivery(recipient_id=fresh.id, day=DAY, status="sending", claimed_at=NEXT_MORNING - timedelta(minutes=1))
+    )
 
-    assert send(now=NEXT_MORNING) == ["stale@example.org 2026-11-22: sent 0 mentions, 0 spikes",
-                                      "fresh@example.org 2026-11-22: being sent by another process"]
+    assert send(now=NEXT_MORNING) == [
+        "stale@example.org 2026-11-22: sent 0 mentions, 0 spikes",
+        "fresh@example.org 2026-11-22: being sent by another process",
+    ]
     assert smtp.recipients() == ["stale@example.org"]
 
 
@@ -548,11 +608,13 @@ def test_two_processes_sending_at_once_never_send_the_same_digest(smtp):
 
 
 def test_a_config_sync_keeps_an_unsubscribe_and_users_web_subscriptions(settings):
-    from monitor.core.storage import sync_watchlist
     from monitor.core.config_file import parse_watchlist
+    from monitor.core.storage import sync_watchlist
 
-    config = {"person": [{"name": "Anna Petrova"}],
-              "recipient": [{"email": "desk@example.org", "timezone": "Asia/Tokyo"}]}
+    config = {
+        "person": [{"name": "Anna Petrova"}],
+        "recipient": [{"email": "desk@example.org", "timezone": "Asia/Tokyo"}],
+    }
     left = make_recipient("desk@example.org")
     add(Recipient(email="user@example.org", origin="web"))
     with session_scope() as session:

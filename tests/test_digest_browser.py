@@ -13,8 +13,17 @@ from email import policy
 import pytest
 
 from monitor.notify.digest import send_digests
-from tests.test_digest import DAY, DAY_START, MOSCOW, NOON, make_mention, make_person, make_recipient, make_source
-from tests.test_digest import make_spike
+from tests.test_digest import (
+    DAY,
+    DAY_START,
+    MOSCOW,
+    NOON,
+    make_mention,
+    make_person,
+    make_recipient,
+    make_source,
+    make_spike,
+)
 from tests.test_review_browser import browser  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
@@ -44,7 +53,9 @@ def test_the_html_digest_renders_its_spike_section_and_volume_chart_in_chromium(
     make_spike(person, DAY_START + timedelta(hours=14), count=41)
     for days_before, count in [(0, 6), (1, 3), (2, 1)]:
         for _ in range(count):
-            make_mention(source, [person], title=f"Story {days_before}", published_at=NOON - timedelta(days=days_before))
+            make_mention(
+                source, [person], title=f"Story {days_before}", published_at=NOON - timedelta(days=days_before)
+            )
     make_recipient()
     send_digests(day=DAY, force=False, digest=MOSCOW)
 
@@ -68,9 +79,9 @@ def test_the_html_digest_renders_its_spike_section_and_volume_chart_in_chromium(
 
 
 def test_the_digest_preview_shows_the_emails_styles_in_a_sandboxed_frame(settings, browser):  # noqa: F811
+    from monitor.review.users import add_user
     from tests.test_review_browser import ADMIN, _watch
     from tests.test_web import PASSWORD
-    from monitor.review.users import add_user
 
     person = make_person()
     make_spike(person, DAY_START + timedelta(hours=14), count=41)

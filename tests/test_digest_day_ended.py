@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from monitor.core.config_file import DigestEntry
 from monitor.entry.cli import app
 from monitor.notify.digest import send_digests, send_due_digests
 from monitor.notify.digest.delivery import day_has_ended, due_day
-from monitor.core.config_file import DigestEntry
 from tests.test_digest import deliveries, make_recipient, smtp  # noqa: F401
 
 UTC_DIGEST = DigestEntry(timezone="UTC", send_at=time(0, 0))
@@ -37,13 +39,15 @@ def test_a_day_not_yet_over_for_the_recipient_is_refused_and_left_unsent(smtp):
 def test_force_sends_a_day_that_has_not_ended(smtp):
     make_recipient("la@example.org", timezone="America/Los_Angeles")
     assert send_digests(day=DAY, force=True, digest=UTC_DIGEST, now=NOW) == [
-        "la@example.org 2026-03-14: sent 0 mentions, 0 spikes"]
+        "la@example.org 2026-03-14: sent 0 mentions, 0 spikes"
+    ]
 
 
 def test_the_cli_refuses_today_and_a_future_date_with_exit_1_and_force_sends(smtp, tmp_path):
     config = tmp_path / "monitor.toml"
-    config.write_text('[[recipient]]\nemail = "desk@example.org"\n\n[digest]\ntimezone = "UTC"\nsend_at = "08:00"\n',
-                      encoding="utf-8")
+    config.write_text(
+        '[[recipient]]\nemail = "desk@example.org"\n\n[digest]\ntimezone = "UTC"\nsend_at = "08:00"\n', encoding="utf-8"
+    )
     run = CliRunner().invoke
     today = datetime.now(timezone.utc).date()
     for day in (today, today + timedelta(days=3)):
@@ -51,8 +55,9 @@ def test_the_cli_refuses_today_and_a_future_date_with_exit_1_and_force_sends(smt
         assert refused.exit_code == 1, refused.output
         assert f"desk@example.org {day}: not sent: the day has not ended in UTC" in refused.stdout
     assert smtp.recipients() == [] and deliveries() == []
-    forced = run(app, ["digest", "send", "--date", today.isoformat(), "--force", "--config", str(config),
-                       "--allow-empty"])
+    forced = run(
+        app, ["digest", "send", "--date", today.isoformat(), "--force", "--config", str(config), "--allow-empty"]
+    )
     assert forced.exit_code == 0, forced.output
     assert smtp.recipients() == ["desk@example.org"]
 
@@ -70,9 +75,13 @@ def test_the_scheduler_never_sends_a_day_that_has_not_ended(smtp):
 
 
 @hsettings(max_examples=200, deadline=None)
-@given(moment=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(timezone.utc)),
-       zone=st.sampled_from(["UTC", "Europe/Moscow", "America/Los_Angeles", "Pacific/Kiritimati", "Asia/Kathmandu"]),
-       send_at=st.times())
+@given(
+    moment=st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(timezone.utc)
+    ),
+    zone=st.sampled_from(["UTC", "Europe/Moscow", "America/Los_Angeles", "Pacific/Kiritimati", "Asia/Kathmandu"]),
+    send_at=st.times(),
+)
 def test_the_due_day_has_always_ended_and_today_never_has(moment, zone, send_at):
     tz = ZoneInfo(zone)
     entry = DigestEntry(timezone=zone, send_at=send_at.replace(microsecond=0, second=0, tzinfo=None))

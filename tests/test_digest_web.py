@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from monitor.core.db import session_scope
-from monitor.notify.digest import send_digests
 from monitor.core.models import Recipient
+from monitor.notify.digest import send_digests
 from monitor.review.users import add_user
 from monitor.web.app import create_app
 from tests.test_digest import DAY, DAY_START, MOSCOW, make_mention, make_person, make_recipient, make_source, make_spike
@@ -62,7 +62,8 @@ def test_admins_preview_the_digest_of_a_chosen_day_in_the_configured_timezone(cl
     # Its own policy alone: inline styles, nothing else, a sandbox; framed by our pages only.
     assert response.headers.get_list("content-security-policy") == [
         "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; "
-        "base-uri 'none'; form-action 'none'"]
+        "base-uri 'none'; form-action 'none'"
+    ]
     assert response.headers.get_list("x-frame-options") == ["SAMEORIGIN"]
 
 
@@ -113,8 +114,9 @@ def test_a_logged_in_user_subscribes_to_some_people_and_unsubscribes_again(clien
 
     refused = client.post("/digest/subscription", data={"people": ["Anna Petrova"]}, follow_redirects=False)
     unknown = client.post("/digest/subscription", data={"people": ["Nobody"], "csrf_token": token})
-    made = client.post("/digest/subscription", data={"people": ["Anna Petrova"], "csrf_token": token},
-                       follow_redirects=False)
+    made = client.post(
+        "/digest/subscription", data={"people": ["Anna Petrova"], "csrf_token": token}, follow_redirects=False
+    )
 
     assert refused.status_code == 403 and unknown.status_code == 400 and made.status_code == 303
     row = recipients()[EMAIL]

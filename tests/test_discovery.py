@@ -12,9 +12,11 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from monitor.core import settings as monitor_config
 from monitor.core import db
+from monitor.core import settings as monitor_config
 from monitor.core.config_append import append_source, toml_string
+from monitor.core.config_file import ConfigError
+from monitor.core.models import Source
 from monitor.ingest.discovery.find import MAX_REQUESTS, DiscoveryError, discover
 from monitor.sources.discovery_page import (
     MAX_LINKS,
@@ -25,8 +27,6 @@ from monitor.sources.discovery_page import (
     profile_feed,
     youtube_channel_feeds,
 )
-from monitor.core.models import Source
-from monitor.core.config_file import ConfigError
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
 
@@ -71,7 +71,9 @@ def test_an_address_that_is_a_feed_is_offered_itself_with_its_title(loopback):
         server.routes["/rss"] = Route(feeds.rss(server.url("")))
         server.routes["/feed.json"] = Route(JSON_FEED, content_type="application/feed+json")
         assert discover(server.url("/rss")) == [Found(server.url("/rss"), "Test News", "rss", "address")]
-        assert discover(server.url("/feed.json")) == [Found(server.url("/feed.json"), "Json News", "jsonfeed", "address")]
+        assert discover(server.url("/feed.json")) == [
+            Found(server.url("/feed.json"), "Json News", "jsonfeed", "address")
+        ]
 
 
 def test_a_page_without_links_is_tried_at_well_known_paths_within_the_request_budget(loopback):
@@ -101,23 +103,45 @@ def test_a_mastodon_profile_offers_its_rss_when_the_server_has_one(loopback):
 def test_a_youtube_channel_page_gives_the_channels_videos_feed(loopback):
     canonical = _page(f'<link rel="canonical" href="https://www.youtube.com/channel/{CHANNEL}">')
     meta = _page(f'<meta itemprop="channelId" content="{CHANNEL}">')
-    with FeedServer({"/@somehandle": Route(canonical, content_type=HTML), "/c/other": Route(meta, content_type=HTML)}) as server:
+    with FeedServer(
+        {"/@somehandle": Route(canonical, content_type=HTML), "/c/other": Route(meta, content_type=HTML)}
+    ) as server:
         by_canonical = discover(server.url("/@somehandle"))
         by_meta = discover(server.url("/c/other"))
 
-    expected = Found(f"https://www.youtube.com/feeds/videos.xml?channel_id={CHANNEL}", f"YouTube channel {CHANNEL}", "youtube", "platform")
+    expected = Found(
+        f"https://www.youtube.com/feeds/videos.xml?channel_id={CHANNEL}",
+        f"YouTube channel {CHANNEL}",
+        "youtube",
+        "platform",
+    )
     assert by_canonical[0] == expected and by_meta == [expected]
 
 
-@pytest.mark.parametrize("address, feed, kind", [
-    ("https://t.me/freedomchan", "https://t.me/s/freedomchan", "telegram"),
-    ("t.me/s/freedomchan", "https://t.me/s/freedomchan", "telegram"),
-    ("https://telegram.me/freedomchan/", "https://t.me/s/freedomchan", "telegram"),
-    ("https://ivan-petrov.livejournal.com/", "https://ivan-petrov.livejournal.com/data/rss", "livejournal"),
-    ("https://ivan-petrov.livejournal.com/123456.html", "https://ivan-petrov.livejournal.com/data/rss", "livejournal"),
-    ("https://www.livejournal.com/users/ivan_petrov/", "https://ivan-petrov.livejournal.com/data/rss", "livejournal"),
-    (f"https://www.youtube.com/channel/{CHANNEL}", f"https://www.youtube.com/feeds/videos.xml?channel_id={CHANNEL}", "youtube"),
-])
+@pytest.mark.parametrize(
+    "address, feed, kind",
+    [
+        ("https://t.me/freedomchan", "https://t.me/s/freedomchan", "telegram"),
+        ("t.me/s/freedomchan", "https://t.me/s/freedomchan", "telegram"),
+        ("https://telegram.me/freedomchan/", "https://t.me/s/freedomchan", "telegram"),
+        ("https://ivan-petrov.livejournal.com/", "https://ivan-petrov.livejournal.com/data/rss", "livejournal"),
+        (
+            "https://ivan-petrov.livejournal.com/123456.html",
+            "https://ivan-petrov.livejournal.com/data/rss",
+            "livejournal",
+        ),
+        (
+            "https://www.livejournal.com/users/ivan_petrov/",
+            "https://ivan-petrov.livejournal.com/data/rss",
+            "livejournal",
+        ),
+        (
+            f"https://www.youtube.com/channel/{CHANNEL}",
+            f"https://www.youtube.com/feeds/videos.xml?channel_id={CHANNEL}",
+            "youtube",
+        ),
+    ],
+)
 def test_platform_addresses_name_their_feed_without_any_request(address, feed, kind, monkeypatch, tmp_path):
     # Private networks closed and no server anywhere: a request would fail, so none is made.
     monkeypatch.setenv("MONITOR_DATA_DIR", str(tmp_path))
@@ -130,7 +154,10 @@ def test_the_guard_applies_to_discovery(monkeypatch, tmp_path):
     monkeypatch.setenv("MONITOR_ALLOW_PRIVATE_NETWORKS", "false")
     monkeypatch.setenv("MONITOR_DATA_DIR", str(tmp_path))
     monitor_config.get_settings.cache_clear()
-    with FeedServer({"/": Route(_page(""), content_type=HTML)}) as server, pytest.raises(DiscoveryError, match="non-public"):
+    with (
+        FeedServer({"/": Route(_page(""), content_type=HTML)}) as server,
+        pytest.raises(DiscoveryError, match="non-public"),
+    ):
         discover(server.url("/"))
     assert server.hits == []
     with pytest.raises(DiscoveryError, match="not an http"):
@@ -150,10 +177,20 @@ def test_a_huge_page_stops_at_the_cap_and_a_page_of_many_links_is_cut(loopback):
 def test_page_readers_on_odd_input():
     assert feed_links(b"", "https://a.example/") == []
     assert feed_links(b"\x00\xff<link", "https://a.example/") == []
-    assert feed_links(b'<base href="https://cdn.example/x/"><link rel="alternate" type="application/rss+xml" href="f.xml">',
-                      "https://a.example/") == [Found("https://cdn.example/x/f.xml", "RSS", "rss", "link")]
-    assert feed_links(b'<link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">', "https://a.example/") == []
-    assert youtube_channel_feeds(b'<link rel="canonical" href="https://evil.example/channel/' + CHANNEL.encode() + b'">') == []
+    assert feed_links(
+        b'<base href="https://cdn.example/x/"><link rel="alternate" type="application/rss+xml" href="f.xml">',
+        "https://a.example/",
+    ) == [Found("https://cdn.example/x/f.xml", "RSS", "rss", "link")]
+    assert (
+        feed_links(
+            b'<link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">', "https://a.example/"
+        )
+        == []
+    )
+    assert (
+        youtube_channel_feeds(b'<link rel="canonical" href="https://evil.example/channel/' + CHANNEL.encode() + b'">')
+        == []
+    )
     assert profile_feed("https://medium.example/@writer/some-post") is None
     assert platform_feeds("https://t.me/ab") == [] and platform_feeds("http://[::1") == []
     assert feed_kind(b'<?xml version="1.0"?><rss version="2.0">') == "rss"
@@ -165,13 +202,21 @@ def test_page_readers_on_odd_input():
 
 hrefs = st.one_of(
     st.text(max_size=40),
-    st.sampled_from(["/feed", "feed.xml", "//cdn.example/f", "https://x.example/a?b=c", "javascript:x", "data:,x", "mailto:a@b"]),
+    st.sampled_from(
+        ["/feed", "feed.xml", "//cdn.example/f", "https://x.example/a?b=c", "javascript:x", "data:,x", "mailto:a@b"]
+    ),
 )
-links = st.lists(st.tuples(
-    st.sampled_from(["alternate", "ALTERNATE", "alternate home", "stylesheet", "icon"]),
-    st.sampled_from(["application/rss+xml", "application/atom+xml", "application/feed+json", "text/css", "text/html", ""]),
-    hrefs, st.text(max_size=30),
-), max_size=30)
+links = st.lists(
+    st.tuples(
+        st.sampled_from(["alternate", "ALTERNATE", "alternate home", "stylesheet", "icon"]),
+        st.sampled_from(
+            ["application/rss+xml", "application/atom+xml", "application/feed+json", "text/css", "text/html", ""]
+        ),
+        hrefs,
+        st.text(max_size=30),
+    ),
+    max_size=30,
+)
 
 
 @hsettings(max_examples=200, deadline=None)
@@ -189,7 +234,10 @@ def test_any_bytes_give_at_most_the_cap_of_absolute_http_links(body):
 def test_every_feed_typed_alternate_link_with_a_web_address_is_found(items):
     from html import escape
 
-    head = "".join(f'<link rel="{rel}" type="{kind}" href="{escape(href)}" title="{escape(title)}">' for rel, kind, href, title in items)
+    head = "".join(
+        f'<link rel="{rel}" type="{kind}" href="{escape(href)}" title="{escape(title)}">'
+        for rel, kind, href, title in items
+    )
     found = feed_links(_page(head).encode(), "https://site.example/dir/page")
     feed_types = ("application/rss+xml", "application/atom+xml", "application/feed+json")
     expected = [href for rel, kind, href, _ in items if "alternate" in rel.lower() and kind in feed_types]
@@ -229,13 +277,17 @@ def test_appending_keeps_the_file_and_refuses_a_duplicate(tmp_path):
 
 
 def monitor(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "monitor", *args], input=input, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args], input=input, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_sources_add_yes_appends_the_first_feed_and_syncs_it(settings):
     settings.config.write_text(CONFIG, encoding="utf-8")
-    head = ('<link rel="alternate" type="application/rss+xml" title="First" href="/one.rss">'
-            '<link rel="alternate" type="application/atom+xml" title="Second" href="/two.atom">')
+    head = (
+        '<link rel="alternate" type="application/rss+xml" title="First" href="/one.rss">'
+        '<link rel="alternate" type="application/atom+xml" title="Second" href="/two.atom">'
+    )
     with FeedServer({"/": Route(_page(head), content_type=HTML)}) as server:
         done = monitor("sources", "add", server.url("/"), "--yes")
 
@@ -249,8 +301,10 @@ def test_sources_add_yes_appends_the_first_feed_and_syncs_it(settings):
 
 def test_sources_add_asks_which_feed_when_there_are_several(settings):
     settings.config.write_text(CONFIG, encoding="utf-8")
-    head = ('<link rel="alternate" type="application/rss+xml" title="First" href="/one.rss">'
-            '<link rel="alternate" type="application/atom+xml" title="Second\x1b[31m" href="/two.atom">')
+    head = (
+        '<link rel="alternate" type="application/rss+xml" title="First" href="/one.rss">'
+        '<link rel="alternate" type="application/atom+xml" title="Second\x1b[31m" href="/two.atom">'
+    )
     with FeedServer({"/": Route(_page(head), content_type=HTML)}) as server:
         done = monitor("sources", "add", server.url("/"), input="2\n")
 

@@ -32,8 +32,12 @@ def _signed_in(role: str, email: str) -> TestClient:
     add_user(email=email, role=role, password=PASSWORD)
     client = TestClient(create_app())
     token = _token(client.get("/login").text)
-    assert client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token},
-                       follow_redirects=False).status_code == 303
+    assert (
+        client.post(
+            "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
+        ).status_code
+        == 303
+    )
     return client
 
 
@@ -53,8 +57,11 @@ def test_an_admin_finds_a_sites_feeds_and_adds_the_chosen_one(admin):
     offered = re.findall(r'name="url" value="([^"]+)"', page.text)
     assert offered == [server.url("/news.rss"), server.url("/atom.xml")]
 
-    added = admin.post("/admin/sources", data={"url": offered[1], "name": "Atom", "csrf_token": _token(page.text)},
-                       follow_redirects=False)
+    added = admin.post(
+        "/admin/sources",
+        data={"url": offered[1], "name": "Atom", "csrf_token": _token(page.text)},
+        follow_redirects=False,
+    )
     assert added.status_code == 303
     with db.session_scope() as session:
         rows = session.exec(select(Source.url, Source.origin)).all()
@@ -63,7 +70,10 @@ def test_an_admin_finds_a_sites_feeds_and_adds_the_chosen_one(admin):
 
 def test_an_address_without_feeds_says_so(admin):
     with FeedServer({"/": Route("<html><head></head></html>", content_type=HTML)}) as server:
-        page = admin.post("/admin/source-discovery", data={"address": server.url("/"), "csrf_token": _token(admin.get("/sources").text)})
+        page = admin.post(
+            "/admin/source-discovery",
+            data={"address": server.url("/"), "csrf_token": _token(admin.get("/sources").text)},
+        )
     assert page.status_code == 404 and "no feed found" in page.text
 
 
@@ -71,7 +81,12 @@ def test_finding_feeds_needs_an_admin_and_a_csrf_token(settings):
     with FeedServer({"/": Route(PAGE, content_type=HTML)}) as server:
         with _signed_in("reviewer", "reviewer@example.org") as reviewer:
             token = _token(reviewer.get("/review").text)
-            assert reviewer.post("/admin/source-discovery", data={"address": server.url("/"), "csrf_token": token}).status_code == 403
+            assert (
+                reviewer.post(
+                    "/admin/source-discovery", data={"address": server.url("/"), "csrf_token": token}
+                ).status_code
+                == 403
+            )
         with _signed_in("admin", "admin2@example.org") as admin:
             assert admin.post("/admin/source-discovery", data={"address": server.url("/")}).status_code == 403
     assert server.hits == []

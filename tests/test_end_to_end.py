@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-
 import subprocess
 from datetime import timedelta
 
@@ -18,8 +17,8 @@ from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from monitor.core import db
-from monitor.core.settings import get_settings
 from monitor.core.models import Mention, Source, utcnow
+from monitor.core.settings import get_settings
 from tests import stack
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
@@ -71,8 +70,12 @@ def _all_polled_after(moment):
 def _run_whole_path(settings, smtp, tmp_path):
     with FeedServer() as server:
         server.routes["/rss"] = Route(feeds.rss(server.url("")), etag='"rss-1"')
-        server.routes["/atom"] = Route(feeds.atom_reposts(server.url("")), content_type="application/atom+xml", etag='"atom-1"')
-        settings.config.write_text(feeds.config([server.url("/rss"), server.url("/atom")], DIGEST_CONFIG), encoding="utf-8")
+        server.routes["/atom"] = Route(
+            feeds.atom_reposts(server.url("")), content_type="application/atom+xml", etag='"atom-1"'
+        )
+        settings.config.write_text(
+            feeds.config([server.url("/rss"), server.url("/atom")], DIGEST_CONFIG), encoding="utf-8"
+        )
         stack.add_user_cli(*REVIEWER)
         with stack.running(stack.worker_command(), log=tmp_path / "worker.log"):
             start = utcnow() - timedelta(seconds=1)

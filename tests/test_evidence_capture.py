@@ -8,14 +8,14 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from monitor.core import db
 from monitor.core import blob_store as store
+from monitor.core import db
 from monitor.core.blobs import blob_path
-from monitor.core.storage.captures import item_sha256
-from monitor.evidence.retention import prune_unmatched
 from monitor.core.models import utcnow
 from monitor.core.models_evidence import Capture
-from monitor.ingest.poller import poll_all_once
+from monitor.core.storage.captures import item_sha256
+from monitor.evidence.retention import prune_unmatched
+from monitor.entry.polling import poll_all_once
 from tests.evidence_helpers import captures, mentions, preservations, sync, warc_records
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
@@ -53,16 +53,24 @@ def test_each_capture_carries_the_hash_of_its_own_item_as_canonical_json(setting
     hashes = {c.item_sha256 for c in by_mention.values()}
     assert len(hashes) == 3 and all(len(h) == 64 for h in hashes)
     for mention in mentions():
-        item = {"guid": mention.guid, "url": mention.url, "title": mention.title, "text": mention.text,
-                "author": mention.author, "published_at": mention.published_at, "identity": mention.identity,
-                "language": mention.language}
+        item = {
+            "guid": mention.guid,
+            "url": mention.url,
+            "title": mention.title,
+            "text": mention.text,
+            "author": mention.author,
+            "published_at": mention.published_at,
+            "identity": mention.identity,
+            "language": mention.language,
+        }
         assert by_mention[mention.id].item_sha256 == item_sha256(item)
 
 
 def test_credentials_are_replaced_in_the_request_record_and_the_capture_names_it(settings):
     with FeedServer() as server:
         server.routes["/rss?api_key=s3cr3t-key&lang=en"] = Route(
-            feeds.rss(server.url("")), headers={"Set-Cookie": "session=s3cr3t-cookie"})
+            feeds.rss(server.url("")), headers={"Set-Cookie": "session=s3cr3t-cookie"}
+        )
         sync(settings, [server.url("/rss?api_key=s3cr3t-key&lang=en")])
         poll_all_once()
 

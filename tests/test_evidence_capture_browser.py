@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from monitor.core.blobs import blob_path
-from monitor.evidence.recheck import run
 from monitor.core.models import utcnow
 from monitor.core.models_evidence import Capture
-from monitor.ingest.poller import poll_all_once
+from monitor.evidence.recheck import run
+from monitor.entry.polling import poll_all_once
 from tests.evidence_helpers import captures, sync
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
@@ -27,7 +27,9 @@ def chromium():
         pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
 
 
-def test_the_page_is_shot_as_png_and_pdf_without_its_scripts_and_refused_addresses_stay_unasked(settings, chromium, monkeypatch):
+def test_the_page_is_shot_as_png_and_pdf_without_its_scripts_and_refused_addresses_stay_unasked(
+    settings, chromium, monkeypatch
+):
     monkeypatch.setattr(settings, "evidence_screenshots", True)
     with FeedServer() as server:
         beacon = server.url("/beacon")
@@ -35,7 +37,9 @@ def test_the_page_is_shot_as_png_and_pdf_without_its_scripts_and_refused_address
         for key in ("a1", "a2"):
             server.routes[f"/news/{key}"] = Route(
                 f'<html><body><h1>Vorontsov sentenced</h1><img src="http://tracker.invalid/pixel.png">'
-                f'<script>fetch("{beacon}")</script></body></html>', content_type="text/html")
+                f'<script>fetch("{beacon}")</script></body></html>',
+                content_type="text/html",
+            )
         sync(settings, [server.url("/rss")])
         poll_all_once()
         run(now=utcnow())

@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from monitor.core import db
-from monitor.core.storage.config_sync import sync_config
+from monitor.core.config_file import ConfigError, load_watchlist, parse_watchlist
 from monitor.core.durations import parse_duration
 from monitor.core.models import Person
-from monitor.core.config_file import ConfigError, load_watchlist, parse_watchlist
+from monitor.core.storage.config_sync import sync_config
 from tests.evidence_helpers import PEOPLE, rows, sync
 
 
@@ -28,11 +28,14 @@ def test_the_evidence_table_has_its_defaults_and_reads_durations():
     assert entry.tsa == ["https://tsa.example/tsr"] and entry.tsa_ca_file is None
 
 
-@pytest.mark.parametrize("table, expected", [
-    ('[evidence]\nrechek = ["1h"]', "monitor.toml: evidence: rechek: unknown key; did you mean 'recheck'?"),
-    ('[evidence]\nrecheck = ["1x"]', "monitor.toml: evidence: recheck: '1x' is not a duration"),
-    ('[evidence]\nrecheck = ["0h"]', "monitor.toml: evidence: recheck: '0h' is not a duration"),
-])
+@pytest.mark.parametrize(
+    "table, expected",
+    [
+        ('[evidence]\nrechek = ["1h"]', "monitor.toml: evidence: rechek: unknown key; did you mean 'recheck'?"),
+        ('[evidence]\nrecheck = ["1x"]', "monitor.toml: evidence: recheck: '1x' is not a duration"),
+        ('[evidence]\nrecheck = ["0h"]', "monitor.toml: evidence: recheck: '0h' is not a duration"),
+    ],
+)
 def test_a_bad_evidence_key_is_one_line_naming_it(table, expected):
     with pytest.raises(ConfigError) as error:
         _parse(PEOPLE + "\n" + table + "\n")

@@ -14,17 +14,25 @@ from tests.evidence_helpers import warc_records
 SECRET = "Zq9SECRETvalue"
 header_names = st.from_regex(r"[A-Za-z][A-Za-z0-9\-]{0,20}", fullmatch=True)
 header_values = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF, exclude_categories=("Cs",)), max_size=40)
-query_values = st.text(st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="&#=%"), min_size=1, max_size=20)
+query_values = st.text(
+    st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="&#=%"), min_size=1, max_size=20
+)
 
 
-@given(body=st.binary(max_size=4000), status=st.integers(100, 599),
-       headers=st.dictionaries(header_names, header_values, max_size=6), value=query_values)
+@given(
+    body=st.binary(max_size=4000),
+    status=st.integers(100, 599),
+    headers=st.dictionaries(header_names, header_values, max_size=6),
+    value=query_values,
+)
 @hsettings(max_examples=150, deadline=None)
 def test_records_read_back_with_the_body_byte_for_byte_and_no_credential(body, status, headers, value):
     exchange = Exchange(
-        url=f"https://api.example.org/v1/items?q={value}&access_token={SECRET}", status=status,
+        url=f"https://api.example.org/v1/items?q={value}&access_token={SECRET}",
+        status=status,
         request_headers={**headers, "Authorization": f"Bearer {SECRET}", "Cookie": f"s={SECRET}"},
-        response_headers={**headers, "Content-Encoding": "gzip"}, body=body,
+        response_headers={**headers, "Content-Encoding": "gzip"},
+        body=body,
         captured_at=datetime(2026, 12, 1, 10, 0, tzinfo=UTC),
     )
     made = records(exchange)
@@ -59,7 +67,9 @@ def test_scrubbed_headers_hold_no_line_break_and_keep_every_name(headers):
 
 
 def test_an_identical_body_is_a_revisit_record_without_the_body():
-    first = Revisit(url="https://x.example/feed", captured_at=datetime(2026, 12, 1, tzinfo=UTC), payload_sha256="ab" * 32)
+    first = Revisit(
+        url="https://x.example/feed", captured_at=datetime(2026, 12, 1, tzinfo=UTC), payload_sha256="ab" * 32
+    )
     made = records(Exchange(url="https://x.example/feed", status=200, body=b"<rss/>" * 100), revisit_of=first)
     [(rtype, warc, _, _, payload)] = warc_records(made.response)
     assert rtype == "revisit" and payload == b"" and warc["WARC-Payload-Digest"] == "sha256:" + "ab" * 32

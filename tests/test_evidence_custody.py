@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from monitor.core import db
+from monitor.core.models_custody import CustodyEvent
 from monitor.core.storage.custody import (
     GENESIS,
     ChainError,
@@ -23,7 +24,6 @@ from monitor.core.storage.custody import (
     person_slice,
     record_hash,
 )
-from monitor.core.models_custody import CustodyEvent
 from tests import custody_helpers as helpers
 
 
@@ -34,17 +34,22 @@ def _session(url: str) -> Session:
 def test_events_form_one_chain_from_genesis(db_url):
     with _session(db_url) as session:
         first = append_event(session, "captured", "monitor", "capture:1", person_ids=[1], details={"sha256": "ab"})
-        second = append_event(session, "labelled", "user:2", "mention:5", person_ids=[1, 3], details={"label": "threat"})
+        second = append_event(
+            session, "labelled", "user:2", "mention:5", person_ids=[1, 3], details={"label": "threat"}
+        )
         session.commit()
         assert first.prev_hash == GENESIS and second.prev_hash == first.hash
         assert second.people == ",1,3,"
         chain_holds(session)
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE custody_event SET actor = 'someone else'",
-    "DELETE FROM custody_event",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE custody_event SET actor = 'someone else'",
+        "DELETE FROM custody_event",
+    ],
+)
 def test_the_database_refuses_to_change_or_delete_an_event(db_url, statement):
     with _session(db_url) as session:
         append_event(session, "captured", "monitor", "capture:1")
@@ -59,8 +64,16 @@ def test_a_second_event_after_the_same_predecessor_is_refused(db_url):
     with _session(db_url) as session:
         event = append_event(session, "captured", "monitor", "capture:1")
         session.commit()
-        fork = CustodyEvent(at=event.at, kind="viewed", actor="x", subject="capture:1", people="", details="{}",
-                            prev_hash=GENESIS, hash="f" * 64)
+        fork = CustodyEvent(
+            at=event.at,
+            kind="viewed",
+            actor="x",
+            subject="capture:1",
+            people="",
+            details="{}",
+            prev_hash=GENESIS,
+            hash="f" * 64,
+        )
         session.add(fork)
         with pytest.raises(sa.exc.IntegrityError):
             session.commit()
@@ -108,9 +121,15 @@ def test_a_persons_slice_shows_others_only_as_hashes(db_url):
 
 # -- the chain writer and checker, as pure functions --------------------------------------
 
-_events = st.lists(st.tuples(st.sampled_from(["captured", "viewed", "labelled"]), st.text(max_size=20),
-                             st.dictionaries(st.text(max_size=8), st.text(max_size=20), max_size=3)),
-                   min_size=1, max_size=12)
+_events = st.lists(
+    st.tuples(
+        st.sampled_from(["captured", "viewed", "labelled"]),
+        st.text(max_size=20),
+        st.dictionaries(st.text(max_size=8), st.text(max_size=20), max_size=3),
+    ),
+    min_size=1,
+    max_size=12,
+)
 
 
 def _chain(events) -> list[dict]:
@@ -118,8 +137,15 @@ def _chain(events) -> list[dict]:
 
     records, previous = [], GENESIS
     for kind, actor, details in events:
-        record = event_record(at=datetime(2026, 12, 1, tzinfo=UTC), kind=kind, actor=actor, subject="s",
-                              people="", details=json.dumps(details, sort_keys=True), prev_hash=previous)
+        record = event_record(
+            at=datetime(2026, 12, 1, tzinfo=UTC),
+            kind=kind,
+            actor=actor,
+            subject="s",
+            people="",
+            details=json.dumps(details, sort_keys=True),
+            prev_hash=previous,
+        )
         record["hash"] = previous = record_hash(record)
         records.append(record)
     return records
@@ -148,4 +174,4 @@ def test_a_removed_event_breaks_the_chain(events, data):
     assume(len(records) >= 3)
     index = data.draw(st.integers(1, len(records) - 2))
     with pytest.raises(ChainError):
-        check_chain(records[:index] + records[index + 1:])
+        check_chain(records[:index] + records[index + 1 :])

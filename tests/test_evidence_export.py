@@ -15,10 +15,10 @@ import pytest
 from sqlmodel import Session
 
 from monitor.core import db
+from monitor.core.config_file import EvidenceEntry
 from monitor.core.storage.custody import append_event
 from monitor.evidence.stamp import stamp_pending
 from monitor.evidence.verify import BundleInvalid, verify_bundle
-from monitor.core.config_file import EvidenceEntry
 from tests import custody_helpers as helpers
 from tests.tsa import LocalTSA, make_pki
 
@@ -31,7 +31,9 @@ def pki(tmp_path_factory):
 
 
 def monitor(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, check=False, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args], capture_output=True, text=True, check=False, timeout=180
+    )
 
 
 @pytest.fixture
@@ -41,19 +43,26 @@ def bundle(settings, pki, tmp_path, monkeypatch) -> Path:
     settings.config.write_text("")
     with Session(db.get_engine(settings.database_url), expire_on_commit=False) as session:
         alice, bob = helpers.person(session, "Alice A"), helpers.person(session, "Bob B")
-        mention = helpers.add_mention(session, people=[alice], url="http://127.0.0.1/p/1",
-                                      text="<html><head><title>Alice A</title></head><body>Alice A detained</body></html>")
+        mention = helpers.add_mention(
+            session,
+            people=[alice],
+            url="http://127.0.0.1/p/1",
+            text="<html><head><title>Alice A</title></head><body>Alice A detained</body></html>",
+        )
         page = helpers.add_capture(session, settings, mention)
         shot = helpers.add_capture(session, settings, mention, kind="screenshot", data=b"\x89PNG\r\n\x1a\nfake")
         other = helpers.add_mention(session, people=[bob], url="http://127.0.0.1/p/2", text="Bob B secret")
         helpers.add_capture(session, settings, other)
         append_event(session, "captured", "monitor", f"capture:{page.id}", person_ids=[alice.id])
-        append_event(session, "labelled", "user:7", f"mention:{other.id}", person_ids=[bob.id], details={"label": "bobs-label"})
+        append_event(
+            session, "labelled", "user:7", f"mention:{other.id}", person_ids=[bob.id], details={"label": "bobs-label"}
+        )
         append_event(session, "captured", "monitor", f"capture:{shot.id}", person_ids=[alice.id])
         session.commit()
         with LocalTSA(pki) as one, LocalTSA(pki) as two:
-            run = stamp_pending(session, settings=settings,
-                                evidence=EvidenceEntry(tsa=[one.url, two.url], tsa_ca_file=str(pki.ca_cert)))
+            run = stamp_pending(
+                session, settings=settings, evidence=EvidenceEntry(tsa=[one.url, two.url], tsa_ca_file=str(pki.ca_cert))
+            )
         assert run.tokens == 2
     out = tmp_path / "alice.zip"
     done = monitor("evidence", "export", "--person", "Alice A", "--out", str(out))
@@ -70,9 +79,15 @@ def _unzip(bundle: Path, into: Path) -> Path:
 
 def test_the_bundle_has_the_contract_layout(bundle):
     names = set(zipfile.ZipFile(bundle).namelist())
-    assert {"bagit.txt", "manifest-sha256.txt", "data/VERIFY.md", "data/captures.wacz", "data/items.jsonl",
-            "data/custody.jsonl"} <= names
-    stems = {n[len("data/timestamps/"):-len(".tsr")] for n in names if n.endswith(".tsr")}
+    assert {
+        "bagit.txt",
+        "manifest-sha256.txt",
+        "data/VERIFY.md",
+        "data/captures.wacz",
+        "data/items.jsonl",
+        "data/custody.jsonl",
+    } <= names
+    stems = {n[len("data/timestamps/") : -len(".tsr")] for n in names if n.endswith(".tsr")}
     assert len(stems) == 2  # one manifest, two TSAs: two names
     for stem in stems:
         assert {f"data/timestamps/{stem}.txt", f"data/timestamps/{stem}.chain.pem"} <= names
@@ -82,15 +97,41 @@ def test_the_bundle_has_the_contract_layout(bundle):
 
 def test_outside_tools_accept_the_bundle(bundle, tmp_path):
     root = _unzip(bundle, tmp_path / "x")
-    checked = subprocess.run(["sha256sum", "-c", "manifest-sha256.txt"], cwd=root, capture_output=True, text=True, check=False, timeout=60)
+    checked = subprocess.run(
+        ["sha256sum", "-c", "manifest-sha256.txt"], cwd=root, capture_output=True, text=True, check=False, timeout=60
+    )
     assert checked.returncode == 0 and checked.stdout.count(": OK") >= 9, checked.stdout + checked.stderr
     for tsr in sorted((root / "data/timestamps").glob("*.tsr")):
         stem = tsr.name[:-4]
-        done = subprocess.run(["openssl", "ts", "-verify", "-in", tsr.name, "-data", f"{stem}.txt",
-                               "-CAfile", f"{stem}.chain.pem", "-untrusted", f"{stem}.chain.pem"],
-                              cwd=tsr.parent, capture_output=True, text=True, check=False, timeout=60)
+        done = subprocess.run(
+            [
+                "openssl",
+                "ts",
+                "-verify",
+                "-in",
+                tsr.name,
+                "-data",
+                f"{stem}.txt",
+                "-CAfile",
+                f"{stem}.chain.pem",
+                "-untrusted",
+                f"{stem}.chain.pem",
+            ],
+            cwd=tsr.parent,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
         assert "Verification: OK" in done.stdout, done.stderr
-    waczed = subprocess.run([WACZ, "validate", "-f", "data/captures.wacz"], cwd=root, capture_output=True, text=True, check=False, timeout=120)
+    waczed = subprocess.run(
+        [WACZ, "validate", "-f", "data/captures.wacz"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert waczed.returncode == 0 and "is valid" in waczed.stdout, waczed.stdout + waczed.stderr
 
 
@@ -132,7 +173,10 @@ def test_one_flipped_byte_in_any_payload_file_is_named(bundle, tmp_path):
         flipped = _rezip(root, tmp_path / f"flip{number}.zip")
         if number == 0:  # the command, once; the rest in process (a subprocess each is slow)
             done = monitor("evidence", "verify", str(flipped))
-            assert done.returncode == 1 and done.stderr == f"FAILED: {name}: its SHA-256 does not match manifest-sha256.txt\n"
+            assert (
+                done.returncode == 1
+                and done.stderr == f"FAILED: {name}: its SHA-256 does not match manifest-sha256.txt\n"
+            )
         with pytest.raises(BundleInvalid, match=f"^{re.escape(name)}: its SHA-256 does not match"):
             verify_bundle(flipped)
 

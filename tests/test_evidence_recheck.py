@@ -7,25 +7,29 @@ from datetime import timedelta
 from typer.testing import CliRunner
 
 from monitor.core import db
-from monitor.entry.cli import app as cli
 from monitor.core.blobs import blob_path
-from monitor.evidence.recheck import run
 from monitor.core.models import User, utcnow
 from monitor.core.models_evidence import Capture, Preservation
-from monitor.ingest.poller import poll_all_once
+from monitor.entry.cli import app as cli
+from monitor.evidence.recheck import run
+from monitor.entry.polling import poll_all_once
 from monitor.review import triage
 from tests.evidence_helpers import captures, mentions, preservations, rechecks, sync
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
 
 HOUR = timedelta(hours=1)
-TELEGRAM_GONE = ('<html><head><link rel="stylesheet" href="https://telegram.org/css/widget-frame.css"></head>'
-                 '<body class="tgme_widget"><div class="tgme_widget_message_error">Post not found</div></body></html>')
+TELEGRAM_GONE = (
+    '<html><head><link rel="stylesheet" href="https://telegram.org/css/widget-frame.css"></head>'
+    '<body class="tgme_widget"><div class="tgme_widget_message_error">Post not found</div></body></html>'
+)
 
 
 def page(text: str) -> Route:
-    return Route(f"<html><body><article><p>{text}</p></article><script>x()</script></body></html>",
-                 content_type="text/html; charset=utf-8")
+    return Route(
+        f"<html><body><article><p>{text}</p></article><script>x()</script></body></html>",
+        content_type="text/html; charset=utf-8",
+    )
 
 
 def _polled(server, settings) -> dict[str, int]:

@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from monitor.core import db
-from monitor.notify.digest.content import DigestBuilder
-from monitor.notify.digest.message import links, render_message
-from monitor.evidence.recheck import run
 from monitor.core.models import utcnow
 from monitor.core.models_evidence import Capture
-from monitor.ingest.poller import poll_all_once
+from monitor.evidence.recheck import run
+from monitor.entry.polling import poll_all_once
+from monitor.notify.digest.content import DigestBuilder
+from monitor.notify.digest.message import links, render_message
 from monitor.review.users import add_user
 from monitor.web.app import create_app
 from tests.evidence_helpers import captures, mentions, preservations, sync
@@ -27,8 +27,10 @@ HOUR = timedelta(hours=1)
 
 
 def _page(text: str) -> Route:
-    return Route(f'<html><body><p>{text}</p><img src="https://tracker.example/x.png"><script>steal()</script></body></html>',
-                 content_type="text/html; charset=utf-8")
+    return Route(
+        f'<html><body><p>{text}</p><img src="https://tracker.example/x.png"><script>steal()</script></body></html>',
+        content_type="text/html; charset=utf-8",
+    )
 
 
 @pytest.fixture
@@ -55,8 +57,11 @@ def reviewer(settings):
     add_user(email="reviewer@example.org", role="reviewer", password="correct horse battery")
     with TestClient(create_app()) as client:
         token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-        client.post("/login", data={"email": "reviewer@example.org", "password": "correct horse battery",
-                                    "csrf_token": token}, follow_redirects=False)
+        client.post(
+            "/login",
+            data={"email": "reviewer@example.org", "password": "correct horse battery", "csrf_token": token},
+            follow_redirects=False,
+        )
         yield client
 
 
@@ -104,7 +109,9 @@ def test_the_digest_lists_what_was_deleted_or_edited_that_day(story, settings):
     rows = {p.mention_id: p for p in preservations()}
     for kind, at in (("deleted", rows[story["deleted"]].deleted_at), ("edited", rows[story["edited"]].edited_at)):
         with db.session_scope() as session:
-            digest = DigestBuilder(session).build(email="desk@example.org", people=None, day=at.date(), zone=ZoneInfo("UTC"))
+            digest = DigestBuilder(session).build(
+                email="desk@example.org", people=None, day=at.date(), zone=ZoneInfo("UTC")
+            )
         assert story[kind] in {c.mention_id for c in digest.changes if c.change == kind}
         message = render_message(links(digest, recipient_id=None), now=utcnow())
         text = message.get_body(("plain",)).get_content()

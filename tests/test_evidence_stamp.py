@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from monitor.core import db
+from monitor.core.config_file import EvidenceEntry
+from monitor.core.models_custody import CaptureStamp, CustodyEvent, StampManifest, StampToken
 from monitor.evidence.stamp import (
     ManifestError,
     build_manifest,
     parse_manifest,
     stamp_pending,
 )
-from monitor.core.models_custody import CaptureStamp, CustodyEvent, StampManifest, StampToken
-from monitor.core.config_file import EvidenceEntry
 from tests import custody_helpers as helpers
 from tests.tsa import LocalTSA, make_pki
 
@@ -32,7 +32,9 @@ def _captures(session: Session, settings, count: int) -> list:
     alice = helpers.person(session, "Alice A")
     out = []
     for number in range(count):
-        mention = helpers.add_mention(session, people=[alice], url=f"http://127.0.0.1/p/{number}", text=f"post {number}")
+        mention = helpers.add_mention(
+            session, people=[alice], url=f"http://127.0.0.1/p/{number}", text=f"post {number}"
+        )
         out.append(helpers.add_capture(session, settings, mention))
     session.commit()
     return out
@@ -59,13 +61,21 @@ def test_pending_captures_are_stamped_at_every_tsa_once(settings, pki):
 def test_a_token_verifies_with_openssl(settings, pki, tmp_path):
     with Session(db.get_engine(settings.database_url)) as session, LocalTSA(pki) as tsa:
         _captures(session, settings, 1)
-        run = stamp_pending(session, settings=settings, evidence=EvidenceEntry(tsa=[tsa.url], tsa_ca_file=str(pki.ca_cert)))
+        run = stamp_pending(
+            session, settings=settings, evidence=EvidenceEntry(tsa=[tsa.url], tsa_ca_file=str(pki.ca_cert))
+        )
         token = session.exec(select(StampToken)).one()
         (tmp_path / "t.tsr").write_bytes(token.response)
         (tmp_path / "t.txt").write_bytes(session.get(StampManifest, run.manifest_id).body.encode())
         (tmp_path / "t.pem").write_text(token.chain_pem)
-    done = subprocess.run(["openssl", "ts", "-verify", "-in", "t.tsr", "-data", "t.txt", "-CAfile", "t.pem"],
-                          cwd=tmp_path, capture_output=True, text=True, check=False, timeout=60)
+    done = subprocess.run(
+        ["openssl", "ts", "-verify", "-in", "t.tsr", "-data", "t.txt", "-CAfile", "t.pem"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert "Verification: OK" in done.stdout, done.stderr
 
 
@@ -77,7 +87,9 @@ def test_a_tsa_that_fails_stores_nothing_and_the_next_run_retries(settings, pki)
         assert run.manifest_id is None and "HTTP 500" in run.errors[0]
         assert session.exec(select(StampManifest)).all() == [] and session.exec(select(CaptureStamp)).all() == []
         with LocalTSA(pki) as tsa:
-            run = stamp_pending(session, settings=settings, evidence=EvidenceEntry(tsa=[tsa.url], tsa_ca_file=str(pki.ca_cert)))
+            run = stamp_pending(
+                session, settings=settings, evidence=EvidenceEntry(tsa=[tsa.url], tsa_ca_file=str(pki.ca_cert))
+            )
         assert run.captures == 2 and run.tokens == 1
 
 
@@ -118,7 +130,9 @@ def test_a_concurrent_run_that_stored_first_wins_and_nothing_is_doubled(settings
 def test_an_unreadable_ca_file_is_one_error_and_nothing_stored(settings, pki, tmp_path):
     with Session(db.get_engine(settings.database_url)) as session, LocalTSA(pki) as tsa:
         _captures(session, settings, 1)
-        run = stamp_pending(session, settings=settings, evidence=EvidenceEntry(tsa=[tsa.url], tsa_ca_file=str(tmp_path / "no.pem")))
+        run = stamp_pending(
+            session, settings=settings, evidence=EvidenceEntry(tsa=[tsa.url], tsa_ca_file=str(tmp_path / "no.pem"))
+        )
         assert run.manifest_id is None and "tsa_ca_file" in run.errors[0] and tsa.queries == []
 
 
@@ -140,8 +154,13 @@ def test_the_stamp_command_reads_the_evidence_table(settings, pki, monkeypatch, 
     with LocalTSA(pki) as tsa:
         # A relative tsa_ca_file is read beside the config file, not in the working folder.
         config.write_text(f'[evidence]\ntsa = ["{tsa.url}"]\ntsa_ca_file = "roots.pem"\n')
-        done = subprocess.run([sys.executable, "-m", "monitor", "evidence", "stamp", "--config", str(config)],
-                              capture_output=True, text=True, check=False, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "monitor", "evidence", "stamp", "--config", str(config)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
     assert done.returncode == 0, done.stderr
     assert "stamped 1 captures" in done.stdout and len(tsa.queries) == 1
 

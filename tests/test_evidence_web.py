@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from monitor.core import db
-from monitor.core.storage.custody import chain_holds
 from monitor.core.models import AuditEntry, User
 from monitor.core.models_custody import CustodyEvent
+from monitor.core.storage.custody import chain_holds
+from monitor.review.triage import act
 from monitor.review.users import add_user
 from monitor.web.app import create_app
-from monitor.review.triage import act
 from tests import custody_helpers as helpers
 
 PASSWORD = "correct horse battery"
@@ -32,8 +32,12 @@ def _client_as(role: str) -> TestClient:
     add_user(email=email, role=role, password=PASSWORD)
     client = TestClient(create_app())
     token = _csrf(client.get("/login").text)
-    assert client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token},
-                       follow_redirects=False).status_code == 303
+    assert (
+        client.post(
+            "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
+        ).status_code
+        == 303
+    )
     return client
 
 

@@ -35,10 +35,10 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from monitor.core import db
-from monitor.core.settings import get_settings
-from monitor.core.models import Mention, MentionPerson, Person, Sighting, Source, SourceStats
-from monitor.core.storage import sync_watchlist
 from monitor.core.config_file import load_watchlist
+from monitor.core.models import Mention, MentionPerson, Person, Sighting, Source, SourceStats
+from monitor.core.settings import get_settings
+from monitor.core.storage import sync_watchlist
 from tests import conftest, stack
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import clusters as corpus
@@ -53,7 +53,11 @@ VISIBILITY_TIMEOUT = 4
 
 
 def _feed_posts(i: int) -> list[tuple[str, str, str]]:
-    copies = [(f"c{n}", title, text) for n, (_, title, text) in enumerate(corpus.corpus()) if n % FEEDS in (i, (i + 1) % FEEDS)]
+    copies = [
+        (f"c{n}", title, text)
+        for n, (_, title, text) in enumerate(corpus.corpus())
+        if n % FEEDS in (i, (i + 1) % FEEDS)
+    ]
     return list(feeds.POSTS) + copies
 
 
@@ -242,15 +246,20 @@ def _worker_env(redis_url: str, **extra) -> dict:
 
 
 def _worker(tmp_path, name: str, env: dict, concurrency: int = 2):
-    command = [c if not c.startswith("--concurrency") else f"--concurrency={concurrency}" for c in stack.worker_command()]
+    command = [
+        c if not c.startswith("--concurrency") else f"--concurrency={concurrency}" for c in stack.worker_command()
+    ]
     return stack.running(command + ["-n", f"{name}@%h"], log=tmp_path / f"{name}.log", env=env)
 
 
 def _ready(tmp_path, *names: str) -> None:
     for name in names:
         path = tmp_path / f"{name}.log"
-        stack.wait_for(lambda: path.exists() and "ready." in path.read_text(errors="replace"), timeout=60,
-                       what=f"worker {name}\n{_log(tmp_path, name)}")
+        stack.wait_for(
+            lambda: path.exists() and "ready." in path.read_text(errors="replace"),
+            timeout=60,
+            what=f"worker {name}\n{_log(tmp_path, name)}",
+        )
 
 
 def _json_lines(tmp_path, name: str) -> list[dict]:
@@ -279,13 +288,20 @@ def test_two_workers_polling_the_same_sources_at_once_store_each_post_once(setti
         with _worker(tmp_path, "one", env), _worker(tmp_path, "two", env):
             _ready(tmp_path, "one", "two")
             _send(ids, times=4)  # four overlapping polls of every source on two workers
-            stack.wait_for(lambda: _polls() >= 4 * FEEDS, timeout=60,
-                           what=f"four polls of every source\n{_log(tmp_path, 'one')}\n{_log(tmp_path, 'two')}")
+            stack.wait_for(
+                lambda: _polls() >= 4 * FEEDS,
+                timeout=60,
+                what=f"four polls of every source\n{_log(tmp_path, 'one')}\n{_log(tmp_path, 'two')}",
+            )
     # Whole logs: the tail that _log keeps for failure messages can scroll past a worker's only batch.
     logs = [(tmp_path / f"{name}.log").read_text(errors="replace") for name in ("one", "two")]
     assert all("workers.tasks.poll_batch" in log for log in logs)
     assert snapshot(settings.database_url) == expected
-    polled = [line for line in _json_lines(tmp_path, "one") + _json_lines(tmp_path, "two") if line["logger"] == "monitor.ingest.poller"]
+    polled = [
+        line
+        for line in _json_lines(tmp_path, "one") + _json_lines(tmp_path, "two")
+        if line["logger"] == "monitor.ingest.poller"
+    ]
     assert {line["source_id"] for line in polled} == set(ids) and all(isinstance(line["new"], int) for line in polled)
     assert expected["rows"] == len(set(expected["mentions"])) > FEEDS
 
@@ -312,8 +328,9 @@ def test_a_worker_killed_mid_poll_has_its_task_redelivered_and_the_result_equals
         assert all(served.started[f"/feed{i}"] == 2 for i in range(FEEDS)), "every feed was being polled"
         time.sleep(VISIBILITY_TIMEOUT + 1)
         with _worker(tmp_path, "heir", env):
-            stack.wait_for(lambda: _polls() >= 3 + FEEDS, timeout=60,
-                           what=f"the redelivered task\n{_log(tmp_path, 'heir')}")
+            stack.wait_for(
+                lambda: _polls() >= 3 + FEEDS, timeout=60, what=f"the redelivered task\n{_log(tmp_path, 'heir')}"
+            )
     assert snapshot(settings.database_url) == expected
 
 
@@ -328,17 +345,26 @@ def test_a_redis_restart_during_a_poll_is_survived(settings, clean_run, monkeypa
         with _worker(tmp_path, "steady", _worker_env(redis_url)) as worker:
             _ready(tmp_path, "steady")
             _send(ids)
-            stack.wait_for(lambda: served.started["/feed5"] >= 2, timeout=30,
-                           what=f"the slow fetch to start\n{_log(tmp_path, 'steady')}")
+            stack.wait_for(
+                lambda: served.started["/feed5"] >= 2,
+                timeout=30,
+                what=f"the slow fetch to start\n{_log(tmp_path, 'steady')}",
+            )
             restart(down_for=1.0)
             # The per-host gate lost Redis under the slow fetch: the task is retried, and the
             # sources stored before answer "not modified" to the retry.
-            stack.wait_for(lambda: snapshot(settings.database_url) == expected, timeout=60,
-                           what=f"the poll to complete\n{_log(tmp_path, 'steady')}")
+            stack.wait_for(
+                lambda: snapshot(settings.database_url) == expected,
+                timeout=60,
+                what=f"the poll to complete\n{_log(tmp_path, 'steady')}",
+            )
             done = _polls()
             _send(ids)  # the same worker process consumes again over its new connection
-            stack.wait_for(lambda: _polls() >= done + FEEDS, timeout=60,
-                           what=f"a task after the restart\n{_log(tmp_path, 'steady')}")
+            stack.wait_for(
+                lambda: _polls() >= done + FEEDS,
+                timeout=60,
+                what=f"a task after the restart\n{_log(tmp_path, 'steady')}",
+            )
             assert worker.poll() is None
     assert snapshot(settings.database_url) == expected
 
@@ -357,11 +383,15 @@ def test_postgresql_unreachable_during_a_poll_loses_nothing(settings, clean_run,
             via_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
             with _worker(tmp_path, "patient", _worker_env(redis_url, MONITOR_DATABASE_URL=via_proxy)):
                 _send(ids)
-                stack.wait_for(lambda: served.started["/feed2"] >= 2, timeout=30,
-                               what=f"the slow fetch to start\n{_log(tmp_path, 'patient')}")
+                stack.wait_for(
+                    lambda: served.started["/feed2"] >= 2,
+                    timeout=30,
+                    what=f"the slow fetch to start\n{_log(tmp_path, 'patient')}",
+                )
                 proxy.cut(seconds=5)  # the writes of the fast feeds and the slow one meet a dead database
-                stack.wait_for(lambda: _polls() >= FEEDS, timeout=60,
-                               what=f"the poll to complete\n{_log(tmp_path, 'patient')}")
+                stack.wait_for(
+                    lambda: _polls() >= FEEDS, timeout=60, what=f"the poll to complete\n{_log(tmp_path, 'patient')}"
+                )
         assert snapshot(settings.database_url) == expected
     finally:
         proxy.close()

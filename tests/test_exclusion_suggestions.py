@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlmodel import select
 
-from monitor.matching import Matcher, PersonNames
 from monitor.core.models import ExclusionSuggestion
-from monitor.review.users import add_user
+from monitor.matching import Matcher, PersonNames
 from monitor.review.triage import names_someone
+from monitor.review.users import add_user
 from tests.test_web import PASSWORD, _db, add_mention, client, login  # noqa: F401
 from tests.test_web_review import act
 
 ADMIN = "admin@example.org"
-VORONTSOV = PersonNames("Vladimir Vorontsov", ("Владимир Воронцов", "Vorontsov", "Воронцов"), (),
-                        hashtags=("#FreeVorontsov",))
+VORONTSOV = PersonNames(
+    "Vladimir Vorontsov", ("Владимир Воронцов", "Vorontsov", "Воронцов"), (), hashtags=("#FreeVorontsov",)
+)
 SOKOLOVA = PersonNames("Anna Sokolova", ("Анна Соколова", "Sokolova"), ())
 
 
@@ -35,8 +38,11 @@ def _admin(client):
 def test_a_full_name_followed_by_a_word_is_never_suggested(client):
     admin = _admin(client)
     add_mention(guid="seed", alias="Vorontsov")  # the bare surname is an alias too
-    mention_id = add_mention(guid="x", alias="Владимир Воронцов",
-                             text="Владимир Воронцов приговорён к семи годам. Экскурсии: Vorontsov Street, 5.")
+    mention_id = add_mention(
+        guid="x",
+        alias="Владимир Воронцов",
+        text="Владимир Воронцов приговорён к семи годам. Экскурсии: Vorontsov Street, 5.",
+    )
     act(admin, [mention_id], "label", "unrelated")
     assert _suggestions() == ["Vorontsov Street"]  # the surname beside a street name, not the sentencing
 
@@ -52,8 +58,9 @@ def test_a_hashtag_of_the_person_is_never_suggested(client):
 def test_the_admin_page_links_each_suggestion_to_its_mention_and_shows_the_whole_phrase(client):
     admin = _admin(client)
     long_word = "Вознесенско" + "воронцовская" * 6  # one word longer than a field shows
-    mention_id = add_mention(guid="x", alias="Vorontsov", title="Palace tour",
-                             text=f"Tourists queue at Vorontsov {long_word} today.")
+    mention_id = add_mention(
+        guid="x", alias="Vorontsov", title="Palace tour", text=f"Tourists queue at Vorontsov {long_word} today."
+    )
     act(admin, [mention_id], "label", "unrelated")
     [phrase] = _suggestions()
     assert phrase == f"Vorontsov {long_word}"
@@ -68,10 +75,22 @@ def test_the_admin_page_links_each_suggestion_to_its_mention_and_shows_the_whole
 
 
 @hsettings(max_examples=150, deadline=None)
-@given(before=st.sampled_from(["", "Суд: ", "News — ", "(", "«"]),
-       name=st.sampled_from(["Владимир Воронцов", "Владимира Воронцова", "Владимиру Воронцову", "Vladimir Vorontsov",
-                             "#FreeVorontsov", "Анна Соколова", "Анну Соколову", "Anna Sokolova"]),
-       after=st.text(alphabet="абвгдежзийклмнопрстуфхцчшщыьэюяabcxyz ", max_size=15))
+@given(
+    before=st.sampled_from(["", "Суд: ", "News — ", "(", "«"]),
+    name=st.sampled_from(
+        [
+            "Владимир Воронцов",
+            "Владимира Воронцова",
+            "Владимиру Воронцову",
+            "Vladimir Vorontsov",
+            "#FreeVorontsov",
+            "Анна Соколова",
+            "Анну Соколову",
+            "Anna Sokolova",
+        ]
+    ),
+    after=st.text(alphabet="абвгдежзийклмнопрстуфхцчшщыьэюяabcxyz ", max_size=15),
+)
 def test_any_phrase_holding_a_full_name_form_names_someone(before, name, after):
     matcher = Matcher([VORONTSOV, SOKOLOVA])
     assert names_someone(matcher, f"{before}{name} {after}".strip())

@@ -21,8 +21,8 @@ import pytest
 from sqlmodel import select
 
 from monitor.core import db
-from monitor.ingest.fetch import FetchError, check_address, parse_retry_after
 from monitor.core.models import Mention, Source
+from monitor.ingest.fetch import FetchError, check_address, parse_retry_after
 from tests.fixtures import feeds
 
 MEMORY_CAP = 1024 * 1024 * 1024
@@ -123,7 +123,11 @@ def test_hostile_feeds_fail_alone_in_bounded_time_and_memory(settings, hostile_s
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "monitor", "poll", "--once"],
-        env=env, preexec_fn=_capped, capture_output=True, text=True, timeout=120,
+        env=env,
+        preexec_fn=_capped,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stderr

@@ -17,12 +17,12 @@ import pytest
 from sqlmodel import select
 
 from monitor.core import db
-from monitor.core.settings import get_settings
+from monitor.core.config_file import load_watchlist
 from monitor.core.models import Mention, Source
+from monitor.core.settings import get_settings
+from monitor.core.storage import sync_watchlist
 from monitor.entry.polling import poll_all_once
 from monitor.sources import bluesky_login
-from monitor.core.storage import sync_watchlist
-from monitor.core.config_file import load_watchlist
 from tests.feedserver import respond
 from tests.fixtures import feeds
 
@@ -76,7 +76,11 @@ class Atproto:
             return 401, {"error": "AuthenticationRequired"}
         if path == "/xrpc/com.atproto.server.refreshSession":
             token = (headers.get("Authorization") or "").removeprefix("Bearer ")
-            return (200, self._issue()) if token.startswith("refresh-") and token in self.valid else (400, {"error": "ExpiredToken"})
+            return (
+                (200, self._issue())
+                if token.startswith("refresh-") and token in self.valid
+                else (400, {"error": "ExpiredToken"})
+            )
         return 404, {"error": "NotFound"}
 
     def get(self, path: str, headers):
@@ -176,7 +180,11 @@ def test_an_expired_token_is_refreshed_and_the_search_retried(settings, two_orig
     assert again.error is None, again.error
     (refresh,) = service.calls("POST", "/xrpc/com.atproto.server.refreshSession")
     assert refresh["Authorization"] == "Bearer refresh-1"
-    assert [h["Authorization"] for h in service.calls("GET", SEARCH)] == ["Bearer access-1", "Bearer access-1", "Bearer access-2"]
+    assert [h["Authorization"] for h in service.calls("GET", SEARCH)] == [
+        "Bearer access-1",
+        "Bearer access-1",
+        "Bearer access-2",
+    ]
     assert len(service.calls("POST", "/xrpc/com.atproto.server.createSession")) == 1, "refreshed, not logged in again"
 
 

@@ -25,10 +25,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import redis
 
-from monitor.ingest import addresses, http_clients
 from monitor.core.settings import get_settings
-from monitor.ingest.fetch import FetchError, HostClients, check_address, fetch_async
 from monitor.entry.polling import poll_all_once
+from monitor.ingest import addresses, http_clients
+from monitor.ingest.fetch import FetchError, HostClients, check_address, fetch_async
 from monitor.ingest.politeness import RedisGate
 from tests.feedserver import respond
 from tests.fixtures import feeds
@@ -114,9 +114,9 @@ def test_a_request_the_guard_refuses_takes_no_slot_on_the_host_gate(settings, re
     get_settings.cache_clear()
     urls = [f"http://127.0.0.1:9/feed{i}" for i in range(30)]
     settings.config.write_text(feeds.config(urls), encoding="utf-8")
-    from monitor.core.storage import sync_watchlist
-    from monitor.core.config_file import load_watchlist
     from monitor.core import db
+    from monitor.core.config_file import load_watchlist
+    from monitor.core.storage import sync_watchlist
 
     with db.session_scope() as session:
         sync_watchlist(session, watchlist=load_watchlist(settings.config))
@@ -155,7 +155,10 @@ def test_each_hop_connects_to_the_address_that_was_checked_though_dns_answers_ot
         evil.close()
     assert result.body == b"<rss/>" and result.url == f"http://mirror.test:{good.port}/feed"
     assert evil.hits == [], "nothing reached the address DNS gave on a second ask"
-    assert [(p, h["Host"]) for p, h in good.hits] == [("/hop", f"feeds.test:{good.port}"), ("/feed", f"mirror.test:{good.port}")]
+    assert [(p, h["Host"]) for p, h in good.hits] == [
+        ("/hop", f"feeds.test:{good.port}"),
+        ("/feed", f"mirror.test:{good.port}"),
+    ]
     assert resolver.calls == {"feeds.test": 1, "mirror.test": 1}, "each hop resolved once"
 
 
@@ -183,14 +186,20 @@ def _certificate(name: str):
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = dt.datetime.now(dt.timezone.utc)
     cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(hours=1))
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
         .not_valid_after(now + dt.timedelta(hours=1))
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return cert.public_bytes(serialization.Encoding.PEM), key_pem
 
 
@@ -216,9 +225,13 @@ def test_a_pinned_https_connection_sends_the_name_as_tls_server_name_and_verifie
     assert names[:2] == ["feeds.test", "other.test"]
 
 
-@pytest.mark.parametrize("answer", ["64:ff9b::7f00:1", "64:ff9b::a00:1", "2002:7f00:1::1", "2002:c0a8:101::1", "::ffff:10.0.0.1"])
+@pytest.mark.parametrize(
+    "answer", ["64:ff9b::7f00:1", "64:ff9b::a00:1", "2002:7f00:1::1", "2002:c0a8:101::1", "::ffff:10.0.0.1"]
+)
 def test_nat64_and_6to4_forms_of_private_addresses_are_refused(answer, monkeypatch):
-    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (answer, 80, 0, 0))])
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda *a, **k: [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (answer, 80, 0, 0))]
+    )
     with pytest.raises(FetchError, match="non-public address"):
         check_address("http://feeds.example/rss", allow_private=False)
 
@@ -243,7 +256,7 @@ def test_credential_headers_are_dropped_on_a_redirect_to_another_origin_and_kept
         first.close()
         other.close()
     assert [h.get("Authorization") for _, h in first.hits] == ["Bearer secret", "Bearer secret"]
-    (_, crossed), = other.hits
+    ((_, crossed),) = other.hits
     assert "Authorization" not in crossed and "Cookie" not in crossed and crossed["X-Plain"] == "kept"
 
 

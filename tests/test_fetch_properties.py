@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from monitor.core.storage import storable
 from monitor.ingest.addresses import AddressRefused, is_public, origin_of, resolve_checked
 from monitor.ingest.fetch import MAX_RETRY_AFTER, parse_retry_after
 from monitor.sources.base import ItemList, Parsed, convert_each
 from monitor.sources.bluesky_login import _read_tokens
-from monitor.core.storage import storable
 
 ipv4 = st.integers(min_value=0, max_value=2**32 - 1).map(ipaddress.IPv4Address)
 

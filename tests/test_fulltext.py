@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.core.storage import fulltext
 from monitor.core.db import session_scope
-from monitor.core.storage.fulltext.query import MAX_TERMS, parse
 from monitor.core.models import Alias, Mention, Person, Source, utcnow
+from monitor.core.storage import fulltext
+from monitor.core.storage.fulltext.query import MAX_TERMS, parse
 
 TEXTS = {
     "name": ("Суд", "Адвокат Воронцова подал апелляцию."),
@@ -29,8 +29,17 @@ def _add(url: str) -> dict[str, int]:
         session.add_all([source, person])
         session.flush()
         session.add(Alias(person_id=person.id, kind="alias", text="Владимир Воронцов"))
-        mentions = {key: Mention(source_id=source.id, guid=key, url=f"https://news.example/{key}", title=title,
-                                 text=text, fetched_at=utcnow()) for key, (title, text) in TEXTS.items()}
+        mentions = {
+            key: Mention(
+                source_id=source.id,
+                guid=key,
+                url=f"https://news.example/{key}",
+                title=title,
+                text=text,
+                fetched_at=utcnow(),
+            )
+            for key, (title, text) in TEXTS.items()
+        }
         session.add_all(mentions.values())
         session.flush()
         return {key: m.id for key, m in mentions.items()}
@@ -95,7 +104,7 @@ def test_a_query_without_a_word_finds_nothing(db_url, query):
     assert _found(db_url, query) == set()
 
 
-PIECES = list('"-*:^()&|!<>\\\'{}+ ') + ["\x00", "Вор", "Воронцов", "NOT", "AND", "OR", "or", "NEAR", "court", "é"]
+PIECES = list("\"-*:^()&|!<>\\'{}+ ") + ["\x00", "Вор", "Воронцов", "NOT", "AND", "OR", "or", "NEAR", "court", "é"]
 HOSTILE = st.lists(st.sampled_from(PIECES), max_size=20).map("".join) | st.text(max_size=40)
 
 

@@ -18,14 +18,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from monitor.core import db
 from monitor import sources
-from monitor.core.models import Mention, Source, utcnow
-from monitor.ingest.poll_writer import write_isolated
-from monitor.entry.polling import poll_all_once
-from monitor.ingest.poller import PollResult, _Outcome
-from monitor.core.storage import NewMention, sync_watchlist
+from monitor.core import db
 from monitor.core.config_file import load_watchlist
+from monitor.core.models import Mention, Source, utcnow
+from monitor.core.storage import NewMention, sync_watchlist
+from monitor.entry.polling import poll_all_once
+from monitor.ingest.poll_writer import write_isolated
+from monitor.ingest.poller import PollResult, _Outcome
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
 
@@ -53,16 +53,30 @@ def _rss_item(guid: str, title: str, date: str) -> str:
 
 def _triggers(server: FeedServer) -> dict[str, Route]:
     """The inputs the audit saw stop a batch, each beside a good item of the same feed."""
-    rss = ('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
-           + _rss_item("rss-9999", "Vorontsov in year 9999", "9999-12-31T23:59:59-01:00")
-           + _rss_item("rss-ok", "Vorontsov appeal", "Mon, 02 Mar 2026 10:00:00 GMT") + "</channel></rss>")
-    atom = ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:t</id>'
-            '<updated>2026-01-01T00:00:00Z</updated><entry><title>Vorontsov on Feb 30</title><id>atom-0230</id>'
-            '<link href="http://news.example/atom-0230"/><updated>2026-02-30T00:00:00Z</updated></entry></feed>')
-    jsonfeed = {"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [
-        {"id": "json-42", "title": "Vorontsov with a number for HTML", "content_html": 42},
-        {"id": "json-nul", "title": "Vorontsov\u0000 and a NUL", "content_text": "text\u0000with NUL", "author": {"name": "a\u0000b"}},
-    ]}
+    rss = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        + _rss_item("rss-9999", "Vorontsov in year 9999", "9999-12-31T23:59:59-01:00")
+        + _rss_item("rss-ok", "Vorontsov appeal", "Mon, 02 Mar 2026 10:00:00 GMT")
+        + "</channel></rss>"
+    )
+    atom = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:t</id>'
+        "<updated>2026-01-01T00:00:00Z</updated><entry><title>Vorontsov on Feb 30</title><id>atom-0230</id>"
+        '<link href="http://news.example/atom-0230"/><updated>2026-02-30T00:00:00Z</updated></entry></feed>'
+    )
+    jsonfeed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "t",
+        "items": [
+            {"id": "json-42", "title": "Vorontsov with a number for HTML", "content_html": 42},
+            {
+                "id": "json-nul",
+                "title": "Vorontsov\u0000 and a NUL",
+                "content_text": "text\u0000with NUL",
+                "author": {"name": "a\u0000b"},
+            },
+        ],
+    }
     return {
         "/rss9999": Route(rss),
         "/atom0230": Route(atom, content_type="application/atom+xml"),
@@ -82,7 +96,9 @@ def test_each_trigger_the_audit_found_costs_only_its_item_or_source(settings):
         by_path = {s.url.removeprefix(server.url("")): s for s in session.exec(select(Source))}
         stored = {m.guid: m for m in session.exec(select(Mention))}
     assert all(s.last_polled_at is not None for s in by_path.values()), "every source was polled"
-    assert "port out of range" in by_path["/redirect"].last_error.lower() and by_path["/redirect"].next_poll_at > utcnow()
+    assert (
+        "port out of range" in by_path["/redirect"].last_error.lower() and by_path["/redirect"].next_poll_at > utcnow()
+    )
     assert all(by_path[p].last_error is None for p in ("/rss9999", "/atom0230", "/json", "/good"))
     assert {"rss-ok", "json-42", "json-nul"} <= set(stored), "the good items of a hostile feed are stored"
     assert stored["json-nul"].title == "Vorontsov and a NUL" and "\x00" not in stored["json-nul"].author
@@ -108,7 +124,9 @@ class _BrokenAdapter(sources.Adapter):
 
 def test_a_source_whose_poll_raises_anything_records_it_and_backs_off_while_the_batch_goes_on(settings, monkeypatch):
     monkeypatch.setitem(sources.ADAPTERS, "broken", _BrokenAdapter)
-    with FeedServer({"/bug": Route(feeds.rss("http://x.example")), "/good": Route(feeds.rss("http://y.example"))}) as server:
+    with FeedServer(
+        {"/bug": Route(feeds.rss("http://x.example")), "/good": Route(feeds.rss("http://y.example"))}
+    ) as server:
         settings.config.write_text(feeds.config([server.url("/bug"), server.url("/good")]), encoding="utf-8")
         with db.session_scope() as session:
             sync_watchlist(session, watchlist=load_watchlist(settings.config))
@@ -122,8 +140,16 @@ def test_a_source_whose_poll_raises_anything_records_it_and_backs_off_while_the_
 
 
 def _mention(guid: str, title: str) -> NewMention:
-    return NewMention(guid=guid, url=None, canonical_url=None, title=title, text="", author=None, published_at=None,
-                      people={"Vladimir Vorontsov": "Vorontsov"})
+    return NewMention(
+        guid=guid,
+        url=None,
+        canonical_url=None,
+        title=title,
+        text="",
+        author=None,
+        published_at=None,
+        people={"Vladimir Vorontsov": "Vorontsov"},
+    )
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)

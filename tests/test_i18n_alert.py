@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from monitor.notify import alerts
 from monitor.core import db
 from monitor.core.models import Recipient
+from monitor.notify import alerts
 from tests.i18n_helpers import smtp  # noqa: F401  (fixture)
 from tests.test_alerts import NOW, make_spike
 

@@ -12,12 +12,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from monitor.core.settings import get_settings
-from monitor.core.storage.config_sync import sync_config
+from monitor.core.config_file import parse_watchlist
 from monitor.core.db import session_scope
 from monitor.core.models import Mention, MentionPerson, Person, Source, utcnow
+from monitor.core.settings import get_settings
+from monitor.core.storage.config_sync import sync_config
 from monitor.review.users import add_user
-from monitor.core.config_file import parse_watchlist
 from tests.i18n_helpers import ARTIFACTS, PASSWORD, browser, server  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
@@ -29,16 +29,24 @@ VIEWPORT = {"width": 1366, "height": 900}
 def _watch_list_with_mentions() -> int:
     """Two people and a source from the config; five mentions of one yesterday (the digest's
     day) and two today (the queue's). Returns the person's id."""
-    config = {"person": [{"name": "Vladimir Vorontsov", "aliases": ["Владимир Воронцов"]}, {"name": "Anna Sokolova"}],
-              "source": [{"url": "https://example.org/feed.xml", "name": "Новая газета"}]}
+    config = {
+        "person": [{"name": "Vladimir Vorontsov", "aliases": ["Владимир Воронцов"]}, {"name": "Anna Sokolova"}],
+        "source": [{"url": "https://example.org/feed.xml", "name": "Новая газета"}],
+    }
     with session_scope(get_settings().database_url) as session:
         sync_config(session, watchlist=parse_watchlist(config, "monitor.toml"), allow_empty=False)
         person = session.exec(select(Person).where(Person.name == "Vladimir Vorontsov")).one()
         source = session.exec(select(Source)).one()
         for n, ago in enumerate([timedelta(days=1)] * 5 + [timedelta(minutes=5)] * 2):
-            mention = Mention(source_id=source.id, guid=uuid.uuid4().hex, title=f"Владимир Воронцов: заседание {n}",
-                              text="Суд над Владимиром Воронцовым", url=f"https://example.org/{n}",
-                              published_at=utcnow() - ago, fetched_at=utcnow() - ago)
+            mention = Mention(
+                source_id=source.id,
+                guid=uuid.uuid4().hex,
+                title=f"Владимир Воронцов: заседание {n}",
+                text="Суд над Владимиром Воронцовым",
+                url=f"https://example.org/{n}",
+                published_at=utcnow() - ago,
+                fetched_at=utcnow() - ago,
+            )
             session.add(mention)
             session.flush()
             session.add(MentionPerson(mention_id=mention.id, person_id=person.id, alias="Владимир Воронцов"))

@@ -22,7 +22,7 @@ from monitor import i18n
 
 ROOT = Path(__file__).parent.parent
 LOCALES = ROOT / "monitor" / "locale"
-TEMPLATE_DIRS = (ROOT / "monitor" / "web" / "templates", ROOT / "monitor" / "mail_templates")
+TEMPLATE_DIRS = (ROOT / "monitor" / "web" / "templates", ROOT / "monitor" / "notify" / "mail_templates")
 # Words a page may show untranslated: names of formats and protocols, the same in every language.
 NOT_WORDS = {"CSV", "Atom", "Prometheus"}
 FIX = "run `make messages`, translate the empty msgstr entries of {po}, then `make messages` again"
@@ -72,8 +72,18 @@ def test_the_shipped_mo_is_compiled_from_the_po(language):
         )
 
 
-@pytest.mark.parametrize("count, word", [(1, "упоминание"), (2, "упоминания"), (5, "упоминаний"), (11, "упоминаний"),
-                                         (21, "упоминание"), (22, "упоминания"), (112, "упоминаний")])
+@pytest.mark.parametrize(
+    "count, word",
+    [
+        (1, "упоминание"),
+        (2, "упоминания"),
+        (5, "упоминаний"),
+        (11, "упоминаний"),
+        (21, "упоминание"),
+        (22, "упоминания"),
+        (112, "упоминаний"),
+    ],
+)
 def test_russian_mentions_take_the_plural_form_of_their_count(count, word):
     with i18n.use("ru"):
         assert i18n.ngettext("%(num)d mention", "%(num)d mentions", count) % {"num": count} == f"{count} {word}"
@@ -104,16 +114,21 @@ def _unmarked(source: str) -> list[str]:
     source = re.sub(r"\{#.*?#\}", "", source, flags=re.S)
     source = re.sub(r"\{[{%].*?[%}]\}", " ", source, flags=re.S)
     source = re.sub(r"<(script|style|code|kbd)\b.*?</\1>", " ", source, flags=re.S)
-    shown = [value for value in re.findall(r'\b(?:title|aria-label|placeholder|alt)="([^"]*)"', source)
-             if "://" not in value]  # an example address reads the same in every language
+    shown = [
+        value for value in re.findall(r'\b(?:title|aria-label|placeholder|alt)="([^"]*)"', source) if "://" not in value
+    ]  # an example address reads the same in every language
     shown.append(re.sub(r"&\w+;", " ", re.sub(r"<[^>]*>", " ", source, flags=re.S)))
     return [word for text in shown for word in re.findall(r"[^\W\d_]{2,}", text) if word not in NOT_WORDS]
 
 
-@pytest.mark.parametrize("template", [p for folder in TEMPLATE_DIRS for p in sorted(folder.iterdir())], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "template", [p for folder in TEMPLATE_DIRS for p in sorted(folder.iterdir())], ids=lambda p: p.name
+)
 def test_no_template_text_is_left_unmarked(template):
     words = _unmarked(template.read_text(encoding="utf-8"))
-    assert not words, f"{template.relative_to(ROOT)}: text not marked for translation (wrap it in {{{{ _(\"…\") }}}}): {words[:10]}"
+    assert not words, (
+        f'{template.relative_to(ROOT)}: text not marked for translation (wrap it in {{{{ _("…") }}}}): {words[:10]}'
+    )
 
 
 def test_the_unmarked_text_check_finds_plain_text_and_attributes():

@@ -8,11 +8,11 @@ from datetime import date, time
 import pytest
 from sqlmodel import select
 
-from monitor.core.settings import get_settings
-from monitor.core.db import session_scope
-from monitor.notify.digest import send_digests
-from monitor.core.models import Recipient
 from monitor.core.config_file import ConfigError, DigestEntry, parse_watchlist
+from monitor.core.db import session_scope
+from monitor.core.models import Recipient
+from monitor.core.settings import get_settings
+from monitor.notify.digest import send_digests
 from tests.i18n_helpers import add_mentions, smtp, sync_people  # noqa: F401  (fixture)
 
 DAY = date(2026, 11, 22)
@@ -22,7 +22,8 @@ MOSCOW = DigestEntry(timezone="Europe/Moscow", send_at=time(8, 0))
 def _received(sink, to: str) -> tuple[str, str, str]:
     [(subject, text, html)] = [
         (msg["Subject"], msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content())
-        for envelope, msg in zip(sink.envelopes, sink.messages()) if to in envelope.rcpt_tos
+        for envelope, msg in zip(sink.envelopes, sink.messages())
+        if to in envelope.rcpt_tos
     ]
     return subject, text, html
 
@@ -64,7 +65,10 @@ def test_a_config_sync_sets_and_clears_the_recipient_language(settings):
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_an_unknown_language_stops_the_config_in_one_line(settings):
-    config = {"person": [{"name": "Anna Sokolova"}], "recipient": [{"email": "desk@example.org", "language": "klingon"}]}
+    config = {
+        "person": [{"name": "Anna Sokolova"}],
+        "recipient": [{"email": "desk@example.org", "language": "klingon"}],
+    }
     with pytest.raises(ConfigError) as error:
         parse_watchlist(config, "monitor.toml")
     message = str(error.value)

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from monitor import i18n
-from monitor.core.settings import get_settings
 from monitor.core.db import session_scope
 from monitor.core.models import AuditEntry, Person, User
+from monitor.core.settings import get_settings
 from monitor.review.users import add_user
 from tests.i18n_helpers import (  # noqa: F401
     PASSWORD,
@@ -126,10 +126,16 @@ def test_admin_pages_render_in_russian(client):  # noqa: F811
     add_user(email=ADMIN, role="admin", password=PASSWORD)
     log_in(client, ADMIN)
     _set_language(client, "ru")
-    for path, words in [("/admin/users", "Добавить пользователя"), ("/sources", "Добавить источник"),
-                        ("/admin/people", "Отслеживаемые люди"), ("/admin/recipients", "Получатели сводки"),
-                        ("/admin/audit", "Журнал действий"), ("/admin/exclusions", "Предложенные исключения"),
-                        ("/account/sessions", "Ваши сеансы"), ("/digest/preview", "Просмотр сводки")]:
+    for path, words in [
+        ("/admin/users", "Добавить пользователя"),
+        ("/sources", "Добавить источник"),
+        ("/admin/people", "Отслеживаемые люди"),
+        ("/admin/recipients", "Получатели сводки"),
+        ("/admin/audit", "Журнал действий"),
+        ("/admin/exclusions", "Предложенные исключения"),
+        ("/account/sessions", "Ваши сеансы"),
+        ("/digest/preview", "Просмотр сводки"),
+    ]:
         page = client.get(path)
         assert page.status_code == 200 and html_lang(page.text) == "ru" and words in page.text, path
 
@@ -148,10 +154,20 @@ def test_any_lang_value_reads_as_a_language_we_have_or_none(value):
         assert language == (i18n.supported(value) or "en") == i18n.current()
 
 
-@pytest.mark.parametrize("header, language", [
-    ("ru", "ru"), ("ru-RU,ru;q=0.9", "ru"), ("en-US,en;q=0.9,ru;q=0.8", "en"), ("fr, uk;q=0.3, ru;q=0.2", "uk"),
-    ("ru;q=0, en", "en"), ("ru;q=abc, en;q=0.1", "en"), ("*", None), ("", None), ("ru;q=1.5", None),
-])
+@pytest.mark.parametrize(
+    "header, language",
+    [
+        ("ru", "ru"),
+        ("ru-RU,ru;q=0.9", "ru"),
+        ("en-US,en;q=0.9,ru;q=0.8", "en"),
+        ("fr, uk;q=0.3, ru;q=0.2", "uk"),
+        ("ru;q=0, en", "en"),
+        ("ru;q=abc, en;q=0.1", "en"),
+        ("*", None),
+        ("", None),
+        ("ru;q=1.5", None),
+    ],
+)
 def test_accept_language_reads_quality_values(header, language):
     assert i18n.from_accept_language(header) == language
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlmodel import select
 
 from monitor.core import db
-from monitor.ingest.language import detect, language_of, primary_tag
-from monitor.core.models import Mention
-from monitor.entry.polling import poll_all_once
-from monitor.core.storage import sync_watchlist
 from monitor.core.config_file import load_watchlist
+from monitor.core.models import Mention
+from monitor.core.storage import sync_watchlist
+from monitor.entry.polling import poll_all_once
+from monitor.ingest.language import detect, language_of, primary_tag
 from tests.feedserver import FeedServer, Route
 
 
@@ -32,9 +32,12 @@ def test_undeclared_text_is_detected_and_a_too_short_one_is_left_empty():
 def _rss(base: str, language: str | None, titles: list[str]) -> bytes:
     declared = f"<language>{language}</language>" if language else ""
     items = "".join(
-        f"<item><title>{t}</title><link>{base}/p/{i}</link><guid>{base}/p/{i}</guid></item>" for i, t in enumerate(titles)
+        f"<item><title>{t}</title><link>{base}/p/{i}</link><guid>{base}/p/{i}</guid></item>"
+        for i, t in enumerate(titles)
     )
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{declared}{items}</channel></rss>'.encode()
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{declared}{items}</channel></rss>'.encode()
+    )
 
 
 def test_polled_mentions_store_the_declared_or_detected_language(settings, monkeypatch):

@@ -17,10 +17,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from monitor.core import db, storage as store
-from monitor.core.settings import get_settings
-from monitor.core.models import Source, utcnow
+from monitor.core import db
+from monitor.core import storage as store
 from monitor.core.config_file import load_watchlist
+from monitor.core.models import Source, utcnow
+from monitor.core.settings import get_settings
 from tests import stack
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
@@ -59,8 +60,12 @@ def _slow_server(server: FeedServer, delays: dict[str, float], started: dict[str
 
 def test_a_running_batch_renews_its_lease_and_a_killed_workers_lease_lapses(settings, monkeypatch, tmp_path):
     delays, started = {"/slow": SLOW}, {}
-    with FeedServer({"/slow": Route(feeds.rss("http://s.example")), "/fast": Route(feeds.rss("http://f.example"))}) as server, \
-            private_redis() as (redis_url, _):
+    with (
+        FeedServer(
+            {"/slow": Route(feeds.rss("http://s.example")), "/fast": Route(feeds.rss("http://f.example"))}
+        ) as server,
+        private_redis() as (redis_url, _),
+    ):
         _slow_server(server, delays, started)
         settings.config.write_text(feeds.config([server.url("/slow"), server.url("/fast")]), encoding="utf-8")
         with db.session_scope() as session:
@@ -71,8 +76,11 @@ def test_a_running_batch_renews_its_lease_and_a_killed_workers_lease_lapses(sett
             _ready(tmp_path, "doomed")
             claimed_at = utcnow()
             _dispatch(redis_url)
-            stack.wait_for(lambda: _source(server.url("/fast")).last_polled_at, timeout=30,
-                           what=f"the fast source written\n{_log(tmp_path, 'doomed')}")
+            stack.wait_for(
+                lambda: _source(server.url("/fast")).last_polled_at,
+                timeout=30,
+                what=f"the fast source written\n{_log(tmp_path, 'doomed')}",
+            )
             assert _source(server.url("/fast")).lease_until is None, "a written poll ends its lease"
             # The slow fetch goes on; its lease is renewed past its first end, again and again.
             first_end = claimed_at + timedelta(seconds=LEASE)
@@ -96,8 +104,11 @@ def test_a_running_batch_renews_its_lease_and_a_killed_workers_lease_lapses(sett
         with _worker(tmp_path, "heir", env):
             _ready(tmp_path, "heir")
             _dispatch(redis_url)
-            stack.wait_for(lambda: _source(server.url("/slow")).last_polled_at, timeout=30,
-                           what=f"the slow source polled again\n{_log(tmp_path, 'heir')}")
+            stack.wait_for(
+                lambda: _source(server.url("/slow")).last_polled_at,
+                timeout=30,
+                what=f"the slow source polled again\n{_log(tmp_path, 'heir')}",
+            )
     assert started["/slow"] == 2 and _source(server.url("/slow")).lease_until is None
 
 

@@ -7,10 +7,18 @@ import re
 from datetime import timedelta
 
 from monitor.core.settings import Settings
-from monitor.notify.digest import send_digests
 from monitor.entry.launcher import _default_base_url
+from monitor.notify.digest import send_digests
 from tests.test_digest import (  # noqa: F401
-    DAY, DAY_START, MOSCOW, bodies, make_mention, make_person, make_recipient, make_source, smtp,
+    DAY,
+    DAY_START,
+    MOSCOW,
+    bodies,
+    make_mention,
+    make_person,
+    make_recipient,
+    make_source,
+    smtp,
 )
 from tests.test_web import add_reviewer, client, login  # noqa: F401
 
@@ -48,8 +56,9 @@ def test_the_digest_links_each_post_to_its_permalink_page_which_opens(smtp, clie
 
     get_settings.cache_clear()
     person = make_person()
-    mention = make_mention(make_source(), [person], title="Воронцов задержан",
-                           published_at=DAY_START + timedelta(hours=2))
+    mention = make_mention(
+        make_source(), [person], title="Воронцов задержан", published_at=DAY_START + timedelta(hours=2)
+    )
     make_recipient()
     send_digests(day=DAY, force=False, digest=MOSCOW)
     [(_, text, html)] = bodies(smtp, "desk@example.org")

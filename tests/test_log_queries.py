@@ -8,7 +8,8 @@ import sys
 
 import httpx
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from monitor.core.logs import HIDDEN_QUERY, without_query
 from tests.feedserver import FeedServer, Route
@@ -39,8 +40,13 @@ except ValueError:
 
 
 def _run_script(server_url: str, **env: str) -> str:
-    done = subprocess.run([sys.executable, "-c", SCRIPT, server_url], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **env})
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, server_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
     assert done.returncode == 0, done.stderr
     return done.stderr
 
@@ -65,8 +71,12 @@ def test_monitor_log_query_strings_true_keeps_them():
 def test_the_web_access_log_leaves_out_the_query_unless_allowed(tmp_path, keep, shown):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env.update(MONITOR_DATABASE_URL=f"sqlite:///{tmp_path}/monitor.core.db", MONITOR_DATA_DIR=str(tmp_path),
-               MONITOR_SECRET_KEY="test", MONITOR_LOG_QUERY_STRINGS=keep)
+    env.update(
+        MONITOR_DATABASE_URL=f"sqlite:///{tmp_path}/monitor.core.db",
+        MONITOR_DATA_DIR=str(tmp_path),
+        MONITOR_SECRET_KEY="test",
+        MONITOR_LOG_QUERY_STRINGS=keep,
+    )
     log = tmp_path / "web.log"
     with running([PYTHON, "-m", "monitor", "web", "--port", str(port)], log=log, env=env, cwd=tmp_path):
         base = f"http://127.0.0.1:{port}"
@@ -88,8 +98,10 @@ def _get(url: str) -> bool:
 
 urls = st.builds(
     lambda scheme, host, path, query: f"{scheme}://{host}/{path}?{query}",
-    st.sampled_from(["http", "https", "wss"]), st.from_regex(r"[a-z0-9.-]{1,20}", fullmatch=True),
-    st.from_regex(r"[A-Za-z0-9/._-]{0,20}", fullmatch=True), st.from_regex(r"[A-Za-z0-9=&%+_.-]{1,30}", fullmatch=True),
+    st.sampled_from(["http", "https", "wss"]),
+    st.from_regex(r"[a-z0-9.-]{1,20}", fullmatch=True),
+    st.from_regex(r"[A-Za-z0-9/._-]{0,20}", fullmatch=True),
+    st.from_regex(r"[A-Za-z0-9=&%+_.-]{1,30}", fullmatch=True),
 )
 
 
@@ -115,15 +127,20 @@ def test_a_celery_workers_lines_carry_no_query_string(settings, tmp_path):
     with FeedServer() as server:
         server.routes[f"/search?q={SECRET}"] = Route(
             '<?xml version="1.0"?><rss version="2.0"><channel><title>s</title><item><title>Vladimir Vorontsov'
-            '</title><link>https://example.org/1</link><guid>s1</guid></item></channel></rss>')
-        settings.config.write_text(f'[[person]]\nname = "Vladimir {SECRET}"\n\n[[source]]\nurl = "'
-                                   f'{server.url("/search?q=" + SECRET)}"\n', encoding="utf-8")
+            "</title><link>https://example.org/1</link><guid>s1</guid></item></channel></rss>"
+        )
+        settings.config.write_text(
+            f'[[person]]\nname = "Vladimir {SECRET}"\n\n[[source]]\nurl = "{server.url("/search?q=" + SECRET)}"\n',
+            encoding="utf-8",
+        )
         prepare(None)
         env = {**os.environ, "MONITOR_LOG_TASKS": "true"}
         with running(worker_command(), log=tmp_path / "worker.log", env=env):
             create_app().send_task("workers.tasks.dispatch_due_sources")
             wait_for(lambda: server.hits, timeout=90, what="the worker's request")
-            wait_for(lambda: "polled source" in (tmp_path / "worker.log").read_text(), timeout=30, what="the poll's line")
+            wait_for(
+                lambda: "polled source" in (tmp_path / "worker.log").read_text(), timeout=30, what="the poll's line"
+            )
     logged = (tmp_path / "worker.log").read_text()
     assert "HTTP Request: GET" in logged and "/search" + HIDDEN_QUERY in logged
     assert f"q={SECRET}" not in logged

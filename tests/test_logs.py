@@ -30,7 +30,9 @@ def test_a_text_line_carries_the_traceback_of_a_failure():
     try:
         raise ValueError("bad feed")
     except ValueError:
-        record = logging.LogRecord("monitor.ingest.poller", logging.ERROR, __file__, 1, "poll failed", (), sys.exc_info())
+        record = logging.LogRecord(
+            "monitor.ingest.poller", logging.ERROR, __file__, 1, "poll failed", (), sys.exc_info()
+        )
 
     lines = TextFormatter().format(record).splitlines()
 

@@ -38,10 +38,28 @@ def make_certificate(folder) -> tuple[str, str]:
     """A self-signed certificate for 127.0.0.1 (openssl), as (cert.pem, key.pem) paths."""
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-         "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
     )
     return str(cert), str(key)
 
@@ -183,8 +201,12 @@ def test_it_insists_on_starttls_when_the_url_asks_for_it(mail_env, smtp_sink, mo
 
 def test_it_upgrades_with_starttls_verifies_the_certificate_and_logs_in(mail_env, monkeypatch):
     cert, key = make_certificate(mail_env)
-    controller, sink = start_smtp(tls_context=server_tls(cert, key), require_starttls=True,
-                                  authenticator=password_check(b"desk", b"s3cret"), auth_require_tls=True)
+    controller, sink = start_smtp(
+        tls_context=server_tls(cert, key),
+        require_starttls=True,
+        authenticator=password_check(b"desk", b"s3cret"),
+        auth_require_tls=True,
+    )
     try:
         use_smtp_url(monkeypatch, f"smtp://desk:s3cret@127.0.0.1:{controller.port}?starttls=true")
         with pytest.raises(MailError) as untrusted:
@@ -201,8 +223,14 @@ def test_it_upgrades_with_starttls_verifies_the_certificate_and_logs_in(mail_env
 def test_it_sends_over_implicit_tls_with_smtps(mail_env, monkeypatch):
     cert, key = make_certificate(mail_env)
     sink = SmtpSink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port(), ssl_context=server_tls(cert, key),
-                            authenticator=password_check(b"desk", b"pw"), auth_require_tls=False)
+    controller = Controller(
+        sink,
+        hostname="127.0.0.1",
+        port=free_port(),
+        ssl_context=server_tls(cert, key),
+        authenticator=password_check(b"desk", b"pw"),
+        auth_require_tls=False,
+    )
     controller.start()
     try:
         monkeypatch.setenv("MONITOR_SMTP_CA_FILE", cert)
@@ -248,8 +276,13 @@ def test_it_renders_three_templates_escaping_only_the_html(tmp_path):
 
     from monitor.notify.digest import Digest
 
-    digest = Digest(recipient="desk@example.org", day=date(2026, 11, 22), zone="UTC", people=["<b>A</b>"],
-                    review_url="http://h/review")
+    digest = Digest(
+        recipient="desk@example.org",
+        day=date(2026, 11, 22),
+        zone="UTC",
+        people=["<b>A</b>"],
+        review_url="http://h/review",
+    )
     subject, text, html = render_email("digest", digest=digest)
     assert subject == "No new mentions — 22 Nov"
     assert "People: <b>A</b>" in text and "People: &lt;b&gt;A&lt;/b&gt;" in html

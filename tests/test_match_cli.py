@@ -9,19 +9,28 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from monitor.core import db
-from monitor.matching import Matcher, PersonNames, match_lines
 from monitor.core.models import Alias, Person
+from monitor.matching import Matcher, PersonNames, match_lines
 from tests.fixtures import feeds
 
 ANNA = PersonNames("Anna Sokolova", ("Анна Соколова", "Sokolova"), ())
 
 
 def _monitor(*args: str, input: str, env: dict | None = None, cwd: Path | None = None):
-    return subprocess.run([sys.executable, "-m", "monitor", *args], input=input, capture_output=True, text=True,
-                          timeout=120, env=env, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=cwd,
+    )
 
 
 def test_a_line_that_is_not_json_stops_with_exit_2_and_one_line_naming_it(tmp_path):
@@ -38,7 +47,7 @@ def test_a_line_that_is_not_json_stops_with_exit_2_and_one_line_naming_it(tmp_pa
 def test_a_json_line_without_text_names_its_line_too(tmp_path):
     config = tmp_path / "people.toml"
     config.write_text(feeds.CONFIG_PEOPLE, encoding="utf-8")
-    done = _monitor("match", "--config", str(config), input='[1, 2]\n')
+    done = _monitor("match", "--config", str(config), input="[1, 2]\n")
     assert done.returncode == 2 and "line 1" in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
@@ -85,8 +94,10 @@ def test_from_db_matches_the_people_added_on_the_web_as_well_as_the_configs(db_u
     _add_web_person(db_url)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     env |= {"MONITOR_DATABASE_URL": db_url, "MONITOR_DATA_DIR": str(tmp_path / "data")}
-    lines = "\n".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) for i, t in
-                      enumerate(["Суд над Ильёй Марченко отложен", "Владимир Воронцов в СИЗО"]))
+    lines = "\n".join(
+        json.dumps({"id": i, "text": t}, ensure_ascii=False)
+        for i, t in enumerate(["Суд над Ильёй Марченко отложен", "Владимир Воронцов в СИЗО"])
+    )
     from_config = _monitor("match", "--config", str(config), input=lines, env=env, cwd=tmp_path)
     from_db = _monitor("match", "--from-db", "--config", str(config), input=lines, env=env, cwd=tmp_path)
     assert from_config.returncode == 0 and from_db.returncode == 0, from_db.stderr

@@ -18,13 +18,12 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from monitor.core import db
-from monitor.core.storage import matcher_cache
-from monitor.matching.codec import decode
-from monitor.matching import Matcher, PersonNames
-from monitor.matching.expand import build_table
-from monitor.core.models import Alias, MatcherCache, Person
-from monitor.core.storage import sync_watchlist
 from monitor.core.config_file import load_watchlist
+from monitor.core.models import Alias, MatcherCache, Person
+from monitor.core.storage import matcher_cache, sync_watchlist
+from monitor.matching import Matcher, PersonNames
+from monitor.matching.codec import decode
+from monitor.matching.expand import build_table
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "tests" / "matching_corpus"
@@ -113,9 +112,13 @@ def test_an_edit_on_the_web_makes_a_new_key(db_url, expansions, change):
         elif change == "new person":
             add_person(session, "Maria Kolesnikova", ("Мария Колесникова",))
         else:
-            session.add(Alias(person_id=person.id, kind=change, text={"alias": "Яшин Илья Валерьевич",
-                                                                       "exclude": "Яшин сказал",
-                                                                       "language": "pl"}[change]))
+            session.add(
+                Alias(
+                    person_id=person.id,
+                    kind=change,
+                    text={"alias": "Яшин Илья Валерьевич", "exclude": "Яшин сказал", "language": "pl"}[change],
+                )
+            )
     after = matcher_of(db_url)
     assert after is not before and expansions == [1, 0 if change == "paused" else 2 if change == "new person" else 1]
     assert len(stored(db_url)) == 2
@@ -255,8 +258,11 @@ def test_the_corpus_matches_alike_cached_and_uncached(db_url, expansions):
     warm = matcher_of(db_url)
     assert expansions == [len(people)] and matcher_cache.counts["loaded"] == 1
     fresh = Matcher(people)
-    texts = [line.split("|", 2)[2] for line in (CORPUS / "posts.txt").read_text(encoding="utf-8").splitlines()
-             if line.count("|") >= 2 and not line.startswith("# ")]
+    texts = [
+        line.split("|", 2)[2]
+        for line in (CORPUS / "posts.txt").read_text(encoding="utf-8").splitlines()
+        if line.count("|") >= 2 and not line.startswith("# ")
+    ]
     assert len(texts) > 300
     assert sum(1 for t in texts if warm.find(t)) > 200  # the comparison is not of empty answers
     assert [warm.find(t) for t in texts] == [fresh.find(t) for t in texts]
@@ -264,8 +270,12 @@ def test_the_corpus_matches_alike_cached_and_uncached(db_url, expansions):
 
 def test_the_key_follows_every_field_and_the_code(monkeypatch):
     person = PersonNames("Ilya Yashin", ("Яшин",))
-    variants = [PersonNames("Ilya Yashin", ("Яшин",), languages=()), PersonNames("Ilya Yashin", ("Яшин",), gender="m"),
-                PersonNames("Ilya Yashin", ("Яшин",), context=("суд",)), PersonNames("Ilya Yashin", ("Яшин", "Yashin"))]
+    variants = [
+        PersonNames("Ilya Yashin", ("Яшин",), languages=()),
+        PersonNames("Ilya Yashin", ("Яшин",), gender="m"),
+        PersonNames("Ilya Yashin", ("Яшин",), context=("суд",)),
+        PersonNames("Ilya Yashin", ("Яшин", "Yashin")),
+    ]
     keys = {matcher_cache.expansion_key([p]) for p in [person, *variants]}
     assert len(keys) == 5
     assert matcher_cache.expansion_key([person, variants[0]]) != matcher_cache.expansion_key([variants[0], person])

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from monitor.matching import Matcher, PersonNames
 from monitor.matching import codec as matcher_codec
 from monitor.matching.codec import CorruptCache, decode, encode
-from monitor.matching import Matcher, PersonNames
 from monitor.matching.expand import ALIAS, CONTEXT, EXCLUDE, build_table
 
 KEY = "ab" * 32
@@ -24,8 +24,14 @@ def tables(draw, people: int = 3) -> dict:
     """Tables of ``build_table``'s shape: key → {(person, kind): (person, kind, alias, form, flags)}."""
     table = {}
     for key in draw(st.lists(text.filter(bool), max_size=8, unique=True)):
-        slots = draw(st.lists(st.tuples(st.integers(0, people - 1), st.sampled_from([ALIAS, EXCLUDE, CONTEXT])),
-                              min_size=1, max_size=3, unique=True))
+        slots = draw(
+            st.lists(
+                st.tuples(st.integers(0, people - 1), st.sampled_from([ALIAS, EXCLUDE, CONTEXT])),
+                min_size=1,
+                max_size=3,
+                unique=True,
+            )
+        )
         table[key] = {slot: (*slot, draw(text), draw(text), draw(st.integers(0, 15))) for slot in slots}
     return table
 
@@ -51,9 +57,11 @@ def test_a_truncated_blob_is_refused(table, data):
         decode(blob[:cut], key=KEY, people=3)
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers(-5, 5) | text,
-                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=3),
-                           max_leaves=12)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=3),
+    max_leaves=12,
+)
 
 
 @given(tables(), st.sampled_from(["aliases", "keys", "sizes", "forms", "ints", "format", "people"]), json_values)
@@ -87,21 +95,45 @@ def test_the_blob_names_its_key_and_people():
 
 
 # Small watch lists drawn from names whose forms the posts below are made of.
-NAMES = [("Ilya Yashin", ("Илья Яшин", "Яшин")), ("Alexei Gorinov", ("Алексей Горинов", "Горинов")),
-         ("Maria Kolesnikova", ("Мария Колесникова",)), ("Oleg Orlov", ("Олег Орлов", "Orlov"))]
-WORDS = ["Яшина", "Илью Яшина", "Lwa Jaszyna", "Jaschins", "Горинову", "Aleksiej Gorinow", "Колесниковой",
-         "Марии Колесниковой", "Orłowa", "Олега Орлова", "#FreeYashin", "суд", "Лев Яшин", "Γιασίν", "Oleg Navalny"]
+NAMES = [
+    ("Ilya Yashin", ("Илья Яшин", "Яшин")),
+    ("Alexei Gorinov", ("Алексей Горинов", "Горинов")),
+    ("Maria Kolesnikova", ("Мария Колесникова",)),
+    ("Oleg Orlov", ("Олег Орлов", "Orlov")),
+]
+WORDS = [
+    "Яшина",
+    "Илью Яшина",
+    "Lwa Jaszyna",
+    "Jaschins",
+    "Горинову",
+    "Aleksiej Gorinow",
+    "Колесниковой",
+    "Марии Колесниковой",
+    "Orłowa",
+    "Олега Орлова",
+    "#FreeYashin",
+    "суд",
+    "Лев Яшин",
+    "Γιασίν",
+    "Oleg Navalny",
+]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(range(len(NAMES))), min_size=1, max_size=3, unique=True),
-       st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map(" ".join), min_size=1, max_size=5),
-       st.lists(st.sampled_from(["pl", "de", "el", "be", "cs"]), max_size=3, unique=True),
-       st.booleans())
+@given(
+    st.lists(st.sampled_from(range(len(NAMES))), min_size=1, max_size=3, unique=True),
+    st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map(" ".join), min_size=1, max_size=5),
+    st.lists(st.sampled_from(["pl", "de", "el", "be", "cs"]), max_size=3, unique=True),
+    st.booleans(),
+)
 def test_a_loaded_table_matches_exactly_as_a_fresh_build(chosen, posts, languages, exclude):
-    people = [PersonNames(NAMES[i][0], NAMES[i][1], ("Лев Яшин",) if exclude and i == 0 else (),
-                          languages=tuple(languages)) for i in chosen]
-    loaded = Matcher(people, table=decode(encode(build_table(people), key=KEY, people=len(people)),
-                                          key=KEY, people=len(people)))
+    people = [
+        PersonNames(NAMES[i][0], NAMES[i][1], ("Лев Яшин",) if exclude and i == 0 else (), languages=tuple(languages))
+        for i in chosen
+    ]
+    loaded = Matcher(
+        people, table=decode(encode(build_table(people), key=KEY, people=len(people)), key=KEY, people=len(people))
+    )
     fresh = Matcher(people)
     assert [loaded.find(p) for p in posts] == [fresh.find(p) for p in posts]

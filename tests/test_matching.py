@@ -37,5 +37,9 @@ def test_match_lines_keeps_order_and_ids():
     out = [json.loads(line) for line in match_lines(Matcher([VORONTSOV]), lines)]
     assert out == [
         {"id": 2, "people": [], "matches": []},
-        {"id": "x", "people": ["Vladimir Vorontsov"], "matches": [{"person": "Vladimir Vorontsov", "alias": "Vorontsov", "start": 0, "end": 9}]},
+        {
+            "id": "x",
+            "people": ["Vladimir Vorontsov"],
+            "matches": [{"person": "Vladimir Vorontsov", "alias": "Vorontsov", "start": 0, "end": 9}],
+        },
     ]

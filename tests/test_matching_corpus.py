@@ -14,13 +14,29 @@ from pathlib import Path
 
 import pytest
 
-from monitor.matching import Matcher
 from monitor.core.config_file import load_watchlist
+from monitor.matching import Matcher
 
 CORPUS = Path(__file__).parent / "matching_corpus"
 FIRST_LANGUAGES = {"ru", "en", "uk", "be", "de", "pl"}
-LANGUAGES = FIRST_LANGUAGES | {"cs", "sk", "sl", "hr", "sr", "mk", "lt", "lv", "el", "ka", "hy", "he", "ar", "fr",
-                               "es", "it"}
+LANGUAGES = FIRST_LANGUAGES | {
+    "cs",
+    "sk",
+    "sl",
+    "hr",
+    "sr",
+    "mk",
+    "lt",
+    "lv",
+    "el",
+    "ka",
+    "hy",
+    "he",
+    "ar",
+    "fr",
+    "es",
+    "it",
+}
 
 
 def load_posts() -> list[tuple[str, set[str], str]]:

@@ -8,7 +8,6 @@ import json
 import pytest
 
 from monitor.core.storage import matcher_cache
-
 from monitor.matching import Matcher, PersonNames, match_lines
 from monitor.matching.fold import fold
 from monitor.matching.inflect import phrase_forms
@@ -69,7 +68,9 @@ def test_ukrainian_and_belarusian_forms_are_generated():
     assert spans([bialiatski], "Жонка Алеся Бяляцкага") == [("Ales Bialiatski", "Алеся Бяляцкага")]
 
 
-@pytest.mark.parametrize("text", ["Yashin spoke", "Ilja Jaschin sprach", "Ilja Jaszyn powiedział", "Jaszynowi odmówiono", "Jašin"])
+@pytest.mark.parametrize(
+    "text", ["Yashin spoke", "Ilja Jaschin sprach", "Ilja Jaszyn powiedział", "Jaszynowi odmówiono", "Jašin"]
+)
 def test_cyrillic_aliases_match_latin_spellings_of_several_schemes(text):
     assert [p for p, _ in spans([YASHIN], text)] == ["Ilya Yashin"]
 
@@ -87,7 +88,11 @@ def test_latin_aliases_match_their_cyrillic_forms():
 
 def test_look_alike_latin_letters_inside_cyrillic_words_are_folded():
     assert spans([KARA_MURZA], "Kapa-Мурза написал") == [("Vladimir Kara-Murza", "Kapa-Мурза")]
-    assert spans([YASHIN], "ЯШИН и яшин и Яшин") == [("Ilya Yashin", "ЯШИН"), ("Ilya Yashin", "яшин"), ("Ilya Yashin", "Яшин")]
+    assert spans([YASHIN], "ЯШИН и яшин и Яшин") == [
+        ("Ilya Yashin", "ЯШИН"),
+        ("Ilya Yashin", "яшин"),
+        ("Ilya Yashin", "Яшин"),
+    ]
 
 
 def test_word_boundaries_hold_in_both_scripts():
@@ -147,21 +152,36 @@ def test_unusable_aliases_are_skipped_by_the_matcher():
 
 
 def test_match_lines_keeps_the_json_contract_for_string_ids_and_hits():
-    lines = [json.dumps({"id": "a\"b", "text": "nobody"}), json.dumps({"id": None, "text": "Илье Яшину"})]
+    lines = [json.dumps({"id": 'a"b', "text": "nobody"}), json.dumps({"id": None, "text": "Илье Яшину"})]
     out = [json.loads(line) for line in match_lines(Matcher([YASHIN]), lines)]
     assert out == [
-        {"id": "a\"b", "people": [], "matches": []},
-        {"id": None, "people": ["Ilya Yashin"], "matches": [{"person": "Ilya Yashin", "alias": "Илья Яшин", "start": 0, "end": 10}]},
+        {"id": 'a"b', "people": [], "matches": []},
+        {
+            "id": None,
+            "people": ["Ilya Yashin"],
+            "matches": [{"person": "Ilya Yashin", "alias": "Илья Яшин", "start": 0, "end": 10}],
+        },
     ]
 
 
 def test_from_db_carries_hashtags_handles_context_and_gender(settings, tmp_path):
-    from monitor.core import db, storage as store
+    from monitor.core import db
+    from monitor.core import storage as store
     from monitor.core.config_file import parse_watchlist
 
     watchlist = parse_watchlist(
-        {"person": [{"name": "Ivan Petrov", "aliases": ["Петров"], "context": ["полиц"], "hashtags": ["#SavePetrov"],
-                     "handles": ["@petrov_ivan"], "gender": "m"}]},
+        {
+            "person": [
+                {
+                    "name": "Ivan Petrov",
+                    "aliases": ["Петров"],
+                    "context": ["полиц"],
+                    "hashtags": ["#SavePetrov"],
+                    "handles": ["@petrov_ivan"],
+                    "gender": "m",
+                }
+            ]
+        },
         "test.toml",
     )
     db.upgrade()

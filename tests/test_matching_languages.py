@@ -7,17 +7,18 @@ from __future__ import annotations
 import time
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
+from monitor.core.config_file import ConfigError, parse_watchlist
 from monitor.core.storage import matcher_cache
-
 from monitor.matching import Matcher, PersonNames
 from monitor.matching.belarusian import belarusian_spellings, ukrainian_spellings
 from monitor.matching.declension import LANGUAGES, foreign_forms
 from monitor.matching.fold import fold
 from monitor.matching.namesakes import is_given_name, skeleton
 from monitor.matching.scripts import MAX_VARIANTS, ORTHOGRAPHIES, spell
-from monitor.core.config_file import ConfigError, parse_watchlist
 
 NAVALNY = PersonNames("Alexei Navalny", ("Алексей Навальный", "Навальный"))
 YASHIN = PersonNames("Ilya Yashin", ("Илья Яшин", "Яшин"), ("Лев Яшин",))
@@ -141,10 +142,12 @@ def test_the_config_takes_a_typed_languages_list_and_names_a_bad_one():
 
 
 def test_from_db_carries_languages(settings):
-    from monitor.core import db, storage as store
+    from monitor.core import db
+    from monitor.core import storage as store
 
-    watchlist = parse_watchlist({"person": [{"name": "Ilya Yashin", "aliases": ["Илья Яшин", "Яшин"],
-                                             "languages": ["pl"]}]}, "test.toml")
+    watchlist = parse_watchlist(
+        {"person": [{"name": "Ilya Yashin", "aliases": ["Илья Яшин", "Яшин"], "languages": ["pl"]}]}, "test.toml"
+    )
     db.upgrade()
     with db.session_scope() as session:
         store.sync_watchlist(session, watchlist=watchlist)
@@ -184,8 +187,9 @@ def test_every_cyrillic_word_has_a_bounded_set_of_spellings_in_each_orthography(
 
 
 @hsettings(max_examples=150, deadline=None)
-@given(word=cyrillic_words, lang=st.sampled_from(LANGUAGES), gender=st.sampled_from(["m", "f", ""]),
-       surname=st.booleans())
+@given(
+    word=cyrillic_words, lang=st.sampled_from(LANGUAGES), gender=st.sampled_from(["m", "f", ""]), surname=st.booleans()
+)
 def test_foreign_forms_always_include_a_nominative_and_fold_to_keys(word, lang, gender, surname):
     forms = foreign_forms(word, lang, gender, surname)
     assert forms
@@ -225,7 +229,13 @@ def test_folding_any_text_keeps_one_offset_per_folded_letter_and_folds_like_its_
 
 
 def test_other_scripts_fold_to_distinct_letters_not_one_placeholder():
-    pairs = [("Ναβάλνι", "Γιασίν"), ("ნავალნი", "იაშინი"), ("Նավալնի", "Յաշին"), ("נבלני", "יאשין"), ("نافالني", "ياشين")]
+    pairs = [
+        ("Ναβάλνι", "Γιασίν"),
+        ("ნავალნი", "იაშინი"),
+        ("Նավալնի", "Յաշին"),
+        ("נבלני", "יאשין"),
+        ("نافالني", "ياشين"),
+    ]
     for navalny, yashin in pairs:
         assert fold(navalny)[0].isascii() and fold(navalny)[0] != fold(yashin)[0]
     assert fold("ნავალნი")[0] == fold("Նավալնի")[0] == "navalni"  # one name in two scripts may fold alike

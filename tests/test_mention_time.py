@@ -88,8 +88,11 @@ def test_the_in_a_spike_filter_keeps_posts_published_inside_the_spike_window(rev
     _published(before, start - timedelta(hours=3))
     _published(unrelated, start + timedelta(minutes=30))
     with _db() as session:
-        session.add(Spike(person_id=_person_id(), hour=start, end_at=start, count=5, expected=0.2, score=9.0,
-                          bucket_seconds=3600))
+        session.add(
+            Spike(
+                person_id=_person_id(), hour=start, end_at=start, count=5, expected=0.2, score=9.0, bucket_seconds=3600
+            )
+        )
     assert cards_in(reviewer.get("/review?state=all&spike=1").text) == [inside]
 
 
@@ -97,8 +100,10 @@ def test_the_person_chart_counts_each_day_by_publication_time(settings):
     today = utcnow().date()
     ids = [add_mention(guid=f"m{i}") for i in range(5)]  # all first seen now
     for n, mention_id in enumerate(ids):
-        _published(mention_id, datetime.combine(today - (1 + n % 3) * DAY, datetime.min.time(), timezone.utc)
-                   + timedelta(hours=10))
+        _published(
+            mention_id,
+            datetime.combine(today - (1 + n % 3) * DAY, datetime.min.time(), timezone.utc) + timedelta(hours=10),
+        )
     with _db() as session:
         volume = dict(daily_volume(session, person_id=_person_id(), first=today - 4 * DAY, last=today))
     assert volume[today] == 0  # not one bar on the day they were fetched

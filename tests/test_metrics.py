@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from monitor.core import db
-from monitor.ingest import metrics
-from monitor.core.settings import get_settings
 from monitor.core.models import Source, utcnow
+from monitor.core.settings import get_settings
+from monitor.ingest import metrics
 from monitor.ingest.poller import PollResult
 from monitor.web.app import create_app
 
@@ -81,9 +81,9 @@ def test_the_heartbeat_task_beats_and_is_on_the_beat_schedule(settings):
 
 def test_a_poll_run_counts_in_the_metrics(settings):
     from monitor.entry.polling import poll_all_once
-    from tests.test_poller import _sync
     from tests.feedserver import FeedServer, Route
     from tests.fixtures import feeds
+    from tests.test_poller import _sync
 
     with FeedServer() as server:
         server.routes["/rss"] = Route(feeds.rss(server.url("")))

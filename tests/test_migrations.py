@@ -40,7 +40,9 @@ def test_the_migrations_have_one_head():
 def test_the_migrated_schema_matches_the_models(db_url):
     with get_engine(db_url).connect() as connection:
         # Full-text search (migration 0022): the FTS5 tables, PostgreSQL's column and index are no model's.
-        fts = lambda name, kind, parent: not (name or "").startswith(("mention_fts", "ix_mention_fulltext", "search_document"))  # noqa: E731
+        fts = lambda name, kind, parent: (
+            not (name or "").startswith(("mention_fts", "ix_mention_fulltext", "search_document"))
+        )  # noqa: E731
         context = MigrationContext.configure(connection, opts={"compare_type": False, "include_name": fts})
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
@@ -116,7 +118,9 @@ def _frozen_bands():
     return module._bands
 
 
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZабвгдеёжзийклмнопрстуфхцчшщъыьэюяЁЖЗ"  # case round-trips
+_LETTERS = (
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZабвгдеёжзийклмнопрстуфхцчшщъыьэюяЁЖЗ"  # case round-trips
+)
 _words = st.lists(st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=8), max_size=40)
 
 

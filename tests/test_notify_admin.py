@@ -29,8 +29,12 @@ def _client(role: str) -> TestClient:
     add_user(email=email, role=role, password=PASSWORD)
     client = TestClient(create_app())
     token = _csrf(client.get("/login").text)
-    assert client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token},
-                       follow_redirects=False).status_code == 303
+    assert (
+        client.post(
+            "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
+        ).status_code
+        == 303
+    )
     return client
 
 
@@ -53,7 +57,10 @@ def test_an_admin_adds_a_channel_that_is_stored_sealed_and_never_shown(admin):
     assert "Desk &lt;chat&gt;" in page and "Telegram" in page and "AAHdq" not in page
     with db.session_scope() as session:
         row = session.exec(select(NotifyChannel)).one()
-        audit = [(e.action, json.dumps([e.before, e.after])) for e in session.exec(select(AuditEntry).where(~AuditEntry.target.startswith("signin:")))]
+        audit = [
+            (e.action, json.dumps([e.before, e.after]))
+            for e in session.exec(select(AuditEntry).where(~AuditEntry.target.startswith("signin:")))
+        ]
     assert "AAHdq" not in row.url_sealed and sealing.unseal(row.url_sealed, "test-secret-key") == URL
     assert row.people == ["Vladimir Vorontsov"] and row.service == "Telegram"
     assert [action for action, _ in audit] == ["channel-add"] and all("AAHdq" not in text for _, text in audit)

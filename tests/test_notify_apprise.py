@@ -13,15 +13,15 @@ import apprise
 import pytest
 from sqlmodel import select
 
-from monitor.notify import alerts
 from monitor.core import db
-from monitor.core.settings import get_settings
-from monitor.core.storage.config_sync import sync_config
+from monitor.core.config_file import ConfigError, load_watchlist
 from monitor.core.models import Person, Recipient, SpikeAlert
 from monitor.core.models_notify import NotifyChannel
+from monitor.core.settings import get_settings
+from monitor.core.storage.config_sync import sync_config
+from monitor.notify import alerts
 from monitor.notify.channels import ChannelError, sealing
 from monitor.notify.channels.channels import PRIVATE_TITLE
-from monitor.core.config_file import ConfigError, load_watchlist
 from tests.notify_helpers import NAME, NOW, Recorder, make_spike, matrix_answer
 
 
@@ -80,12 +80,15 @@ def test_it_posts_a_spike_to_a_signal_api(settings, monkeypatch, server):
     assert NAME in sent["message"]
 
 
-@pytest.mark.parametrize(("url", "service", "scheme"), [
-    ("tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/-1001234567890", "Telegram", "tgram"),
-    ("signal://signal.example.org:8080/+15551234567/+15557654321", "Signal API", "signal"),
-    ("slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#desk", "Slack", "slack"),
-    ("mailtos://alerts:app-password@example.org?to=desk@example.org", "E-Mail", "mailtos"),
-])
+@pytest.mark.parametrize(
+    ("url", "service", "scheme"),
+    [
+        ("tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/-1001234567890", "Telegram", "tgram"),
+        ("signal://signal.example.org:8080/+15551234567/+15557654321", "Signal API", "signal"),
+        ("slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#desk", "Slack", "slack"),
+        ("mailtos://alerts:app-password@example.org?to=desk@example.org", "E-Mail", "mailtos"),
+    ],
+)
 def test_apprise_accepts_the_chat_and_mail_urls(url, service, scheme):
     assert apprise.Apprise().add(url)
     plugin = apprise.Apprise.instantiate(url)
@@ -126,8 +129,11 @@ def test_two_workers_racing_send_one_alert_per_channel(settings, monkeypatch, se
 def test_a_channel_an_admin_stored_is_sealed_and_delivered(settings, monkeypatch, server):
     url = f"ntfy://127.0.0.1:{server.port}/newsroom"
     with db.session_scope() as session:
-        session.add(NotifyChannel(name="newsroom", url_sealed=sealing.seal(url, "test-secret-key"), service="ntfy",
-                                  created_at=NOW))
+        session.add(
+            NotifyChannel(
+                name="newsroom", url_sealed=sealing.seal(url, "test-secret-key"), service="ntfy", created_at=NOW
+            )
+        )
     spike_id = make_spike()
     with db.session_scope() as session:
         stored = session.exec(select(NotifyChannel)).one().url_sealed
@@ -187,8 +193,10 @@ def test_the_config_names_channels_by_environment_variable_only(tmp_path):
 
 def test_a_config_sync_stores_the_references_and_the_private_flag(settings, tmp_path):
     config = tmp_path / "monitor.toml"
-    config.write_text('[[person]]\nname = "Vladimir Vorontsov"\nprivate = true\n[[source]]\nurl = "https://example.org/feed"\n'
-                      '[[recipient]]\nemail = "desk@example.org"\nnotify = ["env:MONITOR_NOTIFY_DESK"]\n')
+    config.write_text(
+        '[[person]]\nname = "Vladimir Vorontsov"\nprivate = true\n[[source]]\nurl = "https://example.org/feed"\n'
+        '[[recipient]]\nemail = "desk@example.org"\nnotify = ["env:MONITOR_NOTIFY_DESK"]\n'
+    )
     with db.session_scope() as session:
         sync_config(session, watchlist=load_watchlist(config), allow_empty=False)
     with db.session_scope() as session:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.sources.opml import OpmlError, export_opml, import_opml
 from monitor.core.config_file import SourceEntry
+from monitor.sources.opml import OpmlError, export_opml, import_opml
 
 FEEDREADER_OPML = """<?xml version="1.0" encoding="UTF-8"?>
 <opml version="1.0"><head><title>Subscriptions</title></head><body>
@@ -36,7 +36,11 @@ def test_an_export_imports_back_to_the_same_sources_with_markup_in_names_escaped
     assert "a=1&amp;b=2" in text and "&lt;&amp;&gt;" in text
     assert import_opml(text) == [
         {"url": "https://news.example.org/feed.xml?a=1&b=2", "kind": "auto", "name": 'News <&> "Quotes"'},
-        {"url": "https://example.social/tags/vorontsov.rss", "kind": "mastodon", "name": "https://example.social/tags/vorontsov.rss"},
+        {
+            "url": "https://example.social/tags/vorontsov.rss",
+            "kind": "mastodon",
+            "name": "https://example.social/tags/vorontsov.rss",
+        },
         {"url": "https://t.me/s/fictionalchan", "kind": "telegram", "name": "Канал"},
     ]
     assert all(SourceEntry(**entry).url for entry in import_opml(text))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlmodel import select
 
 from monitor.core import db
-from monitor.core.models import Cluster, Mention, MentionPerson, Person, Source
-from monitor.entry.polling import poll_all_once
-from monitor.core.storage import sync_watchlist
 from monitor.core.config_file import load_watchlist
+from monitor.core.models import Cluster, Mention, MentionPerson, Person, Source
+from monitor.core.storage import sync_watchlist
+from monitor.entry.polling import poll_all_once
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
 

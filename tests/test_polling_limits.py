@@ -8,11 +8,11 @@ from email.utils import format_datetime
 from sqlmodel import select
 
 from monitor.core import db
-from monitor.core.settings import get_settings
-from monitor.core.models import Source
-from monitor.entry.polling import poll_all_once
-from monitor.core.storage import sync_watchlist
 from monitor.core.config_file import load_watchlist
+from monitor.core.models import Source
+from monitor.core.settings import get_settings
+from monitor.core.storage import sync_watchlist
+from monitor.entry.polling import poll_all_once
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
 
@@ -32,7 +32,10 @@ def test_a_429_with_an_http_date_retry_after_is_honoured(settings):
     later = datetime.now(timezone.utc) + timedelta(hours=3)
     with FeedServer() as server:
         server.routes["/limited"] = Route(
-            "slow down", status=429, content_type="text/plain", headers={"Retry-After": format_datetime(later, usegmt=True)}
+            "slow down",
+            status=429,
+            content_type="text/plain",
+            headers={"Retry-After": format_datetime(later, usegmt=True)},
         )
         _sync(settings, [server.url("/limited")])
         result = poll_all_once()[0]
@@ -71,7 +74,9 @@ def test_the_interval_adapts_to_what_each_poll_found(settings, monkeypatch):
 
 
 def test_a_feed_asking_for_a_longer_ttl_gets_it(settings):
-    body = feeds.rss("http://x.invalid").replace("<description>test</description>", "<description>test</description><ttl>180</ttl>")
+    body = feeds.rss("http://x.invalid").replace(
+        "<description>test</description>", "<description>test</description><ttl>180</ttl>"
+    )
     with FeedServer() as server:
         server.routes["/slow"] = Route(body)
         _sync(settings, [server.url("/slow")])

@@ -35,7 +35,10 @@ def test_the_database_and_its_wal_are_created_0600_in_a_0700_folder(tmp_path, op
         conn.execute(sa.text("create table t (x integer)"))
         conn.execute(sa.text("insert into t values (1)"))
         assert {p.name: _mode(p) for p in path.parent.iterdir()} == {
-            "monitor.core.db": 0o600, "monitor.core.db-wal": 0o600, "monitor.core.db-shm": 0o600}
+            "monitor.core.db": 0o600,
+            "monitor.core.db-wal": 0o600,
+            "monitor.core.db-shm": 0o600,
+        }
     assert _mode(path.parent) == 0o700
     engine.dispose()
 
@@ -55,11 +58,22 @@ def test_the_secret_key_and_outbox_mail_are_0600_from_creation(tmp_path, open_um
 def test_a_monitor_command_leaves_nothing_readable_by_others(tmp_path, open_umask):
     config = tmp_path / "monitor.toml"
     config.write_text('[[person]]\nname = "Anna Sokolova"\n\n[[recipient]]\nemail = "desk@example.org"\n')
-    env = {"PATH": "/usr/bin:/bin", "MONITOR_DATA_DIR": str(tmp_path / "data"),
-           "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path}/data/monitor.core.db"}
-    done = subprocess.run([sys.executable, "-m", "monitor", "digest", "send", "--config", str(config)],
-                          capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "MONITOR_DATA_DIR": str(tmp_path / "data"),
+        "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path}/data/monitor.core.db",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "monitor", "digest", "send", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     found = {str(p.relative_to(tmp_path)): _mode(p) for p in (tmp_path / "data").rglob("*")}
-    assert any(name.endswith(".eml") for name in found) and "data/secret_key" in found and "data/monitor.core.db" in found
+    assert (
+        any(name.endswith(".eml") for name in found) and "data/secret_key" in found and "data/monitor.core.db" in found
+    )
     assert {name: mode for name, mode in found.items() if mode & 0o077} == {}

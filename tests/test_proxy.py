@@ -20,12 +20,13 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from monitor.core import settings as monitor_config
 from monitor.core import db
+from monitor.core import settings as monitor_config
+from monitor.core.config_file import ConfigError, load_watchlist
+from monitor.core.models import Mention, Source
 from monitor.core.storage.config_sync import sync_config
 from monitor.ingest.fetch import FetchError, fetch
-from monitor.core.models import Mention, Source
-from monitor.ingest.poller import poll_all_once
+from monitor.entry.polling import poll_all_once
 from monitor.ingest.proxies import (
     ProxyConfigError,
     check_proxy_url,
@@ -33,7 +34,6 @@ from monitor.ingest.proxies import (
     local_host_problem,
     redacted,
 )
-from monitor.core.config_file import ConfigError, load_watchlist
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
 
@@ -54,7 +54,8 @@ class SocksProxy:
         self._log = open(log_path, "wb")  # noqa: SIM115 - the child writes to it until close()
         self._process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pproxy", "-l", f"socks5://127.0.0.1:{self.port}", "-v"],
-            stdout=self._log, stderr=subprocess.STDOUT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         self._wait_listening()
 
@@ -124,7 +125,11 @@ def test_a_source_key_proxy_carries_that_source_alone(settings, socks_proxy):
         server.routes["/a"] = Route(feeds.rss(server.url("/a")))
         with FeedServer() as other:
             other.routes["/b"] = Route(feeds.rss(other.url("/b")))
-            _sync(settings, feeds.config([server.url("/a")]) + f'\n[[source]]\nurl = "{other.url("/b")}"\nproxy = "{socks_proxy.url}"\n')
+            _sync(
+                settings,
+                feeds.config([server.url("/a")])
+                + f'\n[[source]]\nurl = "{other.url("/b")}"\nproxy = "{socks_proxy.url}"\n',
+            )
             results = poll_all_once()
 
     assert [r.error for r in results] == [None, None]
@@ -161,12 +166,26 @@ def test_a_proxy_that_is_down_is_an_error_recorded_on_the_source(settings, monke
     assert _mention_count() == 0
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1/feed", "http://localhost/feed", "http://LOCALHOST./feed", "http://[::1]/feed",
-    "http://127.1/feed", "http://0x7f.0.0.1/feed", "http://2130706433/feed", "http://10.0.0.5/feed",
-    "http://printer.local/feed", "http://db.internal/feed", "http://intranet/feed", "http://[::ffff:127.0.0.1]/feed",
-])
-def test_through_a_proxy_the_guard_refuses_private_literals_and_local_names_before_sending(url, monkeypatch, tmp_path, socks_proxy):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/feed",
+        "http://localhost/feed",
+        "http://LOCALHOST./feed",
+        "http://[::1]/feed",
+        "http://127.1/feed",
+        "http://0x7f.0.0.1/feed",
+        "http://2130706433/feed",
+        "http://10.0.0.5/feed",
+        "http://printer.local/feed",
+        "http://db.internal/feed",
+        "http://intranet/feed",
+        "http://[::ffff:127.0.0.1]/feed",
+    ],
+)
+def test_through_a_proxy_the_guard_refuses_private_literals_and_local_names_before_sending(
+    url, monkeypatch, tmp_path, socks_proxy
+):
     _use_settings(monkeypatch, MONITOR_ALLOW_PRIVATE_NETWORKS="false", MONITOR_DATA_DIR=str(tmp_path))
     with pytest.raises(FetchError) as refused:
         fetch(url, proxy=socks_proxy.url)

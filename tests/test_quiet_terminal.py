@@ -45,8 +45,10 @@ def test_under_monitor_up_lines_that_say_nothing_happened_are_dropped(worker_log
     # The scheduler's line each minute is routine whatever it found: the polls speak for themselves.
     assert not logging.getLogger("workers.dispatch").isEnabledFor(logging.INFO)
     assert [line.split(": ", 1)[1] for line in lines] == [
-        "dispatched due sources: 3 due, 3 claimed", "polled source id=2 new=0 failing",
-        "polled source id=3 new=4", "spike alert sent",
+        "dispatched due sources: 3 due, 3 claimed",
+        "polled source id=2 new=0 failing",
+        "polled source id=3 new=4",
+        "spike alert sent",
     ]
     assert not logging.getLogger("pymorphy3").isEnabledFor(logging.INFO)
 

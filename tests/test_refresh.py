@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from monitor.core import db, storage as store
+from monitor.core import db
+from monitor.core import storage as store
 from monitor.core.models import utcnow
 
 

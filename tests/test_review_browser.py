@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-
 from sqlmodel import select
 
 from monitor.core.models import Person, Source
@@ -28,7 +27,14 @@ ADMIN = "admin@example.org"
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 STARTUP_TIMEOUT = 15.0
 
 

@@ -37,9 +37,13 @@ LONG_TEXT = (
 def _fill_queue(count: int) -> list[int]:
     """``count`` realistic cards: long titles, a long text naming the person mid-way."""
     return [
-        add_mention(guid=f"d{n}", title=f"Court extends detention of activist, lawyer says appeal will follow ({n})",
-                    text=LONG_TEXT, url=f"https://news.example.org/2026/03/14/court-extends-detention-{n}",
-                    fetched_ago=timedelta(minutes=n))
+        add_mention(
+            guid=f"d{n}",
+            title=f"Court extends detention of activist, lawyer says appeal will follow ({n})",
+            text=LONG_TEXT,
+            url=f"https://news.example.org/2026/03/14/court-extends-detention-{n}",
+            fetched_ago=timedelta(minutes=n),
+        )
         for n in range(count)
     ]
 
@@ -89,6 +93,8 @@ def test_reviewed_cards_look_different_and_labels_keep_their_colour(server, brow
     hostile = _style(page, f"{new} button.label-hostile", "color")
     assert hostile == _style(page, f"{new} button.label-hostile", "borderTopColor") == "rgb(176, 0, 32)"
     assert _style(page, old, "borderLeftColor") == hostile == _style(page, f"{old} span.label", "backgroundColor")
-    colours = {_style(page, f"{new} button.label-{label}", "color")
-               for label in ("solidarity", "news", "hostile", "unrelated", "other")}
+    colours = {
+        _style(page, f"{new} button.label-{label}", "color")
+        for label in ("solidarity", "news", "hostile", "unrelated", "other")
+    }
     assert len(colours) == 5

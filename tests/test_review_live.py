@@ -79,7 +79,10 @@ def test_a_failed_action_says_why_and_keeps_the_card(server, browser):  # noqa: 
     page.keyboard.press("j")
     page.keyboard.press("1")
     _wait_for(lambda: page.locator("#flash").is_visible())
-    assert "reload it" in page.locator("#flash").inner_text() and "Nothing was changed" in page.locator("#flash").inner_text()
+    assert (
+        "reload it" in page.locator("#flash").inner_text()
+        and "Nothing was changed" in page.locator("#flash").inner_text()
+    )
     assert card.locator(".label").inner_text() == "—" and "state-unreviewed" in card.get_attribute("class")
     assert label_of(mention_id) is None
 

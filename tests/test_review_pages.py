@@ -9,13 +9,18 @@ import pytest
 from monitor.review.users import add_user
 from tests.test_admin import sync
 from tests.test_review_browser import ADMIN, _log_in, _wait_for, browser, server  # noqa: F401  (fixtures)
-from tests.test_review_live import _note
 from tests.test_review_density import ARTIFACTS, VIEWPORT
+from tests.test_review_live import _note
 from tests.test_web import PASSWORD, add_mention, add_reviewer
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
-LONG_URL = "https://news.example.org/" + "/".join(f"section-{n}-with-a-long-slug-that-never-breaks" for n in range(12)) + "?utm_source=" + "x" * 300
+LONG_URL = (
+    "https://news.example.org/"
+    + "/".join(f"section-{n}-with-a-long-slug-that-never-breaks" for n in range(12))
+    + "?utm_source="
+    + "x" * 300
+)
 
 
 def _overflow(page) -> tuple[int, int]:

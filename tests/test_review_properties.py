@@ -11,11 +11,12 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from markupsafe import Markup
 
-from monitor.sources.sniff import feed_format
 from monitor.core import textsearch as search
+from monitor.sources.sniff import feed_format
 from monitor.web.atom import ATOM_NS, atom_feed, xml_text
 from monitor.web.review import without_title
 from monitor.web.snippet import highlight_all
@@ -29,9 +30,17 @@ SCRIPTS = st.text(alphabet=st.sampled_from("abcXYZ сизоСИЗО ΣΑσαß �
 
 
 def _card(title: str, text: str, source: str, people: list[str]):
-    mention = SimpleNamespace(id=7, title=title, text=text, url="https://example.org/a", language=None,
-                              published_at=None, fetched_at=datetime(2026, 3, 14, tzinfo=timezone.utc),
-                              label=None, review_state="unreviewed")
+    mention = SimpleNamespace(
+        id=7,
+        title=title,
+        text=text,
+        url="https://example.org/a",
+        language=None,
+        published_at=None,
+        fetched_at=datetime(2026, 3, 14, tzinfo=timezone.utc),
+        label=None,
+        review_state="unreviewed",
+    )
     return SimpleNamespace(row=SimpleNamespace(mention=mention, source=source, people=people))
 
 
@@ -76,7 +85,7 @@ _TABLE.create(_ENGINE)
 @given(text=SCRIPTS, data=st.data())
 def test_search_finds_every_substring_in_either_case_on_sqlite(text, data):
     start = data.draw(st.integers(0, len(text)))
-    needle = text[start:data.draw(st.integers(start, len(text)))]
+    needle = text[start : data.draw(st.integers(start, len(text)))]
     query = data.draw(st.sampled_from([needle, needle.lower(), needle.upper()]))
     if search.fold_case(query) != search.fold_case(needle):  # 'ß'.upper() is 'SS': another string, not a case
         return
@@ -89,8 +98,10 @@ def test_search_finds_every_substring_in_either_case_on_sqlite(text, data):
 
 
 @BOUNDED
-@given(stamp=st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(timezone.utc)),
-       zone=st.sampled_from(["Europe/Moscow", "America/New_York", "Asia/Kathmandu", "UTC", "Australia/Lord_Howe"]))
+@given(
+    stamp=st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(timezone.utc)),
+    zone=st.sampled_from(["Europe/Moscow", "America/New_York", "Asia/Kathmandu", "UTC", "Australia/Lord_Howe"]),
+)
 def test_a_time_shows_local_with_its_utc_in_the_title(stamp, zone):
     shown = local_time(stamp, zone_named(zone))
     local = stamp.astimezone(zone_named(zone))
@@ -106,8 +117,11 @@ def test_only_real_zone_names_are_accepted(name):
 
 
 @BOUNDED
-@given(body=st.binary(max_size=300), kind=st.sampled_from(["auto", "rss", "mastodon"]),
-       url_kind=st.sampled_from(["auto", "youtube"]))
+@given(
+    body=st.binary(max_size=300),
+    kind=st.sampled_from(["auto", "rss", "mastodon"]),
+    url_kind=st.sampled_from(["auto", "youtube"]),
+)
 def test_sniffing_names_a_known_kind_for_any_body(body, kind, url_kind):
     found = feed_format(body, kind=kind, url_kind=url_kind)
     assert found in {"jsonfeed", "atom", "rdf", "rss", "feed", "mastodon", "youtube"}
@@ -115,7 +129,10 @@ def test_sniffing_names_a_known_kind_for_any_body(body, kind, url_kind):
 
 
 def test_sniffing_tells_the_feed_formats_apart():
-    assert feed_format(b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">', kind="auto", url_kind="auto") == "atom"
+    assert (
+        feed_format(b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">', kind="auto", url_kind="auto")
+        == "atom"
+    )
     assert feed_format(b"<?xml version='1.0'?>\n<rdf:RDF xmlns:rdf='x'>", kind="auto", url_kind="auto") == "rdf"
     assert feed_format(b'<rss version="2.0"><channel>', kind="auto", url_kind="auto") == "rss"
     assert feed_format(b' {"version": "https://jsonfeed.org/version/1.1"}', kind="auto", url_kind="auto") == "jsonfeed"

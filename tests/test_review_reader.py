@@ -13,11 +13,11 @@ from datetime import datetime, timedelta, timezone
 from sqlmodel import select
 
 from monitor.core import db
-from monitor.core.models import Cluster, Mention, Person, Spike, User, utcnow
-from monitor.entry.polling import poll_all_once
-from monitor.core.storage import active_people, sync_watchlist
-from monitor.review.users import add_user
 from monitor.core.config_file import load_watchlist
+from monitor.core.models import Cluster, Mention, Person, Spike, User, utcnow
+from monitor.core.storage import active_people, sync_watchlist
+from monitor.entry.polling import poll_all_once
+from monitor.review.users import add_user
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds as feed_fixtures
 from tests.test_admin import ADMIN, admin, post, sync  # noqa: F401  (fixtures)
@@ -36,15 +36,21 @@ def test_a_reviewer_gets_a_page_saying_what_they_may_not_do(reviewer):
     assert "Not allowed" in page.text and "Only admins can open this page." in page.text
     assert '{"detail"' not in page.text and "Back to the review queue" in page.text
     # The JSON API and the page's own script keep JSON.
-    assert reviewer.get("/admin/users", headers={"X-Requested-With": "fetch"}).json() == {"detail": "only admins can open this page"}
+    assert reviewer.get("/admin/users", headers={"X-Requested-With": "fetch"}).json() == {
+        "detail": "only admins can open this page"
+    }
     assert reviewer.get("/api/cards?state=nonsense").headers["content-type"].startswith("application/json")
     missing = reviewer.get("/people/9999")
     assert missing.status_code == 404 and "Not found" in missing.text and "No person 9999." in missing.text
 
 
 def test_the_page_script_is_told_the_session_ended_instead_of_being_sent_to_login(client):
-    response = client.post("/review/act", data={"action": "escalate", "ids": "1"},
-                           headers={"X-Requested-With": "fetch"}, follow_redirects=False)
+    response = client.post(
+        "/review/act",
+        data={"action": "escalate", "ids": "1"},
+        headers={"X-Requested-With": "fetch"},
+        follow_redirects=False,
+    )
     assert response.status_code in (401, 403) and response.headers["content-type"].startswith("application/json")
     page = client.get("/review/fresh", headers={"X-Requested-With": "fetch"}, follow_redirects=False)
     assert page.status_code == 401 and "session has ended" in page.json()["detail"]
@@ -55,7 +61,9 @@ def test_the_page_script_is_told_the_session_ended_instead_of_being_sent_to_logi
 
 
 def test_every_mention_and_story_has_a_page_of_its_own(reviewer):
-    first = add_mention(guid="a", title="Court extends detention", text="Vorontsov stays in SIZO-1 for three more months.")
+    first = add_mention(
+        guid="a", title="Court extends detention", text="Vorontsov stays in SIZO-1 for three more months."
+    )
     copy = add_mention(guid="b", title="Detention extended", source="Other News", fetched_ago=timedelta(minutes=5))
     with _db() as session:
         cluster = Cluster(key="story-1", created_at=utcnow())
@@ -66,7 +74,10 @@ def test_every_mention_and_story_has_a_page_of_its_own(reviewer):
         cluster_id = cluster.id
     page = reviewer.get(f"/mentions/{first}")
     assert page.status_code == 200 and cards_in(page.text) == [first, copy]
-    assert "Vorontsov stays in SIZO-1 for three more months." in page.text and f'href="/clusters/{cluster_id}"' in page.text
+    assert (
+        "Vorontsov stays in SIZO-1 for three more months." in page.text
+        and f'href="/clusters/{cluster_id}"' in page.text
+    )
     story = reviewer.get(f"/clusters/{cluster_id}")
     assert story.status_code == 200 and cards_in(story.text) == [first, copy]
     assert reviewer.get("/mentions/999999").status_code == 404 and reviewer.get("/clusters/999999").status_code == 404
@@ -84,7 +95,9 @@ def test_a_permalink_needs_a_session(client):
 def test_search_folds_case_in_every_script(reviewer):
     sizo = add_mention(guid="ru", title="Воронцова перевели в СИЗО", text="Адвокат Воронцова сообщил о переводе.")
     greek = add_mention(guid="el", title="ΔΙΚΗ ΣΤΗΝ ΑΘΗΝΑ", text="Vorontsov", fetched_ago=timedelta(minutes=1))
-    latin = add_mention(guid="en", title="Hearing", text="VORONTSOV appeals 100% of it", fetched_ago=timedelta(minutes=2))
+    latin = add_mention(
+        guid="en", title="Hearing", text="VORONTSOV appeals 100% of it", fetched_ago=timedelta(minutes=2)
+    )
     assert cards_in(reviewer.get("/review?q=сизо").text) == [sizo]
     assert cards_in(reviewer.get("/review?q=СИЗО").text) == [sizo]
     assert cards_in(reviewer.get("/review?q=воронцова").text) == [sizo]
@@ -112,8 +125,12 @@ def test_times_show_in_the_readers_zone_with_utc_on_hover(reviewer, settings):
     token = csrf_from(reviewer.get("/settings").text)
     bad = reviewer.post("/settings/timezone", data={"timezone": "Mars/Olympus", "csrf_token": token})
     assert bad.status_code == 400 and "timezone: unknown timezone 'Mars/Olympus'" in html.unescape(bad.text)
-    assert reviewer.post("/settings/timezone", data={"timezone": "America/New_York", "csrf_token": token},
-                         follow_redirects=False).status_code == 303
+    assert (
+        reviewer.post(
+            "/settings/timezone", data={"timezone": "America/New_York", "csrf_token": token}, follow_redirects=False
+        ).status_code
+        == 303
+    )
     card = _card_html(reviewer.get("/review").text, mention_id)
     assert 'title="2026-03-14 21:05 UTC">2026-03-14 17:05 EDT</time>' in card
     with _db() as session:
@@ -122,7 +139,7 @@ def test_times_show_in_the_readers_zone_with_utc_on_hover(reviewer, settings):
 
 def _card_html(html: str, mention_id: int) -> str:
     start = html.index(f'id="mention-{mention_id}"')
-    return html[start:html.index("</article>", start)]
+    return html[start : html.index("</article>", start)]
 
 
 # The open queue --------------------------------------------------------------------------
@@ -151,10 +168,18 @@ def _person_id(name: str) -> int:
 
 def test_adding_a_tracked_name_again_is_refused_and_the_form_keeps_what_was_typed(admin):
     sync({"person": [{"name": "Vladimir Vorontsov", "aliases": ["Владимир Воронцов", "Vorontsov"]}]})
-    page = post(admin, "/admin/people", page="/admin/people", name="Владимир Воронцов",
-                aliases="Vorontsov\nВоронцов Владимир", exclude="Vorontsov Palace")
+    page = post(
+        admin,
+        "/admin/people",
+        page="/admin/people",
+        name="Владимир Воронцов",
+        aliases="Vorontsov\nВоронцов Владимир",
+        exclude="Vorontsov Palace",
+    )
     assert page.status_code == 400
-    assert "name: 'Владимир Воронцов' is already a name of 'Vladimir Vorontsov': add it there instead" in html.unescape(page.text)
+    assert "name: 'Владимир Воронцов' is already a name of 'Vladimir Vorontsov': add it there instead" in html.unescape(
+        page.text
+    )
     assert 'value="Владимир Воронцов"' in page.text and "Vorontsov Palace</textarea>" in page.text
     with _db() as session:
         assert session.exec(select(Person).where(Person.name == "Владимир Воронцов")).first() is None
@@ -166,8 +191,9 @@ def test_a_name_that_looks_like_a_tracked_person_warns_until_confirmed(admin):
     assert page.status_code == 400 and "looks like 'Vladimir Vorontsov'" in html.unescape(page.text)
     assert 'name="confirm"' in page.text
     assert 'value="Irina Vorontsova"' in page.text
-    page = post(admin, "/admin/people", page="/admin/people", name="Irina Vorontsova", aliases="Ирина Воронцова",
-                confirm="true")
+    page = post(
+        admin, "/admin/people", page="/admin/people", name="Irina Vorontsova", aliases="Ирина Воронцова", confirm="true"
+    )
     assert page.status_code == 303
     unrelated = post(admin, "/admin/people", page="/admin/people", name="Anna Sokolova")
     assert unrelated.status_code == 303  # no warning for a name nobody shares
@@ -179,14 +205,20 @@ def test_a_name_that_looks_like_a_tracked_person_warns_until_confirmed(admin):
 def test_a_config_person_paused_on_the_web_stays_paused_across_syncs(admin, settings):
     sync()
     person_id = _person_id("Vladimir Vorontsov")
-    assert post(admin, f"/admin/people/{person_id}/pause", page=f"/admin/people/{person_id}", action="pause").status_code == 303
+    assert (
+        post(admin, f"/admin/people/{person_id}/pause", page=f"/admin/people/{person_id}", action="pause").status_code
+        == 303
+    )
     sync()  # the config still lists him
     with _db() as session:
         assert session.get(Person, person_id).paused_at is not None
         assert [p.name for p, _, _ in active_people(session)] == []
     page = admin.get(f"/people/{person_id}").text
     assert "from the config file" in page and "Paused on the web since" in page and "until an admin resumes it" in page
-    assert post(admin, f"/admin/people/{person_id}/pause", page=f"/admin/people/{person_id}", action="resume").status_code == 303
+    assert (
+        post(admin, f"/admin/people/{person_id}/pause", page=f"/admin/people/{person_id}", action="resume").status_code
+        == 303
+    )
     with _db() as session:
         assert [p.name for p, _, _ in active_people(session)] == ["Vladimir Vorontsov"]
 
@@ -196,8 +228,17 @@ def test_the_person_page_says_which_spike_was_marked_expected(reviewer):
     person_id = _person_id("Vladimir Vorontsov")
     hour = utcnow().replace(minute=0, second=0, microsecond=0)
     with _db() as session:
-        session.add(Spike(person_id=person_id, hour=hour - timedelta(hours=3), count=9, expected=1.0, score=5.0,
-                          expected_by_reviewer=True, expected_at=hour))
+        session.add(
+            Spike(
+                person_id=person_id,
+                hour=hour - timedelta(hours=3),
+                count=9,
+                expected=1.0,
+                score=5.0,
+                expected_by_reviewer=True,
+                expected_at=hour,
+            )
+        )
         session.add(Spike(person_id=person_id, hour=hour - timedelta(hours=1), count=7, expected=1.0, score=4.0))
     page = reviewer.get(f"/people/{person_id}").text
     items = re.findall(r'<li class="spike( expected)?">(.*?)</li>', page, re.S)
@@ -209,8 +250,13 @@ def test_the_person_page_says_which_spike_was_marked_expected(reviewer):
 
 def _new_token(client) -> str:
     token = csrf_from(client.get("/settings").text)
-    assert client.post("/settings/feed-token", data={"action": "new", "csrf_token": token}, follow_redirects=False).status_code == 303
-    found = re.search(r'/feeds/review\.atom\?token=([\w.]+)', client.get("/settings").text)
+    assert (
+        client.post(
+            "/settings/feed-token", data={"action": "new", "csrf_token": token}, follow_redirects=False
+        ).status_code
+        == 303
+    )
+    found = re.search(r"/feeds/review\.atom\?token=([\w.]+)", client.get("/settings").text)
     return found.group(1)
 
 
@@ -227,7 +273,9 @@ def test_a_private_feed_follows_the_queue_and_a_person_until_revoked(reviewer, s
     person = reviewer.get(f"/feeds/people/{_person_id('Vladimir Vorontsov')}.atom?token={token}")
     assert len(ET.fromstring(person.content).findall("a:entry", ATOM)) == 1
     assert reviewer.get(f"/feeds/review.atom?token={token}&label=hostile").status_code == 200
-    assert not ET.fromstring(reviewer.get(f"/feeds/review.atom?token={token}&state=reviewed").content).findall("a:entry", ATOM)
+    assert not ET.fromstring(reviewer.get(f"/feeds/review.atom?token={token}&state=reviewed").content).findall(
+        "a:entry", ATOM
+    )
 
     assert login(reviewer).status_code == 303
     csrf = csrf_from(reviewer.get("/settings").text)
@@ -296,13 +344,19 @@ def test_a_source_of_kind_auto_shows_what_was_detected_and_never_polled_until_po
 
 def _source_row(html: str) -> str:
     start = html.index('<tr id="source-')
-    return html[start:html.index("</tr>", start)]
+    return html[start : html.index("</tr>", start)]
 
 
 def test_a_card_does_not_repeat_its_title_as_the_snippet(reviewer):
-    repeated = add_mention(guid="r", title="Vorontsov moved to SIZO-2", text="Vorontsov moved to SIZO-2. His lawyer was not told.")
-    only_title = add_mention(guid="o", title="Vorontsov moved to SIZO-2", text="Vorontsov moved to SIZO-2", fetched_ago=timedelta(minutes=1))
+    repeated = add_mention(
+        guid="r", title="Vorontsov moved to SIZO-2", text="Vorontsov moved to SIZO-2. His lawyer was not told."
+    )
+    only_title = add_mention(
+        guid="o", title="Vorontsov moved to SIZO-2", text="Vorontsov moved to SIZO-2", fetched_ago=timedelta(minutes=1)
+    )
     page = reviewer.get("/review").text
     first, second = _card_html(page, repeated), _card_html(page, only_title)
     assert re.search(r'<p class="snippet">\s*His lawyer was not told\.', first)
-    assert '<p class="snippet">' not in second and "<mark>Vorontsov</mark> moved to SIZO-2" in second  # the name stays marked
+    assert (
+        '<p class="snippet">' not in second and "<mark>Vorontsov</mark> moved to SIZO-2" in second
+    )  # the name stays marked

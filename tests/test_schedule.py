@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from monitor.core.models import Source
 from monitor.core.settings import Settings
 from monitor.ingest.fetch import FetchError
-from monitor.core.models import Source
 from monitor.ingest.schedule import backoff, is_silent, max_age, next_interval
 from monitor.sources import ParseError
 

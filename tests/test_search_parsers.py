@@ -8,8 +8,11 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
+from monitor.core.config_file import ConfigError, parse_watchlist
 from monitor.sources.search import bluesky, gdelt, mastodon, reddit, vk, youtube
 from monitor.sources.search.base import (
     SearchError,
@@ -20,7 +23,6 @@ from monitor.sources.search.base import (
     or_query,
     quoted,
 )
-from monitor.core.config_file import ConfigError, parse_watchlist
 
 PARSERS = [gdelt, reddit, bluesky, mastodon, vk, youtube]
 NAME = st.text(st.characters(categories=("L", "Zs", "Pd", "Po")), min_size=1, max_size=40).filter(lambda s: s.strip())
@@ -50,15 +52,24 @@ ITEM_FIELDS = {"url": st.text(max_size=30), "title": JSONISH, "id": JSONISH, "da
 @hsettings(max_examples=100, deadline=None)
 @given(articles=st.lists(st.fixed_dictionaries({}, optional=ITEM_FIELDS), max_size=6))
 def test_gdelt_keeps_only_articles_with_a_web_url(articles):
-    page = gdelt.parse(json.dumps({"articles": articles}).encode(), SearchRequest("https://x.example", advance="20261201000000"))
-    expected = [a for a in articles if isinstance(a.get("url"), str) and a["url"].strip().startswith(("http://", "https://"))]
+    page = gdelt.parse(
+        json.dumps({"articles": articles}).encode(), SearchRequest("https://x.example", advance="20261201000000")
+    )
+    expected = [
+        a for a in articles if isinstance(a.get("url"), str) and a["url"].strip().startswith(("http://", "https://"))
+    ]
     assert [i.url for i in page.items] == [a["url"].strip() for a in expected]
 
 
 @hsettings(max_examples=100, deadline=None)
-@given(ids=st.lists(st.integers(min_value=1, max_value=10**9), max_size=8, unique=True), last=st.integers(min_value=0, max_value=10**9))
+@given(
+    ids=st.lists(st.integers(min_value=1, max_value=10**9), max_size=8, unique=True),
+    last=st.integers(min_value=0, max_value=10**9),
+)
 def test_a_vk_wall_keeps_only_posts_newer_than_its_cursor(ids, last):
-    body = json.dumps({"response": {"count": len(ids), "items": [{"id": i, "owner_id": -5, "date": 1, "text": "t"} for i in ids]}})
+    body = json.dumps(
+        {"response": {"count": len(ids), "items": [{"id": i, "owner_id": -5, "date": 1, "text": "t"} for i in ids]}}
+    )
     page = vk.parse(body.encode(), SearchRequest("https://x/method/wall.get?owner_id=-5", advance=str(last)))
     newer = [i for i in ids if i > last]
     assert sorted(i.url for i in page.items) == sorted(f"https://vk.com/wall-5_{i}" for i in newer)
@@ -97,22 +108,27 @@ def test_gdelt_builds_one_window_from_the_last_search():
 def test_mastodon_sends_only_hashtags_never_names():
     target = Target("person:1", 1, ("Vladimir Vorontsov",), ("#FreeVorontsov", "freevorontsov", "#Воронцов"))
     urls = [r.url for r in mastodon.requests(target, {}, instances=["https://m.example"])]
-    assert urls == ["https://m.example/api/v1/timelines/tag/FreeVorontsov?limit=40",
-                    "https://m.example/api/v1/timelines/tag/%D0%92%D0%BE%D1%80%D0%BE%D0%BD%D1%86%D0%BE%D0%B2?limit=40"]
+    assert urls == [
+        "https://m.example/api/v1/timelines/tag/FreeVorontsov?limit=40",
+        "https://m.example/api/v1/timelines/tag/%D0%92%D0%BE%D1%80%D0%BE%D0%BD%D1%86%D0%BE%D0%B2?limit=40",
+    ]
 
 
-@pytest.mark.parametrize("table, problem", [
-    ({"gdelt": {"enabld": True}}, "search.gdelt: enabld: unknown key; did you mean 'enabled'?"),
-    ({"google": {"enabled": True}}, "search.google: unknown search provider 'google'"),
-    ({"gdelt": {"instances": ["m.example"]}}, "search.gdelt: instances: only [search.mastodon] takes this key"),
-    ({"reddit": {"communities": ["-1"]}}, "search.reddit: communities: only [search.vk] takes this key"),
-    ({"mastodon": {"enabled": True}}, "search.mastodon: instances: list the servers to search"),
-    ({"vk": {"communities": ["durov"]}}, "search.vk: communities: bad community 'durov'"),
-    ({"gdelt": {"url": "ftp://x"}}, "search.gdelt (ftp://x): url: bad URL 'ftp://x'"),
-    ({"gdelt": {"proxy": "tor"}}, "search.gdelt: proxy: bad proxy 'tor'"),
-    ({"youtube": {"budget_per_minute": 0}}, "search.youtube: budget_per_minute:"),
-    ({"vk": {"token": "secret"}}, "search.vk: token: unknown key"),
-])
+@pytest.mark.parametrize(
+    "table, problem",
+    [
+        ({"gdelt": {"enabld": True}}, "search.gdelt: enabld: unknown key; did you mean 'enabled'?"),
+        ({"google": {"enabled": True}}, "search.google: unknown search provider 'google'"),
+        ({"gdelt": {"instances": ["m.example"]}}, "search.gdelt: instances: only [search.mastodon] takes this key"),
+        ({"reddit": {"communities": ["-1"]}}, "search.reddit: communities: only [search.vk] takes this key"),
+        ({"mastodon": {"enabled": True}}, "search.mastodon: instances: list the servers to search"),
+        ({"vk": {"communities": ["durov"]}}, "search.vk: communities: bad community 'durov'"),
+        ({"gdelt": {"url": "ftp://x"}}, "search.gdelt (ftp://x): url: bad URL 'ftp://x'"),
+        ({"gdelt": {"proxy": "tor"}}, "search.gdelt: proxy: bad proxy 'tor'"),
+        ({"youtube": {"budget_per_minute": 0}}, "search.youtube: budget_per_minute:"),
+        ({"vk": {"token": "secret"}}, "search.vk: token: unknown key"),
+    ],
+)
 def test_search_tables_are_strict_one_line_errors(table, problem):
     with pytest.raises(ConfigError) as caught:
         parse_watchlist({"search": table}, "monitor.toml")
@@ -120,10 +136,25 @@ def test_search_tables_are_strict_one_line_errors(table, problem):
 
 
 def test_providers_are_off_until_enabled_and_keep_their_keys():
-    watchlist = parse_watchlist({"search": {
-        "gdelt": {}, "mastodon": {"enabled": True, "instances": ["Mastodon.Social"], "proxy": "none"},
-        "vk": {"enabled": True, "communities": ["-12345"], "proxy": "socks5://127.0.0.1:9050", "budget_per_minute": 30},
-    }, "person": [{"name": "Vladimir Vorontsov", "private": True}]}, "monitor.toml")
+    watchlist = parse_watchlist(
+        {
+            "search": {
+                "gdelt": {},
+                "mastodon": {"enabled": True, "instances": ["Mastodon.Social"], "proxy": "none"},
+                "vk": {
+                    "enabled": True,
+                    "communities": ["-12345"],
+                    "proxy": "socks5://127.0.0.1:9050",
+                    "budget_per_minute": 30,
+                },
+            },
+            "person": [{"name": "Vladimir Vorontsov", "private": True}],
+        },
+        "monitor.toml",
+    )
     assert not watchlist.search["gdelt"].enabled and watchlist.people[0].private
-    assert watchlist.search["mastodon"].instances == ["https://mastodon.social"] and watchlist.search["mastodon"].proxy == "none"
+    assert (
+        watchlist.search["mastodon"].instances == ["https://mastodon.social"]
+        and watchlist.search["mastodon"].proxy == "none"
+    )
     assert watchlist.search["vk"].communities == ["-12345"] and watchlist.search["vk"].budget_per_minute == 30

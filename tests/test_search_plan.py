@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from monitor.sources.search import plan as planner
 from monitor.sources.search.providers import MIN_INTERVAL_SECONDS
@@ -51,11 +53,17 @@ def test_the_budget_left_by_the_floor_goes_to_the_quiet():
 
 
 @hsettings(max_examples=200, deadline=None)
-@given(specs=CANDIDATES, budget=st.floats(min_value=0.01, max_value=100), window=st.floats(min_value=1, max_value=7200),
-       searched=st.lists(st.floats(min_value=0, max_value=86400 * 30), min_size=60, max_size=60))
+@given(
+    specs=CANDIDATES,
+    budget=st.floats(min_value=0.01, max_value=100),
+    window=st.floats(min_value=1, max_value=7200),
+    searched=st.lists(st.floats(min_value=0, max_value=86400 * 30), min_size=60, max_size=60),
+)
 def test_due_searches_fit_the_allowance_of_the_window(specs, budget, window, searched):
-    candidates = [planner.Candidate(c.key, c.cost, c.last_active, NOW - timedelta(seconds=s))
-                  for c, s in zip(pool(specs), searched)]
+    candidates = [
+        planner.Candidate(c.key, c.cost, c.last_active, NOW - timedelta(seconds=s))
+        for c, s in zip(pool(specs), searched)
+    ]
     plan = planner.plan_provider("x", candidates, budget_per_minute=budget, now=NOW, window_seconds=window)
     costs = {c.key: c.cost for c in candidates}
     allowed = budget * min(window, planner.window_cap(candidates, budget)) / 60.0

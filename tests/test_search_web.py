@@ -23,12 +23,28 @@ def client(settings):
 
 
 def test_the_coverage_page_shows_each_persons_interval_and_warns_where_a_budget_falls_short(client, tmp_path):
-    listing = {"kind": "Listing", "data": {"children": [
-        {"kind": "t3", "data": {"name": "t3_b", "title": "Person Number1 freed", "permalink": "/r/x/comments/b/", "created_utc": 1764590400}}]}}
+    listing = {
+        "kind": "Listing",
+        "data": {
+            "children": [
+                {
+                    "kind": "t3",
+                    "data": {
+                        "name": "t3_b",
+                        "title": "Person Number1 freed",
+                        "permalink": "/r/x/comments/b/",
+                        "created_utc": 1764590400,
+                    },
+                }
+            ]
+        },
+    }
     people = MANY + [{"name": "Zoya Sekretova", "private": True}]
     with ProviderServer({"/search.json": listing}) as server:
-        tables = (f'[search.reddit]\nenabled = true\nurl = "{server.url("/search.json")}"\nbudget_per_minute = 6000\n\n'
-                  '[search.youtube]\nenabled = true\n\n[search.gdelt]\nenabled = false\n')
+        tables = (
+            f'[search.reddit]\nenabled = true\nurl = "{server.url("/search.json")}"\nbudget_per_minute = 6000\n\n'
+            "[search.youtube]\nenabled = true\n\n[search.gdelt]\nenabled = false\n"
+        )
         watchlist = sync(write_config(tmp_path / "monitor.toml", tables, people))
         run_searches({"reddit": watchlist.search["reddit"]}, everyone=True)
     admin = signed_in(client, "admin@example.org", "admin")

@@ -24,8 +24,14 @@ from tests.signin_helpers import Clock, codes_from, secret_from, signin_actions
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 STARTUP_TIMEOUT = 15.0
 EMAIL = "reviewer@example.org"
 PASSWORD = "correct horse battery"
@@ -144,9 +150,19 @@ def test_a_recovery_code_signs_in_once_only(server, browser, clock):
 def _virtual_authenticator(page) -> tuple[object, str]:
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
-    made = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
-        "isUserVerified": True, "automaticPresenceSimulation": True}})
+    made = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
     return cdp, made["authenticatorId"]
 
 

@@ -14,10 +14,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from monitor.core.settings import get_settings
 from monitor.core.db import session_scope
 from monitor.core.models import User
 from monitor.core.models_access import RecoveryCode, TotpFactor
+from monitor.core.settings import get_settings
 from monitor.review.signin import recovery, totp
 from monitor.review.users import add_user
 from monitor.web.app import create_app
@@ -37,8 +37,9 @@ def csrf_of(client: TestClient, path: str = "/login") -> str:
 
 def password_step(client: TestClient, email: str = EMAIL, password: str = PASSWORD):
     token = csrf_of(client)
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token},
-                       follow_redirects=False)
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=False
+    )
 
 
 def code_step(client: TestClient, code: str):
@@ -91,7 +92,7 @@ def test_enrolment_shows_a_qr_code_of_our_own_and_stores_the_secret_encrypted(ap
     with new_client(app) as client:
         password_step(client)
         page = client.get("/account/two-factor/totp").text
-        assert '<svg width=' in page and 'class="qr"' in page
+        assert "<svg width=" in page and 'class="qr"' in page
         assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing from another site
         secret, codes = enrol(client, clock)
         assert len(codes) == 10 and len(set(codes)) == 10 and all(recovery.parse(c) for c in codes)
@@ -110,8 +111,11 @@ def test_a_wrong_enrolment_code_confirms_nothing(app, clock):
         password_step(client)
         secret = secret_from(client.get("/account/two-factor/totp").text)
         token = csrf_of(client, "/account/two-factor")
-        wrong = client.post("/account/two-factor/totp", data={"code": clock.code(secret, 5), "csrf_token": token},
-                            follow_redirects=False)
+        wrong = client.post(
+            "/account/two-factor/totp",
+            data={"code": clock.code(secret, 5), "csrf_token": token},
+            follow_redirects=False,
+        )
         assert wrong.headers["location"].endswith("error=wrong-code")
         assert secret_from(client.get("/account/two-factor/totp").text) == secret  # still pending, same secret
 
@@ -178,8 +182,9 @@ def test_the_half_signed_in_state_expires(app, clock, enrolled, monkeypatch):
         assert password_step(client).headers["location"] == "/login/second-factor"
         assert client.get("/login/second-factor", follow_redirects=False).headers["location"] == "/login"
         token = csrf_of(client)
-        late = client.post("/login/second-factor", data={"code": clock.code(enrolled[0]), "csrf_token": token},
-                           follow_redirects=False)
+        late = client.post(
+            "/login/second-factor", data={"code": clock.code(enrolled[0]), "csrf_token": token}, follow_redirects=False
+        )
         assert late.headers["location"] == "/login" and client.get("/review", follow_redirects=False).status_code == 303
 
 
@@ -187,8 +192,12 @@ def test_an_admin_can_require_a_second_factor_and_users_enrol_after_the_password
     with new_client(app) as admin:
         password_step(admin, ADMIN)
         token = csrf_of(admin, "/account/two-factor")
-        assert admin.post("/admin/two-factor", data={"require": "on", "csrf_token": token},
-                          follow_redirects=False).status_code == 303
+        assert (
+            admin.post(
+                "/admin/two-factor", data={"require": "on", "csrf_token": token}, follow_redirects=False
+            ).status_code
+            == 303
+        )
     with new_client(app) as client:
         assert password_step(client).headers["location"] == "/account/two-factor"
         assert client.get("/review", follow_redirects=False).headers["location"] == "/login"
@@ -215,8 +224,12 @@ def test_removing_the_app_is_audited_and_its_recovery_codes_go_with_it(app, cloc
         password_step(client)
         code_step(client, clock.code(enrolled[0]))
         token = csrf_of(client, "/account/two-factor")
-        assert client.post("/account/two-factor/totp/remove", data={"csrf_token": token},
-                           follow_redirects=False).status_code == 303
+        assert (
+            client.post(
+                "/account/two-factor/totp/remove", data={"csrf_token": token}, follow_redirects=False
+            ).status_code
+            == 303
+        )
         assert "Off." in client.get("/account/two-factor").text
     with session_scope(get_settings().database_url) as session:
         assert session.exec(select(RecoveryCode)).all() == [] and session.exec(select(TotpFactor)).all() == []
@@ -251,8 +264,11 @@ def test_passkey_options_name_the_request_host_as_relying_party(app):
         token = csrf_of(client, "/account/two-factor")
         options = client.post("/account/passkeys/options", headers={"X-CSRF-Token": token}).json()
         assert options["rp"]["id"] == "monitor.example.org" and options["challenge"]
-        bogus = client.post("/account/passkeys", headers={"X-CSRF-Token": token},
-                            json={"credential": {"id": "AAAA", "rawId": "AAAA", "response": {}, "type": "public-key"}})
+        bogus = client.post(
+            "/account/passkeys",
+            headers={"X-CSRF-Token": token},
+            json={"credential": {"id": "AAAA", "rawId": "AAAA", "response": {}, "type": "public-key"}},
+        )
         assert bogus.status_code == 400 and "could not be registered" in bogus.json()["detail"]
 
 
@@ -289,8 +305,9 @@ def test_an_admin_resets_a_users_lost_factors(app, clock, enrolled):
             password_step(admin, ADMIN)
             token = csrf_of(admin, "/admin/users")
             assert "Reset second factors" in admin.get("/admin/users").text
-            done = admin.post(f"/admin/users/{user_id()}/two-factor/reset", data={"csrf_token": token},
-                              follow_redirects=False)
+            done = admin.post(
+                f"/admin/users/{user_id()}/two-factor/reset", data={"csrf_token": token}, follow_redirects=False
+            )
             assert done.headers["location"] == "/admin/users"
             assert admin.post("/admin/users/999999/two-factor/reset", data={"csrf_token": token}).status_code == 404
         assert reviewer.get("/review", follow_redirects=False).status_code == 303  # that session ended

@@ -38,7 +38,9 @@ def test_every_watchlist_kind_has_an_adapter():
     from monitor.core.config_file import SOURCE_KINDS
 
     assert set(SOURCE_KINDS) == set(sources.ADAPTERS)
-    assert {"rss", "jsonfeed", "mastodon", "bluesky", "reddit", "youtube", "googlenews", "telegram"} <= set(SOURCE_KINDS)
+    assert {"rss", "jsonfeed", "mastodon", "bluesky", "reddit", "youtube", "googlenews", "telegram"} <= set(
+        SOURCE_KINDS
+    )
 
 
 @pytest.mark.parametrize("name", FEED_FIXTURES)
@@ -124,15 +126,22 @@ def test_a_body_that_is_no_feed_is_a_one_line_parse_error():
 
 
 def test_json_feed_1_0_author_and_1_1_authors_are_read_and_items_without_id_dropped():
-    with FeedServer({
-        "/1.0.json": Route(fixture("jsonfeed_1_0.json"), content_type="application/json"),
-        "/1.1.json": Route(fixture("jsonfeed_1_1.json"), content_type="application/feed+json"),
-    }) as server:
+    with FeedServer(
+        {
+            "/1.0.json": Route(fixture("jsonfeed_1_0.json"), content_type="application/json"),
+            "/1.1.json": Route(fixture("jsonfeed_1_1.json"), content_type="application/feed+json"),
+        }
+    ) as server:
         old, _ = poll(server, "/1.0.json")
         new, _ = poll(server, "/1.1.json", "jsonfeed")
-    assert [(i.guid, i.author, i.text) for i in old.items] == [("p1", "Old Style Author", "Vladimir Vorontsov wrote again.")]
+    assert [(i.guid, i.author, i.text) for i in old.items] == [
+        ("p1", "Old Style Author", "Vladimir Vorontsov wrote again.")
+    ]
     assert old.items[0].published_at == datetime(2026, 5, 5, 6, 0, tzinfo=timezone.utc)
-    assert [(i.guid, i.author, i.lang) for i in new.items] == [("42", "New Style Author", "ru"), ("43", "Feed Author", "en")]
+    assert [(i.guid, i.author, i.lang) for i in new.items] == [
+        ("42", "New Style Author", "ru"),
+        ("43", "Feed Author", "en"),
+    ]
     assert all(i.kind == "jsonfeed" and i.platform_id == i.guid for i in old.items + new.items)
 
 

@@ -40,7 +40,13 @@ def test_the_mastodon_cursor_is_sent_as_min_id_and_an_empty_page_keeps_it():
 
 
 def test_a_mastodon_server_that_needs_a_login_gets_a_message_pointing_at_its_rss():
-    with FeedServer({f"{TAG_API}?limit=40": Route(b'{"error":"This API requires an authenticated user"}', status=401, content_type=JSON)}) as server:
+    with FeedServer(
+        {
+            f"{TAG_API}?limit=40": Route(
+                b'{"error":"This API requires an authenticated user"}', status=401, content_type=JSON
+            )
+        }
+    ) as server:
         adapter = resolve_adapter("auto", server.url(TAG_API))
         with pytest.raises(FetchError) as error:
             fetch(adapter.request(server.url(TAG_API), None).url)
@@ -52,7 +58,9 @@ def test_a_mastodon_server_that_needs_a_login_gets_a_message_pointing_at_its_rss
 def test_mastodon_hashtag_rss_is_read_as_a_feed():
     with FeedServer({"/tags/vorontsov.rss": Route(fixture("mastodon_tag.rss"))}) as server:
         parsed, _ = poll(server, "/tags/vorontsov.rss")
-    assert [(i.kind, i.guid) for i in parsed.items] == [("mastodon", "https://example.social/@local/113500000000000025")]
+    assert [(i.kind, i.guid) for i in parsed.items] == [
+        ("mastodon", "https://example.social/@local/113500000000000025")
+    ]
     assert parsed.items[0].text == "Letter from Anna Sokolova today."
 
 
@@ -82,7 +90,9 @@ def test_bluesky_search_without_credentials_is_a_clear_error():
 
 def test_bluesky_search_with_credentials_carries_a_login_and_advances_its_cursor():
     # The login itself runs in the poller's guarded client: tests/test_fetch_bluesky.py.
-    settings = SimpleNamespace(bluesky_handle="me.example.social", bluesky_app_password="app-pass", bluesky_service=None)
+    settings = SimpleNamespace(
+        bluesky_handle="me.example.social", bluesky_app_password="app-pass", bluesky_service=None
+    )
     url = "https://bsky.social/xrpc/app.bsky.feed.searchPosts?q=Vorontsov"
     adapter = resolve_adapter("auto", url)
     request = adapter.request(url, "2026-05-05T07:00:00.000Z", settings)
@@ -94,7 +104,9 @@ def test_bluesky_search_with_credentials_carries_a_login_and_advances_its_cursor
 
 def test_a_reddit_listing_is_keyed_by_name_and_sent_with_reddits_user_agent():
     with FeedServer({"/r/fictionalnews/new/.json": Route(fixture("reddit_listing.json"), content_type=JSON)}) as server:
-        parsed, _ = poll(server, "/r/fictionalnews/new/.json", "reddit", settings=SimpleNamespace(reddit_username="desk_bot"))
+        parsed, _ = poll(
+            server, "/r/fictionalnews/new/.json", "reddit", settings=SimpleNamespace(reddit_username="desk_bot")
+        )
         sent = server.hits[0].headers["User-Agent"]
     assert sent == "python:mention-monitor:0.1.0 (by /u/desk_bot)"
     (post,) = parsed.items
@@ -104,14 +116,26 @@ def test_a_reddit_listing_is_keyed_by_name_and_sent_with_reddits_user_agent():
 
 
 def test_a_reddit_search_feed_is_keyed_by_the_t3_name():
-    with FeedServer({"/search.rss?q=Vorontsov&sort=new": Route(fixture("reddit_search.xml"), content_type="application/atom+xml; charset=UTF-8")}) as server:
+    with FeedServer(
+        {
+            "/search.rss?q=Vorontsov&sort=new": Route(
+                fixture("reddit_search.xml"), content_type="application/atom+xml; charset=UTF-8"
+            )
+        }
+    ) as server:
         parsed, _ = poll(server, "/search.rss?q=Vorontsov&sort=new", "reddit")
     assert [i.platform_id for i in parsed.items] == ["t3_1abcde"]
     assert user_agent().startswith("python:mention-monitor:")
 
 
 def test_youtube_videos_are_keyed_by_video_id_with_the_description_as_text():
-    with FeedServer({"/feeds/videos.xml?channel_id=UCfictional0000000000001": Route(fixture("youtube.xml"), content_type="application/atom+xml; charset=UTF-8")}) as server:
+    with FeedServer(
+        {
+            "/feeds/videos.xml?channel_id=UCfictional0000000000001": Route(
+                fixture("youtube.xml"), content_type="application/atom+xml; charset=UTF-8"
+            )
+        }
+    ) as server:
         parsed, _ = poll(server, "/feeds/videos.xml?channel_id=UCfictional0000000000001", "youtube")
     first, second = parsed.items
     assert (first.guid, first.platform_id) == ("yt:video:AbCdEfGhIj1", "yt:video:AbCdEfGhIj1")
@@ -136,7 +160,9 @@ def test_the_google_news_url_quotes_every_alias_and_names_the_edition():
 
 
 def test_telegram_messages_are_keyed_by_data_post_and_forwards_keep_the_original():
-    with FeedServer({"/s/fictionalchan": Route(fixture("telegram_channel.html"), content_type="text/html; charset=utf-8")}) as server:
+    with FeedServer(
+        {"/s/fictionalchan": Route(fixture("telegram_channel.html"), content_type="text/html; charset=utf-8")}
+    ) as server:
         parsed, asked = poll(server, "/fictionalchan", "telegram")
     assert asked.endswith("/s/fictionalchan")
     first, forward = parsed.items  # the service message without text is skipped

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from monitor.notify import alerts
 from monitor.core import db
+from monitor.core.config_file import ConfigError, parse_watchlist
 from monitor.core.models import (
     AuditEntry,
     Mention,
@@ -24,12 +24,12 @@ from monitor.core.models import (
     Source,
     SpikeAlert,
 )
+from monitor.core.storage import sync_watchlist
 from monitor.core.storage.spikes import update_spikes
+from monitor.notify import alerts
 from monitor.spikes import HOURLY_PARAMS, detect
 from monitor.spikes.sensitivity import muted, params_for
 from monitor.spikes.wording import WindowCounts, describe, usual
-from monitor.core.storage import sync_watchlist
-from monitor.core.config_file import ConfigError, parse_watchlist
 from tests.test_admin import admin, post  # noqa: F401  (fixtures)
 from tests.test_alerts import smtp  # noqa: F401  (the aiosmtpd fixture)
 from tests.test_web import _db, client, reviewer_client  # noqa: F401  (fixtures)
@@ -39,11 +39,14 @@ NAME = "Vladimir Vorontsov"
 
 
 def config(**person) -> dict:
-    return {"person": [{"name": NAME, "aliases": ["Vorontsov"], **person}],
-            "source": [{"url": "https://config.example/feed.xml"}]}
+    return {
+        "person": [{"name": NAME, "aliases": ["Vorontsov"], **person}],
+        "source": [{"url": "https://config.example/feed.xml"}],
+    }
 
 
 # --- the config keys ------------------------------------------------------------------
+
 
 def test_the_config_takes_an_alert_sensitivity_and_a_mute_date():
     toml_date = parse_watchlist(config(alert="Quiet", mute_until=date(2026, 12, 31)), "monitor.toml")
@@ -54,12 +57,15 @@ def test_the_config_takes_an_alert_sensitivity_and_a_mute_date():
     assert parse_watchlist(config(), "monitor.toml").people[0].alert is None
 
 
-@pytest.mark.parametrize("key, value, problem", [
-    ("alert", "loud", "unknown alert sensitivity 'loud'; use 'quiet', 'normal', 'eager'"),
-    ("mute_until", "31.12.2026", "31.12.2026 is not a date; write it as YYYY-MM-DD"),
-    ("mute_until", "2026-02-30", "mute_until: "),
-    ("mute_until", 5, "mute_until: "),
-])
+@pytest.mark.parametrize(
+    "key, value, problem",
+    [
+        ("alert", "loud", "unknown alert sensitivity 'loud'; use 'quiet', 'normal', 'eager'"),
+        ("mute_until", "31.12.2026", "31.12.2026 is not a date; write it as YYYY-MM-DD"),
+        ("mute_until", "2026-02-30", "mute_until: "),
+        ("mute_until", 5, "mute_until: "),
+    ],
+)
 def test_a_bad_alert_key_stops_with_one_line_naming_file_entry_and_key(key, value, problem):
     with pytest.raises(ConfigError) as error:
         parse_watchlist(config(**{key: value}), "monitor.toml")
@@ -95,6 +101,7 @@ def test_a_config_sync_owns_the_setting_while_the_file_names_it(settings):
 
 # --- the detector and the alerts ------------------------------------------------------
 
+
 def burst_series(size: int) -> list[int]:
     rng = random.Random(8)
     return [rng.choice((0, 1, 1, 2, 3)) for _ in range(24 * 20)] + [size]
@@ -124,8 +131,13 @@ def add_burst(session, person: Person, source: Source, size: int) -> None:
     for hour, count in enumerate(counts):
         for k in range(count):
             moment = START + timedelta(hours=hour, minutes=k)
-            mention = Mention(source_id=source.id, guid=f"{hour}-{k}", title=f"story {hour}-{k}",
-                              published_at=moment, fetched_at=moment)
+            mention = Mention(
+                source_id=source.id,
+                guid=f"{hour}-{k}",
+                title=f"story {hour}-{k}",
+                published_at=moment,
+                fetched_at=moment,
+            )
             session.add(mention)
             session.flush()
             session.add(MentionPerson(mention_id=mention.id, person_id=person.id))
@@ -152,8 +164,9 @@ def test_a_muted_persons_spike_is_shown_but_sends_no_alert_until_the_mute_ends(s
     assert alerts.send_spike_alerts(ids) == 1 and len(smtp.messages) == 1
 
 
-@pytest.mark.parametrize("size, sensitivity, expected", [
-    (9, "quiet", 0), (9, "normal", 1), (7, "normal", 0), (7, "eager", 1)])
+@pytest.mark.parametrize(
+    "size, sensitivity, expected", [(9, "quiet", 0), (9, "normal", 1), (7, "normal", 0), (7, "eager", 1)]
+)
 def test_the_live_detector_follows_the_persons_sensitivity(settings, size, sensitivity, expected):
     with db.session_scope(settings.database_url) as session:
         _, now = people_with_burst(session, size, alert=sensitivity)
@@ -161,6 +174,7 @@ def test_the_live_detector_follows_the_persons_sensitivity(settings, size, sensi
 
 
 # --- the person page ------------------------------------------------------------------
+
 
 def make_person(**values) -> int:
     with _db() as session:
@@ -175,8 +189,9 @@ def test_an_admin_sets_sensitivity_and_mute_on_the_person_page_audited(admin):  
     page = admin.get(f"/people/{person_id}").text
     assert 'action="/people/%d/alerts"' % person_id in page and "Sensitivity: <strong>normal</strong>" in page
 
-    response = post(admin, f"/people/{person_id}/alerts", page=f"/people/{person_id}", alert="quiet",
-                    mute_until="2026-12-31")
+    response = post(
+        admin, f"/people/{person_id}/alerts", page=f"/people/{person_id}", alert="quiet", mute_until="2026-12-31"
+    )
 
     assert response.status_code == 303
     with _db() as session:
@@ -184,7 +199,10 @@ def test_an_admin_sets_sensitivity_and_mute_on_the_person_page_audited(admin):  
         assert (person.alert, person.mute_until) == ("quiet", date(2026, 12, 31))
         [entry] = session.exec(select(AuditEntry).where(AuditEntry.action == "person_alerts")).all()
         assert (entry.target, entry.before, entry.after) == (
-            f"person:{person_id}", {"alert": "normal", "mute_until": None}, {"alert": "quiet", "mute_until": "2026-12-31"})
+            f"person:{person_id}",
+            {"alert": "normal", "mute_until": None},
+            {"alert": "quiet", "mute_until": "2026-12-31"},
+        )
     assert "Alerts muted through 2026-12-31" in admin.get(f"/people/{person_id}").text
 
 
@@ -229,40 +247,63 @@ def test_the_person_chart_has_a_time_axis_tooltips_and_the_expected_band(admin, 
 
 # --- the wording ----------------------------------------------------------------------
 
+
 def test_the_explanation_reads_as_a_monitor_would_say_it():
     start = datetime(2026, 3, 10, 9, tzinfo=timezone.utc)
 
     assert describe(WindowCounts(41, 3, 29), start, start + timedelta(hours=1), usual_per_day=2.2) == (
-        "41 mentions between 09:00 and 10:00 UTC — 3 stories, 38 copies, 29 authors; usually about 2 a day")
+        "41 mentions between 09:00 and 10:00 UTC — 3 stories, 38 copies, 29 authors; usually about 2 a day"
+    )
     assert describe(WindowCounts(1, 1, 0), start, start + timedelta(days=2), usual_per_day=0.01) == (
-        "1 mention between 10 Mar 09:00 and 12 Mar 09:00 UTC — 1 story; usually none")
+        "1 mention between 10 Mar 09:00 and 12 Mar 09:00 UTC — 1 story; usually none"
+    )
 
 
-@given(st.integers(0, 10**6), st.integers(0, 10**6), st.integers(0, 10**6), st.floats(0, 1e7),
-       st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)), st.integers(1, 2000))
+@given(
+    st.integers(0, 10**6),
+    st.integers(0, 10**6),
+    st.integers(0, 10**6),
+    st.floats(0, 1e7),
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)),
+    st.integers(1, 2000),
+)
 def test_any_explanation_is_one_line_without_statistics_jargon(mentions, stories, authors, per_day, start, minutes):
     start = start.replace(tzinfo=timezone.utc)
-    text = describe(WindowCounts(mentions, min(stories, mentions), authors), start,
-                    start + timedelta(minutes=minutes), usual_per_day=per_day)
+    text = describe(
+        WindowCounts(mentions, min(stories, mentions), authors),
+        start,
+        start + timedelta(minutes=minutes),
+        usual_per_day=per_day,
+    )
 
     assert "\n" not in text and "p <" not in text and "expected" not in text and "last hour" not in text
     assert text.startswith(f"{mentions} mention") and text.endswith(usual(per_day))
 
 
-@given(st.lists(st.integers(0, 10**6), min_size=1, max_size=80), st.integers(1, 1440),
-       st.lists(st.tuples(st.floats(0, 1e6), st.floats(0, 1e6)), max_size=80))
+@given(
+    st.lists(st.integers(0, 10**6), min_size=1, max_size=80),
+    st.integers(1, 1440),
+    st.lists(st.tuples(st.floats(0, 1e6), st.floats(0, 1e6)), max_size=80),
+)
 def test_any_chart_is_well_formed_svg_with_a_tooltip_per_bar(counts, minutes, band):
     from xml.etree import ElementTree
 
     from monitor.web.charts import bar_chart
 
-    band = [(min(a, b), max(a, b)) for a, b in band[:len(counts)]] if len(band) >= len(counts) else None
-    svg = bar_chart(counts, start=datetime(2026, 3, 1, tzinfo=timezone.utc), bucket=timedelta(minutes=minutes),
-                    inside={0}, band=band, label="mentions <per> hour")
+    band = [(min(a, b), max(a, b)) for a, b in band[: len(counts)]] if len(band) >= len(counts) else None
+    svg = bar_chart(
+        counts,
+        start=datetime(2026, 3, 1, tzinfo=timezone.utc),
+        bucket=timedelta(minutes=minutes),
+        inside={0},
+        band=band,
+        label="mentions <per> hour",
+    )
     root = ElementTree.fromstring(str(svg))
     rects = root.findall("{http://www.w3.org/2000/svg}rect")
 
     assert len(rects) == len(counts) and all(r.find("{http://www.w3.org/2000/svg}title") is not None for r in rects)
     assert [r.find("{http://www.w3.org/2000/svg}title").text.rsplit(": ", 1)[1].split()[0] for r in rects] == [
-        str(n) for n in counts]
+        str(n) for n in counts
+    ]
     assert all(0 <= float(r.get("y")) <= 130 and float(r.get("height")) >= 0 for r in rects)

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from monitor.notify import alerts
 from monitor.core.models import (
     AuditEntry,
     Mention,
@@ -22,8 +21,8 @@ from monitor.core.models import (
     User,
     utcnow,
 )
-from monitor.core.storage.spikes import update_spikes
-from monitor.core.storage.spikes import floor_hour
+from monitor.core.storage.spikes import floor_hour, update_spikes
+from monitor.notify import alerts
 from tests.test_review_browser import _log_in, _wait_for, _watch, browser, server  # noqa: F401  (fixtures)
 from tests.test_web import EMAIL, _db, client, csrf_from, login, reviewer_client  # noqa: F401  (fixtures)
 
@@ -42,10 +41,18 @@ def make_spike(*, kinds=("rss", "telegram"), loud_count=16) -> dict:
         session.add(Recipient(email="desk@example.org"))
         session.flush()
         quiet = [(sources[0], burst - timedelta(hours=h), f"Old story {h}") for h in range(3, 48, 3)]
-        loud = [(sources[i % len(sources)], burst + timedelta(minutes=2 * i), f"{HOSTILE} #{i}") for i in range(loud_count)]
+        loud = [
+            (sources[i % len(sources)], burst + timedelta(minutes=2 * i), f"{HOSTILE} #{i}") for i in range(loud_count)
+        ]
         for n, (source, moment, title) in enumerate(quiet + loud):
-            mention = Mention(source_id=source.id, guid=f"g{n}", title=title, url=f"https://example.org/{n}",
-                              published_at=moment, fetched_at=moment)
+            mention = Mention(
+                source_id=source.id,
+                guid=f"g{n}",
+                title=title,
+                url=f"https://example.org/{n}",
+                published_at=moment,
+                fetched_at=moment,
+            )
             session.add(mention)
             session.flush()
             session.add(MentionPerson(mention_id=mention.id, person_id=person.id, alias="Vorontsov"))
@@ -71,15 +78,21 @@ def test_a_spike_card_shows_the_explanation_chart_kinds_and_the_mentions_inside_
     # Said as a monitor would: the window's clock times, stories and copies, the usual rate;
     # no p-value, no "expected 0.0", no "in the last hour" about a window that has ended.
     summary = re.search(r'<p class="spike-explanation">([^<]*)</p>', card).group(1)
-    assert re.fullmatch(rf"16 mentions between {hour:%H:%M} and {hour + timedelta(hours=1):%H:%M} UTC — "
-                        r"16 stories; usually about \d+ (a day|a week)", summary), summary
+    assert re.fullmatch(
+        rf"16 mentions between {hour:%H:%M} and {hour + timedelta(hours=1):%H:%M} UTC — "
+        r"16 stories; usually about \d+ (a day|a week)",
+        summary,
+    ), summary
     assert not re.search(r"p &lt;|p =|expected 0|in the last hour", card)
     assert "Also spiking by source kind: rss, telegram" in card or "Also spiking by source kind: telegram, rss" in card
     assert card.count('<rect class="bar in-spike"') == 1 and card.count('<rect class="bar') > 24
     assert "16 mentions in the window<" in card and 'href="https://example.org/' in card
     assert re.search(rf"The busiest hour: 16 mentions from <time[^>]*>{hour:%Y-%m-%d %H:%M} UTC</time>", card)
-    assert re.search(rf"from <time[^>]*>{hour:%Y-%m-%d %H:%M} UTC</time> to <time[^>]*>"
-                     rf"{hour + timedelta(hours=1):%Y-%m-%d %H:%M} UTC</time>", card)
+    assert re.search(
+        rf"from <time[^>]*>{hour:%Y-%m-%d %H:%M} UTC</time> to <time[^>]*>"
+        rf"{hour + timedelta(hours=1):%Y-%m-%d %H:%M} UTC</time>",
+        card,
+    )
     # The chart: a tooltip with time and count on every bar, a time axis, and the expected band.
     assert f"<title>{hour:%a %d %b %H:%M}–{hour + timedelta(hours=1):%H:%M} UTC: 16 mentions</title>" in card
     assert card.count('class="x-tick"') == 5 and f">{hour:%H:%M}</text>" in card
@@ -113,8 +126,9 @@ def test_marking_a_spike_expected_records_who_and_when_is_audited_and_stops_its_
     made = make_spike()
     token = csrf_from(reviewer_client.get("/review").text)
 
-    response = reviewer_client.post(f"/spikes/{made['main']}/expected", data={"csrf_token": token},
-                                    follow_redirects=False)
+    response = reviewer_client.post(
+        f"/spikes/{made['main']}/expected", data={"csrf_token": token}, follow_redirects=False
+    )
 
     assert (response.status_code, response.headers["location"]) == (303, "/review")
     with _db() as session:
@@ -122,10 +136,13 @@ def test_marking_a_spike_expected_records_who_and_when_is_audited_and_stops_its_
         spikes = session.exec(select(Spike)).all()
         assert {(s.expected_by_reviewer, s.expected_by) for s in spikes} == {(True, reviewer.id)}
         assert all(utcnow() - s.expected_at < timedelta(minutes=1) for s in spikes)
-        entries = session.exec(select(AuditEntry).where(~AuditEntry.target.startswith("signin:")).order_by(AuditEntry.id)).all()
+        entries = session.exec(
+            select(AuditEntry).where(~AuditEntry.target.startswith("signin:")).order_by(AuditEntry.id)
+        ).all()
         assert sorted(e.target for e in entries) == sorted(f"spike:{i}" for i in made["ids"].values())
         assert {(e.action, e.user_id, e.after["expected_by_reviewer"]) for e in entries} == {
-            ("spike_expected", reviewer.id, True)}
+            ("spike_expected", reviewer.id, True)
+        }
     assert alerts.send_spike_alerts(list(made["ids"].values())) == 0
     with _db() as session:
         assert session.exec(select(SpikeAlert)).all() == []
@@ -143,8 +160,12 @@ def test_a_spike_can_be_unmarked_and_an_unknown_spike_is_a_404(reviewer_client):
     with _db() as session:
         spike = session.get(Spike, made["main"])
         assert (spike.expected_by_reviewer, spike.expected_by, spike.expected_at) == (False, None, None)
-        assert [e.action for e in session.exec(select(AuditEntry).where(~AuditEntry.target.startswith("signin:")).order_by(AuditEntry.id))] == [
-            "spike_expected", "spike_unexpected"]
+        assert [
+            e.action
+            for e in session.exec(
+                select(AuditEntry).where(~AuditEntry.target.startswith("signin:")).order_by(AuditEntry.id)
+            )
+        ] == ["spike_expected", "spike_unexpected"]
     assert reviewer_client.post("/spikes/999999/expected", data={"csrf_token": token}).status_code == 404
 
 

@@ -7,13 +7,31 @@ from datetime import timedelta
 
 from monitor.core.models import Spike
 from tests.test_digest import (  # noqa: F401  (smtp is a fixture)
-    DAY_START, add, bodies, make_mention, make_person, make_recipient, make_source, send, smtp,
+    DAY_START,
+    add,
+    bodies,
+    make_mention,
+    make_person,
+    make_recipient,
+    make_source,
+    send,
+    smtp,
 )
 
 
 def spike(person, hour, *, kind: str = "", count: int = 40, expected: bool = False, hours: int = 1) -> Spike:
-    return add(Spike(person_id=person.id, hour=hour, count=count, expected=3.5, score=9.0, source_kind=kind,
-                     end_at=hour + timedelta(hours=hours - 1), expected_by_reviewer=expected))
+    return add(
+        Spike(
+            person_id=person.id,
+            hour=hour,
+            count=count,
+            expected=3.5,
+            score=9.0,
+            source_kind=kind,
+            end_at=hour + timedelta(hours=hours - 1),
+            expected_by_reviewer=expected,
+        )
+    )
 
 
 def test_per_kind_spikes_fold_into_the_persons_spike_and_name_their_kinds(smtp):

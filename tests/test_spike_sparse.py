@@ -42,7 +42,7 @@ def test_a_planted_burst_is_found_at_a_low_base_rate(params, base):
     counts = rhythm_counts(60, base, seed=11)
     at = 24 * 45 + 10
     extra = max(8, math.ceil(6 * base * 3 + 4 * math.sqrt(base * 3)))  # several times three hours' worth
-    counts[at:at + 3] += [extra - 2 * (extra // 3), extra // 3, extra // 3]
+    counts[at : at + 3] += [extra - 2 * (extra // 3), extra // 3, extra // 3]
 
     found = [i for i in flags(counts, params) if i >= 24 * 40]
 
@@ -72,7 +72,7 @@ def test_a_daily_and_weekly_rhythm_is_not_flagged(base):
 
 def test_a_past_spike_does_not_mute_the_next_one_at_a_sparse_rate():
     counts = rhythm_counts(60, 0.1, seed=5).astype(float)
-    counts[24 * 20 + 9:24 * 20 + 12] += [15, 10, 5]  # a big story
+    counts[24 * 20 + 9 : 24 * 20 + 12] += [15, 10, 5]  # a big story
     counts[24 * 23 + 14] += 6  # three days later, a burst less than half its size
 
     found = flags(counts, HOURLY_SERIES)
@@ -108,7 +108,7 @@ def test_the_batch_detector_flags_what_the_streaming_one_flags_on_sparse_and_bus
     rng = np.random.default_rng(9)
     for row in rows:
         at = int(rng.integers(24 * 10, 24 * 38))
-        row[at:at + 2] += rng.integers(5, 40)
+        row[at : at + 2] += rng.integers(5, 40)
 
     assert detect_many(rows, params=HOURLY_PARAMS) == [flags(row) for row in rows]
 
@@ -138,8 +138,12 @@ def test_the_negative_binomial_tail_matches_the_exact_sum(mean, dispersion, k):
     else:
         size = 1 / dispersion
         q = mean / (size + mean)
-        pmf = [math.exp(math.lgamma(i + size) - math.lgamma(size) - math.lgamma(i + 1)
-                        + size * math.log1p(-q) + i * math.log(q)) for i in range(k)]
+        pmf = [
+            math.exp(
+                math.lgamma(i + size) - math.lgamma(size) - math.lgamma(i + 1) + size * math.log1p(-q) + i * math.log(q)
+            )
+            for i in range(k)
+        ]
     exact = max(0.0, 1 - sum(pmf))
 
     assert nb_sf(k, mean, dispersion) == pytest.approx(exact, rel=1e-6, abs=1e-9)
@@ -157,6 +161,6 @@ def test_the_count_model_tail_is_calibrated_on_a_poisson_series():
             mu = detector.counts.rate(slot, weekday)[0]
             surprises.append(detector.counts.judge(float(value), mu)[0])
         detector.update(float(value))
-    share = np.mean(np.array(surprises[24 * 30:]) >= 2)
+    share = np.mean(np.array(surprises[24 * 30 :]) >= 2)
 
     assert share < 0.02  # three scales tested: a calibrated tail gives at most about 3 x 0.33%

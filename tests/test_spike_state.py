@@ -10,7 +10,6 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
 
-from monitor.notify import alerts
 from monitor.core import db
 from monitor.core.models import (
     Mention,
@@ -22,11 +21,11 @@ from monitor.core.models import (
     SpikeAlert,
     SpikeState,
 )
-from monitor.core.storage.spikes import update_spikes
-from monitor.spikes import HOURLY_PARAMS, SERIES_PARAMS, Detector, detect, find_episodes
 from monitor.core.storage.spike_groups import group_spikes
-from monitor.core.storage.spikes import HOUR, hourly_counts
 from monitor.core.storage.spike_state import ALL_KINDS, bucket_number, load_series, save_series
+from monitor.core.storage.spikes import HOUR, hourly_counts, update_spikes
+from monitor.notify import alerts
+from monitor.spikes import HOURLY_PARAMS, SERIES_PARAMS, Detector, detect, find_episodes
 from tests.test_alerts import smtp  # noqa: F401  (the aiosmtpd fixture)
 
 START = datetime(2025, 3, 1, 0, tzinfo=timezone.utc)
@@ -106,8 +105,14 @@ def add_mentions(session, source: Source, person: Person, counts: list[int], *, 
     for hour, count in enumerate(counts):
         for i in range(count):
             moment = start + hour * HOUR + timedelta(minutes=(7 * i) % 60, seconds=i)
-            mention = Mention(source_id=source.id, guid=f"{source.id}-{person.id}-{hour}-{i}", title=f"m{hour}-{i}",
-                              url=f"https://example.org/{source.id}/{hour}/{i}", published_at=moment, fetched_at=moment)
+            mention = Mention(
+                source_id=source.id,
+                guid=f"{source.id}-{person.id}-{hour}-{i}",
+                title=f"m{hour}-{i}",
+                url=f"https://example.org/{source.id}/{hour}/{i}",
+                published_at=moment,
+                fetched_at=moment,
+            )
             session.add(mention)
             session.flush()
             session.add(MentionPerson(mention_id=mention.id, person_id=person.id))
@@ -270,5 +275,7 @@ def test_five_minute_buckets_flag_a_burst_within_its_five_minutes(settings):
         state = session.exec(select(SpikeState)).one()
 
     assert [(s.hour, s.count, s.bucket_seconds) for s in new] == [(burst, 12, 300)]
-    assert re.fullmatch(r"12 mentions between 01:40 and 01:45 UTC — 12 stories; usually about \d+ a day", new[0].explanation)
+    assert re.fullmatch(
+        r"12 mentions between 01:40 and 01:45 UTC — 12 stories; usually about \d+ a day", new[0].explanation
+    )
     assert (state.bucket_seconds, state.next_bucket) == (300, burst - 3 * five)  # 15 minutes' grace

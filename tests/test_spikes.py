@@ -17,12 +17,19 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from monitor.core import db
-from monitor.core.storage import spikes as live_spikes
-from monitor.entry.cli import app
 from monitor.core.models import Mention, MentionPerson, Person, Source, Spike
+from monitor.core.storage import spikes as live_spikes
 from monitor.core.storage.spikes import hourly_counts, update_spikes
+from monitor.entry.cli import app
 from monitor.spikes import (
-    AFTER_SILENCE, HOURLY_PARAMS, SERIES_PARAMS, Detector, detect, detect_csv, find_episodes, poisson_sf,
+    AFTER_SILENCE,
+    HOURLY_PARAMS,
+    SERIES_PARAMS,
+    Detector,
+    detect,
+    detect_csv,
+    find_episodes,
+    poisson_sf,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -280,7 +287,9 @@ def test_the_command_writes_the_documented_json_lines(tmp_path):
 
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert [json.loads(line)["timestamp"] for line in lines] == [f"{START + timedelta(minutes=5 * 550):%Y-%m-%d %H:%M:%S}"]
+    assert [json.loads(line)["timestamp"] for line in lines] == [
+        f"{START + timedelta(minutes=5 * 550):%Y-%m-%d %H:%M:%S}"
+    ]
     assert lines == list(detect_csv(path))
 
 
@@ -311,7 +320,10 @@ def test_the_nab_scorer_accepts_the_command_and_finds_a_window(tmp_path):
 
     run = subprocess.run(
         [sys.executable, str(NAB_SCORE), str(NAB_DIR), "--windows", str(windows), "--", *command],
-        capture_output=True, text=True, cwd=REPO, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
     )
 
     assert run.returncode == 0, run.stderr
@@ -368,7 +380,9 @@ def test_hourly_counts_are_zero_filled_and_bucketed_by_publication_or_fetch_time
         make_mentions(session, source, alice, base + timedelta(hours=5), 4)  # outside [start, end)
         make_mentions(session, source, bob, base + timedelta(hours=2), 7)
 
-        counts = hourly_counts(session, person_id=alice.id, start=base + timedelta(minutes=30), end=base + timedelta(hours=5))
+        counts = hourly_counts(
+            session, person_id=alice.id, start=base + timedelta(minutes=30), end=base + timedelta(hours=5)
+        )
 
     assert counts == [0, 2, 0, 1, 0]
 
@@ -384,7 +398,9 @@ def test_a_burst_hour_is_recorded_once_and_returned_only_the_first_time(settings
 
     assert [(s.person_id, s.hour, s.count) for s in first] == [(person.id, live_spikes.floor_hour(NOW), 15)]
     assert first[0].expected == pytest.approx(1, abs=0.3)
-    assert re.fullmatch(r"15 mentions between 14:00 and 15:00 UTC — 15 stories; usually about \d+ a day", first[0].explanation)
+    assert re.fullmatch(
+        r"15 mentions between 14:00 and 15:00 UTC — 15 stories; usually about \d+ a day", first[0].explanation
+    )
     assert second == []
 
 
@@ -443,7 +459,11 @@ def test_a_burst_over_several_hours_is_recorded_as_one_episode_that_grows(settin
         stored = session.exec(select(Spike)).all()
     assert [s.id for s in first] == [s.id for s in stored]
     spike = stored[0]
-    assert (spike.hour, spike.peak_at, spike.end_at) == (current - 2 * live_spikes.HOUR, current - live_spikes.HOUR, current)
+    assert (spike.hour, spike.peak_at, spike.end_at) == (
+        current - 2 * live_spikes.HOUR,
+        current - live_spikes.HOUR,
+        current,
+    )
     assert (spike.peak_count, spike.kind, spike.expected_by_reviewer) == (31, "burst", False)
 
 

@@ -32,7 +32,8 @@ def test_the_stream_services_command_consumes_and_stops_on_sigterm(compose, db_u
         config.write_text(
             '[[person]]\nname = "Vladimir Vorontsov"\naliases = ["Владимир Воронцов"]\n\n'
             '[[source]]\nurl = "http://127.0.0.1:9/feed.xml"\n\n'
-            f'[stream.bluesky]\nurl = "{server.url}"\n', encoding="utf-8",
+            f'[stream.bluesky]\nurl = "{server.url}"\n',
+            encoding="utf-8",
         )
         monitor_db.upgrade(db_url)  # in compose, the web service has migrated before this starts
         env = local_env(compose["services"]["stream"], db_url=db_url, redis_url=redis_url, config=config, tmp=tmp_path)

@@ -9,8 +9,11 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
+from monitor.core.config_file import ConfigError, parse_watchlist
 from monitor.core.config_streams import specs
 from monitor.ingest.streams.events import (
     BadEvent,
@@ -21,7 +24,6 @@ from monitor.ingest.streams.events import (
 )
 from monitor.ingest.streams.jetstream import subscribe_url
 from monitor.ingest.streams.ws import Backoff
-from monitor.core.config_file import ConfigError, parse_watchlist
 from tests.stream_standins import jetstream_post, mastodon_status
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
@@ -40,9 +42,11 @@ def _is_valid(event: StreamEvent) -> bool:
     if item is None:
         return True
     fields = (item.guid, item.url, item.title, item.text)
-    return all(isinstance(f, str) for f in fields) and all(
-        v is None or isinstance(v, str) for v in (item.author, item.lang, item.reposted_by)
-    ) and (item.published_at is None or item.published_at <= NOW + timedelta(minutes=10))
+    return (
+        all(isinstance(f, str) for f in fields)
+        and all(v is None or isinstance(v, str) for v in (item.author, item.lang, item.reposted_by))
+        and (item.published_at is None or item.published_at <= NOW + timedelta(minutes=10))
+    )
 
 
 @BOUNDED
@@ -56,13 +60,20 @@ def test_any_frame_is_an_event_or_a_bad_event(frame):
 
 
 @BOUNDED
-@given(commit=st.dictionaries(st.sampled_from(["operation", "collection", "rkey", "record", "cid"]), json_values),
-       record=st.dictionaries(st.sampled_from(["text", "createdAt", "langs", "embed", "subject"]), json_values),
-       did=json_values | st.just("did:plc:abc"), time_us=json_values | st.integers(NOW_US - 10**12, NOW_US + 10**12),
-       collection=st.sampled_from(["app.bsky.feed.post", "app.bsky.feed.repost"]))
+@given(
+    commit=st.dictionaries(st.sampled_from(["operation", "collection", "rkey", "record", "cid"]), json_values),
+    record=st.dictionaries(st.sampled_from(["text", "createdAt", "langs", "embed", "subject"]), json_values),
+    did=json_values | st.just("did:plc:abc"),
+    time_us=json_values | st.integers(NOW_US - 10**12, NOW_US + 10**12),
+    collection=st.sampled_from(["app.bsky.feed.post", "app.bsky.feed.repost"]),
+)
 def test_jetstream_events_with_fields_of_any_type_never_crash(commit, record, did, time_us, collection):
-    frame = {"did": did, "time_us": time_us, "kind": "commit",
-             "commit": {"collection": collection, "operation": "create", **commit, "record": record}}
+    frame = {
+        "did": did,
+        "time_us": time_us,
+        "kind": "commit",
+        "commit": {"collection": collection, "operation": "create", **commit, "record": record},
+    }
     try:
         assert _is_valid(jetstream_event(json.dumps(frame), now=NOW))
     except BadEvent:
@@ -70,10 +81,13 @@ def test_jetstream_events_with_fields_of_any_type_never_crash(commit, record, di
 
 
 @BOUNDED
-@given(status=st.dictionaries(
-    st.sampled_from(["uri", "url", "content", "spoiler_text", "created_at", "account", "reblog", "language", "id"]),
-    json_values,
-), event=st.sampled_from(["update", "status.update", "delete", "notification"]))
+@given(
+    status=st.dictionaries(
+        st.sampled_from(["uri", "url", "content", "spoiler_text", "created_at", "account", "reblog", "language", "id"]),
+        json_values,
+    ),
+    event=st.sampled_from(["update", "status.update", "delete", "notification"]),
+)
 def test_mastodon_statuses_with_fields_of_any_type_never_crash(status, event):
     try:
         assert _is_valid(mastodon_event(event, json.dumps(status), now=NOW))
@@ -107,8 +121,12 @@ def test_a_post_event_becomes_an_item_keyed_by_its_at_uri():
     event = jetstream_event(json.dumps(jetstream_post(NOW_US, "Vorontsov", did="did:plc:abc", rkey="3kx")), now=NOW)
     assert event.item.guid == event.item.platform_id == "at://did:plc:abc/app.bsky.feed.post/3kx"
     assert event.item.url == "https://bsky.app/profile/did:plc:abc/post/3kx"
-    delete = {"did": "did:plc:abc", "time_us": NOW_US, "kind": "commit",
-              "commit": {"operation": "delete", "collection": "app.bsky.feed.post", "rkey": "3kx"}}
+    delete = {
+        "did": "did:plc:abc",
+        "time_us": NOW_US,
+        "kind": "commit",
+        "commit": {"operation": "delete", "collection": "app.bsky.feed.post", "rkey": "3kx"},
+    }
     assert jetstream_event(json.dumps(delete), now=NOW).item is None
 
 
@@ -122,14 +140,29 @@ def test_a_boost_is_its_original_with_the_booster():
 def test_the_subscribe_url_asks_for_posts_from_the_cursor():
     wanted = "wantedCollections=app.bsky.feed.post&wantedCollections=app.bsky.feed.repost"
     assert subscribe_url("wss://j.example/subscribe", None) == f"wss://j.example/subscribe?{wanted}"
-    assert subscribe_url("wss://j.example/subscribe?cursor=1&x=y", "1733") == f"wss://j.example/subscribe?x=y&{wanted}&cursor=1733"
+    assert (
+        subscribe_url("wss://j.example/subscribe?cursor=1&x=y", "1733")
+        == f"wss://j.example/subscribe?x=y&{wanted}&cursor=1733"
+    )
 
 
 def test_a_repost_names_the_post_it_reposts_and_who_reposted_it():
     uri = "at://did:plc:abc/app.bsky.feed.post/3kx"
-    repost = {"did": "did:plc:fan", "time_us": NOW_US, "kind": "commit", "commit": {
-        "operation": "create", "collection": "app.bsky.feed.repost", "rkey": "3ky",
-        "record": {"$type": "app.bsky.feed.repost", "subject": {"uri": uri, "cid": "c"}, "createdAt": "2026-12-01T11:00:00Z"}}}
+    repost = {
+        "did": "did:plc:fan",
+        "time_us": NOW_US,
+        "kind": "commit",
+        "commit": {
+            "operation": "create",
+            "collection": "app.bsky.feed.repost",
+            "rkey": "3ky",
+            "record": {
+                "$type": "app.bsky.feed.repost",
+                "subject": {"uri": uri, "cid": "c"},
+                "createdAt": "2026-12-01T11:00:00Z",
+            },
+        },
+    }
     event = jetstream_event(json.dumps(repost), now=NOW)
     assert (event.item, event.repost_of, event.reposter, event.time_us) == (None, uri, "did:plc:fan", NOW_US)
     repost["commit"]["record"]["subject"]["uri"] = "https://evil.example/x"
@@ -145,18 +178,24 @@ def test_the_backoff_doubles_with_jitter_up_to_its_cap_and_resets():
     assert high.next() == 0.5
 
 
-@pytest.mark.parametrize("table, problem", [
-    ({"bluesky": {"enabled": "yes"}}, "stream.bluesky: enabled: Input should be a valid boolean"),
-    ({"bluesky": {"url": "https://j.example"}}, "url: bad URL 'https://j.example': expected ws:// or wss://"),
-    ({"bluesky": {"instances": ["m.example"]}}, "stream.bluesky: instances: only [stream.mastodon] takes this key"),
-    ({"bluesky": {"urll": "wss://x"}}, "stream.bluesky: urll: unknown key; did you mean 'url'?"),
-    ({"twitter": {}}, "stream.twitter: unknown stream 'twitter'; known: bluesky, mastodon"),
-    ({"mastodon": {}}, "stream.mastodon: instances: list the servers to stream"),
-    ({"mastodon": {"instances": "m.example"}}, "stream.mastodon: instances: Input should be a valid list"),
-    ({"mastodon": {"instances": ["not a host"]}}, "stream.mastodon: instances: bad instance 'not a host'"),
-    ({"mastodon": {"instances": ["a.example"], "tags": ["#free vorontsov"]}}, "tags: bad hashtag 'free vorontsov'"),
-    ({"mastodon": {"instances": ["a.example", "b.example"], "url": "wss://s.example"}}, "url: one streaming endpoint"),
-])
+@pytest.mark.parametrize(
+    "table, problem",
+    [
+        ({"bluesky": {"enabled": "yes"}}, "stream.bluesky: enabled: Input should be a valid boolean"),
+        ({"bluesky": {"url": "https://j.example"}}, "url: bad URL 'https://j.example': expected ws:// or wss://"),
+        ({"bluesky": {"instances": ["m.example"]}}, "stream.bluesky: instances: only [stream.mastodon] takes this key"),
+        ({"bluesky": {"urll": "wss://x"}}, "stream.bluesky: urll: unknown key; did you mean 'url'?"),
+        ({"twitter": {}}, "stream.twitter: unknown stream 'twitter'; known: bluesky, mastodon"),
+        ({"mastodon": {}}, "stream.mastodon: instances: list the servers to stream"),
+        ({"mastodon": {"instances": "m.example"}}, "stream.mastodon: instances: Input should be a valid list"),
+        ({"mastodon": {"instances": ["not a host"]}}, "stream.mastodon: instances: bad instance 'not a host'"),
+        ({"mastodon": {"instances": ["a.example"], "tags": ["#free vorontsov"]}}, "tags: bad hashtag 'free vorontsov'"),
+        (
+            {"mastodon": {"instances": ["a.example", "b.example"], "url": "wss://s.example"}},
+            "url: one streaming endpoint",
+        ),
+    ],
+)
 def test_a_bad_stream_table_is_one_line_naming_file_entry_and_key(table, problem):
     with pytest.raises(ConfigError) as error:
         parse_watchlist({"stream": table}, "monitor.toml")
@@ -165,10 +204,15 @@ def test_a_bad_stream_table_is_one_line_naming_file_entry_and_key(table, problem
 
 
 def test_the_stream_tables_become_one_stream_per_jetstream_and_instance():
-    watchlist = parse_watchlist({"stream": {
-        "bluesky": {"enabled": True},
-        "mastodon": {"instances": ["Mastodon.Social", "http://127.0.0.1:8765"], "tags": ["#FreeVorontsov"]},
-    }}, "monitor.toml")
+    watchlist = parse_watchlist(
+        {
+            "stream": {
+                "bluesky": {"enabled": True},
+                "mastodon": {"instances": ["Mastodon.Social", "http://127.0.0.1:8765"], "tags": ["#FreeVorontsov"]},
+            }
+        },
+        "monitor.toml",
+    )
     found = specs(watchlist.streams)
     assert [(s.kind, s.url) for s in found] == [
         ("jetstream", "wss://jetstream2.us-east.bsky.network/subscribe"),
@@ -183,9 +227,16 @@ def test_a_jetstream_post_has_the_identity_of_the_same_post_polled_from_an_autho
     from monitor.dedupe import global_identity
     from monitor.sources.bluesky import post_item
 
-    streamed = jetstream_event(json.dumps(jetstream_post(NOW_US, "Vorontsov", did="did:plc:abc", rkey="3kx")), now=NOW).item
-    polled = post_item({"uri": "at://did:plc:abc/app.bsky.feed.post/3kx", "author": {"handle": "writer.bsky.social"},
-                        "record": {"text": "Vorontsov", "createdAt": "2026-11-30T10:00:00Z"}})
+    streamed = jetstream_event(
+        json.dumps(jetstream_post(NOW_US, "Vorontsov", did="did:plc:abc", rkey="3kx")), now=NOW
+    ).item
+    polled = post_item(
+        {
+            "uri": "at://did:plc:abc/app.bsky.feed.post/3kx",
+            "author": {"handle": "writer.bsky.social"},
+            "record": {"text": "Vorontsov", "createdAt": "2026-11-30T10:00:00Z"},
+        }
+    )
     assert global_identity(streamed.kind, streamed.platform_id) == global_identity(polled.kind, polled.platform_id)
 
 
@@ -195,8 +246,11 @@ def test_the_readme_and_example_stream_tables_are_valid():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    block = next(b for b in re.findall(r"```toml\n(.*?)```", (root / "README.md").read_text(encoding="utf-8"), re.S)
-                 if "[stream.bluesky]" in b)
+    block = next(
+        b
+        for b in re.findall(r"```toml\n(.*?)```", (root / "README.md").read_text(encoding="utf-8"), re.S)
+        if "[stream.bluesky]" in b
+    )
     documented = parse_watchlist(tomllib.loads(block), "README.md")
     assert [s.kind for s in specs(documented.streams)] == ["jetstream", "mastodon-stream", "mastodon-stream"]
     section = (root / "monitor.example.toml").read_text(encoding="utf-8").split("# --- Streams")[1]

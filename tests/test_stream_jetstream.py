@@ -42,7 +42,11 @@ def run_stream(seconds: float, *, env: dict | None = None) -> subprocess.Complet
     """``monitor stream --seconds N`` as its own process (the settings fixture's environment)."""
     return subprocess.run(
         [sys.executable, "-m", "monitor", "stream", "--seconds", str(seconds)],
-        capture_output=True, text=True, timeout=seconds + 60, env={**os.environ, **(env or {})}, cwd=os.getcwd(),
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        env={**os.environ, **(env or {})},
+        cwd=os.getcwd(),
     )
 
 
@@ -80,7 +84,10 @@ def test_posts_naming_a_person_are_stored_once_across_a_drop_and_a_restart(setti
 
     first = run_stream(6)
     assert first.returncode == 0, first.stderr
-    assert stored() == ["at://did:plc:author/app.bsky.feed.post/named1", "at://did:plc:author/app.bsky.feed.post/named2"]
+    assert stored() == [
+        "at://did:plc:author/app.bsky.feed.post/named1",
+        "at://did:plc:author/app.bsky.feed.post/named2",
+    ]
     cursors = jetstream.cursors()
     assert cursors[0] is None and cursors[1] == str(base + 3), cursors  # resumed where the drop left it
     assert jetstream_source().cursor == str(base + 6)
@@ -109,7 +116,9 @@ def test_the_jetstream_request_names_nobody_on_the_watch_list(settings, jetstrea
     logged = (result.stdout + result.stderr).casefold()
     for name in ("vorontsov", "воронцов", "владимир", "vladimir"):
         assert name not in sent and name not in logged
-    assert all(r.query["wantedCollections"] == ["app.bsky.feed.post", "app.bsky.feed.repost"] for r in jetstream.ws_requests())
+    assert all(
+        r.query["wantedCollections"] == ["app.bsky.feed.post", "app.bsky.feed.repost"] for r in jetstream.ws_requests()
+    )
 
 
 def test_a_config_of_streams_alone_restarts(settings, jetstream):

@@ -44,8 +44,10 @@ def test_two_stream_processes_started_at_once_one_consumes_the_other_waits(setti
         write_config(settings.config, f'[stream.bluesky]\nurl = "{server.url}"\n')
         synced_once(settings.config)
         command = [sys.executable, "-m", "monitor", "stream", "--seconds", "6"]
-        both = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
-                for _ in range(2)]
+        both = [
+            subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+            for _ in range(2)
+        ]
         outputs = [p.communicate(timeout=90) for p in both]
     finally:
         server.stop()
@@ -64,10 +66,14 @@ def test_a_waiting_process_takes_over_when_the_holder_dies_and_resumes_its_curso
     try:
         server.add(jetstream_post(now_us() - 1_000_000, "Vorontsov in court", rkey="a"))
         write_config(settings.config, f'[stream.bluesky]\nurl = "{server.url}"\n')
-        holder = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+        holder = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ)
+        )
         started.append(holder)
         _wait(lambda: server.connections == 1 and _stored() == 1, "the first process to consume")
-        standby = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+        standby = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ)
+        )
         started.append(standby)
         time.sleep(3)  # it starts, finds the lease held, and waits
         assert server.connections == 1
@@ -91,16 +97,17 @@ def synced_once(config) -> None:
     """The config synced before the processes start, as the web service does in production:
     two processes inserting the same new person at once is a race of the config sync (one
     fails on the unique name), not of the stream lease this file tests."""
-    from monitor.core.storage import sync_watchlist
     from monitor.core.config_file import load_watchlist
+    from monitor.core.storage import sync_watchlist
 
     with db.session_scope() as session:
         sync_watchlist(session, watchlist=load_watchlist(config))
 
 
 def _stored() -> int:
-    from monitor.core.models import Mention
     from sqlmodel import func, select
+
+    from monitor.core.models import Mention
 
     with db.session_scope() as session:
         return session.exec(select(func.count()).select_from(Mention)).one()

@@ -43,7 +43,9 @@ def streaming():
 
 
 def test_a_status_and_its_boost_are_one_mention_across_a_drop_and_a_restart(settings, streaming):
-    write_config(settings.config, f'[stream.mastodon]\ninstances = ["{streaming.instance}"]\ntags = ["FreeVorontsov"]\n')
+    write_config(
+        settings.config, f'[stream.mastodon]\ninstances = ["{streaming.instance}"]\ntags = ["FreeVorontsov"]\n'
+    )
     first = run_stream(5)
     assert first.returncode == 0, first.stderr
     assert mentions() == [NAMED["uri"]]

@@ -11,13 +11,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from monitor.core import db, storage as store
-from monitor.core.settings import get_settings
+from monitor.core import db
+from monitor.core import storage as store
+from monitor.core.config_file import load_watchlist, parse_watchlist
 from monitor.core.models import Mention, Source, StreamState, utcnow
+from monitor.core.settings import get_settings
 from monitor.core.storage import streams as state
 from monitor.ingest.streams.runner import run_streams
 from monitor.review.users import add_user
-from monitor.core.config_file import load_watchlist, parse_watchlist
 from monitor.web.app import create_app
 from tests.stream_standins import JetstreamStandIn, jetstream_post, now_us
 from tests.test_stream_jetstream import write_config
@@ -45,7 +46,9 @@ def test_stream_sources_follow_the_config_and_are_never_polled(settings):
     sync(CONFIG)
     sources = by_kind()
     assert {k: (s.enabled, s.origin) for k, s in sources.items()} == {
-        "auto": (True, "config"), "jetstream": (True, "stream"), "mastodon-stream": (True, "stream"),
+        "auto": (True, "config"),
+        "jetstream": (True, "stream"),
+        "mastodon-stream": (True, "stream"),
     }
     with db.session_scope() as session:
         due = [url for _, url in store.due_sources(session, now=utcnow())]
@@ -71,12 +74,16 @@ def test_the_sources_page_and_metrics_show_each_streams_mode_and_lag(admin):
     jet, masto = sources["jetstream"].id, sources["mastodon-stream"].id
     with db.session_scope() as session:
         state.save_batch(session, batch=state.Batch(jet, [], 40, 2, "1733", now - timedelta(seconds=3)), now=now)
-        state.set_mode(session, source_id=masto, mode="polling", note="streaming refused without a token (HTTP 401)", now=now)
+        state.set_mode(
+            session, source_id=masto, mode="polling", note="streaming refused without a token (HTTP 401)", now=now
+        )
     page = admin.get("/sources").text
     assert "streaming; lag 3 s; 40 events, 2 skipped" in page
     assert "polling: streaming refused without a token (HTTP 401)" in page
     text = admin.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).text
-    lag = next(line for line in text.splitlines() if line.startswith(f'monitor_stream_lag_seconds{{source_id="{jet}"}}'))
+    lag = next(
+        line for line in text.splitlines() if line.startswith(f'monitor_stream_lag_seconds{{source_id="{jet}"}}')
+    )
     assert 3 <= float(lag.split()[-1]) < 30
     assert f'monitor_stream_events_total{{source_id="{jet}"}} 40' in text
     assert f'monitor_stream_skipped_total{{source_id="{jet}"}} 2' in text
@@ -113,16 +120,25 @@ def test_an_oversized_frame_is_skipped_and_counted_and_the_stream_goes_on(settin
 
 def test_a_streamed_post_also_polled_from_an_author_feed_is_one_mention_seen_twice(settings):
     from monitor.core.models import Sighting
-    from monitor.sources.base import Item
     from monitor.core.storage import save_many
     from monitor.ingest.streams.sink import mention_of
+    from monitor.sources.base import Item
 
     sync(CONFIG)
     sources, now = by_kind(), utcnow()
     uri = "at://did:plc:abc/app.bsky.feed.post/3kx"
-    streamed = Item(uri, "https://bsky.app/profile/did:plc:abc/post/3kx", "", "Vorontsov", platform_id=uri, kind="bluesky")
-    polled = Item(uri, "https://bsky.app/profile/writer.bsky.social/post/3kx", "", "Vorontsov", platform_id=uri,
-                  kind="bluesky", reposted_by="reposter.bsky.social")
+    streamed = Item(
+        uri, "https://bsky.app/profile/did:plc:abc/post/3kx", "", "Vorontsov", platform_id=uri, kind="bluesky"
+    )
+    polled = Item(
+        uri,
+        "https://bsky.app/profile/writer.bsky.social/post/3kx",
+        "",
+        "Vorontsov",
+        platform_id=uri,
+        kind="bluesky",
+        reposted_by="reposter.bsky.social",
+    )
     people = {"Vladimir Vorontsov": "Vorontsov"}
     with db.session_scope() as session:
         batch = state.Batch(sources["jetstream"].id, [mention_of(streamed, people)], 1, 0, "1733", now)
@@ -138,7 +154,9 @@ def test_any_post_text_naming_a_person_is_stored_once_by_the_stream_writer(setti
     """Property-based, bounded: NULs, lone surrogates and any script reach the database and back."""
     import asyncio
 
-    from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hsettings
+    from hypothesis import strategies as st
 
     from monitor.core.storage.matcher_cache import matcher_for
     from monitor.ingest.streams.events import jetstream_event
@@ -175,10 +193,10 @@ def test_a_post_the_database_refuses_is_skipped_and_counted_and_the_others_are_s
 
     import sqlalchemy as sa
 
-    from monitor.matching import Matcher
-    from monitor.sources.base import Item
     from monitor.ingest.streams.events import StreamEvent
     from monitor.ingest.streams.sink import Sink
+    from monitor.matching import Matcher
+    from monitor.sources.base import Item
 
     sync(CONFIG)
     jet = by_kind()["jetstream"].id
@@ -205,21 +223,27 @@ def test_a_post_the_database_refuses_is_skipped_and_counted_and_the_others_are_s
 def test_a_repost_of_a_stored_post_is_a_sighting_and_of_any_other_post_nothing(settings):
     import asyncio
 
-    from monitor.matching import Matcher
     from monitor.core.models import Sighting
-    from monitor.sources.base import Item
     from monitor.core.storage import save_many
     from monitor.ingest.streams.events import StreamEvent
     from monitor.ingest.streams.sink import Sink, mention_of
+    from monitor.matching import Matcher
+    from monitor.sources.base import Item
 
     sync(CONFIG)
     sources, now = by_kind(), utcnow()
     uri = "at://did:plc:abc/app.bsky.feed.post/3kx"
     polled = Item(uri, "https://bsky.app/profile/writer/post/3kx", "", "Vorontsov", platform_id=uri, kind="bluesky")
     with db.session_scope() as session:
-        save_many(session, batches=[(sources["auto"].id, [mention_of(polled, {"Vladimir Vorontsov": "Vorontsov"})])], now=now)
+        save_many(
+            session, batches=[(sources["auto"].id, [mention_of(polled, {"Vladimir Vorontsov": "Vorontsov"})])], now=now
+        )
     sink = Sink(sources["jetstream"].id, Matcher.from_watchlist(parse_watchlist(CONFIG, "monitor.toml")))
-    for reposted, by in ((uri, "did:plc:fan1"), ("at://did:plc:x/app.bsky.feed.post/other", "did:plc:fan2"), (uri, "did:plc:fan3")):
+    for reposted, by in (
+        (uri, "did:plc:fan1"),
+        ("at://did:plc:x/app.bsky.feed.post/other", "did:plc:fan2"),
+        (uri, "did:plc:fan3"),
+    ):
         sink.add(StreamEvent(None, now, time_us=now_us(), repost_of=reposted, reposter=by))
     asyncio.run(sink.flush())
     with db.session_scope() as session:

@@ -29,7 +29,8 @@ def test_monitor_up_consumes_the_configured_stream(tmp_path):
     config.write_text(
         '[[person]]\nname = "Vladimir Vorontsov"\naliases = ["Владимир Воронцов"]\n\n'
         '[[source]]\nurl = "http://127.0.0.1:9/feed.xml"\n\n'
-        f'[stream.bluesky]\nurl = "{server.url}"\n', encoding="utf-8",
+        f'[stream.bluesky]\nurl = "{server.url}"\n',
+        encoding="utf-8",
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     env["MONITOR_ALLOW_PRIVATE_NETWORKS"] = "true"  # the stand-in is on loopback
@@ -37,7 +38,11 @@ def test_monitor_up_consumes_the_configured_stream(tmp_path):
     with open(tmp_path / "up.log", "wb") as log:
         process = subprocess.Popen(
             [stack.PYTHON, "-m", "monitor", "up", "--port", str(stack.free_port()), "--config", str(config)],
-            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         stack.wait_for(lambda: _mentions(db) >= 1, timeout=90, what="a mention from the stream")

@@ -13,14 +13,14 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from monitor.core import settings as monitor_config
 from monitor.core import db
-from monitor.core.storage.config_sync import sync_config
-from monitor.core.models import Mention, Source
-from monitor.ingest.poller import poll_all_once
-from monitor.sources.telegram import TelegramAdapter
-from monitor.ingest.telegram_history import extend, page_url, post_ids, stored_cursor
+from monitor.core import settings as monitor_config
 from monitor.core.config_file import load_watchlist
+from monitor.core.models import Mention, Source
+from monitor.core.storage.config_sync import sync_config
+from monitor.entry.polling import poll_all_once
+from monitor.ingest.telegram_history import extend, page_url, post_ids, stored_cursor
+from monitor.sources.telegram import TelegramAdapter
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds
 
@@ -52,7 +52,9 @@ def serve_channel(server: FeedServer, channel: str, posts: list[int]) -> None:
 
 
 def _sync(settings, url: str, extra: str = "") -> None:
-    settings.config.write_text(feeds.CONFIG_PEOPLE + f'\n[[source]]\nurl = "{url}"\nkind = "telegram"\n{extra}', encoding="utf-8")
+    settings.config.write_text(
+        feeds.CONFIG_PEOPLE + f'\n[[source]]\nurl = "{url}"\nkind = "telegram"\n{extra}', encoding="utf-8"
+    )
     with db.session_scope() as session:
         sync_config(session, watchlist=load_watchlist(settings.config), allow_empty=True)
 
@@ -167,11 +169,15 @@ def test_the_page_helpers():
     assert page_url("https://t.me/s/chan?before=9#x", 5) == "https://t.me/s/chan?before=5"
     assert post_ids(_page("c", [3, 1, 2]).encode()) == [1, 2, 3]
     assert post_ids(b"\x00not html") == []
-    assert (stored_cursor("250"), stored_cursor(None), stored_cursor("abc"), stored_cursor("9" * 30)) == (250, None, None, None)
+    assert (stored_cursor("250"), stored_cursor(None), stored_cursor("abc"), stored_cursor("9" * 30)) == (
+        250,
+        None,
+        None,
+        None,
+    )
 
 
 # --- Property tests: the paging rule and the page reader, without a server -----------------------
-
 
 
 def _read(first: int, last: int, depth: int, cursor: str | None) -> tuple[set[int], list[str], str | None]:
@@ -192,8 +198,17 @@ def _read(first: int, last: int, depth: int, cursor: str | None) -> tuple[set[in
         return adapter.parse(data, {}, url)
 
     first_body = body(None)
-    parsed = asyncio.run(extend(parse(first_body, "https://t.me/s/chan"), first_body, "https://t.me/s/chan",
-                                parse=parse, fetch_page=fetch_page, cursor=cursor, depth=depth))
+    parsed = asyncio.run(
+        extend(
+            parse(first_body, "https://t.me/s/chan"),
+            first_body,
+            "https://t.me/s/chan",
+            parse=parse,
+            fetch_page=fetch_page,
+            cursor=cursor,
+            depth=depth,
+        )
+    )
     return {int(item.guid.split("/")[1]) for item in parsed.items}, asked, parsed.cursor
 
 

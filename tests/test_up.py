@@ -5,11 +5,11 @@ from __future__ import annotations
 import email
 import os
 import re
-from email import policy
 import signal
 import sqlite3
 import subprocess
 import time
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -50,7 +50,11 @@ def test_up_demo_serves_stores_mentions_flags_a_spike_builds_a_digest_and_stops_
     with open(tmp_path / "up.log", "wb") as log:
         process = subprocess.Popen(
             [stack.PYTHON, "-m", "monitor", "up", "--demo", "--port", str(port)],
-            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         stack.wait_for(lambda: stack.healthy(base), timeout=60, what="/healthz")
@@ -71,8 +75,10 @@ def test_up_demo_serves_stores_mentions_flags_a_spike_builds_a_digest_and_stops_
         # launcher opened private networks to every source.
         assert _count(db, "select count(*) from source where demo") == 3
         # MONITOR_BASE_URL was unset: links in the mail name the port the page is on.
-        texts = [email.message_from_bytes(p.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
-                 for p in digests]
+        texts = [
+            email.message_from_bytes(p.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+            for p in digests
+        ]
         assert any(f"Review queue: {base}/review" in text for text in texts), texts
         assert "127.0.0.1:8000" not in "".join(texts)
     finally:
@@ -82,7 +88,9 @@ def test_up_demo_serves_stores_mentions_flags_a_spike_builds_a_digest_and_stops_
     log_text = (tmp_path / "up.log").read_text(errors="replace")
     assert code == 0, log_text[-3000:]
     # A person reads this terminal: plain lines, and no line for each task run.
-    assert re.search(r"^\d\d:\d\d:\d\d INFO monitor\.poller: polled source id=\d+ new=\d+", log_text, re.M), log_text[-3000:]
+    assert re.search(r"^\d\d:\d\d:\d\d INFO monitor\.poller: polled source id=\d+ new=\d+", log_text, re.M), log_text[
+        -3000:
+    ]
     assert "succeeded in" not in log_text and "Sending due task" not in log_text and '{"at": ' not in log_text
     assert "HTTP Request:" not in log_text and "No hostname was supplied" not in log_text
     # A quiet terminal: no access line per request or static file, no Celery banners, no

@@ -33,8 +33,14 @@ def test_a_killed_web_process_comes_back_and_ctrl_c_still_stops_everything(tmp_p
     base = f"http://127.0.0.1:{port}"
     web_command = f"monitor web --port {port}"
     with open(tmp_path / "up.log", "wb") as log:
-        process = subprocess.Popen([stack.PYTHON, "-m", "monitor", "up", "--port", str(port)], cwd=tmp_path, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [stack.PYTHON, "-m", "monitor", "up", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         stack.wait_for(lambda: stack.healthy(base), timeout=90, what="/healthz")
         [web] = _pids_running(web_command)
@@ -66,7 +72,7 @@ def test_a_child_that_keeps_crashing_waits_twice_as_long_each_time_up_to_the_cap
         child.check(now)  # restarted
         child.started = now
         child.process.wait()
-    assert delays == [min(BACKOFF_START * 2 ** n, BACKOFF_MAX) for n in range(9)]
+    assert delays == [min(BACKOFF_START * 2**n, BACKOFF_MAX) for n in range(9)]
     assert capsys.readouterr().err.count("exited with status 3") == 9
     child.check(child.started + 120)  # ran long enough: the wait starts over
     assert child.delay == BACKOFF_START

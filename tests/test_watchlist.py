@@ -45,9 +45,18 @@ def test_it_loads_the_contract_example(tmp_path):
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (('people = ["Vladimir Vorontsov"]', 'people = ["Ivan Petrov"]'), "recipient[1] (desk@example.org): people: unknown person 'Ivan Petrov'"),
-        (('timezone = "Europe/Moscow"', 'timezone = "Mars/Olympus"'), "digest: timezone: unknown timezone 'Mars/Olympus'"),
-        (('url = "https://example.org/feed.xml"', 'url = "ftp://example.org/x"'), "source[1] (Example): url: bad URL 'ftp://example.org/x'"),
+        (
+            ('people = ["Vladimir Vorontsov"]', 'people = ["Ivan Petrov"]'),
+            "recipient[1] (desk@example.org): people: unknown person 'Ivan Petrov'",
+        ),
+        (
+            ('timezone = "Europe/Moscow"', 'timezone = "Mars/Olympus"'),
+            "digest: timezone: unknown timezone 'Mars/Olympus'",
+        ),
+        (
+            ('url = "https://example.org/feed.xml"', 'url = "ftp://example.org/x"'),
+            "source[1] (Example): url: bad URL 'ftp://example.org/x'",
+        ),
         (('send_at = "08:00"', 'send_at = "25:99"'), "digest: send_at:"),
         (('kind = "rss"', 'kind = "gopher"'), "source[1] (Example): kind: unknown kind 'gopher'"),
         (("[digest]", "[digest\n"), "not valid TOML"),
@@ -99,7 +108,14 @@ def test_the_same_person_twice_in_another_case_is_a_duplicate(tmp_path):
 
 def test_matching_keys_load_and_a_bad_gender_is_refused(tmp_path):
     extra = 'handles = ["@vorontsov"]\ncontext = ["полиц"]\ngender = "male"\n'
-    person = _load(tmp_path, GOOD.replace('hashtags = ["#FreeVorontsov"]\n', 'hashtags = ["#FreeVorontsov"]\n' + extra)).people[0]
-    assert (person.hashtags, person.handles, person.context, person.gender) == (["#FreeVorontsov"], ["@vorontsov"], ["полиц"], "m")
+    person = _load(
+        tmp_path, GOOD.replace('hashtags = ["#FreeVorontsov"]\n', 'hashtags = ["#FreeVorontsov"]\n' + extra)
+    ).people[0]
+    assert (person.hashtags, person.handles, person.context, person.gender) == (
+        ["#FreeVorontsov"],
+        ["@vorontsov"],
+        ["полиц"],
+        "m",
+    )
     with pytest.raises(ConfigError, match=r"person\[1\] \(Vladimir Vorontsov\): gender: unknown gender 'x'"):
         _load(tmp_path, GOOD.replace('hashtags = ["#FreeVorontsov"]\n', 'gender = "x"\n'))

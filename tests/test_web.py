@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from monitor.core.settings import get_settings
 from monitor.core.db import session_scope
 from monitor.core.models import (
     Alias,
@@ -25,6 +24,7 @@ from monitor.core.models import (
     User,
     utcnow,
 )
+from monitor.core.settings import get_settings
 from monitor.review.users import add_user
 from monitor.web.app import create_app
 
@@ -32,7 +32,7 @@ EMAIL = "reviewer@example.org"
 PASSWORD = "correct horse battery"
 HOSTILE_TEXT = (
     "Court hearing for Vladimir Vorontsov postponed. <script>window.pwned = 1; document.title = 'pwned'</script>"
-    " and <img src=x onerror=\"window.pwned = 2\"> end"
+    ' and <img src=x onerror="window.pwned = 2"> end'
 )
 
 
@@ -45,8 +45,14 @@ def add_reviewer(email: str = EMAIL, password: str = PASSWORD) -> None:
 
 
 def add_mention(
-    *, text: str = "Vorontsov spoke in court today.", title: str = "Hearing", url: str | None = "https://example.org/a",
-    person: str = "Vladimir Vorontsov", alias: str = "Vorontsov", source: str = "Example News", guid: str = "a",
+    *,
+    text: str = "Vorontsov spoke in court today.",
+    title: str = "Hearing",
+    url: str | None = "https://example.org/a",
+    person: str = "Vladimir Vorontsov",
+    alias: str = "Vorontsov",
+    source: str = "Example News",
+    guid: str = "a",
     fetched_ago: timedelta = timedelta(0),
 ) -> int:
     """Insert a source, person (+ alias), mention and link row as the poller would; returns the mention id."""
@@ -58,7 +64,9 @@ def add_mention(
         session.flush()
         if not session.exec(select(Alias).where(Alias.person_id == who.id, Alias.text == alias)).first():
             session.add(Alias(person_id=who.id, kind="alias", text=alias))
-        mention = Mention(source_id=src.id, guid=guid, url=url, title=title, text=text, fetched_at=utcnow() - fetched_ago)
+        mention = Mention(
+            source_id=src.id, guid=guid, url=url, title=title, text=text, fetched_at=utcnow() - fetched_ago
+        )
         session.add(mention)
         session.flush()
         session.add(MentionPerson(mention_id=mention.id, person_id=who.id, alias=alias))
@@ -73,7 +81,9 @@ def csrf_from(html: str) -> str:
 
 def login(client: TestClient, email: str = EMAIL, password: str = PASSWORD):
     token = csrf_from(client.get("/login").text)
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=False)
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=False
+    )
 
 
 def status_of(mention_id: int) -> str:
@@ -139,7 +149,9 @@ def test_login_without_the_csrf_token_is_refused(client):
 def test_login_opens_the_queue_and_changes_the_csrf_token(client):
     add_reviewer()
     before = csrf_from(client.get("/login").text)
-    response = client.post("/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": before}, follow_redirects=False)
+    response = client.post(
+        "/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": before}, follow_redirects=False
+    )
     assert (response.status_code, response.headers["location"]) == (303, "/review")
     page = client.get("/review")
     assert page.status_code == 200 and "Review queue" in page.text
@@ -255,7 +267,9 @@ def test_the_api_records_a_decision_with_the_csrf_header(reviewer_client):
 
 def test_the_api_answers_404_for_an_unknown_mention(reviewer_client):
     token = reviewer_client.get("/api/me").json()["csrf_token"]
-    response = reviewer_client.post("/api/mentions/999/decision", json={"decision": "confirmed"}, headers={"X-CSRF-Token": token})
+    response = reviewer_client.post(
+        "/api/mentions/999/decision", json={"decision": "confirmed"}, headers={"X-CSRF-Token": token}
+    )
     assert response.status_code == 404
 
 
@@ -266,8 +280,8 @@ def test_the_queue_and_api_show_volume_spikes(reviewer_client):
         person = session.exec(select(Person)).one()
         session.add(Spike(person_id=person.id, hour=hour, count=42, expected=3.5, score=9.1, detected_at=utcnow()))
     html = reviewer_client.get("/review").text
-    card = html[html.index('class="spike-card'):]
-    card = card[:card.index("</article>")]
+    card = html[html.index('class="spike-card') :]
+    card = card[: card.index("</article>")]
     # Worded as a monitor would: the window's own mentions by clock time, and the usual rate.
     assert "Vladimir Vorontsov" in card and "1 mention between" in card and "usually about 4 an hour" in card
     assert "expected 3.5" not in card and "p &lt;" not in card

@@ -30,21 +30,44 @@ from tests.test_web import PASSWORD, _db, add_mention, add_reviewer, csrf_from, 
 ADMIN = "admin@example.org"
 # No session needed: the login form, health, Swagger UI's two static files, and the signed-token
 # unsubscribe link (RFC 8058).
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"), ("GET", "/static/swagger/{name}"),
-          ("GET", "/digest/unsubscribe"), ("POST", "/digest/unsubscribe")}
-ADMIN_ONLY = {("GET", "/sources"), ("GET", "/admin/audit"), ("GET", "/admin/exclusions"),
-              ("POST", "/admin/exclusions/{suggestion_id}"), ("GET", "/admin/users"), ("GET", "/digest/preview"),
-              ("GET", "/admin/people"), ("POST", "/admin/people"), ("GET", "/admin/people/{person_id}"),
-              ("POST", "/admin/people/{person_id}"), ("POST", "/admin/people/{person_id}/terms"),
-              ("POST", "/admin/people/{person_id}/terms/{term_id}/delete"), ("POST", "/admin/sources"),
-              ("POST", "/admin/sources/{source_id}"), ("POST", "/admin/users"), ("POST", "/admin/users/{user_id}"),
-              ("GET", "/admin/recipients"), ("POST", "/admin/recipients"),
-              ("POST", "/admin/recipients/{recipient_id}/delete"), ("POST", "/admin/people/{person_id}/pause"),
-              ("GET", "/admin/search")}  # issue 16: search coverage
+PUBLIC = {
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/healthz"),
+    ("GET", "/static/swagger/{name}"),
+    ("GET", "/digest/unsubscribe"),
+    ("POST", "/digest/unsubscribe"),
+}
+ADMIN_ONLY = {
+    ("GET", "/sources"),
+    ("GET", "/admin/audit"),
+    ("GET", "/admin/exclusions"),
+    ("POST", "/admin/exclusions/{suggestion_id}"),
+    ("GET", "/admin/users"),
+    ("GET", "/digest/preview"),
+    ("GET", "/admin/people"),
+    ("POST", "/admin/people"),
+    ("GET", "/admin/people/{person_id}"),
+    ("POST", "/admin/people/{person_id}"),
+    ("POST", "/admin/people/{person_id}/terms"),
+    ("POST", "/admin/people/{person_id}/terms/{term_id}/delete"),
+    ("POST", "/admin/sources"),
+    ("POST", "/admin/sources/{source_id}"),
+    ("POST", "/admin/users"),
+    ("POST", "/admin/users/{user_id}"),
+    ("GET", "/admin/recipients"),
+    ("POST", "/admin/recipients"),
+    ("POST", "/admin/recipients/{recipient_id}/delete"),
+    ("POST", "/admin/people/{person_id}/pause"),
+    ("GET", "/admin/search"),
+}  # issue 16: search coverage
 ADMIN_ONLY |= {("POST", "/admin/two-factor"), ("POST", "/admin/users/{user_id}/two-factor/reset")}  # issue 20
 ADMIN_ONLY |= {("POST", "/admin/source-discovery")}  # issue 16: feed discovery
-ADMIN_ONLY |= {("GET", "/admin/channels"), ("POST", "/admin/channels"),
-               ("POST", "/admin/channels/{channel_id}/delete")}  # issue 21: alert channels
+ADMIN_ONLY |= {
+    ("GET", "/admin/channels"),
+    ("POST", "/admin/channels"),
+    ("POST", "/admin/channels/{channel_id}/delete"),
+}  # issue 21: alert channels
 # Private feeds open with a per-user token instead of a session: without one they do not exist.
 TOKEN_ONLY = {("GET", "/feeds/review.atom"), ("GET", "/feeds/people/{person_id}.atom")}
 
@@ -93,8 +116,9 @@ def test_every_route_refuses_a_visitor_without_a_session(app, client):
             continue
         token = csrf_from(client.get("/login").text)  # an anonymous session's token: CSRF passes, login does not
         url = concrete(path)
-        response = client.request(method, url, data={"csrf_token": token} if method == "POST" else None,
-                                  follow_redirects=False)
+        response = client.request(
+            method, url, data={"csrf_token": token} if method == "POST" else None, follow_redirects=False
+        )
         if (method, path) in TOKEN_ONLY:
             assert response.status_code == 404, (method, url, response.status_code)
         elif url.startswith(("/api/", "/openapi.json")):
@@ -108,13 +132,25 @@ def test_every_admin_route_refuses_a_reviewer(app, client):
     assert login(client).status_code == 303
     token = csrf_from(client.get("/review").text)
     for method, path in sorted(ADMIN_ONLY):
-        form = {"csrf_token": token, "decision": "accept", "action": "remove", "name": "Eve", "email": "e@example.org",
-                "url": "https://evil.example/feed", "role": "admin", "password": "long enough password",
-                "kind": "alias", "text": "Eve"}
+        form = {
+            "csrf_token": token,
+            "decision": "accept",
+            "action": "remove",
+            "name": "Eve",
+            "email": "e@example.org",
+            "url": "https://evil.example/feed",
+            "role": "admin",
+            "password": "long enough password",
+            "kind": "alias",
+            "text": "Eve",
+        }
         response = client.request(method, concrete(path), data=form, follow_redirects=False)
         assert response.status_code == 403, (method, path)
     with _db() as session:  # nothing the reviewer sent changed anything
-        assert session.exec(select(AuditEntry).where(~AuditEntry.target.startswith("signin:"))).all() == [] and session.exec(select(Person)).all() == []
+        assert (
+            session.exec(select(AuditEntry).where(~AuditEntry.target.startswith("signin:"))).all() == []
+            and session.exec(select(Person)).all() == []
+        )
         assert session.exec(select(Source)).all() == [] and len(session.exec(select(User)).all()) == 1
 
 
@@ -141,7 +177,10 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(app, cli
         assert response.status_code == 403, path
     with _db() as session:
         assert session.get(Mention, mention_id).status == "new"
-        assert session.exec(select(ReviewDecision)).all() == [] and session.exec(select(AuditEntry).where(~AuditEntry.target.startswith("signin:"))).all() == []
+        assert (
+            session.exec(select(ReviewDecision)).all() == []
+            and session.exec(select(AuditEntry).where(~AuditEntry.target.startswith("signin:"))).all() == []
+        )
     assert client.get("/review").status_code == 200  # still logged in: logout was refused too
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from monitor.web.app import create_app
 from monitor.web.limits import DB_ID_MAX, MAX_BODY_BYTES, MAX_SEARCH_CHARS
@@ -27,12 +29,24 @@ def client(settings):
         yield client
 
 
-@pytest.mark.parametrize("path", [
-    f"/review?person={HUGE}", f"/review?assigned={HUGE}", f"/review/export.csv?person={HUGE}",
-    f"/api/cards?assigned={HUGE}", f"/api/mentions?offset={HUGE}", f"/review/fresh?newest={HUGE}",
-    f"/review?after=2026-01-01T00:00:00%2B00:00_{HUGE}", f"/api/cards?after=2026-01-01T00:00:00%2B00:00_{HUGE}",
-    f"/people/{HUGE}", f"/people/{DB_ID_MAX + 1}", f"/mentions/{HUGE}", f"/clusters/{HUGE}", f"/admin/people/{HUGE}",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/review?person={HUGE}",
+        f"/review?assigned={HUGE}",
+        f"/review/export.csv?person={HUGE}",
+        f"/api/cards?assigned={HUGE}",
+        f"/api/mentions?offset={HUGE}",
+        f"/review/fresh?newest={HUGE}",
+        f"/review?after=2026-01-01T00:00:00%2B00:00_{HUGE}",
+        f"/api/cards?after=2026-01-01T00:00:00%2B00:00_{HUGE}",
+        f"/people/{HUGE}",
+        f"/people/{DB_ID_MAX + 1}",
+        f"/mentions/{HUGE}",
+        f"/clusters/{HUGE}",
+        f"/admin/people/{HUGE}",
+    ],
+)
 def test_integers_beyond_64_bits_answer_422(client, path):
     add_mention()
     assert client.get(path).status_code == 422, path
@@ -45,14 +59,24 @@ def test_integers_beyond_64_bits_in_forms_and_json_answer_422(client):
     assert client.post("/review/act", data=form).status_code == 422
     assert client.post(f"/review/{HUGE}", data={"csrf_token": token, "decision": "confirmed"}).status_code == 422
     headers = {"X-CSRF-Token": token}
-    assert client.post("/api/cards/act", json={"ids": [int(HUGE)], "action": "label", "value": "news"},
-                       headers=headers).status_code == 422
-    assert client.post(f"/api/mentions/{HUGE}/decision", json={"decision": "confirmed"},
-                       headers=headers).status_code == 422
+    assert (
+        client.post(
+            "/api/cards/act", json={"ids": [int(HUGE)], "action": "label", "value": "news"}, headers=headers
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(f"/api/mentions/{HUGE}/decision", json={"decision": "confirmed"}, headers=headers).status_code
+        == 422
+    )
 
 
-@pytest.mark.parametrize("query", [f"since={d}" for d in FAR_DATES] + [f"until={d}" for d in FAR_DATES]
-                         + [f"after={t.replace('+', '%2B')}_1" for t in FAR_TIMES])
+@pytest.mark.parametrize(
+    "query",
+    [f"since={d}" for d in FAR_DATES]
+    + [f"until={d}" for d in FAR_DATES]
+    + [f"after={t.replace('+', '%2B')}_1" for t in FAR_TIMES],
+)
 def test_far_off_dates_answer_422(client, query):
     add_mention()
     for path in ("/review", "/api/cards", "/review/export.csv"):
@@ -79,10 +103,32 @@ def test_a_search_longer_than_the_cap_answers_422(client):
 
 
 @hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=st.sampled_from(["person", "assigned", "after", "since", "until", "q", "newest", "offset", "limit",
-                             "state", "label", "language", "kind"]),
-       value=st.one_of(st.integers(min_value=-(2**80), max_value=2**80).map(str), st.integers(2**62, 2**80).map(str),
-                       st.text(max_size=300), st.dates().map(str), st.datetimes().map(lambda d: f"{d.isoformat()}_7")))
+@given(
+    name=st.sampled_from(
+        [
+            "person",
+            "assigned",
+            "after",
+            "since",
+            "until",
+            "q",
+            "newest",
+            "offset",
+            "limit",
+            "state",
+            "label",
+            "language",
+            "kind",
+        ]
+    ),
+    value=st.one_of(
+        st.integers(min_value=-(2**80), max_value=2**80).map(str),
+        st.integers(2**62, 2**80).map(str),
+        st.text(max_size=300),
+        st.dates().map(str),
+        st.datetimes().map(lambda d: f"{d.isoformat()}_7"),
+    ),
+)
 def test_no_query_value_makes_a_server_error(client, name, value):
     for path in ("/review", "/api/cards", "/api/mentions", "/review/fresh"):
         response = client.get(path, params={name: value})
@@ -95,8 +141,11 @@ def test_a_body_over_the_limit_is_refused_before_parsing_even_anonymously(settin
         big = "x" * (MAX_BODY_BYTES + 1)
         response = client.post("/login", data={"email": "a@example.org", "password": big, "csrf_token": token})
         assert response.status_code == 413
-        response = client.post("/api/cards/act", content=b"[" + b"1," * MAX_BODY_BYTES + b"1]",
-                               headers={"content-type": "application/json", "X-CSRF-Token": token})
+        response = client.post(
+            "/api/cards/act",
+            content=b"[" + b"1," * MAX_BODY_BYTES + b"1]",
+            headers={"content-type": "application/json", "X-CSRF-Token": token},
+        )
         assert response.status_code == 413
 
 
@@ -107,23 +156,38 @@ def test_a_streamed_body_without_a_length_is_cut_at_the_limit(settings):
 
     with TestClient(create_app()) as client:
         token = csrf_from(client.get("/login").text)
-        response = client.post("/login", content=chunks(), headers={
-            "content-type": "application/x-www-form-urlencoded", "X-CSRF-Token": token})
+        response = client.post(
+            "/login",
+            content=chunks(),
+            headers={"content-type": "application/x-www-form-urlencoded", "X-CSRF-Token": token},
+        )
     assert response.status_code == 413
 
 
 def test_a_body_under_the_limit_still_works(client):
     token = csrf_from(client.get("/review").text)
-    response = client.post("/api/cards/act", json={"ids": [1], "action": "label", "value": "news",
-                                                   "pad": "x" * (MAX_BODY_BYTES // 2)},
-                           headers={"X-CSRF-Token": token})
+    response = client.post(
+        "/api/cards/act",
+        json={"ids": [1], "action": "label", "value": "news", "pad": "x" * (MAX_BODY_BYTES // 2)},
+        headers={"X-CSRF-Token": token},
+    )
     assert response.status_code in (200, 404)
 
 
 def test_authenticated_pages_and_exports_are_never_stored_by_a_cache(client):
     mention_id = add_mention()
-    for path in ("/review", "/people", "/review/export.csv", "/review/export.atom", "/api/cards", "/api/me",
-                 "/docs", "/openapi.json", "/account/sessions", f"/api/mentions?offset=0&m={mention_id}"):
+    for path in (
+        "/review",
+        "/people",
+        "/review/export.csv",
+        "/review/export.atom",
+        "/api/cards",
+        "/api/me",
+        "/docs",
+        "/openapi.json",
+        "/account/sessions",
+        f"/api/mentions?offset=0&m={mention_id}",
+    ):
         response = client.get(path)
         assert response.status_code == 200 and response.headers["cache-control"] == "no-store", path
     assert "no-store" not in client.get("/static/style.css").headers.get("cache-control", "")
@@ -135,8 +199,13 @@ BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c
 def test_bidi_controls_from_feeds_never_reach_a_page_or_the_atom_export(client):
     spoof = "Vorontsov \u202eetuor\u202c freed \u2067lawyer\u2069 \u200fsays\u200e \u061cok"
     add_mention(title=f"Hearing \u202e{spoof}", text=f"{spoof} in court", source="News \u202eswen")
-    pages = [client.get("/review").text, client.get("/review?state=all&q=freed").text, client.get("/people/1").text,
-             client.get("/review/fresh?newest=0").json()["html"], client.get("/review/export.atom").text]
+    pages = [
+        client.get("/review").text,
+        client.get("/review?state=all&q=freed").text,
+        client.get("/people/1").text,
+        client.get("/review/fresh?newest=0").json()["html"],
+        client.get("/review/export.atom").text,
+    ]
     for html in pages:
         assert not set(BIDI) & set(html)
     assert "Vorontsov etuor freed lawyer says ok" in pages[0].replace("<mark>", "").replace("</mark>", "")

@@ -18,8 +18,8 @@ import pytest
 import uvicorn
 from argon2 import PasswordHasher
 
-from monitor.review import users
 from monitor.core.settings import get_settings
+from monitor.review import users
 from monitor.web import auth
 from monitor.web.app import create_app
 from monitor.web.ratelimit import MAX_ADDRESS_FAILURES, MAX_FAILURES
@@ -63,8 +63,7 @@ def hasher(monkeypatch) -> CountingHasher:
 def serve(app) -> tuple[uvicorn.Server, threading.Thread, str]:
     # proxy_headers off, as `monitor web` runs it: the app applies MONITOR_TRUSTED_PROXIES itself.
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           proxy_headers=False))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + STARTUP_TIMEOUT
@@ -89,9 +88,12 @@ async def _attempts(base: str, forms: list[dict], headers: list[dict]) -> list[i
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
         page = await client.get("/login")
         token = csrf_from(page.text)
-        responses = await asyncio.gather(*(
-            client.post("/login", data={**form, "csrf_token": token}, headers=extra)
-            for form, extra in zip(forms, headers)))
+        responses = await asyncio.gather(
+            *(
+                client.post("/login", data={**form, "csrf_token": token}, headers=extra)
+                for form, extra in zip(forms, headers)
+            )
+        )
     return [response.status_code for response in responses]
 
 
@@ -113,13 +115,16 @@ def test_forty_parallel_guesses_check_at_most_the_limit(server, hasher):
     assert hasher.calls == codes.count(401)  # refused attempts never reached argon2
     # Guesses refused in the crush may leave budget over (never more): it runs out at the limit exactly.
     left = MAX_FAILURES - codes.count(401)
-    assert [attempts(server, [{"email": EMAIL, "password": "again"}])[0] for _ in range(left + 1)] == [401] * left + [429]
+    assert [attempts(server, [{"email": EMAIL, "password": "again"}])[0] for _ in range(left + 1)] == [401] * left + [
+        429
+    ]
     assert attempts(server, [{"email": EMAIL, "password": PASSWORD}]) == [429]  # the account waits now
 
 
 def test_the_address_limit_counts_guesses_across_accounts(server, hasher):
-    codes = attempts(server, [{"email": f"user{n}@example.org", "password": "guess"}
-                              for n in range(MAX_ADDRESS_FAILURES + 10)])
+    codes = attempts(
+        server, [{"email": f"user{n}@example.org", "password": "guess"} for n in range(MAX_ADDRESS_FAILURES + 10)]
+    )
     assert codes.count(401) <= MAX_ADDRESS_FAILURES and codes.count(429) >= 10
 
 
@@ -153,7 +158,9 @@ def test_password_checks_run_at_most_the_bound_at_once_and_waiting_logins_leave_
     add_reviewer()
     with httpx.Client(base_url=server, timeout=30) as reviewer:
         token = csrf_from(reviewer.get("/login").text)
-        assert reviewer.post("/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token}).status_code == 303
+        assert (
+            reviewer.post("/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token}).status_code == 303
+        )
     hasher.gate = threading.Event()
     waiting = 50  # more than the 40 worker threads a process has for pages
     forms = [{"email": f"user{n}@example.org", "password": "guess"} for n in range(waiting)]
@@ -179,11 +186,18 @@ def test_password_checks_run_at_most_the_bound_at_once_and_waiting_logins_leave_
 
 def test_a_bad_trusted_proxies_value_stops_with_one_line_naming_the_variable(settings, tmp_path):
     env = {**os.environ, "MONITOR_TRUSTED_PROXIES": "10.0.0.0/8, proxy.example"}
-    done = subprocess.run([sys.executable, "-m", "monitor", "db", "upgrade"], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "monitor", "db", "upgrade"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "error: environment: MONITOR_TRUSTED_PROXIES: Value error, 'proxy.example' is not an IP address or CIDR network"]
+        "error: environment: MONITOR_TRUSTED_PROXIES: Value error, 'proxy.example' is not an IP address or CIDR network"
+    ]
 
 
 def test_trusted_proxies_accept_addresses_and_networks(settings, monkeypatch):

@@ -25,8 +25,8 @@ from monitor.core.models import (
     Spike,
     utcnow,
 )
-from monitor.review.users import add_user
 from monitor.review.cues import suggest_label
+from monitor.review.users import add_user
 from tests.test_web import PASSWORD, _db, add_mention, add_reviewer, client, csrf_from, login, status_of  # noqa: F401
 
 ADMIN = "admin@example.org"
@@ -108,9 +108,11 @@ def test_an_admin_accepts_an_exclusion_suggestion_which_becomes_an_exclude(clien
     page = client.get("/admin/exclusions").text
     assert "Vorontsov Palace" in page
     suggestion_id = int(re.search(r'id="exclusion-(\d+)"', page).group(1))
-    response = client.post(f"/admin/exclusions/{suggestion_id}",
-                           data={"csrf_token": csrf_from(page), "decision": "accept", "phrase": "Vorontsov Palace"},
-                           follow_redirects=False)
+    response = client.post(
+        f"/admin/exclusions/{suggestion_id}",
+        data={"csrf_token": csrf_from(page), "decision": "accept", "phrase": "Vorontsov Palace"},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     with _db() as session:
         assert session.exec(select(Alias).where(Alias.kind == "exclude")).one().text == "Vorontsov Palace"
@@ -129,7 +131,9 @@ def test_escalate_assign_and_note_are_audited_with_before_and_after(client):
     assert (m.review_state, m.status, m.note) == ("escalated", "confirmed", "call the lawyer")
     assert m.assigned_to is not None
     with _db() as session:
-        entries = session.exec(select(AuditEntry).where(~AuditEntry.target.startswith("signin:")).order_by(AuditEntry.id)).all()
+        entries = session.exec(
+            select(AuditEntry).where(~AuditEntry.target.startswith("signin:")).order_by(AuditEntry.id)
+        ).all()
     assert [e.action for e in entries] == ["escalate", "note", "assign"]
     assert entries[0].before["review_state"] == "unreviewed" and entries[0].after["review_state"] == "escalated"
     assert entries[1].before["note"] is None and entries[1].after["note"] == "call the lawyer"
@@ -144,8 +148,11 @@ def test_bulk_labels_a_selection(reviewer):
     ids = [add_mention(guid=f"g{n}") for n in range(3)]
     keep = add_mention(guid="keep")
     token = csrf_from(reviewer.get("/review").text)
-    response = reviewer.post("/review/act", data={"csrf_token": token, "action": "label", "value": "news", "ids": ids},
-                             follow_redirects=False)
+    response = reviewer.post(
+        "/review/act",
+        data={"csrf_token": token, "action": "label", "value": "news", "ids": ids},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     assert [mention(i).label for i in ids] == ["news"] * 3 and mention(keep).label is None
 
@@ -186,10 +193,17 @@ def test_the_card_shows_a_suggested_label_without_applying_it(reviewer):
     assert mention(mention_id).label is None and status_of(mention_id) == "new"
 
 
-@pytest.mark.parametrize("text, label", [
-    ("#FreeVorontsov now", "solidarity"), ("Свободу Воронцову!", "solidarity"), ("Мы солидарны", "solidarity"),
-    ("I stand with him", "solidarity"), ("support the family", "solidarity"), ("The weather is fine", None),
-])
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("#FreeVorontsov now", "solidarity"),
+        ("Свободу Воронцову!", "solidarity"),
+        ("Мы солидарны", "solidarity"),
+        ("I stand with him", "solidarity"),
+        ("support the family", "solidarity"),
+        ("The weather is fine", None),
+    ],
+)
 def test_cue_phrases_suggest_a_label(text, label):
     found = suggest_label(text)
     assert (found[0] if found else None) == label
@@ -263,8 +277,11 @@ def test_the_bulk_form_labels_and_assigns_a_selection(reviewer):
     user_id = re.search(r'<option value="(\d+)" selected>', html).group(1)
     token = csrf_from(html)
     for action in ("label:hostile", "assign"):
-        response = reviewer.post("/review/act", data={"csrf_token": token, "action": action, "value": user_id,
-                                                      "ids": ids}, follow_redirects=False)
+        response = reviewer.post(
+            "/review/act",
+            data={"csrf_token": token, "action": action, "value": user_id, "ids": ids},
+            follow_redirects=False,
+        )
         assert response.status_code == 303
     assert [(mention(i).label, mention(i).assigned_to) for i in ids] == [("hostile", int(user_id))] * 2
 
@@ -276,8 +293,9 @@ def test_the_api_lists_cards_and_acts_on_them(reviewer):
     assert [(c["mention"]["id"], c["copies"]) for c in page["cards"]] == [(a, 2)] and page["next_cursor"] is None
     token = reviewer.get("/api/me").json()["csrf_token"]
     assert reviewer.post("/api/cards/act", json={"ids": [a], "action": "escalate"}).status_code == 403
-    response = reviewer.post("/api/cards/act", json={"ids": [a], "action": "label", "value": "news"},
-                             headers={"X-CSRF-Token": token})
+    response = reviewer.post(
+        "/api/cards/act", json={"ids": [a], "action": "label", "value": "news"}, headers={"X-CSRF-Token": token}
+    )
     assert response.status_code == 200 and {m["id"] for m in response.json()} == {a, b}
     assert reviewer.get("/api/cards").json()["cards"] == []
     assert {"/api/cards", "/api/cards/act"} <= set(reviewer.get("/openapi.json").json()["paths"])
@@ -286,10 +304,16 @@ def test_the_api_lists_cards_and_acts_on_them(reviewer):
 def test_an_action_returns_to_the_same_filtered_queue_and_never_elsewhere(reviewer):
     mention_id = add_mention()
     token = csrf_from(reviewer.get("/review?q=court").text)
-    for back, expected in (("/review?q=court", "/review?q=court"), ("https://evil.example/", "/review"),
-                           ("//evil.example/review", "/review")):
-        response = reviewer.post("/review/act", data={"csrf_token": token, "action": "note", "value": "x",
-                                                      "ids": [mention_id], "back": back}, follow_redirects=False)
+    for back, expected in (
+        ("/review?q=court", "/review?q=court"),
+        ("https://evil.example/", "/review"),
+        ("//evil.example/review", "/review"),
+    ):
+        response = reviewer.post(
+            "/review/act",
+            data={"csrf_token": token, "action": "note", "value": "x", "ids": [mention_id], "back": back},
+            follow_redirects=False,
+        )
         assert response.headers["location"] == expected
 
 
@@ -305,8 +329,17 @@ def test_the_spike_filter_keeps_mentions_seen_during_a_spike(reviewer):
     with _db() as session:
         person = session.exec(select(Person)).one()
         hour = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
-        session.add(Spike(person_id=person.id, hour=hour, end_at=hour + timedelta(hours=1), count=9, expected=1.0,
-                          score=5.0, detected_at=utcnow()))
+        session.add(
+            Spike(
+                person_id=person.id,
+                hour=hour,
+                end_at=hour + timedelta(hours=1),
+                count=9,
+                expected=1.0,
+                score=5.0,
+                detected_at=utcnow(),
+            )
+        )
     assert cards_in(reviewer.get("/review?spike=1").text) == [during]
     assert cards_in(reviewer.get("/review").text) == [during, before]
     assert "spike=1" in reviewer.get("/review?spike=1").text  # kept in the export and next-page links

@@ -57,8 +57,11 @@ def test_a_listener_bound_without_the_tcp_protocol_would_leave_nagle_on():
 
 def test_two_workers_answer_keep_alive_requests_without_the_delayed_ack_wait(settings):
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "monitor.web.serve", "--port", str(port), "--workers", "2",
-                               "--log-level", "warning"], env=dict(os.environ), start_new_session=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "monitor.web.serve", "--port", str(port), "--workers", "2", "--log-level", "warning"],
+        env=dict(os.environ),
+        start_new_session=True,
+    )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
             deadline = time.monotonic() + STARTUP_TIMEOUT

@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from monitor.core.storage import sessions
 from monitor.core.models import User, WebSession
+from monitor.core.storage import sessions
 from monitor.review.users import add_user
 from monitor.web.app import SESSION_COOKIE, create_app
 from tests.test_web import EMAIL, PASSWORD, _db, add_reviewer, csrf_from, login
@@ -108,8 +108,10 @@ def test_a_password_reset_or_deactivation_by_an_admin_ends_the_users_sessions(ap
         reviewer_id = session.exec(select(User.id).where(User.email == EMAIL)).one()
     reviewer = signed_in(app)
     token = csrf_from(admin.get("/admin/users").text)
-    admin.post(f"/admin/users/{reviewer_id}", data={"csrf_token": token, "action": "password",
-                                                    "password": "another long password"})
+    admin.post(
+        f"/admin/users/{reviewer_id}",
+        data={"csrf_token": token, "action": "password", "password": "another long password"},
+    )
     assert not works(reviewer)
     reviewer = signed_in(app, password="another long password")
     admin.post(f"/admin/users/{reviewer_id}", data={"csrf_token": token, "action": "deactivate"})
@@ -117,8 +119,9 @@ def test_a_password_reset_or_deactivation_by_an_admin_ends_the_users_sessions(ap
     admin.post(f"/admin/users/{reviewer_id}", data={"csrf_token": token, "action": "activate"})
     assert not works(reviewer)  # re-activation does not bring old sessions back
     with _db() as session:
-        live = session.exec(select(WebSession).where(WebSession.user_id == reviewer_id,
-                                                     WebSession.revoked_at == None)).all()  # noqa: E711
+        live = session.exec(
+            select(WebSession).where(WebSession.user_id == reviewer_id, WebSession.revoked_at == None)
+        ).all()  # noqa: E711
         assert live == []
 
 
@@ -139,4 +142,3 @@ def test_the_database_keeps_only_a_hash_of_the_cookie_token(app):
     # Forging a cookie needs the token, which only the browser holds: the hash is no use as one.
     with _db() as session:
         assert sessions.find(session, stored) is None
-

@@ -52,13 +52,54 @@ def _openssl(*args: str, cwd: Path) -> None:
 def make_pki(folder: Path, name: str = "Test TSA") -> Pki:
     """A CA and a TSA certificate it signed, under ``folder`` (created)."""
     folder.mkdir(parents=True, exist_ok=True)
-    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "30",
-             "-subj", f"/CN={name} Root CA", cwd=folder)
-    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "tsa.key", "-out", "tsa.csr", "-subj", f"/CN={name}",
-             cwd=folder)
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "30",
+        "-subj",
+        f"/CN={name} Root CA",
+        cwd=folder,
+    )
+    _openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "tsa.key",
+        "-out",
+        "tsa.csr",
+        "-subj",
+        f"/CN={name}",
+        cwd=folder,
+    )
     (folder / "tsa.ext").write_text(TSA_EXTENSIONS)
-    _openssl("x509", "-req", "-in", "tsa.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "tsa.crt",
-             "-days", "30", "-extfile", "tsa.ext", cwd=folder)
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        "tsa.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "tsa.crt",
+        "-days",
+        "30",
+        "-extfile",
+        "tsa.ext",
+        cwd=folder,
+    )
     (folder / "serial").write_text("01\n")
     return Pki(folder, folder / "ca.crt", folder / "tsa.crt", folder / "tsa.key")
 
@@ -93,8 +134,21 @@ class LocalTSA:
         with self._lock:
             self.queries.append(query)
             done = subprocess.run(
-                ["openssl", "ts", "-reply", "-config", str(self.config), "-queryfile", "/dev/stdin", "-out", "/dev/stdout"],
-                input=query, capture_output=True, check=True, timeout=60,
+                [
+                    "openssl",
+                    "ts",
+                    "-reply",
+                    "-config",
+                    str(self.config),
+                    "-queryfile",
+                    "/dev/stdin",
+                    "-out",
+                    "/dev/stdout",
+                ],
+                input=query,
+                capture_output=True,
+                check=True,
+                timeout=60,
             )
         return done.stdout
 

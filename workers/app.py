@@ -17,8 +17,8 @@ from datetime import timedelta
 from celery import Celery
 from celery.signals import after_setup_logger, after_setup_task_logger
 
-from monitor.core.settings import get_settings, private_dir, restrict_new_files
 from monitor.core.logs import hide_query_strings, use_format
+from monitor.core.settings import get_settings, private_dir, restrict_new_files
 
 log = logging.getLogger(__name__)
 DIGEST_CHECK_EVERY = timedelta(minutes=2)
@@ -35,7 +35,10 @@ def _broker_options(settings) -> dict:
         # Reconnecting to send waits for Redis too (with PUBLISH_RETRY_POLICY, about 30 s in all).
         return {
             "visibility_timeout": settings.broker_visibility_timeout,
-            "max_retries": None, "interval_start": 0.5, "interval_step": 0.5, "interval_max": 2,
+            "max_retries": None,
+            "interval_start": 0.5,
+            "interval_step": 0.5,
+            "interval_max": 2,
             "connect_retries_timeout": 30,
         }
     root = settings.embedded_broker_dir().resolve()
@@ -75,7 +78,9 @@ def _unless_channel_gone(method):
     def guarded(self, *args, **kwargs):
         connection = getattr(self.channel, "connection", None)
         if connection is None or getattr(connection, "client", None) is None:
-            log.warning("broker connection lost: %s skipped, the task returns after the visibility timeout", method.__name__)
+            log.warning(
+                "broker connection lost: %s skipped, the task returns after the visibility timeout", method.__name__
+            )
             self._delivered.clear() if method.__name__ == "restore_unacked" else None
             return None
         return method(self, *args, **kwargs)
@@ -117,11 +122,18 @@ def create_app() -> Celery:
                 "schedule": settings.spike_refresh_seconds,
                 "options": {"expires": settings.spike_refresh_seconds * 2},
             },
-            "run-searches": {"task": "workers.tasks.run_searches", "schedule": 60.0, "options": {"expires": 120}},  # issue 16
+            "run-searches": {
+                "task": "workers.tasks.run_searches",
+                "schedule": 60.0,
+                "options": {"expires": 120},
+            },  # issue 16
             "stamp-evidence": {"task": "workers.tasks.stamp_evidence", "schedule": settings.evidence_stamp_seconds},
             # Issue 18: linked pages of preserved mentions and their re-checks; retention of unmatched captures.
-            "evidence-recheck": {"task": "workers.tasks.evidence_recheck", "schedule": EVIDENCE_RECHECK_EVERY,
-                                 "options": {"expires": EVIDENCE_RECHECK_EVERY.total_seconds()}},
+            "evidence-recheck": {
+                "task": "workers.tasks.evidence_recheck",
+                "schedule": EVIDENCE_RECHECK_EVERY,
+                "options": {"expires": EVIDENCE_RECHECK_EVERY.total_seconds()},
+            },
             "evidence-prune": {"task": "workers.tasks.evidence_prune", "schedule": EVIDENCE_PRUNE_EVERY},
             "heartbeat": {
                 "task": "workers.tasks.heartbeat",

@@ -20,9 +20,10 @@ POLL_TIME_LIMIT = 300
 @app.task(acks_late=True, time_limit=120, soft_time_limit=100)
 def dispatch_due_sources() -> int:
     """Sync the config, claim every due source, queue them in batches grouped by host."""
-    from monitor.core import db, storage as store
-    from monitor.core.settings import get_settings
+    from monitor.core import db
+    from monitor.core import storage as store
     from monitor.core.models import utcnow
+    from monitor.core.settings import get_settings
 
     _sync_config()
     now = utcnow()
@@ -31,14 +32,16 @@ def dispatch_due_sources() -> int:
     with db.session_scope() as session:
         due = store.due_sources(session, now=now)
     claimed = []
-    for source_id, url in sorted(due, key=lambda row: _host(row[1])):
+    for source_id, _url in sorted(due, key=lambda row: _host(row[1])):
         with db.session_scope() as session:
             if store.claim_source(session, source_id=source_id, now=now, lease_until=now + lease):
                 claimed.append(source_id)
     size = get_settings().poll_batch_size
     for start in range(0, len(claimed), size):
         poll_batch.delay(claimed[start : start + size])
-    dispatch_log.info("dispatched due sources: %s due, %s claimed", len(due), len(claimed), extra={"claimed": len(claimed)})
+    dispatch_log.info(
+        "dispatched due sources: %s due, %s claimed", len(due), len(claimed), extra={"claimed": len(claimed)}
+    )
     return len(claimed)
 
 
@@ -53,12 +56,22 @@ def _transient_errors() -> tuple[type[Exception], ...]:
     import redis
     import sqlalchemy as sa
 
-    return (sa.exc.OperationalError, sa.exc.InterfaceError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+    return (
+        sa.exc.OperationalError,
+        sa.exc.InterfaceError,
+        redis.exceptions.ConnectionError,
+        redis.exceptions.TimeoutError,
+    )
 
 
 @app.task(
-    acks_late=True, time_limit=POLL_TIME_LIMIT, soft_time_limit=POLL_TIME_LIMIT - 30,
-    autoretry_for=_transient_errors(), retry_backoff=5, retry_backoff_max=60, max_retries=5,
+    acks_late=True,
+    time_limit=POLL_TIME_LIMIT,
+    soft_time_limit=POLL_TIME_LIMIT - 30,
+    autoretry_for=_transient_errors(),
+    retry_backoff=5,
+    retry_backoff_max=60,
+    max_retries=5,
 )
 def poll_batch(source_ids: list[int]) -> int:
     """Poll these sources concurrently in one event loop; returns how many new mentions.
@@ -74,7 +87,9 @@ def poll_batch(source_ids: list[int]) -> int:
     if any(r.new for r in results):
         _queue_spike_refresh()
     log.info(
-        "polled batch: %s sources, %s new, %s failed", len(results), sum(r.new for r in results),
+        "polled batch: %s sources, %s new, %s failed",
+        len(results),
+        sum(r.new for r in results),
         sum(1 for r in results if r.error),
         extra={"source_ids": source_ids, "new": sum(r.new for r in results)},
     )
@@ -97,9 +112,10 @@ def refresh_spikes() -> int:
     Queued after every poll batch that stored mentions and on the beat, so a skipped
     refresh is made up within ``MONITOR_SPIKE_REFRESH_SECONDS``. Returns the new spikes.
     """
-    from monitor.core import db, storage as store
-    from monitor.core.settings import get_settings
+    from monitor.core import db
+    from monitor.core import storage as store
     from monitor.core.models import utcnow
+    from monitor.core.settings import get_settings
     from monitor.notify.refresh import refresh_spikes as run
 
     now = utcnow()
@@ -165,9 +181,9 @@ def stamp_evidence() -> int:
 def _sync_config():
     """Load and sync the config so edits take effect without a restart; None if unusable."""
     from monitor.core import db
+    from monitor.core.config_file import ConfigError, load_watchlist
     from monitor.core.settings import get_settings
     from monitor.core.storage.config_sync import sync_config
-    from monitor.core.config_file import ConfigError, load_watchlist
 
     settings = get_settings()
     if not settings.config.exists():
@@ -195,9 +211,9 @@ def evidence_recheck() -> int:
 def evidence_prune() -> int:
     """Delete poll captures that stored no mention once their retention has passed (issue 18)."""
     from monitor.core import db
+    from monitor.core.models import utcnow
     from monitor.core.settings import get_settings
     from monitor.evidence.retention import prune_unmatched
-    from monitor.core.models import utcnow
 
     with db.session_scope() as session:
         return prune_unmatched(session, settings=get_settings(), now=utcnow())

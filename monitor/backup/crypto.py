@@ -55,10 +55,22 @@ class EncryptingWriter:
 
         salt, self._prefix = os.urandom(16), os.urandom(8)
         self._aead = AESGCM(_derive(passphrase, salt, n, r, p))
-        self._header = json.dumps({
-            "kdf": "scrypt", "n": n, "r": r, "p": p, "cipher": "AES-256-GCM", "chunk": CHUNK_BYTES,
-            "salt": base64.b64encode(salt).decode(), "nonce": base64.b64encode(self._prefix).decode(),
-        }, sort_keys=True).encode() + b"\n"
+        self._header = (
+            json.dumps(
+                {
+                    "kdf": "scrypt",
+                    "n": n,
+                    "r": r,
+                    "p": p,
+                    "cipher": "AES-256-GCM",
+                    "chunk": CHUNK_BYTES,
+                    "salt": base64.b64encode(salt).decode(),
+                    "nonce": base64.b64encode(self._prefix).decode(),
+                },
+                sort_keys=True,
+            ).encode()
+            + b"\n"
+        )
         self._out, self._buffer, self._index = out, bytearray(), 0
         out.write(MAGIC + self._header)
 
@@ -90,7 +102,10 @@ def _read_header(source: BinaryIO) -> tuple[bytes, dict]:
         n, r, p, chunk = int(fields["n"]), int(fields["r"]), int(fields["p"]), int(fields["chunk"])
     except (ValueError, KeyError, TypeError):
         raise BackupError("the backup's header is damaged") from None
-    if not (2 <= n <= MAX_SCRYPT_N and 1 <= r <= 32 and 1 <= p <= 16 and 0 < chunk <= 16 * CHUNK_BYTES) or len(prefix) != 8:
+    if (
+        not (2 <= n <= MAX_SCRYPT_N and 1 <= r <= 32 and 1 <= p <= 16 and 0 < chunk <= 16 * CHUNK_BYTES)
+        or len(prefix) != 8
+    ):
         raise BackupError("the backup's header is damaged")
     return header, {"salt": salt, "prefix": prefix, "n": n, "r": r, "p": p, "chunk": chunk}
 

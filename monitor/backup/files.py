@@ -28,15 +28,21 @@ def _file_records(settings: Settings, config_path: Path) -> Iterator[dict]:
     if config_path.is_file():
         yield from payload.file_records("config", config_path, config_path.name)
     key = settings.resolved_secret_key().encode()
-    yield {"kind": "file", "role": "secret_key", "path": "secret_key", "data": base64.b64encode(key).decode(), "last": True}
+    yield {
+        "kind": "file",
+        "role": "secret_key",
+        "path": "secret_key",
+        "data": base64.b64encode(key).decode(),
+        "last": True,
+    }
     if evidence_root(settings).is_dir():
         yield from payload.folder_records(evidence_root(settings))
 
 
 def write_backup(out: Path, *, passphrase: str, settings: Settings, config_path: Path) -> int:
     """Write the encrypted backup to ``out`` (0600, replaced only once complete); returns rows."""
-    from monitor.core import db
     from monitor.backup.snapshot import database_records, snapshot
+    from monitor.core import db
 
     db.upgrade(settings.database_url)
     partial = out.with_name(out.name + ".partial")
@@ -46,7 +52,9 @@ def write_backup(out: Path, *, passphrase: str, settings: Settings, config_path:
         with os.fdopen(fd, "wb") as sink:
             writer = EncryptingWriter(sink, passphrase)
             with snapshot(settings.database_url) as conn:
-                rows = payload.write_records(writer, chain(database_records(conn), _file_records(settings, config_path)))
+                rows = payload.write_records(
+                    writer, chain(database_records(conn), _file_records(settings, config_path))
+                )
             writer.close()
             sink.flush()
             os.fsync(sink.fileno())
@@ -77,14 +85,16 @@ def check_backup(path: Path, passphrase: str) -> None:
 def restore_backup(path: Path, *, passphrase: str, settings: Settings, config_path: Path) -> tuple[int, list[str]]:
     """Check ``path`` whole, restore the database (empty only), then the files; returns
     (rows restored, notes for the user)."""
-    from monitor.core import db
     from monitor.backup.restore import restore_database
+    from monitor.core import db
 
     check_backup(path, passphrase)
     db.upgrade(settings.database_url)
     rows = restore_database(settings.database_url, _records(path, passphrase))
-    sink = _FileSink({"config": config_path.parent, "secret_key": settings.data_dir, "evidence": evidence_root(settings)},
-                     {"config": config_path.name})
+    sink = _FileSink(
+        {"config": config_path.parent, "secret_key": settings.data_dir, "evidence": evidence_root(settings)},
+        {"config": config_path.name},
+    )
     for record in _records(path, passphrase):
         if record["kind"] == "file":
             sink.add(record)

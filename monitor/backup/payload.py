@@ -82,8 +82,13 @@ def file_records(role: str, path: Path, name: str) -> Iterator[dict]:
         piece = source.read(FILE_PIECE)
         while True:
             following = source.read(FILE_PIECE)
-            yield {"kind": "file", "role": role, "path": name, "data": base64.b64encode(piece).decode(),
-                   "last": not following}
+            yield {
+                "kind": "file",
+                "role": role,
+                "path": name,
+                "data": base64.b64encode(piece).decode(),
+                "last": not following,
+            }
             if not following:
                 return
             piece = following

@@ -22,7 +22,11 @@ BATCH_ROWS = 500
 
 def non_empty_tables(conn: sa.Connection) -> list[str]:
     """The tables of ``SQLModel.metadata`` that hold a row."""
-    return [t.name for t in SQLModel.metadata.sorted_tables if conn.execute(sa.select(sa.literal(1)).select_from(t).limit(1)).first()]
+    return [
+        t.name
+        for t in SQLModel.metadata.sorted_tables
+        if conn.execute(sa.select(sa.literal(1)).select_from(t).limit(1)).first()
+    ]
 
 
 def restore_database(url: str, records: Iterable[dict]) -> int:
@@ -32,7 +36,9 @@ def restore_database(url: str, records: Iterable[dict]) -> int:
         with engine.begin() as conn:
             full = non_empty_tables(conn)
             if full:
-                raise BackupError(f"the database is not empty (table {full[0]!r} holds rows): restore into an empty one")
+                raise BackupError(
+                    f"the database is not empty (table {full[0]!r} holds rows): restore into an empty one"
+                )
             rows = _insert_all(conn, records, revision(conn))
             if make_url(url).get_backend_name() == "postgresql":
                 _advance_sequences(conn)
@@ -46,8 +52,10 @@ def _insert_all(conn: sa.Connection, records: Iterable[dict], current: str | Non
     for record in records:
         kind = record["kind"]
         if kind == "meta" and record.get("revision") != current:
-            raise BackupError(f"the backup is of schema {record.get('revision')}, this monitor's is {current}: "
-                              "restore it with the version that made it")
+            raise BackupError(
+                f"the backup is of schema {record.get('revision')}, this monitor's is {current}: "
+                "restore it with the version that made it"
+            )
         if kind != "row" and batch:
             conn.execute(table.insert(), batch)
             batch = []

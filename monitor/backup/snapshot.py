@@ -60,7 +60,12 @@ def revision(conn: sa.Connection) -> str | None:
 
 def database_records(conn: sa.Connection) -> Iterator[dict]:
     """The "meta" record, then every table of ``SQLModel.metadata`` in dependency order."""
-    yield {"kind": "meta", "format": payload.FORMAT, "revision": revision(conn), "dialect": conn.dialect.name,
-           "created_at": datetime.now(UTC).isoformat()}
+    yield {
+        "kind": "meta",
+        "format": payload.FORMAT,
+        "revision": revision(conn),
+        "dialect": conn.dialect.name,
+        "created_at": datetime.now(UTC).isoformat(),
+    }
     for table in SQLModel.metadata.sorted_tables:
         yield from payload.table_records(conn, table)

@@ -12,8 +12,8 @@ import os
 import secrets
 from pathlib import Path
 
-from monitor.core.settings import create_private_file, private_dir
 from monitor.core.blobs import blob_path
+from monitor.core.settings import create_private_file, private_dir
 
 
 def sha256_hex(data: bytes) -> str:

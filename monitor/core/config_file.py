@@ -80,6 +80,7 @@ class PersonEntry(Entry):
             if not value.strip():
                 raise ValueError(f"group {i + 1} is empty: remove it or name the group")
         return clean_names(values)
+
     preserve: bool = False  # capture and re-check every mention of this person as evidence (issue 18)
 
     @field_validator("alert")
@@ -131,7 +132,7 @@ class PersonEntry(Entry):
     @classmethod
     def _known_gender(cls, value: str) -> str:
         if value.strip().lower() not in ("", "m", "f", "male", "female"):
-            raise ValueError(f"unknown gender {value!r}; use \"m\" or \"f\"")
+            raise ValueError(f'unknown gender {value!r}; use "m" or "f"')
         return value.strip().lower()[:1]
 
     def all_names(self) -> list[str]:
@@ -177,9 +178,15 @@ class SourceEntry(Entry):
         if isinstance(data, dict) and not data.get("url") and (data.get("handle") or data.get("query")):
             from monitor.sources.urls import source_url
 
-            data = {**data, "url": source_url(
-                str(data.get("kind", "auto")), handle=data.get("handle"), query=data.get("query"), lang=data.get("lang")
-            )}
+            data = {
+                **data,
+                "url": source_url(
+                    str(data.get("kind", "auto")),
+                    handle=data.get("handle"),
+                    query=data.get("query"),
+                    lang=data.get("lang"),
+                ),
+            }
         return data
 
     @property
@@ -219,6 +226,7 @@ class RecipientEntry(Entry):
         from monitor.core.config_refs import check_reference
 
         return [check_reference(value) for value in values]
+
     language: str | None = None  # the digest's language (monitor.i18n.LANGUAGES); default English
 
     @field_validator("language")
@@ -330,7 +338,13 @@ def parse_watchlist(raw: dict, where: str) -> Watchlist:
         raise ConfigError(f"{where}: unknown table {unknown[0]!r}; known: {', '.join(TABLES)}")
     fields = {field: _table(raw, key, model, shape, where) for key, (field, model, shape) in TABLES.items()}
     people, sources, recipients = fields["people"], fields["sources"], fields["recipients"]
-    _check_unique(where, "person", [" ".join(p.name.casefold().split()) for p in people], "duplicate person name", [p.name for p in people])
+    _check_unique(
+        where,
+        "person",
+        [" ".join(p.name.casefold().split()) for p in people],
+        "duplicate person name",
+        [p.name for p in people],
+    )
     _check_unique(where, "source", [s.url for s in sources], "duplicate source URL")
     _check_unique(where, "recipient", [r.email.lower() for r in recipients], "duplicate recipient")
     _check_recipient_people(where, recipients, {p.name for p in people})
@@ -377,7 +391,7 @@ def _entry(item: object, model: type[BaseModel], where: str, label: str):
 
 
 def _unknown_key(key: str, model: type[BaseModel]) -> str:
-    """"unknown key; did you mean 'aliases'?" — or the known keys when nothing is close."""
+    """ "unknown key; did you mean 'aliases'?" — or the known keys when nothing is close."""
     known = list(model.model_fields)
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     return f"unknown key; did you mean {close[0]!r}?" if close else f"unknown key; known: {', '.join(known)}"
@@ -409,6 +423,4 @@ def _check_recipient_people(where: str, recipients: list[RecipientEntry], names:
     for i, recipient in enumerate(recipients):
         for person in recipient.people or []:
             if person not in names:
-                raise ConfigError(
-                    f"{where}: recipient[{i + 1}] ({recipient.email}): people: unknown person {person!r}"
-                )
+                raise ConfigError(f"{where}: recipient[{i + 1}] ({recipient.email}): people: unknown person {person!r}")

@@ -24,7 +24,9 @@ def check_proxy_url(value: str) -> str:
     except ValueError as exc:
         raise ProxyConfigError(f"bad proxy URL: {exc}") from None
     if parts.scheme not in SCHEMES or not parts.hostname:
-        raise ProxyConfigError(f"bad proxy URL {redacted(value)!r}: expected {', '.join(SCHEMES)}:// with a host, or \"none\"")
+        raise ProxyConfigError(
+            f'bad proxy URL {redacted(value)!r}: expected {", ".join(SCHEMES)}:// with a host, or "none"'
+        )
     return value
 
 

@@ -14,6 +14,8 @@ def check_reference(value: str) -> str:
     if REFERENCE.fullmatch(value):
         return value
     if "://" in value or "@" in value:
-        raise ValueError("a channel URL holds secrets and is never written in the config; "
-                         "put it in an environment variable and write \"env:NAME\"")
-    raise ValueError(f"{value!r} is not a reference; write \"env:NAME\" (an environment variable's name)")
+        raise ValueError(
+            "a channel URL holds secrets and is never written in the config; "
+            'put it in an environment variable and write "env:NAME"'
+        )
+    raise ValueError(f'{value!r} is not a reference; write "env:NAME" (an environment variable\'s name)')

@@ -48,7 +48,7 @@ class SearchEntry(BaseModel):
             return None if value is None else "none"
         parts = urlsplit(value.strip())
         if parts.scheme not in PROXY_SCHEMES or not parts.hostname:
-            raise ValueError(f"bad proxy {value!r}: expected \"none\" or {', '.join(PROXY_SCHEMES)}://HOST:PORT")
+            raise ValueError(f'bad proxy {value!r}: expected "none" or {", ".join(PROXY_SCHEMES)}://HOST:PORT')
         return value.strip()
 
     @field_validator("instances")
@@ -61,7 +61,9 @@ class SearchEntry(BaseModel):
     def _communities(cls, values: list[str]) -> list[str]:
         for value in values:
             if not _COMMUNITY.match(value.strip()):
-                raise ValueError(f"bad community {value!r}: write its numeric owner id, e.g. \"-12345\" for a public page")
+                raise ValueError(
+                    f'bad community {value!r}: write its numeric owner id, e.g. "-12345" for a public page'
+                )
         return [v.strip() for v in values]
 
 

@@ -105,7 +105,14 @@ def specs(streams: dict[str, StreamEntry]) -> list[StreamSpec]:
     for instance in mastodon.instances if mastodon and mastodon.enabled else []:
         parts = urlsplit(instance)
         url = f"{'ws' if parts.scheme == 'http' else 'wss'}://{parts.netloc}/api/v1/streaming"
-        found.append(StreamSpec(
-            url, f"{parts.netloc} (Mastodon streaming)", "mastodon-stream", mastodon.url or url, instance, tuple(mastodon.tags)
-        ))
+        found.append(
+            StreamSpec(
+                url,
+                f"{parts.netloc} (Mastodon streaming)",
+                "mastodon-stream",
+                mastodon.url or url,
+                instance,
+                tuple(mastodon.tags),
+            )
+        )
     return found

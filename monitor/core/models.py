@@ -81,7 +81,9 @@ class Person(SQLModel, table=True):
     # the last day (UTC) on which spikes send no alert, and whether the config sets both.
     alert: str = Field(default="normal", sa_column=sa.Column(sa.String(16), nullable=False, server_default="normal"))
     mute_until: date | None = Field(default=None, sa_column=sa.Column(sa.Date, nullable=True))
-    alert_from_config: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false()))
+    alert_from_config: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
     # Migration 0016_search: never sent to a third-party service (search providers, alert channels).
     private: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false()))
     # Migration 0013_evidence: capture and re-check every mention of this person (config key ``preserve``).
@@ -143,10 +145,13 @@ class Mention(SQLModel, table=True):
     label: str | None = Field(default=None, sa_column=sa.Column(sa.String(16)))  # ix_mention_label_queue
     note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     assigned_to: int | None = Field(
-        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("user.id", name="fk_mention_assigned_to"), index=True)
+        default=None,
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("user.id", name="fk_mention_assigned_to"), index=True),
     )
     # Migration 0005_language: the primary language subtag ("ru"), declared by the source or detected.
-    language: str | None = Field(default=None, sa_column=sa.Column(sa.String(8), nullable=True))  # ix_mention_language_queue
+    language: str | None = Field(
+        default=None, sa_column=sa.Column(sa.String(8), nullable=True)
+    )  # ix_mention_language_queue
 
     # Pydantic would take the hybrid below for a field without this.
     model_config = {"ignored_types": (hybrid_property,)}
@@ -174,8 +179,13 @@ sa.Index("ix_mention_at", _AT)
 # walk these in the same order (migration 0011_review; before it, by fetched_at).
 sa.Index("ix_mention_queue_at", Mention.__table__.c.review_state, _AT, Mention.__table__.c.id)
 sa.Index("ix_mention_label_queue_at", Mention.__table__.c.label, _AT, Mention.__table__.c.id)
-sa.Index("ix_mention_language_queue_at", Mention.__table__.c.language, Mention.__table__.c.review_state,
-         _AT, Mention.__table__.c.id)
+sa.Index(
+    "ix_mention_language_queue_at",
+    Mention.__table__.c.language,
+    Mention.__table__.c.review_state,
+    _AT,
+    Mention.__table__.c.id,
+)
 
 
 class MentionPerson(SQLModel, table=True):

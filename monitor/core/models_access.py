@@ -66,6 +66,7 @@ class SigninPolicy(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     require_second_factor: bool = Field(
-        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false()))
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
     updated_at: datetime | None = _ts()
     updated_by: int | None = Field(default=None, foreign_key="user.id")

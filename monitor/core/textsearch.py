@@ -40,7 +40,9 @@ class folded_contains(FunctionElement):
 @compiles(folded_contains)
 def _strpos(element, compiler, **kw):
     haystack, needle = list(element.clauses)
-    return f"(strpos(replace(lower({compiler.process(haystack, **kw)}), 'ς', 'σ'), {compiler.process(needle, **kw)}) > 0)"
+    return (
+        f"(strpos(replace(lower({compiler.process(haystack, **kw)}), 'ς', 'σ'), {compiler.process(needle, **kw)}) > 0)"
+    )
 
 
 @compiles(folded_contains, "sqlite")

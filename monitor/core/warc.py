@@ -31,12 +31,24 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 REDACTED = "[redacted by monitor]"
-SECRET_HEADERS = frozenset({
-    "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "x-auth-token",
-    "x-goog-api-key", "x-csrf-token",
-})
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "api-key",
+        "x-auth-token",
+        "x-goog-api-key",
+        "x-csrf-token",
+    }
+)
 # Query parameter names that carry a credential: YouTube's ``key``, OAuth's ``access_token``, …
-_SECRET_PARAM = re.compile(r"(^|[_\-.])(key|apikey|token|secret|password|passwd|pass|auth|sig|signature|session|sid|code)($|[_\-.])|api_?key|token|secret|passw", re.IGNORECASE)
+_SECRET_PARAM = re.compile(
+    r"(^|[_\-.])(key|apikey|token|secret|password|passwd|pass|auth|sig|signature|session|sid|code)($|[_\-.])|api_?key|token|secret|passw",
+    re.IGNORECASE,
+)
 _ENCODING_HEADERS = ("content-encoding", "transfer-encoding", "content-length")
 _UNSAFE = re.compile(r"[\r\n\x00]")
 _HEADER_SAFE = "".join(chr(c) for c in range(32, 127) if chr(c) != "%")
@@ -130,8 +142,11 @@ def _response_headers(exchange: Exchange) -> tuple[list[tuple[str, str]], list[s
     kept = [(n, v) for n, v in headers if n.lower() not in _ENCODING_HEADERS]
     kept += [(f"X-Monitor-Original-{name.title()}", value) for name, value in encoding.items()]
     kept.append(("Content-Length", str(len(exchange.body))))
-    decoded = [f"body decoded from content-encoding {_printable(encoding['content-encoding'])}"] if (
-        "content-encoding" in encoding and encoding["content-encoding"].strip().lower() != "identity") else []
+    decoded = (
+        [f"body decoded from content-encoding {_printable(encoding['content-encoding'])}"]
+        if ("content-encoding" in encoding and encoding["content-encoding"].strip().lower() != "identity")
+        else []
+    )
     if "transfer-encoding" in encoding:
         decoded.append("transfer-encoding removed")
     return kept, replaced, decoded
@@ -141,12 +156,22 @@ def _response(url, exchange, headers, common, payload_sha, revisit_of) -> tuple[
     http = StatusAndHeaders(_status_line(exchange.status), headers, protocol="HTTP/1.1")
     writer, out = _writer()
     if revisit_of is None:
-        record = writer.create_warc_record(url, "response", payload=BytesIO(exchange.body), length=len(exchange.body),
-                                           http_headers=http, warc_headers_dict=dict(common))
+        record = writer.create_warc_record(
+            url,
+            "response",
+            payload=BytesIO(exchange.body),
+            length=len(exchange.body),
+            http_headers=http,
+            warc_headers_dict=dict(common),
+        )
     else:
         record = writer.create_revisit_record(
-            url, f"sha256:{revisit_of.payload_sha256}", revisit_of.url, _warc_date(revisit_of.captured_at),
-            http_headers=http, warc_headers_dict=dict(common),
+            url,
+            f"sha256:{revisit_of.payload_sha256}",
+            revisit_of.url,
+            _warc_date(revisit_of.captured_at),
+            http_headers=http,
+            warc_headers_dict=dict(common),
         )
     writer.write_record(record)
     return out.getvalue(), record.rec_headers.get_header("WARC-Record-ID")

@@ -70,7 +70,7 @@ def normalise_text(text: str) -> list[str]:
 
 
 def _key(kind: str, words: list[str]) -> str:
-    return hashlib.sha256(f"{kind}:{' '.join(words)}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{kind}:{' '.join(words)}".encode()).hexdigest()
 
 
 def fingerprint(title: str, text: str) -> Fingerprint:

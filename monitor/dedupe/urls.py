@@ -25,11 +25,53 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 TRACKING_PREFIXES = ("utm_",)
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "ysclid", "igshid", "igsh",
-        "twclid", "ttclid", "li_fat_id", "mkt_tok", "_ga", "_gl", "ref_src", "ref_url", "mc_cid", "mc_eid",
-        "pk_campaign", "pk_kwd", "pk_source", "pk_medium", "pk_content", "_hsenc", "_hsmi", "hsctatracking",
-        "oly_anon_id", "oly_enc_id", "vero_id", "vero_conv", "spm", "cmpid", "at_medium", "at_campaign", "ocid",
-        "s_cid", "wt_mc", "rb_clickid", "sc_cid", "si", "feature", "smid", "cmp", "amp",
+        "fbclid",
+        "gclid",
+        "gclsrc",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "ysclid",
+        "igshid",
+        "igsh",
+        "twclid",
+        "ttclid",
+        "li_fat_id",
+        "mkt_tok",
+        "_ga",
+        "_gl",
+        "ref_src",
+        "ref_url",
+        "mc_cid",
+        "mc_eid",
+        "pk_campaign",
+        "pk_kwd",
+        "pk_source",
+        "pk_medium",
+        "pk_content",
+        "_hsenc",
+        "_hsmi",
+        "hsctatracking",
+        "oly_anon_id",
+        "oly_enc_id",
+        "vero_id",
+        "vero_conv",
+        "spm",
+        "cmpid",
+        "at_medium",
+        "at_campaign",
+        "ocid",
+        "s_cid",
+        "wt_mc",
+        "rb_clickid",
+        "sc_cid",
+        "si",
+        "feature",
+        "smid",
+        "cmp",
+        "amp",
     }
 )
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -46,7 +88,9 @@ REDIRECT_WRAPPERS = {
     "slack-redir.net": ("url",),
 }
 # Redirect endpoints on any host, t.co-style: ``/redirect?url=…``, ``/away?u=…``.
-REDIRECT_PATHS = frozenset({"/url", "/redirect", "/away", "/away.php", "/l.php", "/out", "/r", "/link", "/redir", "/go"})
+REDIRECT_PATHS = frozenset(
+    {"/url", "/redirect", "/away", "/away.php", "/l.php", "/out", "/r", "/link", "/redir", "/go"}
+)
 REDIRECT_PARAMS = ("url", "u", "to", "q", "target", "dest", "z")
 AMP_CACHE = re.compile(r"^(?:[a-z0-9-]+\.)?cdn\.ampproject\.org$")
 MAX_UNWRAP = 3
@@ -63,7 +107,7 @@ def _is_tracking(name: str) -> bool:
 def _bare_host(host: str) -> str:
     for prefix in HOST_PREFIXES:
         if host.startswith(prefix) and host.count(".") >= 2:
-            return host[len(prefix):]
+            return host[len(prefix) :]
     return host
 
 
@@ -77,7 +121,7 @@ def _wrapped_target(host: str, path: str, query: list[tuple[str, str]]) -> str |
         rest = path[3:]
         return "https://" + rest[2:] if rest.startswith("s/") else "http://" + rest
     if _bare_host(host).startswith("google.") and path.startswith("/amp/s/"):
-        return "https://" + path[len("/amp/s/"):]
+        return "https://" + path[len("/amp/s/") :]
     if host == "news.google.com" and (article := GOOGLE_NEWS_ARTICLE.match(path)):
         return _google_news_target(article.group(1))
     names = REDIRECT_WRAPPERS.get(_bare_host(host)) or (REDIRECT_PARAMS if path.lower() in REDIRECT_PATHS else ())
@@ -109,7 +153,7 @@ def _without_amp_path(path: str) -> str:
     if path.endswith("/amp") or path.endswith("/amp/"):
         return path.rstrip("/")[: -len("/amp")] or "/"
     if path.startswith("/amp/"):
-        return path[len("/amp"):]
+        return path[len("/amp") :]
     return path.replace(".amp.html", ".html") if path.endswith(".amp.html") else path
 
 

@@ -20,7 +20,9 @@ from typing import Annotated
 import typer
 
 MIN_PASSPHRASE = 8
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML config (default: $MONITOR_CONFIG or ./monitor.toml).")]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="TOML config (default: $MONITOR_CONFIG or ./monitor.toml).")
+]
 PassphraseOpt = Annotated[bool, typer.Option("--passphrase-stdin", help="Read the passphrase from stdin (one line).")]
 
 

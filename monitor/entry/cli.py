@@ -31,8 +31,16 @@ from monitor.entry.search_commands import search_app  # noqa: E402
 register_backup(app)
 for sub, name in [(evidence_app, "evidence"), (search_app, "search")]:
     app.add_typer(sub, name=name)
-for sub, name in [(sources_app, "sources"), (export_app, "export"), (spikes_app, "spikes"), (digest_app, "digest"), (users_app, "users"), (db_app, "db")]:
+for sub, name in [
+    (sources_app, "sources"),
+    (export_app, "export"),
+    (spikes_app, "spikes"),
+    (digest_app, "digest"),
+    (users_app, "users"),
+    (db_app, "db"),
+]:
     app.add_typer(sub, name=name)
+
 
 def get_settings():
     """The settings, imported when a command runs (``--help`` does not pay for them)."""
@@ -50,14 +58,20 @@ def _empty_watchlist():
 ConfigOption = Annotated[
     Optional[Path], typer.Option("--config", help="TOML config (default: $MONITOR_CONFIG or ./monitor.toml).")
 ]
-AllowEmptyOption = Annotated[bool, typer.Option(
-    "--allow-empty", help="Accept a config with no person or no source, stopping all that were monitored.")]
+AllowEmptyOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-empty", help="Accept a config with no person or no source, stopping all that were monitored."
+    ),
+]
 
 
 @app.command()
 def match(
     input: Annotated[str, typer.Option("--input", help="JSON lines file, or - for stdin.")] = "-",
-    from_db: Annotated[bool, typer.Option("--from-db", help="Match the people in the database (web-added ones too).")] = False,
+    from_db: Annotated[
+        bool, typer.Option("--from-db", help="Match the people in the database (web-added ones too).")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Match JSON lines {"id", "text"} against the config's people (offline), or the database's."""
@@ -101,8 +115,8 @@ def poll(
     allow_empty: AllowEmptyOption = False,
 ) -> None:
     """Poll every configured source once and print what was found."""
-    from monitor.ingest.poll_report import print_summary
     from monitor.entry.polling import poll_all_once
+    from monitor.ingest.poll_report import print_summary
 
     if not once:
         fail("only `monitor poll --once` is supported; the scheduler polls continuously (monitor up)")
@@ -113,7 +127,9 @@ def poll(
 
 @app.command()
 def stream(
-    seconds: Annotated[Optional[float], typer.Option("--seconds", min=0, help="Stop after N seconds (default: run until stopped).")] = None,
+    seconds: Annotated[
+        Optional[float], typer.Option("--seconds", min=0, help="Stop after N seconds (default: run until stopped).")
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Consume every enabled stream (Bluesky Jetstream, Mastodon streaming), resuming from the stored cursor."""
@@ -169,8 +185,12 @@ def spikes_detect(
 
 @digest_app.command("send")
 def digest_send(
-    day: Annotated[Optional[str], typer.Option("--date", help="YYYY-MM-DD (default: yesterday in the digest timezone).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Send again even if already sent, or a day not yet over.")] = False,
+    day: Annotated[
+        Optional[str], typer.Option("--date", help="YYYY-MM-DD (default: yesterday in the digest timezone).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Send again even if already sent, or a day not yet over.")
+    ] = False,
     config: ConfigOption = None,
     allow_empty: AllowEmptyOption = False,
 ) -> None:
@@ -195,8 +215,12 @@ def users_add(
     email: str,
     role: Annotated[str, typer.Option("--role", help="reviewer or admin.")] = "reviewer",
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
-    groups: Annotated[str | None, typer.Option(
-        "--groups", help="Comma-separated groups: a reviewer then sees only their people (and people of no group).")] = None,
+    groups: Annotated[
+        str | None,
+        typer.Option(
+            "--groups", help="Comma-separated groups: a reviewer then sees only their people (and people of no group)."
+        ),
+    ] = None,
     config: ConfigOption = None,
     allow_empty: AllowEmptyOption = False,
 ) -> None:
@@ -219,7 +243,9 @@ def users_add(
     created = add_user(email=email, role=role, password=password)
     if names is not None:  # without --groups, an existing user keeps their groups
         set_groups_of_email(email, names)
-    typer.echo(f"{'created' if created else 'updated'} {role} {email}" + (f" in {len(names)} group(s)" if names else ""))
+    typer.echo(
+        f"{'created' if created else 'updated'} {role} {email}" + (f" in {len(names)} group(s)" if names else "")
+    )
 
 
 @app.command()
@@ -250,8 +276,9 @@ def web(
     # Without MONITOR_LOG_TASKS (`monitor up`): no access line per request or static file, no
     # start-up chatter; warnings and server errors still show.
     log_level = "info" if get_settings().log_tasks else "warning"
-    uvicorn.run("monitor.web.app:create_app", factory=True, host=host, port=port, log_level=log_level,
-                proxy_headers=False)
+    uvicorn.run(
+        "monitor.web.app:create_app", factory=True, host=host, port=port, log_level=log_level, proxy_headers=False
+    )
 
 
 @sources_app.command("list")
@@ -274,7 +301,9 @@ def sources_add(
     """Find the feeds of a site or channel address and append the chosen one as a [[source]]."""
     from monitor.entry.discovery_commands import add_source
 
-    add_source(url, yes=yes, path=config or get_settings().config, prepare=lambda: prepare(config, allow_empty), fail=fail)
+    add_source(
+        url, yes=yes, path=config or get_settings().config, prepare=lambda: prepare(config, allow_empty), fail=fail
+    )
 
 
 @sources_app.command("import-opml")
@@ -283,8 +312,8 @@ def sources_import_opml(
     config: ConfigOption = None,
 ) -> None:
     """Append the OPML file's feeds to the config file as [[source]] entries (new URLs only)."""
-    from monitor.sources.opml import OpmlError
     from monitor.ingest.sources_report import append_sources
+    from monitor.sources.opml import OpmlError
 
     path = config or get_settings().config
     load_config(path)  # the config must be valid before we add to it
@@ -317,8 +346,8 @@ def db_upgrade() -> None:
 def main() -> None:
     from pydantic import ValidationError
 
-    from monitor.core.settings import restrict_new_files
     from monitor.core.logs import hide_query_strings
+    from monitor.core.settings import restrict_new_files
 
     restrict_new_files()
     try:

@@ -12,14 +12,16 @@ from pathlib import Path
 
 import typer
 
-from monitor.ingest.addresses import printable
 from monitor.core.config_append import append_source
+from monitor.core.config_file import ConfigError, load_watchlist
+from monitor.ingest.addresses import printable
 from monitor.ingest.discovery.find import DiscoveryError, discover
 from monitor.sources.discovery_page import Found
-from monitor.core.config_file import ConfigError, load_watchlist
 
 
-def add_source(url: str, *, yes: bool, path: Path, prepare: Callable[[], object], fail: Callable[[str, int], None]) -> None:
+def add_source(
+    url: str, *, yes: bool, path: Path, prepare: Callable[[], object], fail: Callable[[str, int], None]
+) -> None:
     """The whole command: ``fail(message, code)`` ends it with one line; ``prepare()`` syncs the config."""
     if path.exists():
         try:
@@ -49,8 +51,12 @@ def describe(feed: Found) -> str:
     return f"{printable(feed.title, 100)} — {printable(feed.url, 300)} ({feed.kind}, {HOW[feed.how]})"
 
 
-HOW = {"address": "the address itself", "link": "announced by the page", "platform": "platform rule",
-       "path": "well-known path"}
+HOW = {
+    "address": "the address itself",
+    "link": "announced by the page",
+    "platform": "platform rule",
+    "path": "well-known path",
+}
 
 
 def _ask(count: int) -> int:

@@ -71,8 +71,12 @@ def _start_demo(data_dir: Path, env: dict):
     env.setdefault("MONITOR_SPIKE_REFRESH_SECONDS", "5")  # the demo's spike shows within seconds
     # The demo's live burst comes two minutes after its first start (monitor.entry.demo): poll the
     # loopback feeds every half minute so it is found, flagged and alerted soon after.
-    for name, value in (("MIN_POLL_INTERVAL_SECONDS", "20"), ("POLL_INTERVAL_SECONDS", "30"),
-                        ("MAX_POLL_INTERVAL_SECONDS", "60"), ("DISPATCH_INTERVAL_SECONDS", "15")):
+    for name, value in (
+        ("MIN_POLL_INTERVAL_SECONDS", "20"),
+        ("POLL_INTERVAL_SECONDS", "30"),
+        ("MAX_POLL_INTERVAL_SECONDS", "60"),
+        ("DISPATCH_INTERVAL_SECONDS", "15"),
+    ):
         env.setdefault(f"MONITOR_{name}", value)
     print(f"demo feeds on {server.base_url}; log in as {DEMO_USER[0]} / {DEMO_USER[1]}", flush=True)
     return server, path
@@ -98,8 +102,20 @@ def _spawn(env: dict, port: int, config: Path | None) -> list[Child]:
     commands = [
         web,
         # -q: no start-up banners (the worker's ASCII art and task list, beat's settings).
-        [python, "-m", "celery", "-q", "-A", "workers.app", "worker", "--loglevel=INFO", "--concurrency=2",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        [
+            python,
+            "-m",
+            "celery",
+            "-q",
+            "-A",
+            "workers.app",
+            "worker",
+            "--loglevel=INFO",
+            "--concurrency=2",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
         [python, "-m", "celery", "-q", "-A", "workers.app", "beat", "--loglevel=INFO"],
         # The stream process (issue 17): idles when no [stream.NAME] is enabled, waits when
         # another deployment process holds the stream lease.
@@ -116,8 +132,13 @@ def _kick_first_poll(demo: bool, env: dict) -> None:
     if demo:
         calls.append(["workers.tasks.send_due_digests", "--countdown", str(DEMO_DIGEST_AFTER_SECONDS)])
     for call in calls:
-        subprocess.run([sys.executable, "-m", "celery", "-q", "-A", "workers.app", "call", *call], env=env,
-                       stdout=subprocess.DEVNULL, timeout=120, check=False)
+        subprocess.run(
+            [sys.executable, "-m", "celery", "-q", "-A", "workers.app", "call", *call],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            timeout=120,
+            check=False,
+        )
 
 
 def _wait(children: list[Child]) -> int:

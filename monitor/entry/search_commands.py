@@ -13,8 +13,12 @@ search_app = typer.Typer(no_args_is_help=True, help="Search providers driven by 
 @search_app.command("run")
 def run(
     once: Annotated[bool, typer.Option("--once", help="Search every person on every enabled provider now.")] = False,
-    config: Annotated[Optional[Path], typer.Option("--config", help="TOML config (default: $MONITOR_CONFIG or ./monitor.toml).")] = None,
-    allow_empty: Annotated[bool, typer.Option("--allow-empty", help="Accept a config with no person or no source.")] = False,
+    config: Annotated[
+        Optional[Path], typer.Option("--config", help="TOML config (default: $MONITOR_CONFIG or ./monitor.toml).")
+    ] = None,
+    allow_empty: Annotated[
+        bool, typer.Option("--allow-empty", help="Accept a config with no person or no source.")
+    ] = False,
 ) -> None:
     """Run every enabled provider for every person now and print a summary per provider.
 
@@ -36,6 +40,8 @@ def run(
 
 def summary_line(summary) -> str:
     """One provider's line: searches, results, matched, new, duplicate, failed, and any error."""
-    line = (f"{summary.name}: {summary.searched} searched, {summary.fetched} results, {summary.matched} matched, "
-            f"{summary.new} new, {summary.duplicate} duplicate, {summary.failed} failed")
+    line = (
+        f"{summary.name}: {summary.searched} searched, {summary.fetched} results, {summary.matched} matched, "
+        f"{summary.new} new, {summary.duplicate} duplicate, {summary.failed} failed"
+    )
     return f"{line}; error: {summary.error}" if summary.error else line

@@ -44,7 +44,9 @@ class Child:
             ran = now - self.started
             self.delay = BACKOFF_START if ran >= HEALTHY_AFTER or not self.delay else min(self.delay * 2, BACKOFF_MAX)
             self.restart_at = now + self.delay
-            _say(f"monitor up: {self.name} exited with status {code} after {ran:.0f} s; restarting it in {self.delay:g} s")
+            _say(
+                f"monitor up: {self.name} exited with status {code} after {ran:.0f} s; restarting it in {self.delay:g} s"
+            )
         elif now >= self.restart_at:
             self.restart_at = None
             self._start()

@@ -15,15 +15,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from monitor.core import db
-from monitor.ingest.addresses import AddressRefused, resolve_checked
 from monitor.core import blob_store as store
-from monitor.core.storage.captures import method_name
+from monitor.core import db
 from monitor.core.models_evidence import Capture
+from monitor.core.storage.captures import method_name
+from monitor.ingest.addresses import AddressRefused, resolve_checked
 
 log = logging.getLogger(__name__)
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PAGE_TIMEOUT_MS = 30_000
 
 
@@ -74,9 +80,19 @@ def capture_shots(settings, *, mention_id: int, url: str, now: datetime) -> list
         return []
     transform = f"requests refused by the address guard: {len(shots.blocked)}" if shots.blocked else ""
     with db.session_scope() as session:
-        rows = [Capture(kind=kind, mention_id=mention_id, sha256=store.put(settings, data), url=url, size=len(data),
-                        method=method_name("chromium"), captured_at=now, transform=transform)
-                for kind, data in (("screenshot", shots.png), ("pdf", shots.pdf))]
+        rows = [
+            Capture(
+                kind=kind,
+                mention_id=mention_id,
+                sha256=store.put(settings, data),
+                url=url,
+                size=len(data),
+                method=method_name("chromium"),
+                captured_at=now,
+                transform=transform,
+            )
+            for kind, data in (("screenshot", shots.png), ("pdf", shots.pdf))
+        ]
         session.add_all(rows)
         session.flush()
         return [row.id for row in rows]

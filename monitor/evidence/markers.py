@@ -13,18 +13,38 @@ from urllib.parse import urlsplit
 
 TELEGRAM = ("tgme_widget_message_error", "post not found", "channel is private")
 BLUESKY = ("post not found", "this post has been deleted", "account has been suspended", "notfound")
-REDDIT = ("[removed]", "[deleted]", "this post was removed", "sorry, this post was deleted",
-          "this post has been removed", "this account has been suspended", "sorry, nobody on reddit goes by that name")
-YOUTUBE = ("this video has been removed", "video unavailable", "this video is no longer available",
-           "account associated with this video has been terminated", "this video isn't available anymore")
-MASTODON = ("this account has been suspended", "this resource has been deleted", "the page you are looking for isn't here",
-            "account suspended")
+REDDIT = (
+    "[removed]",
+    "[deleted]",
+    "this post was removed",
+    "sorry, this post was deleted",
+    "this post has been removed",
+    "this account has been suspended",
+    "sorry, nobody on reddit goes by that name",
+)
+YOUTUBE = (
+    "this video has been removed",
+    "video unavailable",
+    "this video is no longer available",
+    "account associated with this video has been terminated",
+    "this video isn't available anymore",
+)
+MASTODON = (
+    "this account has been suspended",
+    "this resource has been deleted",
+    "the page you are looking for isn't here",
+    "account suspended",
+)
 HOSTS = {
-    "t.me": TELEGRAM, "telegram.me": TELEGRAM, "bsky.app": BLUESKY, "reddit.com": REDDIT,
-    "youtube.com": YOUTUBE, "youtu.be": YOUTUBE,
+    "t.me": TELEGRAM,
+    "telegram.me": TELEGRAM,
+    "bsky.app": BLUESKY,
+    "reddit.com": REDDIT,
+    "youtube.com": YOUTUBE,
+    "youtu.be": YOUTUBE,
 }
 TELEGRAM_SIGNS = ("tgme_page", "tgme_widget", "telegram.org/css")
-MASTODON_SIGNS = ('id="mastodon"', "content=\"mastodon\"", "mastodon.social", "/packs/", "joinmastodon.org")
+MASTODON_SIGNS = ('id="mastodon"', 'content="mastodon"', "mastodon.social", "/packs/", "joinmastodon.org")
 READ_CHARS = 200_000  # markers sit in the page's first part; a huge page is not read whole
 
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from monitor.core import blob_store as store
+from monitor.core.models_evidence import Capture
 from monitor.core.storage.captures import method_name
 from monitor.core.warc import Exchange, records
 from monitor.ingest.fetch import FetchError, fetch_async
-from monitor.core.models_evidence import Capture
 from monitor.sources.text import html_to_text
 
 TEXT_CAP = 2_000_000  # characters of extracted text kept (a page is capped at fetch_max_bytes anyway)
@@ -44,8 +44,14 @@ async def fetch_page(clients, gate, url: str, *, settings, now: datetime) -> Pag
         result = await fetch_async(clients, url, settings=settings, gate=gate)
     except FetchError as exc:
         return PageFetch(url=url, status=exc.status, error=str(exc))
-    exchange = Exchange(url=result.url, status=result.status, request_headers=result.request_headers,
-                        response_headers=result.headers, body=result.body, captured_at=now)
+    exchange = Exchange(
+        url=result.url,
+        status=result.status,
+        request_headers=result.request_headers,
+        response_headers=result.headers,
+        body=result.body,
+        captured_at=now,
+    )
     return PageFetch(url=url, status=result.status, exchange=exchange)
 
 
@@ -53,10 +59,18 @@ def store_page(session, *, settings, page: PageFetch, mention_id: int, kind: str
     """Keep ``page`` (fetched) as WARC records and extracted text; the new ``Capture`` (added, not committed)."""
     made = records(page.exchange)
     capture = Capture(
-        kind=kind, mention_id=mention_id, sha256=store.put(settings, made.response),
-        request_sha256=store.put(settings, made.request), text_sha256=store.put(settings, page.text.encode("utf-8")),
-        url=made.url, status=page.status, size=len(made.response), method=method_name("page"), captured_at=now,
-        payload_sha256=made.payload_sha256, transform=made.transform,
+        kind=kind,
+        mention_id=mention_id,
+        sha256=store.put(settings, made.response),
+        request_sha256=store.put(settings, made.request),
+        text_sha256=store.put(settings, page.text.encode("utf-8")),
+        url=made.url,
+        status=page.status,
+        size=len(made.response),
+        method=method_name("page"),
+        captured_at=now,
+        payload_sha256=made.payload_sha256,
+        transform=made.transform,
     )
     session.add(capture)
     session.flush()

@@ -30,15 +30,15 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from monitor.core import db
-from monitor.core.settings import get_settings
 from monitor.core import blob_store as store
+from monitor.core import db
 from monitor.core.durations import parse_duration
+from monitor.core.models import Mention, utcnow
+from monitor.core.models_evidence import Capture, Preservation, Recheck
+from monitor.core.settings import get_settings
 from monitor.evidence.markers import removal_marker
 from monitor.evidence.pages import PageFetch, fetch_page, store_page
 from monitor.ingest.http_clients import HostClients
-from monitor.core.models import Mention, utcnow
-from monitor.core.models_evidence import Capture, Preservation, Recheck
 from monitor.ingest.politeness import gate_for
 
 log = logging.getLogger(__name__)
@@ -79,8 +79,17 @@ def run(*, now: datetime | None = None, everything: bool = False, confirm_now: b
         captured = []
         with db.session_scope() as session:
             for (preservation, url, previous), page in zip(batch, fetched):
-                outcome = _apply(session, settings, preservation, page, previous, now=now, delays=delays,
-                                 confirm_now=confirm_now or everything, scheduled=not everything)
+                outcome = _apply(
+                    session,
+                    settings,
+                    preservation,
+                    page,
+                    previous,
+                    now=now,
+                    delays=delays,
+                    confirm_now=confirm_now or everything,
+                    scheduled=not everything,
+                )
                 summary.outcomes[outcome] = summary.outcomes.get(outcome, 0) + 1
                 captured += [(preservation.mention_id, url)] if outcome == "captured" else []
         if settings.evidence_screenshots:  # after the commit: a slow page holds no transaction
@@ -98,8 +107,11 @@ def run(*, now: datetime | None = None, everything: bool = False, confirm_now: b
 def _load(*, now: datetime, everything: bool, after: int, limit: int) -> list[tuple[Preservation, str, str | None]]:
     """The next preserved mentions to check, with their URL and the text of their last capture."""
     with db.session_scope() as session:
-        query = select(Preservation, Mention.url).join(Mention, Mention.id == Preservation.mention_id).where(
-            Preservation.state != "deleted", Mention.url != None)
+        query = (
+            select(Preservation, Mention.url)
+            .join(Mention, Mention.id == Preservation.mention_id)
+            .where(Preservation.state != "deleted", Mention.url != None)
+        )
         if everything:
             query = query.where(Preservation.mention_id > after).order_by(Preservation.mention_id)
         else:
@@ -115,8 +127,8 @@ def _load(*, now: datetime, everything: bool, after: int, limit: int) -> list[tu
 def _claim(session: Session, row: Preservation, now: datetime) -> bool:
     """Move the row's next check past this run by a conditional UPDATE; True when this run won it."""
     claimed = session.execute(
-        sa.update(Preservation).where(Preservation.mention_id == row.mention_id,
-                                      Preservation.next_check_at == row.next_check_at)
+        sa.update(Preservation)
+        .where(Preservation.mention_id == row.mention_id, Preservation.next_check_at == row.next_check_at)
         .values(next_check_at=now + CLAIM_FOR)
     ).rowcount
     return claimed == 1
@@ -124,8 +136,10 @@ def _claim(session: Session, row: Preservation, now: datetime) -> bool:
 
 def _last_text(session: Session, mention_id: int) -> str | None:
     sha = session.exec(
-        select(Capture.text_sha256).where(Capture.mention_id == mention_id, Capture.text_sha256 != None)
-        .order_by(Capture.id.desc()).limit(1)
+        select(Capture.text_sha256)
+        .where(Capture.mention_id == mention_id, Capture.text_sha256 != None)
+        .order_by(Capture.id.desc())
+        .limit(1)
     ).first()
     if sha is None:
         return None
@@ -176,11 +190,15 @@ def _apply(session, settings, preservation, page, previous, *, now, delays, conf
     if found == "gone":
         outcome = _gone(row, now=now, confirm_now=confirm_now)
         if page.exchange is not None:  # the platform's own "removed" page is evidence too
-            capture = store_page(session, settings=settings, page=page, mention_id=row.mention_id, kind="recheck", now=now)
+            capture = store_page(
+                session, settings=settings, page=page, mention_id=row.mention_id, kind="recheck", now=now
+            )
     elif found in ("blocked", "unavailable"):
         outcome = found
         row.state = row.state if row.state in ("pending", "suspected") else found
-        row.next_check_at = now + RETRY_AFTER if row.state in ("pending", "suspected") else _next(row, delays, now, scheduled)
+        row.next_check_at = (
+            now + RETRY_AFTER if row.state in ("pending", "suspected") else _next(row, delays, now, scheduled)
+        )
     elif previous is None:
         outcome = "captured"
         capture = store_page(session, settings=settings, page=page, mention_id=row.mention_id, kind="page", now=now)
@@ -189,15 +207,24 @@ def _apply(session, settings, preservation, page, previous, *, now, delays, conf
     else:
         outcome = found
         if found == "edited":
-            capture = store_page(session, settings=settings, page=page, mention_id=row.mention_id, kind="recheck", now=now)
+            capture = store_page(
+                session, settings=settings, page=page, mention_id=row.mention_id, kind="recheck", now=now
+            )
             row.edited_at = now
         row.state, row.suspected_at = ("edited" if row.edited_at else "present"), None
         row.next_check_at = _next(row, delays, now, scheduled)
     row.attempts += 1
     session.add(row)
-    session.add(Recheck(mention_id=row.mention_id, checked_at=now, outcome=outcome, status=page.status,
-                        capture_id=capture.id if capture else None,
-                        detail=text_diff(previous or "", page.text) if outcome == "edited" else ""))
+    session.add(
+        Recheck(
+            mention_id=row.mention_id,
+            checked_at=now,
+            outcome=outcome,
+            status=page.status,
+            capture_id=capture.id if capture else None,
+            detail=text_diff(previous or "", page.text) if outcome == "edited" else "",
+        )
+    )
     return outcome
 
 
@@ -215,7 +242,7 @@ def _next(row: Preservation, delays: list[timedelta], now: datetime, scheduled: 
     if scheduled:
         row.checks_done += 1
     start = row.page_captured_at or now
-    upcoming = [start + delay for delay in delays[row.checks_done:] if start + delay > now]
+    upcoming = [start + delay for delay in delays[row.checks_done :] if start + delay > now]
     return upcoming[0] if upcoming else None
 
 

@@ -24,8 +24,10 @@ def prune_unmatched(session: Session, *, settings, now: datetime) -> int:
     """Delete unmatched poll captures older than ``evidence_unmatched_days``; how many rows went."""
     cutoff = now - timedelta(days=settings.evidence_unmatched_days)
     old = session.exec(
-        select(Capture).where(Capture.kind == "poll", Capture.mention_id == None, Capture.captured_at < cutoff)
-        .order_by(Capture.id).limit(PRUNE_BATCH)
+        select(Capture)
+        .where(Capture.kind == "poll", Capture.mention_id == None, Capture.captured_at < cutoff)
+        .order_by(Capture.id)
+        .limit(PRUNE_BATCH)
     ).all()
     if not old:
         return 0

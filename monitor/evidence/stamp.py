@@ -17,11 +17,11 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from monitor.core.storage.custody import append_event
-from monitor.evidence.tsa import StampError, load_pem_file, request_token
 from monitor.core.models import utcnow
 from monitor.core.models_custody import CaptureStamp, StampManifest, StampToken
 from monitor.core.models_evidence import Capture
+from monitor.core.storage.custody import append_event
+from monitor.evidence.tsa import StampError, load_pem_file, request_token
 
 log = logging.getLogger(__name__)
 _LINE = re.compile(r"[0-9a-f]{64}")
@@ -75,8 +75,12 @@ class StampRun:
 
 def pending_captures(session: Session) -> list[Capture]:
     """Captures no manifest lists yet, oldest first."""
-    statement = (select(Capture).outerjoin(CaptureStamp, CaptureStamp.capture_id == Capture.id)
-                 .where(CaptureStamp.capture_id.is_(None)).order_by(Capture.id))
+    statement = (
+        select(Capture)
+        .outerjoin(CaptureStamp, CaptureStamp.capture_id == Capture.id)
+        .where(CaptureStamp.capture_id.is_(None))
+        .order_by(Capture.id)
+    )
     return list(session.exec(statement).all())
 
 
@@ -107,8 +111,13 @@ def stamp_pending(session: Session, *, settings, evidence) -> StampRun:
         # The same bytes stamped earlier (an identical body captured again): that proof covers them.
         for capture in captures:
             session.add(CaptureStamp(capture_id=capture.id, manifest_id=manifest.id))
-        append_event(session, "timestamped", "monitor", f"manifest:{manifest.id}",
-                     details={"manifest_sha256": digest, "captures": len(captures), "tokens": run.tokens})
+        append_event(
+            session,
+            "timestamped",
+            "monitor",
+            f"manifest:{manifest.id}",
+            details={"manifest_sha256": digest, "captures": len(captures), "tokens": run.tokens},
+        )
         session.commit()
     except IntegrityError:
         # Another run (the beat and `monitor evidence stamp` at once) linked these first.
@@ -142,7 +151,14 @@ def _store_manifest(session: Session, body: bytes, digest: str, tokens) -> Stamp
     session.add(manifest)
     session.flush()
     for url, token in tokens:
-        session.add(StampToken(manifest_id=manifest.id, tsa_url=url, response=token.response,
-                               chain_pem=token.chain_pem, gen_time=token.gen_time))
+        session.add(
+            StampToken(
+                manifest_id=manifest.id,
+                tsa_url=url,
+                response=token.response,
+                chain_pem=token.chain_pem,
+                gen_time=token.gen_time,
+            )
+        )
     session.flush()
     return manifest

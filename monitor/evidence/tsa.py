@@ -66,11 +66,18 @@ class _Unparsable(Exception):
 
 
 def _exchange(url: str, data: bytes, *, settings, extra_roots: list[x509.Certificate], certs: bool) -> Token:
-    request = TimestampRequestBuilder().data(data).hash_algorithm(HashAlgorithm.SHA256).nonce(nonce=True) \
-        .cert_request(cert_request=certs).build()
+    request = (
+        TimestampRequestBuilder()
+        .data(data)
+        .hash_algorithm(HashAlgorithm.SHA256)
+        .nonce(nonce=True)
+        .cert_request(cert_request=certs)
+        .build()
+    )
     try:
-        result = fetch(url, method="POST", content=request.as_bytes(), headers={"Content-Type": TSQ_TYPE},
-                       settings=settings)
+        result = fetch(
+            url, method="POST", content=request.as_bytes(), headers={"Content-Type": TSQ_TYPE}, settings=settings
+        )
     except FetchError as exc:
         raise StampError(f"TSA {_host(url)}: {exc}") from None
     try:
@@ -105,8 +112,14 @@ def _check_granted(url: str, response: TimeStampResponse, data: bytes, nonce: in
         raise StampError(f"TSA {_host(url)}: nonce mismatch (a replayed answer?)")
 
 
-def verify_response(response: TimeStampResponse, data: bytes, chain: list[x509.Certificate], *, where: str,
-                    roots: list[x509.Certificate] | None = None) -> None:
+def verify_response(
+    response: TimeStampResponse,
+    data: bytes,
+    chain: list[x509.Certificate],
+    *,
+    where: str,
+    roots: list[x509.Certificate] | None = None,
+) -> None:
     """Check the token's signature, its TSA certificate and chain, and that it stamps ``data``.
 
     Trust anchors are ``roots`` when given, else the self-signed certificates in ``chain``
@@ -140,8 +153,9 @@ def complete_chain(embedded: list[x509.Certificate], extra_roots: list[x509.Cert
         missing = {c.issuer for c in chain} - {c.subject for c in chain}
         if not missing:
             return chain
-        issuer = next((c for c in extra_roots if c.subject in missing), None) or \
-            next((c for c in _public_roots() if c.subject in missing), None)
+        issuer = next((c for c in extra_roots if c.subject in missing), None) or next(
+            (c for c in _public_roots() if c.subject in missing), None
+        )
         if issuer is None:
             return chain
         chain.append(issuer)

@@ -56,8 +56,9 @@ def verify_bundle(path: Path, *, ca_file: Path | None = None) -> Verified:
         tokens, anchors = _check_tokens(root / "data" / "timestamps", roots, stamped)
         unstamped = _check_blobs(root / "data", stamped)
         events = _check_custody(root / "data" / "custody.jsonl")
-    return Verified(files=files, tokens=tokens, custody_events=events, roots=tuple(sorted(anchors)),
-                    unstamped=tuple(unstamped))
+    return Verified(
+        files=files, tokens=tokens, custody_events=events, roots=tuple(sorted(anchors)), unstamped=tuple(unstamped)
+    )
 
 
 def _load_roots(ca_file: Path) -> list[x509.Certificate]:

@@ -21,17 +21,17 @@ import asyncio
 import functools
 import time
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
 import httpx
 
-from monitor.sources.base import TransportError
-from monitor.ingest.addresses import AddressRefused, Target, origin_of, printable, resolve_checked
 from monitor.core.settings import Settings, get_settings
+from monitor.ingest.addresses import AddressRefused, Target, origin_of, printable, resolve_checked
 from monitor.ingest.http_clients import ACCEPT, HostClients, client_proxy, make_async_client, tls_context  # noqa: F401 - their old home
 from monitor.ingest.proxies import proxied_target, redacted
+from monitor.sources.base import TransportError
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 TRANSIENT_CODES = {408, 425, 429, 500, 502, 503, 504}
@@ -109,8 +109,14 @@ async def fetch_async(
         through = client_proxy(client)
         target = await asyncio.to_thread(_checked_target, hops.url, settings, through is not None)
         send = functools.partial(
-            _get_once_async, client, headers=hops.headers_for(target, sent), max_bytes=settings.fetch_max_bytes,
-            deadline=hops.deadline, method=method, json=json, content=content,
+            _get_once_async,
+            client,
+            headers=hops.headers_for(target, sent),
+            max_bytes=settings.fetch_max_bytes,
+            deadline=hops.deadline,
+            method=method,
+            json=json,
+            content=content,
         )
         result = await _gated(gate, target.host, _first_connecting(target, send, through))
         if method != "GET" and result.status in REDIRECT_CODES:
@@ -156,8 +162,12 @@ async def _first_connecting(target: Target, send, proxy: str | None = None) -> F
         try:
             return await send(_by_name(target))
         except FetchError as exc:
-            raise FetchError(f"through proxy {redacted(proxy)}: {exc}", permanent=exc.permanent,
-                             retry_after=exc.retry_after, status=exc.status) from None
+            raise FetchError(
+                f"through proxy {redacted(proxy)}: {exc}",
+                permanent=exc.permanent,
+                retry_after=exc.retry_after,
+                status=exc.status,
+            ) from None
     for address in target.addresses[:-1]:
         try:
             return await send(_pinned(target, address))
@@ -226,7 +236,9 @@ class _Hops:
         try:
             target = urljoin(result.url, location)
         except ValueError:
-            raise FetchError(f"HTTP {result.status} redirect to an unreadable Location from {result.url}", permanent=True) from None
+            raise FetchError(
+                f"HTTP {result.status} redirect to an unreadable Location from {result.url}", permanent=True
+            ) from None
         if target in self._seen:
             raise FetchError(f"redirect loop at {target}", permanent=True)
         if self._left == 0:
@@ -242,22 +254,38 @@ class _ConnectFailed(FetchError):
 
 
 async def _get_once_async(
-    client: httpx.AsyncClient, pin: _Pinned, *, headers: dict, max_bytes: int, deadline: float, method: str, json: object,
+    client: httpx.AsyncClient,
+    pin: _Pinned,
+    *,
+    headers: dict,
+    max_bytes: int,
+    deadline: float,
+    method: str,
+    json: object,
     content: bytes | None = None,
 ) -> FetchResult:
     extensions = {"sni_hostname": pin.sni} if pin.sni else {}
     try:
         async with client.stream(
-            method, pin.url, headers={**headers, "Host": pin.host_header}, json=json, content=content, extensions=extensions
+            method,
+            pin.url,
+            headers={**headers, "Host": pin.host_header},
+            json=json,
+            content=content,
+            extensions=extensions,
         ) as response:
-            result = FetchResult(url=pin.logical, status=response.status_code, headers=dict(response.headers),
-                                 request_headers=dict(response.request.headers))
+            result = FetchResult(
+                url=pin.logical,
+                status=response.status_code,
+                headers=dict(response.headers),
+                request_headers=dict(response.request.headers),
+            )
             if response.status_code == 200:
                 _check_declared(response, max_bytes)
                 remaining = max(0.1, deadline - time.monotonic())
                 result.body = await asyncio.wait_for(_collect_async(response, max_bytes, deadline), remaining)
             return result
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise FetchError("body too slow: read deadline passed") from None
     except httpx.ConnectError as exc:
         raise _ConnectFailed(f"ConnectError: {exc}") from None
@@ -311,7 +339,10 @@ def _checked(result: FetchResult) -> FetchResult:
     retry_after = parse_retry_after(result.headers.get("retry-after"))
     transient = result.status in TRANSIENT_CODES or result.status >= 500
     raise FetchError(
-        f"HTTP {result.status} from {result.url}", permanent=not transient, retry_after=retry_after, status=result.status
+        f"HTTP {result.status} from {result.url}",
+        permanent=not transient,
+        retry_after=retry_after,
+        status=result.status,
     )
 
 

@@ -96,7 +96,7 @@ class HostClients:
         clients, self._clients = list(self._clients.values()), {}
         await asyncio.gather(*(client.aclose() for client in clients))
 
-    async def __aenter__(self) -> "HostClients":
+    async def __aenter__(self) -> HostClients:
         return self
 
     async def __aexit__(self, *exc) -> None:

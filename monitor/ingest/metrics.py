@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from monitor.core.settings import get_settings
 from monitor.core.models import Heartbeat, Mention, Source, SourceStats, utcnow
+from monitor.core.settings import get_settings
 
 HEARTBEAT = "worker"
 HEARTBEAT_STALE_SECONDS = 180
@@ -43,7 +43,9 @@ def beat(session: Session, *, now: datetime | None = None) -> None:
     """Record that a worker is consuming tasks now (the heartbeat task's body)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(Heartbeat).values(name=HEARTBEAT, beat_at=now or utcnow())
-    session.execute(statement.on_conflict_do_update(index_elements=["name"], set_={"beat_at": statement.excluded.beat_at}))
+    session.execute(
+        statement.on_conflict_do_update(index_elements=["name"], set_={"beat_at": statement.excluded.beat_at})
+    )
 
 
 def heartbeat_age(session: Session, *, now: datetime | None = None) -> float | None:
@@ -77,19 +79,31 @@ def queue_length(settings=None) -> int | None:
 def render(session: Session, *, settings=None) -> str:
     """The Prometheus text exposition of the monitor's metrics."""
     lines: list[str] = []
-    stats = session.execute(sa.select(SourceStats.source_id, SourceStats.polls, SourceStats.errors, SourceStats.new_mentions)).all()
+    stats = session.execute(
+        sa.select(SourceStats.source_id, SourceStats.polls, SourceStats.errors, SourceStats.new_mentions)
+    ).all()
     _family(lines, "monitor_polls_total", "counter", "Polls per source.", [(r[0], r[1]) for r in stats])
     _family(lines, "monitor_poll_errors_total", "counter", "Failed polls per source.", [(r[0], r[2]) for r in stats])
-    _family(lines, "monitor_new_mentions_total", "counter", "New mentions stored per source.", [(r[0], r[3]) for r in stats])
+    _family(
+        lines, "monitor_new_mentions_total", "counter", "New mentions stored per source.", [(r[0], r[3]) for r in stats]
+    )
     success = session.execute(sa.select(Source.id, Source.last_success_at).where(Source.last_success_at != None)).all()  # noqa: E711
     _family(
-        lines, "monitor_last_successful_poll_timestamp_seconds", "gauge", "Unix time of the last successful poll.",
+        lines,
+        "monitor_last_successful_poll_timestamp_seconds",
+        "gauge",
+        "Unix time of the last successful poll.",
         [(source_id, at.timestamp()) for source_id, at in success],
     )
     mentions = session.execute(sa.select(sa.func.count()).select_from(Mention)).scalar_one()
     _gauge(lines, "monitor_mentions", "Mentions stored.", mentions)
     _gauge(lines, "monitor_queue_length", "Messages waiting in the Celery queue.", queue_length(settings))
-    _gauge(lines, "monitor_heartbeat_age_seconds", "Seconds since a worker last ran the heartbeat task.", heartbeat_age(session))
+    _gauge(
+        lines,
+        "monitor_heartbeat_age_seconds",
+        "Seconds since a worker last ran the heartbeat task.",
+        heartbeat_age(session),
+    )
     _streams(lines, session)
     return "\n".join(lines) + "\n"
 
@@ -100,11 +114,28 @@ def _streams(lines: list[str], session: Session) -> None:
 
     found, now = states(session), utcnow()
     lags = [(i, max(0.0, (now - s.last_event_at).total_seconds())) for i, s in found.items() if s.last_event_at]
-    _family(lines, "monitor_stream_lag_seconds", "gauge", "Now minus the time of the last event a stream consumed.", lags)
-    _family(lines, "monitor_stream_events_total", "counter", "Events a stream consumed.", [(i, s.events) for i, s in found.items()])
-    _family(lines, "monitor_stream_skipped_total", "counter", "Stream frames skipped as malformed.", [(i, s.skipped) for i, s in found.items()])
     _family(
-        lines, "monitor_stream_polling", "gauge", "1 when a stream was refused and its timelines are polled instead.",
+        lines, "monitor_stream_lag_seconds", "gauge", "Now minus the time of the last event a stream consumed.", lags
+    )
+    _family(
+        lines,
+        "monitor_stream_events_total",
+        "counter",
+        "Events a stream consumed.",
+        [(i, s.events) for i, s in found.items()],
+    )
+    _family(
+        lines,
+        "monitor_stream_skipped_total",
+        "counter",
+        "Stream frames skipped as malformed.",
+        [(i, s.skipped) for i, s in found.items()],
+    )
+    _family(
+        lines,
+        "monitor_stream_polling",
+        "gauge",
+        "1 when a stream was refused and its timelines are polled instead.",
         [(i, int(s.mode == "polling")) for i, s in found.items()],
     )
 

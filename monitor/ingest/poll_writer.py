@@ -18,13 +18,13 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from monitor.core import db
+from monitor.core.models import Source
 from monitor.core.settings import get_settings
+from monitor.core.storage import save_many
 from monitor.core.storage.captures import capture_polls
 from monitor.ingest.metrics import record_polls
-from monitor.core.models import Source
 from monitor.ingest.schedule import mark_failure, mark_success
 from monitor.sources.base import one_line
-from monitor.core.storage import save_many
 
 if TYPE_CHECKING:
     from monitor.ingest.poller import PollResult, _Outcome
@@ -84,8 +84,11 @@ def write_isolated(outcomes: list[_Outcome], now: datetime) -> None:
         except infrastructure_errors():
             raise
         except Exception as again:  # noqa: BLE001 - not even the error can be stored: the lease lapses, it is retried
-            log.error("recording a source's failure failed: %s", type(again).__name__,
-                      extra={"source_id": outcomes[0].result.source_id})
+            log.error(
+                "recording a source's failure failed: %s",
+                type(again).__name__,
+                extra={"source_id": outcomes[0].result.source_id},
+            )
 
 
 def _record_unstorable(outcome: _Outcome, exc: Exception, now: datetime) -> None:
@@ -110,7 +113,8 @@ def _write(outcomes: list[_Outcome], now: datetime) -> None:
             if attempt == WRITE_ATTEMPTS:
                 raise
             log.warning(
-                "writing a batch failed, retrying: %s", one_line(exc),
+                "writing a batch failed, retrying: %s",
+                one_line(exc),
                 extra={"attempt": attempt, "sources": [o.result.source_id for o in outcomes]},
             )
             time.sleep(min(WRITE_RETRY_CAP, WRITE_RETRY_BASE * 2 ** (attempt - 1)))
@@ -121,7 +125,9 @@ def _write_once(outcomes: list[_Outcome], now: datetime) -> None:
         new_ids = save_many(session, batches=[(o.result.source_id, o.mentions) for o in outcomes], now=now)
         # Issue 18: the responses kept as WARC records, preserved people's mentions queued.
         capture_polls(session, settings=get_settings(), outcomes=outcomes, new_ids=new_ids, now=now)
-        rows = {s.id: s for s in session.exec(select(Source).where(Source.id.in_([o.result.source_id for o in outcomes])))}
+        rows = {
+            s.id: s for s in session.exec(select(Source).where(Source.id.in_([o.result.source_id for o in outcomes])))
+        }
         for outcome in outcomes:
             result, source = outcome.result, rows[outcome.result.source_id]
             result.new = len(new_ids.get(result.source_id, []))
@@ -131,17 +137,30 @@ def _write_once(outcomes: list[_Outcome], now: datetime) -> None:
             else:
                 source.detected_kind = outcome.detected or source.detected_kind  # shown for kind "auto"
                 mark_success(
-                    source, headers=outcome.headers, body_hash=outcome.body_hash, result=result, now=now,
-                    cursor=outcome.cursor, feed_hint=outcome.feed_hint,
+                    source,
+                    headers=outcome.headers,
+                    body_hash=outcome.body_hash,
+                    result=result,
+                    now=now,
+                    cursor=outcome.cursor,
+                    feed_hint=outcome.feed_hint,
                 )
         record_polls(session, results=[o.result for o in outcomes])
 
 
 def _log(result: PollResult) -> None:
     log.info(
-        "polled source id=%s new=%s duplicate=%s error=%s", result.source_id, result.new, result.duplicate, result.error,
+        "polled source id=%s new=%s duplicate=%s error=%s",
+        result.source_id,
+        result.new,
+        result.duplicate,
+        result.error,
         extra={
-            "source_id": result.source_id, "url": result.url, "fetched": result.fetched, "new": result.new,
-            "duplicate": result.duplicate, "error": result.error,
+            "source_id": result.source_id,
+            "url": result.url,
+            "fetched": result.fetched,
+            "new": result.new,
+            "duplicate": result.duplicate,
+            "error": result.error,
         },
     )

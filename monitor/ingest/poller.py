@@ -25,22 +25,22 @@ from datetime import datetime, timedelta
 
 from sqlmodel import select
 
-from monitor.core import db
 from monitor import sources
+from monitor.core import db
+from monitor.core.models import Source, utcnow
 from monitor.core.settings import get_settings
-from monitor.dedupe import canonical_url, fingerprint, global_identity
+from monitor.core.storage import NewMention, renew_leases, storable
 from monitor.core.storage.captures import prepare as prepare_capture
+from monitor.core.storage.matcher_cache import matcher_for
+from monitor.dedupe import canonical_url, fingerprint, global_identity
 from monitor.ingest.fetch import FetchError, FetchResult, HostClients, fetch_async
 from monitor.ingest.language import language_of
-from monitor.core.storage.matcher_cache import matcher_for
-from monitor.matching import Matcher
-from monitor.core.models import Source, utcnow
 from monitor.ingest.politeness import gate_for
 from monitor.ingest.poll_report import _Progress
 from monitor.ingest.poll_writer import infrastructure_errors, write_all
+from monitor.matching import Matcher
 from monitor.sources.base import one_line
 from monitor.sources.sniff import feed_format
-from monitor.core.storage import NewMention, renew_leases, storable
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,9 @@ def poll_source(source_id: int, *, now: datetime | None = None) -> PollResult:
     return poll_many([source_id], now=now)[0]
 
 
-def poll_many(source_ids: list[int], *, now: datetime | None = None, lease_seconds: float | None = None) -> list[PollResult]:
+def poll_many(
+    source_ids: list[int], *, now: datetime | None = None, lease_seconds: float | None = None
+) -> list[PollResult]:
     """Poll these sources concurrently; one result per id, in order (``lease_seconds``: see ``poll_sources``)."""
     return asyncio.run(poll_sources(source_ids, now=now, lease_seconds=lease_seconds))
 
@@ -153,8 +155,19 @@ def _load(source_ids: list[int]) -> tuple[list[_Target], Matcher]:
     with db.session_scope() as session:
         rows = session.exec(select(Source).where(Source.id.in_(source_ids)))
         targets = [
-            _Target(s.id, s.name or s.url, s.url, s.kind, s.etag, s.last_modified, s.body_hash, s.cursor, s.demo,
-                    s.proxy, s.history)
+            _Target(
+                s.id,
+                s.name or s.url,
+                s.url,
+                s.kind,
+                s.etag,
+                s.last_modified,
+                s.body_hash,
+                s.cursor,
+                s.demo,
+                s.proxy,
+                s.history,
+            )
             for s in rows
         ]
         return targets, matcher_for(session)
@@ -192,7 +205,10 @@ async def _poll_one(clients: HostClients, gate, target: _Target, matcher: Matche
         # Where it was raised, not the message or traceback text: those may quote a feed's text.
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         log.warning(
-            "polling a source raised %s at %s:%s", type(exc).__name__, frame.filename.rsplit("/", 1)[-1], frame.lineno,
+            "polling a source raised %s at %s:%s",
+            type(exc).__name__,
+            frame.filename.rsplit("/", 1)[-1],
+            frame.lineno,
             extra={"source_id": target.id},
         )
     return outcome
@@ -253,8 +269,8 @@ async def _fetch(clients: HostClients, gate, target: _Target, adapter: sources.A
 
 async def _telegram_history(parsed, response: FetchResult, clients, gate, target: _Target, adapter) -> sources.Parsed:
     """The channel's older pages this poll reads (``monitor.ingest.telegram_history``), one by one through the gate."""
-    from monitor.ingest import telegram_history
     from monitor.core.storage.source_options import history_depth
+    from monitor.ingest import telegram_history
 
     settings = get_settings()
     if target.demo:
@@ -264,15 +280,23 @@ async def _telegram_history(parsed, response: FetchResult, clients, gate, target
         return (await fetch_async(clients, url, gate=gate, settings=settings, proxy=target.proxy)).body
 
     return await telegram_history.extend(
-        parsed, response.body, response.url, parse=lambda body, url: adapter.parse(body, {}, url),
-        fetch_page=fetch_page, cursor=target.cursor, depth=history_depth(target.history), source_id=target.id,
+        parsed,
+        response.body,
+        response.url,
+        parse=lambda body, url: adapter.parse(body, {}, url),
+        fetch_page=fetch_page,
+        cursor=target.cursor,
+        depth=history_depth(target.history),
+        source_id=target.id,
     )
 
 
 def _log_skipped(target: _Target, parsed: sources.Parsed) -> None:
     if parsed.skipped:
         log.warning(
-            "skipped %s unreadable entries: %s", parsed.skipped, getattr(parsed.items, "first_error", None),
+            "skipped %s unreadable entries: %s",
+            parsed.skipped,
+            getattr(parsed.items, "first_error", None),
             extra={"source_id": target.id, "skipped": parsed.skipped},
         )
 
@@ -292,8 +316,12 @@ def _matched(result: PollResult, items: list[sources.Item], matcher: Matcher) ->
             mentions.append(mention)
     result.fetched, result.skipped = len(items), result.skipped + len(failures)
     if failures:  # the error types only: an entry's text may name a watched person
-        log.warning("skipped %s entries that could not be matched: %s", len(failures), sorted(set(failures)),
-                    extra={"source_id": result.source_id, "skipped": len(failures)})
+        log.warning(
+            "skipped %s entries that could not be matched: %s",
+            len(failures),
+            sorted(set(failures)),
+            extra={"source_id": result.source_id, "skipped": len(failures)},
+        )
     return mentions
 
 
@@ -310,8 +338,16 @@ def _mention_if_matched(item: sources.Item, matcher: Matcher) -> NewMention | No
 def _new_mention(item: sources.Item, people: dict[str, str]) -> NewMention:
     # Fingerprinting is CPU work: done here, in the fetch path, not in the writer's transaction.
     return NewMention(
-        guid=item.guid, url=item.url, canonical_url=canonical_url(item.url), title=item.title,
-        text=item.text, author=item.author, published_at=item.published_at, people=people,
-        identity=global_identity(item.kind, item.platform_id), reposted_by=item.reposted_by,
-        language=language_of(item.lang, item.title, item.text), fingerprint=fingerprint(item.title, item.text),
+        guid=item.guid,
+        url=item.url,
+        canonical_url=canonical_url(item.url),
+        title=item.title,
+        text=item.text,
+        author=item.author,
+        published_at=item.published_at,
+        people=people,
+        identity=global_identity(item.kind, item.platform_id),
+        reposted_by=item.reposted_by,
+        language=language_of(item.lang, item.title, item.text),
+        fingerprint=fingerprint(item.title, item.text),
     )

@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from monitor.core.models import Source
 from monitor.core.settings import Settings, get_settings
 from monitor.ingest.fetch import FetchError
-from monitor.core.models import Source
 
 MAX_BACKOFF = timedelta(hours=24)
 MANY_NEW = 0.5
@@ -102,7 +102,11 @@ def mark_success(
         source.last_new_at = now
     current = source.interval_seconds or settings.poll_interval_seconds
     source.interval_seconds = next_interval(
-        current, fetched=result.fetched, new=result.new, server_hint=_hint(max_age(headers), feed_hint), settings=settings
+        current,
+        fetched=result.fetched,
+        new=result.new,
+        server_hint=_hint(max_age(headers), feed_hint),
+        settings=settings,
     )
     source.next_poll_at = now + timedelta(seconds=source.interval_seconds)
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from sqlmodel import select
 
 from monitor.core import db
-from monitor.core.models import Source, utcnow
-from monitor.sources.opml import import_opml
-from monitor.ingest.schedule import is_silent
 from monitor.core.config_file import load_watchlist
+from monitor.core.models import Source, utcnow
+from monitor.ingest.schedule import is_silent
+from monitor.sources.opml import import_opml
 
 
 def source_lines() -> Iterator[str]:

@@ -77,8 +77,11 @@ async def extend(
             body = await fetch_page(page_url(url, oldest))
             page = parse(body, url)
         except Exception as exc:  # noqa: BLE001 - one page's failure costs only the older pages
-            log.warning("Telegram history stopped early: %s", type(exc).__name__,
-                        extra={"source_id": source_id, "reason": one_line(exc, 120)})
+            log.warning(
+                "Telegram history stopped early: %s",
+                type(exc).__name__,
+                extra={"source_id": source_id, "reason": one_line(exc, 120)},
+            )
             break
         older = sorted((i for i in post_ids(body) if i < oldest), reverse=True)[: depth - read]
         if not older:  # nothing before this post: the channel's first post was read

@@ -125,7 +125,7 @@ class Matcher:
         self._iter = self._engine.automaton.iter
 
     @classmethod
-    def from_watchlist(cls, watchlist: Watchlist) -> "Matcher":
+    def from_watchlist(cls, watchlist: Watchlist) -> Matcher:
         """A matcher for the people of a validated config."""
         return cls(_from_entry(p) for p in watchlist.people)
 
@@ -151,8 +151,10 @@ class Matcher:
         return [(end - back_start, end - back_end, entries) for end, (back_start, back_end, entries) in raw]
 
     def _scan(self, padded: str, positions: list[int], automaton) -> list[tuple]:
-        return [(positions[start], positions[stop - 1] + 1, entries)
-                for start, stop, entries in self._hits(automaton.iter(padded))]
+        return [
+            (positions[start], positions[stop - 1] + 1, entries)
+            for start, stop, entries in self._hits(automaton.iter(padded))
+        ]
 
     def _hashtag_hits(self, text: str, folded: str, offsets: list[int] | None) -> list[tuple]:
         hits = []
@@ -209,8 +211,12 @@ class Matcher:
         """The namesake rule (``namesakes.judge``); the hit starts at the person's own given
         name when one precedes it."""
         engine = self._engine
-        counts, begin = judge(preceding_words(text, folded, offsets, start), engine.own(person),
-                              lambda: own_given_skeletons(engine.people[person]), needs_own=bool(flags & NEEDS_OWN_NAME))
+        counts, begin = judge(
+            preceding_words(text, folded, offsets, start),
+            engine.own(person),
+            lambda: own_given_skeletons(engine.people[person]),
+            needs_own=bool(flags & NEEDS_OWN_NAME),
+        )
         return (start if begin is None else begin) if counts else None
 
 
@@ -235,7 +241,11 @@ def _after_womans_name(text: str, folded: str, offsets: list[int] | None, start:
     if not words:
         return False
     first = folded.rfind(words[-1], 0, start)
-    begin, stop = (first, first + len(words[-1])) if offsets is None else (offsets[first], offsets[first + len(words[-1]) - 1] + 1)
+    begin, stop = (
+        (first, first + len(words[-1]))
+        if offsets is None
+        else (offsets[first], offsets[first + len(words[-1]) - 1] + 1)
+    )
     return _is_womans_name(text[begin:stop])
 
 
@@ -274,7 +284,7 @@ def match_lines(matcher: Matcher, lines: Iterable[str]) -> Iterator[str]:
         except json.JSONDecodeError as exc:
             raise ValueError(f"line {number}: not JSON ({exc.msg} at column {exc.colno})") from None
         except (KeyError, TypeError):
-            raise ValueError(f"line {number}: expected a JSON object with \"text\"") from None
+            raise ValueError(f'line {number}: expected a JSON object with "text"') from None
         matches = find(text) if isinstance(text, str) and text else []
         if not matches:
             # Most posts name nobody; writing their line by hand skips building a JSON encoder.

@@ -44,8 +44,16 @@ def encode(table: dict, *, key: str, people: int) -> bytes:
         for person, kind, alias, form, flags in entries.values():
             forms.append(form)
             ints += (person, kind, aliases.setdefault(alias, len(aliases)), flags)
-    document = {"format": FORMAT, "key": key, "people": people, "aliases": list(aliases),
-                "keys": keys, "sizes": sizes, "forms": forms, "ints": ints}
+    document = {
+        "format": FORMAT,
+        "key": key,
+        "people": people,
+        "aliases": list(aliases),
+        "keys": keys,
+        "sizes": sizes,
+        "forms": forms,
+        "ints": ints,
+    }
     return zlib.compress(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), LEVEL)
 
 
@@ -105,6 +113,11 @@ def _check(aliases: list, keys: list, sizes: list, forms: list, ints: list, peop
     if len(keys) != len(sizes) or sum(sizes) != len(forms) or len(ints) != 4 * len(forms):
         raise CorruptCache("the entry counts do not add up")
     persons, kinds, indexes = ints[0::4], ints[1::4], ints[2::4]
-    if forms and (min(persons) < 0 or max(persons) >= people or not set(kinds) <= _KINDS
-                  or min(indexes) < 0 or max(indexes) >= len(aliases)):
+    if forms and (
+        min(persons) < 0
+        or max(persons) >= people
+        or not set(kinds) <= _KINDS
+        or min(indexes) < 0
+        or max(indexes) >= len(aliases)
+    ):
         raise CorruptCache("an entry names a person, kind or alias out of range")

@@ -32,43 +32,108 @@ from monitor.matching.scripts import ORTHOGRAPHIES, spell
 
 MALE, FEMALE = "m", "f"
 VOWELS = set("аеёиоуыэюяіїєў")
-LANGUAGES = ("be", "uk", "pl", "cs", "sk", "sl", "hr", "sr", "mk", "lt", "lv", "de", "fr", "es", "it", "el", "ka", "hy",
-             "he", "ar")
+LANGUAGES = (
+    "be",
+    "uk",
+    "pl",
+    "cs",
+    "sk",
+    "sl",
+    "hr",
+    "sr",
+    "mk",
+    "lt",
+    "lv",
+    "de",
+    "fr",
+    "es",
+    "it",
+    "el",
+    "ka",
+    "hy",
+    "he",
+    "ar",
+)
 
 # Endings per language and shape, appended to the spelled stem. Shapes: "m" consonant-final
 # man, "f" consonant-final woman, "soft" (Алесь), "adj_m", "adj_f", "ova" (Колесникова),
 # "a" (Кара-Мурза, Илья, Мария), "fixed" (not declined).
 ENDINGS: dict[str, dict[str, tuple[str, ...]]] = {
-    "pl": {"m": ("", "a", "owi", "em", "ie", "u"), "soft": ("ia", "iowi", "iem", "iu"),
-           "adj_m": ("y", "i", "ego", "iego", "emu", "iemu", "ym", "im"), "adj_f": ("a", "aja", "ej", "ą"),
-           "ova": ("a", "ej", "ą"), "a": ("a", "y", "i", "ie", "ę", "ą", "ji", "ii")},
-    "cs": {"m": ("", "a", "ovi", "em", "e", "u", "ův", "ova", "ovo", "ovu", "ových", "ovým"),
-           "soft": ("", "e", "i", "em", "ovi"), "adj_m": ("yj", "ij", "ý", "í", "ého", "ému", "ým", "ím"),
-           "adj_f": ("aja", "á", "é", "ou"), "ova": ("a", "ová", "ové", "ovou", "y", "e", "u", "ou"),
-           "f": ("", "ová", "ové", "ovou"), "a": ("a", "y", "i", "ovi", "u", "ou", "e")},
-    "sk": {"m": ("", "a", "ovi", "om", "ov", "ova", "ovho", "ovej"), "soft": ("", "a", "ovi", "om"),
-           "adj_m": ("yj", "ij", "ý", "ého", "ému", "ým", "om"), "adj_f": ("aja", "á", "ej", "ú"),
-           "ova": ("a", "ová", "ovej", "ovú", "ovou", "y", "e", "u"), "f": ("", "ová", "ovej", "ovú"),
-           "a": ("a", "u", "ovi", "om", "y", "i")},
-    "sl": {"m": ("", "a", "u", "om", "ov", "ova", "ovega", "ovem", "ja", "ju", "jem"), "soft": ("", "a", "u", "om"),
-           "adj_m": ("i", "ij", "ega", "emu", "em", "im"), "adj_f": ("aja", "a", "e", "i", "o"),
-           "ova": ("a", "e", "i", "o"), "a": ("a", "e", "i", "o", "u", "om")},
-    "hr": {"m": ("", "a", "u", "om", "e", "ov", "ova", "ovu", "ovog"), "soft": ("", "a", "u", "om"),
-           "adj_m": ("i", "ij", "og", "oga", "om", "omu", "im"), "adj_f": ("aja", "a", "e", "oj", "u"),
-           "ova": ("a", "e", "oj", "u", "om"), "a": ("a", "e", "i", "u", "om", "o")},
-    "sr": {"m": ("", "а", "у", "ом", "е", "ов", "ова", "овог"), "soft": ("", "а", "у", "ом"),
-           "adj_m": ("и", "иј", "ог", "ога", "ом", "ому", "им"), "adj_f": ("аја", "а", "е", "ој", "у"),
-           "ova": ("а", "е", "ој", "у", "ом"), "a": ("а", "е", "и", "у", "ом", "о")},
-    "lt": {"m": ("as", "o", "ui", "ą", "u", "e", "ai", "us", "aus", "ų", "umi", "ius", "iaus", "iui"),
-           "soft": ("is", "io", "iui", "į", "iu"),
-           "adj_m": ("as", "o", "ui", "ą", "u", "is", "io", "iui", "į", "iu", "ij", "ijus", "ijaus"),
-           "adj_f": ("aja", "a", "os", "ai", "ą"), "ova": ("a", "os", "ai", "ą", "oje"),
-           "a": ("a", "os", "ai", "ą", "oje", "ia", "ios", "iai", "ią")},
-    "lv": {"m": ("s", "a", "am", "u", "ā"), "soft": ("s", "is", "a", "am", "i"),
-           "adj_m": ("ijs", "ija", "ijam", "iju", "is", "ais", "ā"), "adj_f": ("aja", "a", "as", "ai", "u"),
-           "ova": ("a", "as", "ai", "u", "ā"), "a": ("a", "as", "ai", "am", "u", "ā")},
-    "de": {"m": ("", "s"), "soft": ("", "s"), "adj_m": ("i", "ij", "y", "yj", "is", "ijs", "ys"),
-           "adj_f": ("aja", "ajas"), "ova": ("a", "as"), "f": ("", "s"), "a": ("a", "as")},
+    "pl": {
+        "m": ("", "a", "owi", "em", "ie", "u"),
+        "soft": ("ia", "iowi", "iem", "iu"),
+        "adj_m": ("y", "i", "ego", "iego", "emu", "iemu", "ym", "im"),
+        "adj_f": ("a", "aja", "ej", "ą"),
+        "ova": ("a", "ej", "ą"),
+        "a": ("a", "y", "i", "ie", "ę", "ą", "ji", "ii"),
+    },
+    "cs": {
+        "m": ("", "a", "ovi", "em", "e", "u", "ův", "ova", "ovo", "ovu", "ových", "ovým"),
+        "soft": ("", "e", "i", "em", "ovi"),
+        "adj_m": ("yj", "ij", "ý", "í", "ého", "ému", "ým", "ím"),
+        "adj_f": ("aja", "á", "é", "ou"),
+        "ova": ("a", "ová", "ové", "ovou", "y", "e", "u", "ou"),
+        "f": ("", "ová", "ové", "ovou"),
+        "a": ("a", "y", "i", "ovi", "u", "ou", "e"),
+    },
+    "sk": {
+        "m": ("", "a", "ovi", "om", "ov", "ova", "ovho", "ovej"),
+        "soft": ("", "a", "ovi", "om"),
+        "adj_m": ("yj", "ij", "ý", "ého", "ému", "ým", "om"),
+        "adj_f": ("aja", "á", "ej", "ú"),
+        "ova": ("a", "ová", "ovej", "ovú", "ovou", "y", "e", "u"),
+        "f": ("", "ová", "ovej", "ovú"),
+        "a": ("a", "u", "ovi", "om", "y", "i"),
+    },
+    "sl": {
+        "m": ("", "a", "u", "om", "ov", "ova", "ovega", "ovem", "ja", "ju", "jem"),
+        "soft": ("", "a", "u", "om"),
+        "adj_m": ("i", "ij", "ega", "emu", "em", "im"),
+        "adj_f": ("aja", "a", "e", "i", "o"),
+        "ova": ("a", "e", "i", "o"),
+        "a": ("a", "e", "i", "o", "u", "om"),
+    },
+    "hr": {
+        "m": ("", "a", "u", "om", "e", "ov", "ova", "ovu", "ovog"),
+        "soft": ("", "a", "u", "om"),
+        "adj_m": ("i", "ij", "og", "oga", "om", "omu", "im"),
+        "adj_f": ("aja", "a", "e", "oj", "u"),
+        "ova": ("a", "e", "oj", "u", "om"),
+        "a": ("a", "e", "i", "u", "om", "o"),
+    },
+    "sr": {
+        "m": ("", "а", "у", "ом", "е", "ов", "ова", "овог"),
+        "soft": ("", "а", "у", "ом"),
+        "adj_m": ("и", "иј", "ог", "ога", "ом", "ому", "им"),
+        "adj_f": ("аја", "а", "е", "ој", "у"),
+        "ova": ("а", "е", "ој", "у", "ом"),
+        "a": ("а", "е", "и", "у", "ом", "о"),
+    },
+    "lt": {
+        "m": ("as", "o", "ui", "ą", "u", "e", "ai", "us", "aus", "ų", "umi", "ius", "iaus", "iui"),
+        "soft": ("is", "io", "iui", "į", "iu"),
+        "adj_m": ("as", "o", "ui", "ą", "u", "is", "io", "iui", "į", "iu", "ij", "ijus", "ijaus"),
+        "adj_f": ("aja", "a", "os", "ai", "ą"),
+        "ova": ("a", "os", "ai", "ą", "oje"),
+        "a": ("a", "os", "ai", "ą", "oje", "ia", "ios", "iai", "ią"),
+    },
+    "lv": {
+        "m": ("s", "a", "am", "u", "ā"),
+        "soft": ("s", "is", "a", "am", "i"),
+        "adj_m": ("ijs", "ija", "ijam", "iju", "is", "ais", "ā"),
+        "adj_f": ("aja", "a", "as", "ai", "u"),
+        "ova": ("a", "as", "ai", "u", "ā"),
+        "a": ("a", "as", "ai", "am", "u", "ā"),
+    },
+    "de": {
+        "m": ("", "s"),
+        "soft": ("", "s"),
+        "adj_m": ("i", "ij", "y", "yj", "is", "ijs", "ys"),
+        "adj_f": ("aja", "ajas"),
+        "ova": ("a", "as"),
+        "f": ("", "s"),
+        "a": ("a", "as"),
+    },
     "fr": {"adj_m": ("i", "y", "ï"), "adj_f": ("aïa", "aya", "aia")},
     "es": {"adj_m": ("i", "y"), "adj_f": ("aya", "aia")},
     "it": {"adj_m": ("ij", "yj", "i", "y"), "adj_f": ("aja", "aia", "aya")},
@@ -134,10 +199,19 @@ def foreign_forms(word: str, lang: str, gender: str, surname: bool = True) -> fr
     forms = set(nominative)
     if endings and "-" in word and kind == "a" and lang in _BOTH_PARTS:
         head, _, tail = stem.rpartition("-")
-        forms |= {f"{h}-{s}{e}" for h in spell(head, lang, ending=False) for s in spell(tail, lang, ending=False)
-                  for e in endings}
-        forms |= {f"{h}{e}-{s}{e}" for h in spell(head[:-1], lang, ending=False)  # Kary-Murzy
-                  for s in spell(tail, lang, ending=False) for e in endings if head.endswith("а")}
+        forms |= {
+            f"{h}-{s}{e}"
+            for h in spell(head, lang, ending=False)
+            for s in spell(tail, lang, ending=False)
+            for e in endings
+        }
+        forms |= {
+            f"{h}{e}-{s}{e}"
+            for h in spell(head[:-1], lang, ending=False)  # Kary-Murzy
+            for s in spell(tail, lang, ending=False)
+            for e in endings
+            if head.endswith("а")
+        }
     elif endings:
         stems = set(spell(stem, lang, ending=False))
         if not surname and kind in ("m", "soft") and lang in _FLEETING_E:

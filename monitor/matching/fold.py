@@ -51,8 +51,20 @@ def fold_char(ch: str) -> str:
 
 
 # Letters text-unidecode drops or renders as punctuation; each folds to one letter.
-_SCRIPT_SPECIAL = {"ا": "a", "أ": "a", "إ": "a", "آ": "a", "ٱ": "a", "ء": "a", "ة": "h", "ى": "y", "ئ": "y",
-                   "ؤ": "w", "א": "a", "ע": "a"}
+_SCRIPT_SPECIAL = {
+    "ا": "a",
+    "أ": "a",
+    "إ": "a",
+    "آ": "a",
+    "ٱ": "a",
+    "ء": "a",
+    "ة": "h",
+    "ى": "y",
+    "ئ": "y",
+    "ؤ": "w",
+    "א": "a",
+    "ע": "a",
+}
 
 
 def _other_script(ch: str) -> str:
@@ -84,6 +96,8 @@ def _byte_table() -> bytes:
 _TABLE = _byte_table()
 _encode, _decode = codecs.charmap_encode, codecs.charmap_decode
 _ENCODING, _DECODING = cp1251.encoding_table, cp1251.decoding_table
+
+
 class _OddMap(dict):
     """For ``str.translate``: letters outside cp1251 folded, the rest left for the byte table;
     filled as characters are first seen, so other scripts fold at C speed afterwards."""

@@ -18,6 +18,7 @@ CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct", "voct")
 MALE, FEMALE = "m", "f"
 _NAME_TAGS = ("Name", "Surn", "Patr")
 
+
 def _oblique(ending: str) -> str:
     """Belarusian ў is в before a vowel: Гарынаў → Гарынава."""
     return ending[:-1] + "в" if ending.endswith("ў") else ending
@@ -28,28 +29,150 @@ _RULES: list[tuple[str, str, dict[str, tuple[str, ...]]]] = [
     # Russian / Ukrainian / Belarusian adjectival surnames
     ("ский", MALE, {"gent": ("ского",), "datv": ("скому",), "accs": ("ского",), "ablt": ("ским",), "loct": ("ском",)}),
     ("цкий", MALE, {"gent": ("цкого",), "datv": ("цкому",), "accs": ("цкого",), "ablt": ("цким",), "loct": ("цком",)}),
-    ("ський", MALE, {"gent": ("ського",), "datv": ("ському",), "accs": ("ського",), "ablt": ("ським",), "loct": ("ському", "ськім")}),
-    ("цький", MALE, {"gent": ("цького",), "datv": ("цькому",), "accs": ("цького",), "ablt": ("цьким",), "loct": ("цькому", "цькім")}),
+    (
+        "ський",
+        MALE,
+        {
+            "gent": ("ського",),
+            "datv": ("ському",),
+            "accs": ("ського",),
+            "ablt": ("ським",),
+            "loct": ("ському", "ськім"),
+        },
+    ),
+    (
+        "цький",
+        MALE,
+        {
+            "gent": ("цького",),
+            "datv": ("цькому",),
+            "accs": ("цького",),
+            "ablt": ("цьким",),
+            "loct": ("цькому", "цькім"),
+        },
+    ),
     ("скі", MALE, {"gent": ("скага",), "datv": ("скаму",), "accs": ("скага",), "ablt": ("скім",), "loct": ("скім",)}),
     ("цкі", MALE, {"gent": ("цкага",), "datv": ("цкаму",), "accs": ("цкага",), "ablt": ("цкім",), "loct": ("цкім",)}),
-    ("ая", FEMALE, {"gent": ("ой", "ай"), "datv": ("ой", "ай"), "accs": ("ую",), "ablt": ("ой", "ою", "ай"), "loct": ("ой", "ай")}),
+    (
+        "ая",
+        FEMALE,
+        {"gent": ("ой", "ай"), "datv": ("ой", "ай"), "accs": ("ую",), "ablt": ("ой", "ою", "ай"), "loct": ("ой", "ай")},
+    ),
     ("ька", FEMALE, {"gent": ("ької",), "datv": ("ькій",), "accs": ("ьку",), "ablt": ("ькою",), "loct": ("ькій",)}),
     ("ый", MALE, {"gent": ("ого",), "datv": ("ому",), "accs": ("ого",), "ablt": ("ым",), "loct": ("ом",)}),
     ("ой", MALE, {"gent": ("ого",), "datv": ("ому",), "accs": ("ого",), "ablt": ("ым",), "loct": ("ом",)}),
-    ("ы", MALE, {"gent": ("ага",), "datv": ("аму",), "accs": ("ага",), "ablt": ("ым",), "loct": ("ым",)}),  # be: Навальны
-    ("ий", MALE, {"gent": ("ого", "ия", "ія"), "datv": ("ому", "ию", "ію"), "accs": ("ого", "ия"), "ablt": ("им", "ием", "ієм"), "loct": ("ом", "ии", "ії")}),
-    ("ій", MALE, {"gent": ("ія", "ього"), "datv": ("ію", "ієві", "ьому"), "accs": ("ія",), "ablt": ("ієм", "ім"), "loct": ("ієві", "ії"), "voct": ("ію",)}),
+    (
+        "ы",
+        MALE,
+        {"gent": ("ага",), "datv": ("аму",), "accs": ("ага",), "ablt": ("ым",), "loct": ("ым",)},
+    ),  # be: Навальны
+    (
+        "ий",
+        MALE,
+        {
+            "gent": ("ого", "ия", "ія"),
+            "datv": ("ому", "ию", "ію"),
+            "accs": ("ого", "ия"),
+            "ablt": ("им", "ием", "ієм"),
+            "loct": ("ом", "ии", "ії"),
+        },
+    ),
+    (
+        "ій",
+        MALE,
+        {
+            "gent": ("ія", "ього"),
+            "datv": ("ію", "ієві", "ьому"),
+            "accs": ("ія",),
+            "ablt": ("ієм", "ім"),
+            "loct": ("ієві", "ії"),
+            "voct": ("ію",),
+        },
+    ),
     # possessive surnames: -ов/-ев/-ин/-ын (ru, uk, be)
-    *[(end, MALE, {"gent": (_oblique(end) + "а",), "datv": (_oblique(end) + "у", _oblique(end) + "ові"), "accs": (_oblique(end) + "а",), "ablt": (_oblique(end) + "ым", _oblique(end) + "им"),
-                   "loct": (_oblique(end) + "е", _oblique(end) + "і", _oblique(end) + "ові"), "voct": (_oblique(end) + "е",)}) for end in ("ов", "ев", "ёв", "ин", "ын", "оў", "еў", "аў", "ін", "ын")],
-    *[(end + "а", FEMALE, {"gent": (end + "ой", end + "ої", end + "ай"), "datv": (end + "ой", end + "ій", end + "ай"), "accs": (end + "у",),
-                           "ablt": (end + "ой", end + "ою", end + "ай"), "loct": (end + "ой", end + "ій", end + "ай")}) for end in ("ов", "ев", "ёв", "ин", "ын", "ін", "ав")],
+    *[
+        (
+            end,
+            MALE,
+            {
+                "gent": (_oblique(end) + "а",),
+                "datv": (_oblique(end) + "у", _oblique(end) + "ові"),
+                "accs": (_oblique(end) + "а",),
+                "ablt": (_oblique(end) + "ым", _oblique(end) + "им"),
+                "loct": (_oblique(end) + "е", _oblique(end) + "і", _oblique(end) + "ові"),
+                "voct": (_oblique(end) + "е",),
+            },
+        )
+        for end in ("ов", "ев", "ёв", "ин", "ын", "оў", "еў", "аў", "ін", "ын")
+    ],
+    *[
+        (
+            end + "а",
+            FEMALE,
+            {
+                "gent": (end + "ой", end + "ої", end + "ай"),
+                "datv": (end + "ой", end + "ій", end + "ай"),
+                "accs": (end + "у",),
+                "ablt": (end + "ой", end + "ою", end + "ай"),
+                "loct": (end + "ой", end + "ій", end + "ай"),
+            },
+        )
+        for end in ("ов", "ев", "ёв", "ин", "ын", "ін", "ав")
+    ],
     # nouns in -а/-я (Кара-Мурза, Лукашэнка, Илья, Анна): both genders
-    ("я", "", {"gent": ("и", "і"), "datv": ("е", "і"), "accs": ("ю",), "ablt": ("ей", "ёй", "ею", "ем"), "loct": ("е", "і"), "voct": ("е", "ю")}),
-    ("а", "", {"gent": ("ы", "и", "і"), "datv": ("е", "і", "у"), "accs": ("у",), "ablt": ("ой", "ою", "ом", "ам", "ей"), "loct": ("е", "і", "у"), "voct": ("о",)}),
-    ("ко", MALE, {"gent": ("ка",), "datv": ("ку", "кові"), "accs": ("ка",), "ablt": ("ком",), "loct": ("кові", "ку"), "voct": ("ку",)}),
-    ("ь", MALE, {"gent": ("я",), "datv": ("ю", "еві"), "accs": ("я",), "ablt": ("ем",), "loct": ("е", "і"), "voct": ("ю",)}),
-    ("й", MALE, {"gent": ("я",), "datv": ("ю", "єві"), "accs": ("я",), "ablt": ("ем", "єм"), "loct": ("е", "ї"), "voct": ("ю",)}),
+    (
+        "я",
+        "",
+        {
+            "gent": ("и", "і"),
+            "datv": ("е", "і"),
+            "accs": ("ю",),
+            "ablt": ("ей", "ёй", "ею", "ем"),
+            "loct": ("е", "і"),
+            "voct": ("е", "ю"),
+        },
+    ),
+    (
+        "а",
+        "",
+        {
+            "gent": ("ы", "и", "і"),
+            "datv": ("е", "і", "у"),
+            "accs": ("у",),
+            "ablt": ("ой", "ою", "ом", "ам", "ей"),
+            "loct": ("е", "і", "у"),
+            "voct": ("о",),
+        },
+    ),
+    (
+        "ко",
+        MALE,
+        {
+            "gent": ("ка",),
+            "datv": ("ку", "кові"),
+            "accs": ("ка",),
+            "ablt": ("ком",),
+            "loct": ("кові", "ку"),
+            "voct": ("ку",),
+        },
+    ),
+    (
+        "ь",
+        MALE,
+        {"gent": ("я",), "datv": ("ю", "еві"), "accs": ("я",), "ablt": ("ем",), "loct": ("е", "і"), "voct": ("ю",)},
+    ),
+    (
+        "й",
+        MALE,
+        {
+            "gent": ("я",),
+            "datv": ("ю", "єві"),
+            "accs": ("я",),
+            "ablt": ("ем", "єм"),
+            "loct": ("е", "ї"),
+            "voct": ("ю",),
+        },
+    ),
 ]
 _HUSHING = set("жшчщц")
 _VOWELS = set("аеёиоуыэюяіїєў")
@@ -73,7 +196,14 @@ def rule_forms(word: str, gender: str) -> dict[str, set[str]]:
             return forms
     if gender == MALE and low[-1] not in _VOWELS and low[-1].isalpha():
         instr = "ем" if low[-1] in _HUSHING else "ом"
-        table = {"gent": ("а",), "datv": ("у", "ові"), "accs": ("а",), "ablt": (instr,), "loct": ("е", "і", "ові"), "voct": ("е",)}
+        table = {
+            "gent": ("а",),
+            "datv": ("у", "ові"),
+            "accs": ("а",),
+            "ablt": (instr,),
+            "loct": ("е", "і", "ові"),
+            "voct": ("е",),
+        }
         for case, suffixes in table.items():
             forms.setdefault(case, set()).update(low + s for s in suffixes)
     return forms  # feminine consonant-final and vowel-final surnames do not decline
@@ -136,7 +266,13 @@ def _petrovich_forms(word: str, gender: str, parse) -> dict[str, set[str]]:
     elif parse is not None and "Patr" in parse.tag:
         part = NamePart.MIDDLENAME
     sex = Gender.FEMALE if gender == FEMALE else Gender.MALE
-    names = {Case.GENITIVE: "gent", Case.DATIVE: "datv", Case.ACCUSATIVE: "accs", Case.INSTRUMENTAL: "ablt", Case.PREPOSITIONAL: "loct"}
+    names = {
+        Case.GENITIVE: "gent",
+        Case.DATIVE: "datv",
+        Case.ACCUSATIVE: "accs",
+        Case.INSTRUMENTAL: "ablt",
+        Case.PREPOSITIONAL: "loct",
+    }
     return {case: {_petrovich().make(part, sex, c, word).lower()} for c, case in names.items()}
 
 
@@ -146,9 +282,13 @@ def word_forms(word: str, gender: str) -> dict[str, frozenset[str]]:
     if "-" in word:
         # Кара-Мурза → Кара-Мурзы (first part fixed, the usual) and Кары-Мурзы (both declined)
         parts = [word_forms(part, gender) for part in word.split("-")]
-        options = [[p.get(case, p["nomn"]) | p["nomn"] for p in parts[:-1]] + [parts[-1].get(case, parts[-1]["nomn"])]
-                   for case in CASES]
-        return {case: frozenset("-".join(combo) for combo in itertools.product(*opts)) for case, opts in zip(CASES, options)}
+        options = [
+            [p.get(case, p["nomn"]) | p["nomn"] for p in parts[:-1]] + [parts[-1].get(case, parts[-1]["nomn"])]
+            for case in CASES
+        ]
+        return {
+            case: frozenset("-".join(combo) for combo in itertools.product(*opts)) for case, opts in zip(CASES, options)
+        }
     lang = language(word)
     parse = _dictionary_parse(word, gender, lang) if lang != "be" else None
     forms = _dictionary_forms(parse) if parse is not None else {}
@@ -202,8 +342,19 @@ def guess_gender(words: list[str]) -> str:
 def feminine_surname(word: str) -> str | None:
     """The feminine nominative of a male surname (Яшин → яшина), when it has one."""
     low = word.lower()
-    for male, female in (("ский", "ская"), ("цкий", "цкая"), ("ський", "ська"), ("скі", "ская"), ("ов", "ова"),
-                         ("ев", "ева"), ("ёв", "ёва"), ("ин", "ина"), ("ын", "ына"), ("ій", "а"), ("ой", "ая")):
+    for male, female in (
+        ("ский", "ская"),
+        ("цкий", "цкая"),
+        ("ський", "ська"),
+        ("скі", "ская"),
+        ("ов", "ова"),
+        ("ев", "ева"),
+        ("ёв", "ёва"),
+        ("ин", "ина"),
+        ("ын", "ына"),
+        ("ій", "а"),
+        ("ой", "ая"),
+    ):
         if low.endswith(male):
             return low[: -len(male)] + female
     return None

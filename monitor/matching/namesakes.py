@@ -19,7 +19,9 @@ from importlib import resources
 from monitor.matching.fold import fold_key
 
 # Patronymics (Russian, Ukrainian, Belarusian; and their Latin spellings) in any case.
-_PATRONYMIC = re.compile(r"(ович|евич|ьич|івн|ївн|овн|евн|ичн|ovich|evich|ovna|evna|owicz|ewicz|ovič|evič|ovych|evych|ivna|ovna)\w{0,3}$")
+_PATRONYMIC = re.compile(
+    r"(ович|евич|ьич|івн|ївн|овн|евн|ичн|ovich|evich|ovna|evna|owicz|ewicz|ovič|evič|ovych|evych|ivna|ovna)\w{0,3}$"
+)
 _SECTION = re.compile(r"^\[(\w+)\]$")
 LOOK_BACK = 120  # characters before a surname searched for given names, initials, patronymics
 _ENDINGS = ("", "a", "u", "e", "em", "om", "owi", "ovi", "s", "as", "o", "ui", "i", "y", "ie", "ą", "ę", "ou")
@@ -74,7 +76,9 @@ def known_given_keys() -> dict[str, frozenset[str]]:
             forms |= {name + ending for ending in (_ENDINGS if section == "latin" else ("",))}
             if section == "cyrillic":
                 for lang in LANGUAGES:
-                    forms |= {p for form in foreign_forms(name.lower(), lang, "", False) for p in with_prefixes(form, lang)}
+                    forms |= {
+                        p for form in foreign_forms(name.lower(), lang, "", False) for p in with_prefixes(form, lang)
+                    }
     forms |= {f for names in diminutives().values() for f in names}
     keys: dict[str, set[str]] = {}
     for form in forms:

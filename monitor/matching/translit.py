@@ -13,18 +13,107 @@ from __future__ import annotations
 import functools
 import re
 
-IULIIA_SCHEMES = ("wikipedia", "bgn_pcgn", "scientific", "icao_doc_9303", "mosmetro", "telegram",
-                  "ala_lc_alt", "yandex_maps", "gost_7034", "mvd_310_fr", "gost_52290")
+IULIIA_SCHEMES = (
+    "wikipedia",
+    "bgn_pcgn",
+    "scientific",
+    "icao_doc_9303",
+    "mosmetro",
+    "telegram",
+    "ala_lc_alt",
+    "yandex_maps",
+    "gost_7034",
+    "mvd_310_fr",
+    "gost_52290",
+)
 
 _COMMON = dict(zip("абвгдезиклмнопрстуфыэ", "abvgdeziklmnoprstufye"))
-_GERMAN = {**_COMMON, "в": "w", "ж": "sch", "з": "s", "й": "j", "х": "ch", "ц": "z", "ч": "tsch", "ш": "sch",
-           "щ": "schtsch", "ю": "ju", "я": "ja", "ё": "jo", "ь": "", "ъ": "", "і": "i", "ї": "ji", "є": "je", "ґ": "g", "ў": "w"}
-_POLISH = {**_COMMON, "в": "w", "ж": "ż", "х": "ch", "ц": "c", "ч": "cz", "ш": "sz", "щ": "szcz", "й": "j",
-           "ю": "ju", "я": "ja", "ё": "jo", "ь": "", "ъ": "", "л": "ł", "і": "i", "ї": "ji", "є": "je", "ґ": "g", "ў": "ł"}
-_UKRAINIAN = {**_COMMON, "г": "h", "ґ": "g", "и": "y", "і": "i", "ї": "i", "є": "ie", "ж": "zh", "й": "i", "х": "kh",
-              "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ю": "iu", "я": "ia", "ь": "", "ъ": "", "ё": "io", "ў": "u"}
-_SIMPLE = {**_COMMON, "ё": "yo", "ж": "zh", "й": "y", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch",
-           "ю": "yu", "я": "ya", "ь": "", "ъ": "", "і": "i", "ї": "yi", "є": "ye", "ґ": "g", "ў": "w"}
+_GERMAN = {
+    **_COMMON,
+    "в": "w",
+    "ж": "sch",
+    "з": "s",
+    "й": "j",
+    "х": "ch",
+    "ц": "z",
+    "ч": "tsch",
+    "ш": "sch",
+    "щ": "schtsch",
+    "ю": "ju",
+    "я": "ja",
+    "ё": "jo",
+    "ь": "",
+    "ъ": "",
+    "і": "i",
+    "ї": "ji",
+    "є": "je",
+    "ґ": "g",
+    "ў": "w",
+}
+_POLISH = {
+    **_COMMON,
+    "в": "w",
+    "ж": "ż",
+    "х": "ch",
+    "ц": "c",
+    "ч": "cz",
+    "ш": "sz",
+    "щ": "szcz",
+    "й": "j",
+    "ю": "ju",
+    "я": "ja",
+    "ё": "jo",
+    "ь": "",
+    "ъ": "",
+    "л": "ł",
+    "і": "i",
+    "ї": "ji",
+    "є": "je",
+    "ґ": "g",
+    "ў": "ł",
+}
+_UKRAINIAN = {
+    **_COMMON,
+    "г": "h",
+    "ґ": "g",
+    "и": "y",
+    "і": "i",
+    "ї": "i",
+    "є": "ie",
+    "ж": "zh",
+    "й": "i",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "shch",
+    "ю": "iu",
+    "я": "ia",
+    "ь": "",
+    "ъ": "",
+    "ё": "io",
+    "ў": "u",
+}
+_SIMPLE = {
+    **_COMMON,
+    "ё": "yo",
+    "ж": "zh",
+    "й": "y",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "shch",
+    "ю": "yu",
+    "я": "ya",
+    "ь": "",
+    "ъ": "",
+    "і": "i",
+    "ї": "yi",
+    "є": "ye",
+    "ґ": "g",
+    "ў": "w",
+}
 _IOTATED = {"е": "je", "ю": "ju", "я": "ja", "ё": "jo"}
 _PL_SOFT = {"я": "ia", "ю": "iu", "ё": "io"}
 _ENDINGS = ("y", "yy", "iy", "yi", "i", "ij", "yj", "ii")
@@ -83,25 +172,73 @@ def latin_spellings(phrase: str) -> set[str]:
         result.add(" ".join(spellings[scheme] for spellings in per_word))
     result |= {s.replace("ks", "x") for s in result if "ks" in s}  # Alexei, Alexander
     if words and words[-1].endswith(("ий", "ый")):
-        stems = {" ".join(w[scheme] for w in per_word[:-1]) + " " + _table_translit(words[-1][:-2], _SIMPLE)
-                 for scheme in range(len(per_word[0]))}
+        stems = {
+            " ".join(w[scheme] for w in per_word[:-1]) + " " + _table_translit(words[-1][:-2], _SIMPLE)
+            for scheme in range(len(per_word[0]))
+        }
         stems |= {s.replace("v", "w") for s in stems}
         result |= {(stem + end).strip() for stem in stems for end in _ENDINGS}
     return result
 
 
-_LAT2CYR = [("shch", "щ"), ("schtsch", "щ"), ("tsch", "ч"), ("sch", "ш"), ("szcz", "щ"), ("zh", "ж"), ("kh", "х"),
-            ("ts", "ц"), ("tz", "ц"), ("ch", "ч"), ("sh", "ш"), ("sz", "ш"), ("cz", "ч"), ("yu", "ю"), ("ju", "ю"),
-            ("ya", "я"), ("ja", "я"), ("yo", "ё"), ("jo", "ё"), ("ye", "е"), ("je", "е"), ("iy", "ий"), ("yy", "ый"),
-            ("a", "а"), ("b", "б"), ("v", "в"), ("w", "в"), ("g", "г"), ("d", "д"), ("e", "е"), ("z", "з"), ("i", "и"),
-            ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"), ("r", "р"), ("s", "с"), ("t", "т"),
-            ("u", "у"), ("f", "ф"), ("h", "х"), ("c", "ц"), ("y", "ы"), ("j", "й"), ("x", "кс"), ("q", "к")]
+_LAT2CYR = [
+    ("shch", "щ"),
+    ("schtsch", "щ"),
+    ("tsch", "ч"),
+    ("sch", "ш"),
+    ("szcz", "щ"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("ts", "ц"),
+    ("tz", "ц"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("sz", "ш"),
+    ("cz", "ч"),
+    ("yu", "ю"),
+    ("ju", "ю"),
+    ("ya", "я"),
+    ("ja", "я"),
+    ("yo", "ё"),
+    ("jo", "ё"),
+    ("ye", "е"),
+    ("je", "е"),
+    ("iy", "ий"),
+    ("yy", "ый"),
+    ("a", "а"),
+    ("b", "б"),
+    ("v", "в"),
+    ("w", "в"),
+    ("g", "г"),
+    ("d", "д"),
+    ("e", "е"),
+    ("z", "з"),
+    ("i", "и"),
+    ("k", "к"),
+    ("l", "л"),
+    ("m", "м"),
+    ("n", "н"),
+    ("o", "о"),
+    ("p", "п"),
+    ("r", "р"),
+    ("s", "с"),
+    ("t", "т"),
+    ("u", "у"),
+    ("f", "ф"),
+    ("h", "х"),
+    ("c", "ц"),
+    ("y", "ы"),
+    ("j", "й"),
+    ("x", "кс"),
+    ("q", "к"),
+]
 _LAT2CYR_RE = re.compile("|".join(re.escape(k) for k, _ in _LAT2CYR))
 _LAT2CYR_MAP = dict(_LAT2CYR)
 
 
 def cyrillic_guess(latin: str) -> str:
     """One plausible Cyrillic spelling of a Latin name (Vorontsov → Воронцов), case kept per word."""
+
     def word(w: str) -> str:
         low = w.lower()
         if low.endswith("y") and len(low) > 3 and low[-2] not in "aeiouy":
@@ -132,4 +269,3 @@ def polish_declined(phrase: str) -> set[str]:
     head = " ".join(_table_translit(w, _POLISH, polish=True, iotate="j") for w in words[:-1])
     stem = _table_translit(last[: len(last) - len(ending)], _POLISH, polish=True, iotate="j")
     return {f"{head} {stem}{end}".strip() for end in _POLISH_CASES[ending]}
-

@@ -24,19 +24,20 @@ import httpx
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from monitor.core import db
 from monitor import i18n
-from monitor.core.storage.backfill import opened_live
-from monitor.core.settings import Settings, get_settings
-from monitor.notify.mail import MailError, build_message, oneline, send_message
+from monitor.core import db
 from monitor.core.models import Mention, MentionPerson, Person, Recipient, Source, Spike, SpikeAlert, utcnow
+from monitor.core.settings import Settings, get_settings
+from monitor.core.storage import deliveries as ledger
+from monitor.core.storage import insert_ignore
+from monitor.core.storage.backfill import opened_live
+from monitor.core.storage.deliveries import FAILED, SENDING, SENT
+from monitor.core.storage.spike_groups import overlaps, window
+from monitor.core.storage.spike_state import ALL_KINDS
 from monitor.notify.channels import channels as apprise_channels
 from monitor.notify.channels.send import send as send_apprise
-from monitor.core.storage.spike_groups import overlaps, window
+from monitor.notify.mail import MailError, build_message, oneline, send_message
 from monitor.spikes.sensitivity import muted
-from monitor.core.storage.spike_state import ALL_KINDS
-from monitor.core.storage import deliveries as ledger, insert_ignore
-from monitor.core.storage.deliveries import FAILED, SENDING, SENT
 
 log = logging.getLogger(__name__)
 WEBHOOK = "webhook"
@@ -76,12 +77,22 @@ class SpikeNews:
         """The webhook's JSON body; ``text`` is what chat webhooks show."""
         stamp = lambda t: t.isoformat() if t else None  # noqa: E731
         return {
-            "text": f"Spike: {self.person} — {self.explanation}", "spike_id": self.spike_id,
-            "person": self.person, "kind": self.kind, "start": stamp(self.start), "peak": stamp(self.peak),
-            "end": stamp(self.end), "observed": self.observed, "expected": round(self.expected, 3),
-            "score": round(self.score, 3), "p_value": self.p_value,
-            "top_clusters": [dict(s, review_url=f"{base_url.rstrip('/')}/mentions/{s['mention_id']}") for s in self.stories],
-            "window": self.window, "url": f"{base_url.rstrip('/')}/review",
+            "text": f"Spike: {self.person} — {self.explanation}",
+            "spike_id": self.spike_id,
+            "person": self.person,
+            "kind": self.kind,
+            "start": stamp(self.start),
+            "peak": stamp(self.peak),
+            "end": stamp(self.end),
+            "observed": self.observed,
+            "expected": round(self.expected, 3),
+            "score": round(self.score, 3),
+            "p_value": self.p_value,
+            "top_clusters": [
+                dict(s, review_url=f"{base_url.rstrip('/')}/mentions/{s['mention_id']}") for s in self.stories
+            ],
+            "window": self.window,
+            "url": f"{base_url.rstrip('/')}/review",
         }
 
 
@@ -96,9 +107,12 @@ def send_spike_alerts(spike_ids: list[int], *, now: datetime | None = None, sett
     for spike_id in spike_ids:
         for channel in _channels(spike_id, settings):
             with db.session_scope(settings.database_url) as session:
-                won = insert_ignore(session, SpikeAlert, [dict(
-                    spike_id=spike_id, channel=channel, status=SENDING, attempts=1, claimed_at=now)],
-                    keys=["spike_id", "channel"])
+                won = insert_ignore(
+                    session,
+                    SpikeAlert,
+                    [dict(spike_id=spike_id, channel=channel, status=SENDING, attempts=1, claimed_at=now)],
+                    keys=["spike_id", "channel"],
+                )
             if won:
                 sent += _attempt(won[0], spike_id, channel, now, settings)
     return sent
@@ -111,14 +125,21 @@ def retry_failed_alerts(*, now: datetime | None = None, settings: Settings | Non
     now = now or utcnow()
     retry = _retryable(now, settings)
     with db.session_scope(settings.database_url) as session:
-        failed = session.exec(select(SpikeAlert.id, SpikeAlert.spike_id, SpikeAlert.channel)
-                              .join(Spike, Spike.id == SpikeAlert.spike_id).where(
-            retry, Spike.expected_by_reviewer == sa.false())).all()
+        failed = session.exec(
+            select(SpikeAlert.id, SpikeAlert.spike_id, SpikeAlert.channel)
+            .join(Spike, Spike.id == SpikeAlert.spike_id)
+            .where(retry, Spike.expected_by_reviewer == sa.false())
+        ).all()
     sent = 0
     for alert_id, spike_id, channel in failed:
         with db.session_scope(settings.database_url) as session:
-            won = ledger.claim(session, SpikeAlert, where=sa.and_(SpikeAlert.id == alert_id, retry), now=now,
-                               values={"attempts": SpikeAlert.attempts + 1})
+            won = ledger.claim(
+                session,
+                SpikeAlert,
+                where=sa.and_(SpikeAlert.id == alert_id, retry),
+                now=now,
+                values={"attempts": SpikeAlert.attempts + 1},
+            )
         if won:
             sent += _attempt(alert_id, spike_id, channel, now, settings)
     return sent
@@ -127,8 +148,10 @@ def retry_failed_alerts(*, now: datetime | None = None, settings: Settings | Non
 def _retryable(now: datetime, settings: Settings):
     """Alerts to claim back: failed under the attempt limit, or abandoned mid-send."""
     # The attempt limit holds for abandoned claims too: a send that kills its process is not retried forever.
-    return sa.and_(SpikeAlert.attempts < settings.alert_max_attempts,
-                   ledger.reclaimable(SpikeAlert, now=now, stale_after=STALE_CLAIM))
+    return sa.and_(
+        SpikeAlert.attempts < settings.alert_max_attempts,
+        ledger.reclaimable(SpikeAlert, now=now, stale_after=STALE_CLAIM),
+    )
 
 
 def _channels(spike_id: int, settings: Settings) -> list[str]:
@@ -153,9 +176,14 @@ def alertable(session: Session, spike: Spike) -> bool:
     if spike.source_kind == ALL_KINDS:
         return True
     start, end = window(spike)
-    hosts = session.exec(select(Spike).where(
-        Spike.person_id == spike.person_id, Spike.source_kind == ALL_KINDS, Spike.hour < end,
-        Spike.hour >= start - timedelta(days=7))).all()
+    hosts = session.exec(
+        select(Spike).where(
+            Spike.person_id == spike.person_id,
+            Spike.source_kind == ALL_KINDS,
+            Spike.hour < end,
+            Spike.hour >= start - timedelta(days=7),
+        )
+    ).all()
     return not any(overlaps(host, spike) for host in hosts)
 
 
@@ -200,8 +228,9 @@ def deliver(spike_id: int, channel: str, *, settings: Settings, now: datetime | 
             url = apprise_channels.url_of(session, channel, secret_key=settings.resolved_secret_key())
     if channel.startswith(apprise_channels.PREFIX):  # raises ChannelError, recorded as AlertError is
         title, body = apprise_channels.message(news, private=private, base_url=settings.base_url)
-        return send_apprise(url, title=title, body=body, proxy_url=settings.proxy_url,
-                            timeout=settings.alert_webhook_timeout)
+        return send_apprise(
+            url, title=title, body=body, proxy_url=settings.proxy_url, timeout=settings.alert_webhook_timeout
+        )
     if channel == WEBHOOK:
         return _post_webhook(news, settings)
     if email is None:
@@ -216,8 +245,9 @@ def deliver(spike_id: int, channel: str, *, settings: Settings, now: datetime | 
 
 def _post_webhook(news: SpikeNews, settings: Settings) -> None:
     try:
-        response = httpx.post(settings.alert_webhook_url, json=news.payload(settings.base_url),
-                              timeout=settings.alert_webhook_timeout)
+        response = httpx.post(
+            settings.alert_webhook_url, json=news.payload(settings.base_url), timeout=settings.alert_webhook_timeout
+        )
     except httpx.HTTPError as exc:
         raise AlertError(f"webhook: {type(exc).__name__}: {exc}") from exc
     if response.status_code >= 300:
@@ -231,9 +261,19 @@ def spike_news(session: Session, *, spike_id: int) -> SpikeNews:
     kind = spike.kind if spike.source_kind == ALL_KINDS else f"{spike.kind} in {spike.source_kind} sources"
     when = window_text(spike.hour, spike.hour + timedelta(seconds=spike.bucket_seconds or 3600))
     return SpikeNews(
-        spike.id, person.name, kind, spike.hour, spike.peak_at, spike.end_at, spike.count, spike.expected,
-        spike.score, spike.p_value, f"{_mentions(spike.count)} {when}, usually {_usual(spike.expected)}",
-        top_stories(session, spike=spike), when,
+        spike.id,
+        person.name,
+        kind,
+        spike.hour,
+        spike.peak_at,
+        spike.end_at,
+        spike.count,
+        spike.expected,
+        spike.score,
+        spike.p_value,
+        f"{_mentions(spike.count)} {when}, usually {_usual(spike.expected)}",
+        top_stories(session, spike=spike),
+        when,
     )
 
 
@@ -273,8 +313,14 @@ def top_stories(session: Session, *, spike: Spike, limit: int = TOP_CLUSTERS) ->
     for _, count, first in rows:
         mention = session.get(Mention, first)
         # oneline: feed text without bidi or control characters, for the webhook as for the email.
-        stories.append({"title": oneline(mention.title or mention.text)[:200], "url": mention.url, "mentions": count,
-                        "mention_id": first})  # its permalink page: MONITOR_BASE_URL/mentions/{id}
+        stories.append(
+            {
+                "title": oneline(mention.title or mention.text)[:200],
+                "url": mention.url,
+                "mentions": count,
+                "mention_id": first,
+            }
+        )  # its permalink page: MONITOR_BASE_URL/mentions/{id}
     return stories
 
 
@@ -283,5 +329,6 @@ def alert_email(news: SpikeNews, *, to: str, settings: Settings, now: datetime) 
     permanent ``MailError`` when ``to`` is not one plain address."""
     review_url = f"{settings.base_url.rstrip('/')}/review"
     mentions_url = f"{settings.base_url.rstrip('/')}/mentions"  # + "/{id}": a mention's permalink page
-    return build_message("alert", to=to, now=now, settings=settings, news=news, review_url=review_url,
-                         mentions_url=mentions_url)
+    return build_message(
+        "alert", to=to, now=now, settings=settings, news=news, review_url=review_url, mentions_url=mentions_url
+    )

@@ -33,11 +33,11 @@ import re
 import smtplib
 import ssl
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timezone
 from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -45,8 +45,8 @@ import jinja2
 import nh3
 
 from monitor import i18n
-from monitor.core.settings import Settings, create_private_file, get_settings, private_dir
 from monitor.core.email_address import address_problem
+from monitor.core.settings import Settings, create_private_file, get_settings, private_dir
 from monitor.text import clip, oneline  # noqa: F401 - templates and callers use them from here
 
 logger = logging.getLogger(__name__)
@@ -166,9 +166,7 @@ def _describe(exc: Exception) -> str:
         text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
         return f"{exc.smtp_code} {text}"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return "recipient refused: " + ", ".join(
-            f"{who} ({code})" for who, (code, _) in exc.recipients.items()
-        )
+        return "recipient refused: " + ", ".join(f"{who} ({code})" for who, (code, _) in exc.recipients.items())
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused (is the SMTP server running? check MONITOR_SMTP_URL)"
     if isinstance(exc, TimeoutError):
@@ -215,8 +213,15 @@ def check_address(address: str) -> str:
     return address
 
 
-def build_message(name: str, *, to: str, now: datetime, headers: dict[str, str] | None = None,
-                  settings: Settings | None = None, **context) -> EmailMessage:
+def build_message(
+    name: str,
+    *,
+    to: str,
+    now: datetime,
+    headers: dict[str, str] | None = None,
+    settings: Settings | None = None,
+    **context,
+) -> EmailMessage:
     """The email rendered from ``name``'s three templates with ``context``, addressed to ``to``.
 
     ``headers`` (after the standard ones) must be fixed text, counts or our own URLs: never

@@ -18,14 +18,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from monitor.core.storage import access
-from monitor.core.storage.evidence_views import deleted_condition
 from monitor.core.models import Mention, MentionPerson, Person, Sighting, Source, Spike
+from monitor.core.storage import access, fulltext
+from monitor.core.storage.evidence_views import deleted_condition
 from monitor.core.storage.spike_groups import window
-from monitor.core.storage import fulltext
 from monitor.review.labels import SHOWN_KIND
 from monitor.review.queue import MentionRow, _attach_people
-
 
 
 @dataclass
@@ -136,7 +134,9 @@ def _representative(statement):
         sa.or_(
             Mention.cluster_id.is_(None),
             ~sa.exists().where(
-                other.cluster_id == Mention.cluster_id, other.review_state == Mention.review_state, other.id < Mention.id
+                other.cluster_id == Mention.cluster_id,
+                other.review_state == Mention.review_state,
+                other.id < Mention.id,
             ),
         )
     )
@@ -159,15 +159,13 @@ def _cursor_of(mention: Mention) -> str:
 
 def list_cards(session: Session, *, filters: Filters, limit: int, after: str | None = None) -> Page:
     """One page of cards after ``after`` (a cursor), newest first, with copies counted."""
-    statement = _representative(_where(
-        select(Mention, Source.name, SHOWN_KIND).join(Source, Source.id == Mention.source_id), filters, session
-    ))
+    statement = _representative(
+        _where(select(Mention, Source.name, SHOWN_KIND).join(Source, Source.id == Mention.source_id), filters, session)
+    )
     cursor = parse_cursor(after)
     if cursor:
         stamp, ident = cursor
-        statement = statement.where(
-            sa.or_(Mention.at < stamp, sa.and_(Mention.at == stamp, Mention.id < ident))
-        )
+        statement = statement.where(sa.or_(Mention.at < stamp, sa.and_(Mention.at == stamp, Mention.id < ident)))
     statement = statement.order_by(Mention.at.desc(), Mention.id.desc()).limit(limit + 1)
     found = session.exec(statement).all()
     cards = [Card(MentionRow(m, name or ""), kind or "") for m, name, kind in found[:limit]]
@@ -201,10 +199,13 @@ def _count_copies(session: Session, cards: list[Card]) -> None:
     key = sa.case((Mention.cluster_id.is_(None), -Mention.id), else_=Mention.cluster_id)
     seen_on = sa.func.coalesce(Sighting.source_id, Mention.source_id)
     counts = {
-        story: (n, s) for story, n, s in session.execute(
+        story: (n, s)
+        for story, n, s in session.execute(
             sa.select(key, sa.func.count(), sa.func.count(sa.distinct(seen_on)))
-            .select_from(Mention).outerjoin(Sighting, Sighting.mention_id == Mention.id)
-            .where(sa.or_(Mention.cluster_id.in_(clusters), Mention.id.in_(singles))).group_by(key)
+            .select_from(Mention)
+            .outerjoin(Sighting, Sighting.mention_id == Mention.id)
+            .where(sa.or_(Mention.cluster_id.in_(clusters), Mention.id.in_(singles)))
+            .group_by(key)
         )
     }
     for card in cards:

@@ -18,8 +18,18 @@ from monitor.core.textsearch import contains, fold_case
 
 # Words that mark a post as standing with the person rather than merely naming them (folded).
 SOLIDARITY_WORDS = (
-    "solidarity", "#free", "free ", "stand with", "stands with", "standing with", "standwith", "support", "release",
-    "солидарн", "свобод", "поддерж",
+    "solidarity",
+    "#free",
+    "free ",
+    "stand with",
+    "stands with",
+    "standing with",
+    "standwith",
+    "support",
+    "release",
+    "солидарн",
+    "свобод",
+    "поддерж",
 )
 
 OTHER_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (

@@ -56,10 +56,16 @@ def mention_records(*, since: datetime | None = None) -> Iterator[dict]:
         people = _people_by_mention(session)
         for mention, source_name in session.exec(statement).yield_per(BATCH):
             yield {
-                "id": mention.id, "source": source_name, "url": mention.url,
-                "canonical_url": mention.canonical_url, "title": mention.title, "text": mention.text,
-                "published_at": _iso(mention.published_at), "fetched_at": _iso(mention.fetched_at),
-                "people": people.get(mention.id, []), "cluster_id": mention.cluster_id,
+                "id": mention.id,
+                "source": source_name,
+                "url": mention.url,
+                "canonical_url": mention.canonical_url,
+                "title": mention.title,
+                "text": mention.text,
+                "published_at": _iso(mention.published_at),
+                "fetched_at": _iso(mention.fetched_at),
+                "people": people.get(mention.id, []),
+                "cluster_id": mention.cluster_id,
             }
 
 

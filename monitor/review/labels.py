@@ -9,13 +9,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from monitor import i18n
-
 from monitor.core.models import Source
 
 # The kind a card, the filter menu and the sources table show: for "auto", what was detected.
-SHOWN_KIND = sa.case(
-    (Source.kind == "auto", sa.func.coalesce(Source.detected_kind, "auto")), else_=Source.kind
-)
+SHOWN_KIND = sa.case((Source.kind == "auto", sa.func.coalesce(Source.detected_kind, "auto")), else_=Source.kind)
 
 
 def kind_label(source: Source) -> str:
@@ -31,8 +28,15 @@ def health(source: Source, silent: bool) -> str:
     """One word or two for the sources table: disabled, never polled, went silent, failing (n), ok."""
     if not source.enabled:
         return "disabled"
-    if not any((source.last_polled_at, source.last_success_at, source.last_error_at, source.last_new_at,
-                source.consecutive_failures)):
+    if not any(
+        (
+            source.last_polled_at,
+            source.last_success_at,
+            source.last_error_at,
+            source.last_new_at,
+            source.consecutive_failures,
+        )
+    ):
         return "never polled"
     if silent:
         return "went silent"

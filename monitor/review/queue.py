@@ -12,8 +12,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from monitor.core.storage import access
 from monitor.core.models import Mention, MentionPerson, Person, ReviewDecision, Source, Spike, utcnow
+from monitor.core.storage import access
 
 DECISIONS = ("confirmed", "dismissed")
 STATUSES = ("new", *DECISIONS)
@@ -65,7 +65,8 @@ def list_mentions(
 def get_mention(session: Session, *, mention_id: int, scope: access.Scope = access.EVERYTHING) -> MentionRow | None:
     """One mention with its source and people, or None (also when ``scope`` hides it)."""
     found = session.exec(
-        select(Mention, Source.name).join(Source, Source.id == Mention.source_id)
+        select(Mention, Source.name)
+        .join(Source, Source.id == Mention.source_id)
         .where(Mention.id == mention_id, scope.mention_visible())
     ).first()
     if found is None:
@@ -114,7 +115,9 @@ def list_spikes(
 ) -> list[SpikeRow]:
     """Spikes of the people ``scope`` shows (optionally only hours at or after ``since``), latest
     hour first, with the person's name."""
-    statement = select(Spike, Person.name).join(Person, Person.id == Spike.person_id).where(scope.person_visible(Person.id))
+    statement = (
+        select(Spike, Person.name).join(Person, Person.id == Spike.person_id).where(scope.person_visible(Person.id))
+    )
     if since is not None:
         statement = statement.where(Spike.hour >= since)
     statement = statement.order_by(Spike.hour.desc(), Spike.id.desc()).limit(limit)

@@ -24,10 +24,6 @@ import re
 
 from sqlmodel import Session, select
 
-from monitor.core.storage.captures import request_preservation
-from monitor.core.storage.matcher_cache import matcher_for
-from monitor.matching import Matcher
-from monitor.core.storage import access
 from monitor.core.models import (
     AuditEntry,
     ExclusionSuggestion,
@@ -38,6 +34,10 @@ from monitor.core.models import (
     User,
     utcnow,
 )
+from monitor.core.storage import access
+from monitor.core.storage.captures import request_preservation
+from monitor.core.storage.matcher_cache import matcher_for
+from monitor.matching import Matcher
 
 LABELS = ("solidarity", "news", "hostile", "unrelated", "other")
 STATES = ("unreviewed", "reviewed", "escalated")
@@ -104,8 +104,16 @@ def act(session: Session, *, mention_ids: list[int], action: str, value: str | N
         before = _snapshot(mention)
         _apply(mention, action, value, user)
         session.add(mention)
-        session.add(AuditEntry(at=now, user_id=user.id, action=action, target=f"mention:{mention.id}",
-                               before=before, after=_snapshot(mention)))
+        session.add(
+            AuditEntry(
+                at=now,
+                user_id=user.id,
+                action=action,
+                target=f"mention:{mention.id}",
+                before=before,
+                after=_snapshot(mention),
+            )
+        )
         if action in ("label", "escalate", "confirmed", "dismissed"):
             decision = mention.status if action != "escalate" else "escalated"
             session.add(ReviewDecision(mention_id=mention.id, user_id=user.id, decision=decision, decided_at=now))
@@ -113,8 +121,12 @@ def act(session: Session, *, mention_ids: list[int], action: str, value: str | N
     if action == "label" and value == "unrelated":
         _suggest_exclusions(session, [m for m in members if m.id in mention_ids], user)
     if action in ("label", "escalate", "confirmed"):  # issue 18: keep what a reviewer confirmed as evidence
-        request_preservation(session, mention_ids=[m.id for m in members if m.status == "confirmed"
-                                                   or m.review_state == "escalated"], reason="review", now=now)
+        request_preservation(
+            session,
+            mention_ids=[m.id for m in members if m.status == "confirmed" or m.review_state == "escalated"],
+            reason="review",
+            now=now,
+        )
     session.flush()
     return members
 
@@ -128,23 +140,34 @@ def _visible_members(session: Session, mention_ids: list[int], user: User) -> li
     members = cluster_members(session, access.visible_mention_ids(session, scope, mention_ids))
     shown = set(access.visible_mention_ids(session, scope, [m.id for m in members]))
     return [m for m in members if m.id in shown]
+
+
 def _custody_labelled(session: Session, mention: Mention, decision: str, user: User) -> None:
     """The decision as a "labelled" custody event (issue 18), concerning the mention's people."""
     from monitor.core.storage.custody import append_event
 
     people = session.exec(select(MentionPerson.person_id).where(MentionPerson.mention_id == mention.id)).all()
-    append_event(session, "labelled", f"user:{user.id}", f"mention:{mention.id}", person_ids=people,
-                 details={"decision": decision, "label": mention.label, "review_state": mention.review_state})
+    append_event(
+        session,
+        "labelled",
+        f"user:{user.id}",
+        f"mention:{mention.id}",
+        person_ids=people,
+        details={"decision": decision, "label": mention.label, "review_state": mention.review_state},
+    )
 
 
 def _suggest_exclusions(session: Session, mentions: list[Mention], user: User) -> None:
     """File "name + next word" of each match as an exclude phrase for an admin to accept."""
     matcher = matcher_for(session)
     for mention in mentions:
-        linked = dict(session.exec(
-            select(Person.name, Person.id).join(MentionPerson, MentionPerson.person_id == Person.id)
-            .where(MentionPerson.mention_id == mention.id)
-        ).all())
+        linked = dict(
+            session.exec(
+                select(Person.name, Person.id)
+                .join(MentionPerson, MentionPerson.person_id == Person.id)
+                .where(MentionPerson.mention_id == mention.id)
+            ).all()
+        )
         text = mention.text or mention.title or ""
         for match in matcher.find(text):
             if match.person in linked:
@@ -166,20 +189,24 @@ def names_someone(matcher: Matcher, phrase: str) -> bool:
 
 def _phrase(text: str, start: int, end: int) -> str:
     following = _NEXT_WORD.match(text, end)
-    return text[start:following.end() if following else end].strip()
+    return text[start : following.end() if following else end].strip()
 
 
 def _suggest(session: Session, *, person_id: int, phrase: str, mention_id: int, user: User) -> None:
     exists = session.exec(
-        select(ExclusionSuggestion.id).where(ExclusionSuggestion.person_id == person_id, ExclusionSuggestion.phrase == phrase)
+        select(ExclusionSuggestion.id).where(
+            ExclusionSuggestion.person_id == person_id, ExclusionSuggestion.phrase == phrase
+        )
     ).first()
     if exists is None:
-        session.add(ExclusionSuggestion(person_id=person_id, phrase=phrase, mention_id=mention_id,
-                                        suggested_by=user.id, created_at=utcnow()))
+        session.add(
+            ExclusionSuggestion(
+                person_id=person_id, phrase=phrase, mention_id=mention_id, suggested_by=user.id, created_at=utcnow()
+            )
+        )
         session.flush()
 
 
 def audit(session: Session, *, user: User, action: str, target: str, before: dict | None, after: dict | None) -> None:
     """Append one audit entry (used by admin actions)."""
     session.add(AuditEntry(at=utcnow(), user_id=user.id, action=action, target=target, before=before, after=after))
-

@@ -13,10 +13,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
-from monitor.core.email_address import normalise_email  # noqa: F401 - the web and the CLI use it from here
-from monitor.core.storage import sessions
 from monitor.core.db import session_scope
+from monitor.core.email_address import normalise_email  # noqa: F401 - the web and the CLI use it from here
 from monitor.core.models import User, utcnow
+from monitor.core.storage import sessions
 
 ROLES = ("reviewer", "admin")
 MIN_PASSWORD_LENGTH = 10  # the one rule, wherever a password is set: web, command line, demo

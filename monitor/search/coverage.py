@@ -51,7 +51,9 @@ def coverage(session: Session, *, search: dict[str, SearchEntry], now: datetime)
     active = state.last_active(session)
     found = Coverage(
         people=[session.get(Person, t.person_id) for t in targets],
-        private=list(session.exec(select(Person).where(Person.private == True, Person.active == True).order_by(Person.name))),  # noqa: E712
+        private=list(
+            session.exec(select(Person).where(Person.private == True, Person.active == True).order_by(Person.name))
+        ),  # noqa: E712
     )
     for name, entry in search.items():
         if entry.enabled:
@@ -59,8 +61,9 @@ def coverage(session: Session, *, search: dict[str, SearchEntry], now: datetime)
     return found
 
 
-def _provider(session: Session, name: str, entry: SearchEntry, targets: list[Target], active: dict, now: datetime,
-              cells: dict) -> ProviderCoverage:
+def _provider(
+    session: Session, name: str, entry: SearchEntry, targets: list[Target], active: dict, now: datetime, cells: dict
+) -> ProviderCoverage:
     rows = state.states(session, provider=name)
     candidates = [planner.Candidate(t.subject, cost(name, t, entry), active.get(t.person_id)) for t in targets]
     budget = per_minute(name, entry)

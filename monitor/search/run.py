@@ -71,7 +71,9 @@ class _Context:
     per_target: dict[str, tuple[int, str | None, str | None]] = field(default_factory=dict)  # results, cursor, error
 
 
-def run_searches(search: dict[str, SearchEntry], *, everyone: bool = False, now: datetime | None = None) -> list[ProviderSummary]:
+def run_searches(
+    search: dict[str, SearchEntry], *, everyone: bool = False, now: datetime | None = None
+) -> list[ProviderSummary]:
     """Run every enabled provider once: everyone (``monitor search run --once``) or the due targets."""
     enabled = {name: entry for name, entry in search.items() if entry.enabled}
     if not enabled:
@@ -83,37 +85,59 @@ async def _run_all(enabled: dict[str, SearchEntry], *, everyone: bool, now: date
     settings = get_settings()
     gate = gate_for(settings)
     try:
-        return list(await asyncio.gather(*(
-            _run_provider(name, entry, settings=settings, gate=gate, everyone=everyone, now=now) for name, entry in enabled.items()
-        )))
+        return list(
+            await asyncio.gather(
+                *(
+                    _run_provider(name, entry, settings=settings, gate=gate, everyone=everyone, now=now)
+                    for name, entry in enabled.items()
+                )
+            )
+        )
     finally:
         if hasattr(gate, "close"):
             await gate.close()
 
 
-async def _run_provider(name: str, entry: SearchEntry, *, settings: Settings, gate, everyone: bool, now: datetime) -> ProviderSummary:
+async def _run_provider(
+    name: str, entry: SearchEntry, *, settings: Settings, gate, everyone: bool, now: datetime
+) -> ProviderSummary:
     summary = ProviderSummary(name)
     context = await asyncio.to_thread(_load, name, entry, everyone, now)
     if context.paused:
         summary.error = context.paused
         return summary
     try:
-        failure, items_by_target = await _search_targets(name, entry, context, summary, settings=settings, gate=gate, now=now)
+        failure, items_by_target = await _search_targets(
+            name, entry, context, summary, settings=settings, gate=gate, now=now
+        )
     except infrastructure_errors():
         raise
     except Exception as exc:  # noqa: BLE001 - a bug, or a proxy the client cannot use: this provider's error, not the run's
         failure = SearchError(f"{name}: internal error: {type(exc).__name__}")
         frame = traceback.extract_tb(exc.__traceback__)[-1]
-        log.warning("a search provider raised %s at %s:%s", type(exc).__name__, frame.filename.rsplit("/", 1)[-1],
-                    frame.lineno, extra={"provider": name})
+        log.warning(
+            "a search provider raised %s at %s:%s",
+            type(exc).__name__,
+            frame.filename.rsplit("/", 1)[-1],
+            frame.lineno,
+            extra={"provider": name},
+        )
         items_by_target, context.per_target = [], {}
     await asyncio.to_thread(_store, name, context, items_by_target, failure, summary, now)
     _log(summary)
     return summary
 
 
-async def _search_targets(name: str, entry: SearchEntry, context: _Context, summary: ProviderSummary, *,
-                          settings: Settings, gate, now: datetime):
+async def _search_targets(
+    name: str,
+    entry: SearchEntry,
+    context: _Context,
+    summary: ProviderSummary,
+    *,
+    settings: Settings,
+    gate,
+    now: datetime,
+):
     """Every due target's search at the provider's pace; stops at throttling or refused credentials."""
     failure: SearchError | None = None
     items_by_target: list[tuple[Target, list[Item]]] = []
@@ -161,16 +185,22 @@ def _load(name: str, entry: SearchEntry, everyone: bool, now: datetime) -> _Cont
         return context
 
 
-def _due(name: str, entry: SearchEntry, targets: list[Target], rows: dict, active: dict, now: datetime, window: float) -> set[str]:
+def _due(
+    name: str, entry: SearchEntry, targets: list[Target], rows: dict, active: dict, now: datetime, window: float
+) -> set[str]:
     candidates = [
         planner.Candidate(
-            t.subject, cost(name, t, entry), active.get(t.person_id),
+            t.subject,
+            cost(name, t, entry),
+            active.get(t.person_id),
             rows[t.subject].last_search_at if t.subject in rows else None,
             rows[t.subject].backoff_until if t.subject in rows else None,
         )
         for t in targets
     ]
-    plan = planner.plan_provider(name, candidates, budget_per_minute=per_minute(name, entry), now=now, window_seconds=window)
+    plan = planner.plan_provider(
+        name, candidates, budget_per_minute=per_minute(name, entry), now=now, window_seconds=window
+    )
     return set(plan.due)
 
 
@@ -228,18 +258,29 @@ def _search_error(name: str, exc: FetchError) -> SearchError:
 
 async def _add_article_text(page: Page, *, clients, gate, settings) -> None:
     """Fetch each article (up to ``MAX_ARTICLES``) and keep its visible text; a failed fetch keeps the title alone."""
+
     async def one(item: Item) -> None:
         try:
-            result = await fetch_async(clients, item.url, gate=gate, settings=settings, headers={"Accept": "text/html, */*;q=0.5"})
+            result = await fetch_async(
+                clients, item.url, gate=gate, settings=settings, headers={"Accept": "text/html, */*;q=0.5"}
+            )
         except FetchError:
             return
-        item.text = html_to_text(result.body[: settings.fetch_max_bytes].decode("utf-8", "replace"))[:ARTICLE_TEXT_CHARS]
+        item.text = html_to_text(result.body[: settings.fetch_max_bytes].decode("utf-8", "replace"))[
+            :ARTICLE_TEXT_CHARS
+        ]
 
     await asyncio.gather(*(one(item) for item in page.items[:MAX_ARTICLES]))
 
 
-def _store(name: str, context: _Context, found: list[tuple[Target, list[Item]]], failure: SearchError | None,
-           summary: ProviderSummary, now: datetime) -> None:
+def _store(
+    name: str,
+    context: _Context,
+    found: list[tuple[Target, list[Item]]],
+    failure: SearchError | None,
+    summary: ProviderSummary,
+    now: datetime,
+) -> None:
     """Match and store every item on the provider's source (one poll-writer batch), then the targets' state."""
     outcome = _Outcome(PollResult(context.source_id, f"{name} search", url=f"search:{name}"))
     for target, items in found:
@@ -262,15 +303,34 @@ def _record(name: str, context: _Context, failure: SearchError | None, now: date
     by_subject = {t.subject: t for t in context.targets}
     with db.session_scope() as session:
         for subject, (results, cursor, error) in context.per_target.items():
-            state.record_search(session, provider=name, target=by_subject[subject], now=now, cursor=cursor,
-                                results=results, error=error)
-        state.record_provider(session, provider=name, now=now, error=str(failure) if failure else None,
-                              auth=bool(failure and failure.auth), pause=not (failure and failure.unsent), spent=spent)
+            state.record_search(
+                session, provider=name, target=by_subject[subject], now=now, cursor=cursor, results=results, error=error
+            )
+        state.record_provider(
+            session,
+            provider=name,
+            now=now,
+            error=str(failure) if failure else None,
+            auth=bool(failure and failure.auth),
+            pause=not (failure and failure.unsent),
+            spent=spent,
+        )
 
 
 def _log(summary: ProviderSummary) -> None:
     log.info(
-        "searched provider %s: %s searches, %s new, %s failed", summary.name, summary.searched, summary.new, summary.failed,
-        extra={"provider": summary.name, "searched": summary.searched, "fetched": summary.fetched, "new": summary.new,
-               "duplicate": summary.duplicate, "failed": summary.failed, "error": summary.error},
+        "searched provider %s: %s searches, %s new, %s failed",
+        summary.name,
+        summary.searched,
+        summary.new,
+        summary.failed,
+        extra={
+            "provider": summary.name,
+            "searched": summary.searched,
+            "fetched": summary.fetched,
+            "new": summary.new,
+            "duplicate": summary.duplicate,
+            "failed": summary.failed,
+            "error": summary.error,
+        },
     )

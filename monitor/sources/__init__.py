@@ -30,7 +30,12 @@ from monitor.sources.youtube import YouTubeAdapter
 
 # Order matters for "auto": the first adapter whose handles(url) is true wins.
 PLATFORM_ADAPTERS: tuple[type[Adapter], ...] = (
-    MastodonAdapter, BlueskyAdapter, RedditAdapter, YouTubeAdapter, GoogleNewsAdapter, TelegramAdapter,
+    MastodonAdapter,
+    BlueskyAdapter,
+    RedditAdapter,
+    YouTubeAdapter,
+    GoogleNewsAdapter,
+    TelegramAdapter,
 )
 ADAPTERS: dict[str, type[Adapter]] = {
     "auto": FeedAdapter,
@@ -43,8 +48,18 @@ ADAPTERS: dict[str, type[Adapter]] = {
 KINDS: tuple[str, ...] = tuple(ADAPTERS)
 
 __all__ = [
-    "ADAPTERS", "KINDS", "Adapter", "CredentialsRequired", "Item", "ParseError", "Parsed", "Request",
-    "detect_kind", "google_news_url", "parse", "resolve_adapter",
+    "ADAPTERS",
+    "KINDS",
+    "Adapter",
+    "CredentialsRequired",
+    "Item",
+    "ParseError",
+    "Parsed",
+    "Request",
+    "detect_kind",
+    "google_news_url",
+    "parse",
+    "resolve_adapter",
 ]
 
 

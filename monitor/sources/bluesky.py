@@ -17,8 +17,19 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from monitor.sources import rss
+from monitor.sources.base import (
+    Adapter,
+    CredentialsRequired,
+    Item,
+    Parsed,
+    ParseError,
+    Request,
+    convert_each,
+    iso_datetime,
+    one_line,
+    origin_of,
+)
 from monitor.sources.bluesky_login import BlueskyLogin
-from monitor.sources.base import Adapter, CredentialsRequired, origin_of, Item, Parsed, ParseError, Request, convert_each, iso_datetime, one_line
 
 PUBLIC_API = "https://public.api.bsky.app"
 AUTH_SERVICE = "https://bsky.social"

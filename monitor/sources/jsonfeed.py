@@ -26,7 +26,9 @@ def parse(body: bytes, url: str, *, kind: str = "jsonfeed") -> list[Item]:
         raise ParseError("not a JSON Feed: no items list")
     feed_lang = document.get("language") if isinstance(document.get("language"), str) else None
     feed_author = _author(document)
-    return convert_each(document["items"], lambda raw: _item(raw, kind, feed_lang, feed_author) if isinstance(raw, dict) else None)
+    return convert_each(
+        document["items"], lambda raw: _item(raw, kind, feed_lang, feed_author) if isinstance(raw, dict) else None
+    )
 
 
 class JsonFeedAdapter(Adapter):

@@ -14,7 +14,17 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from monitor.sources import rss
-from monitor.sources.base import Adapter, Item, Parsed, ParseError, Request, convert_each, http_status, iso_datetime, one_line
+from monitor.sources.base import (
+    Adapter,
+    Item,
+    Parsed,
+    ParseError,
+    Request,
+    convert_each,
+    http_status,
+    iso_datetime,
+    one_line,
+)
 from monitor.sources.text import html_to_text
 
 PAGE_LIMIT = 40

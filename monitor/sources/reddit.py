@@ -35,7 +35,8 @@ class RedditAdapter(Adapter):
     def handles(cls, url: str) -> bool:
         parts = urlsplit(url)
         return parts.hostname in REDDIT_HOSTS and (
-            parts.path.startswith("/search") or (parts.path.startswith("/r/") and parts.path.endswith((".json", ".rss")))
+            parts.path.startswith("/search")
+            or (parts.path.startswith("/r/") and parts.path.endswith((".json", ".rss")))
         )
 
     def request(self, url: str, cursor: str | None = None, settings=None) -> Request:

@@ -17,8 +17,8 @@ from datetime import datetime, timezone
 
 import feedparser
 
-from monitor.sources.feed_entry import Entry
 from monitor.sources.base import Adapter, Item, Parsed, ParseError, content_hash, convert_each, one_line
+from monitor.sources.feed_entry import Entry
 from monitor.sources.hints import min_interval_seconds
 from monitor.sources.text import html_to_text
 
@@ -90,7 +90,11 @@ def _read_with_feedparser(body: bytes, headers: dict[str, str]) -> Feed:
 def _entry(raw) -> Entry:
     content = raw.get("content") or []
     source = raw.get("source") or {}
-    extra = {"yt_videoid": raw.get("yt_videoid"), "source_title": source.get("title"), "source_href": source.get("href")}
+    extra = {
+        "yt_videoid": raw.get("yt_videoid"),
+        "source_title": source.get("title"),
+        "source_href": source.get("href"),
+    }
     return Entry(
         title=raw.get("title", ""),
         html=content[0].get("value", "") if content else raw.get("summary", ""),

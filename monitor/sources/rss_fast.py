@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from email.utils import parsedate_tz, mktime_tz
+from email.utils import mktime_tz, parsedate_tz
 
 from feedparser.mixin import _FeedParserMixin
 from lxml import etree
@@ -30,8 +30,16 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # Namespaces whose elements feedparser maps onto entry fields: unknown ones there are odd.
 KNOWN_NAMESPACES = {f"{{{uri}}}" for uri in _FeedParserMixin.namespaces} | {ATOM, RSS1}
 HARMLESS = {
-    "category", "comments", "enclosure", f"{DC}subject", f"{ATOM}category", f"{ATOM}rights",
-    f"{MEDIA}content", f"{MEDIA}thumbnail", f"{MEDIA}community", f"{YT}channelId",
+    "category",
+    "comments",
+    "enclosure",
+    f"{DC}subject",
+    f"{ATOM}category",
+    f"{ATOM}rights",
+    f"{MEDIA}content",
+    f"{MEDIA}thumbnail",
+    f"{MEDIA}community",
+    f"{YT}channelId",
 }
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
 SANITISED_TAGS = re.compile(
@@ -66,7 +74,12 @@ def _root(body: bytes, headers: dict[str, str]):
     if b"<!DOCTYPE" in body[:4096] or b"<!ENTITY" in body[:4096]:
         raise Unsupported("DOCTYPE")
     parser = etree.XMLParser(
-        encoding=charset, resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True, huge_tree=False
+        encoding=charset,
+        resolve_entities=False,
+        no_network=True,
+        remove_comments=True,
+        remove_pis=True,
+        huge_tree=False,
     )
     try:
         return etree.fromstring(body, parser)

@@ -9,8 +9,11 @@ from __future__ import annotations
 import re
 
 HEAD_BYTES = 4096
-_ROOTS = ((re.compile(rb"<(?:\w+:)?feed[\s>]"), "atom"), (re.compile(rb"<rdf:RDF[\s>]"), "rdf"),
-          (re.compile(rb"<rss[\s>]"), "rss"))
+_ROOTS = (
+    (re.compile(rb"<(?:\w+:)?feed[\s>]"), "atom"),
+    (re.compile(rb"<rdf:RDF[\s>]"), "rdf"),
+    (re.compile(rb"<rss[\s>]"), "rss"),
+)
 
 
 def feed_format(body: bytes, *, kind: str, url_kind: str) -> str:

@@ -27,7 +27,9 @@ def _has_class(name: str) -> str:
 
 MESSAGES = etree.XPath(f"//div[{_has_class('tgme_widget_message')} and @data-post]")
 HISTORY = etree.XPath(f"//*[{_has_class('tgme_channel_history')}]")
-TEXT = etree.XPath(f".//div[{_has_class('tgme_widget_message_text')} and not(ancestor::*[{_has_class('tgme_widget_message_reply')}])]")
+TEXT = etree.XPath(
+    f".//div[{_has_class('tgme_widget_message_text')} and not(ancestor::*[{_has_class('tgme_widget_message_reply')}])]"
+)
 OWNER = etree.XPath(f".//*[{_has_class('tgme_widget_message_owner_name')}]")
 FORWARDED = etree.XPath(f".//a[{_has_class('tgme_widget_message_forwarded_from_name')}]")
 TIME = etree.XPath(f".//*[{_has_class('tgme_widget_message_date')}]//time[@datetime] | .//time[@datetime]")

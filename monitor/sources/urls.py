@@ -1,14 +1,14 @@
 """Source URLs from the short forms a config may use instead of ``url``: ``handle`` and ``query``.
 
-    kind = "mastodon", handle = "@user@example.social"   → https://example.social/@user.rss
-    kind = "mastodon", handle = "#tag@example.social"    → https://example.social/tags/tag.rss
-    kind = "bluesky",  handle = "name.bsky.social"       → public getAuthorFeed (posts, no replies)
-    kind = "bluesky",  query = "Vorontsov"               → searchPosts (needs credentials)
-    kind = "reddit",   handle = "r/SUB"                  → https://www.reddit.com/r/SUB/new/.json
-    kind = "reddit",   query = "Vorontsov"               → https://www.reddit.com/search.rss?q=…&sort=new
-    kind = "youtube",  handle = "UC…"                    → the channel's videos.xml
-    kind = "telegram", handle = "channel"                → https://t.me/s/channel
-    kind = "googlenews", query = "Vorontsov"             → opt-in Google News search (reveals the query)
+kind = "mastodon", handle = "@user@example.social"   → https://example.social/@user.rss
+kind = "mastodon", handle = "#tag@example.social"    → https://example.social/tags/tag.rss
+kind = "bluesky",  handle = "name.bsky.social"       → public getAuthorFeed (posts, no replies)
+kind = "bluesky",  query = "Vorontsov"               → searchPosts (needs credentials)
+kind = "reddit",   handle = "r/SUB"                  → https://www.reddit.com/r/SUB/new/.json
+kind = "reddit",   query = "Vorontsov"               → https://www.reddit.com/search.rss?q=…&sort=new
+kind = "youtube",  handle = "UC…"                    → the channel's videos.xml
+kind = "telegram", handle = "channel"                → https://t.me/s/channel
+kind = "googlenews", query = "Vorontsov"             → opt-in Google News search (reveals the query)
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ def source_url(kind: str, *, handle: str | None = None, query: str | None = None
     handle, query = (handle or "").strip(), (query or "").strip()
     builder = _BUILDERS.get((kind, "handle" if handle else "query" if query else ""))
     if builder is None:
-        raise ValueError(f"kind {kind!r} cannot be given by {'handle' if handle else 'query' if query else 'nothing'}; set url")
+        raise ValueError(
+            f"kind {kind!r} cannot be given by {'handle' if handle else 'query' if query else 'nothing'}; set url"
+        )
     return builder(handle or query, lang or "en")
 
 

@@ -30,6 +30,18 @@ from monitor.spikes.series import detect_csv, read_series
 from monitor.spikes.wording import describe
 
 __all__ = [
-    "AFTER_SILENCE", "BURST", "HOURLY_PARAMS", "SERIES_PARAMS", "Detector", "Episode", "Flag", "Params",
-    "describe", "detect", "detect_csv", "find_episodes", "poisson_sf", "read_series",
+    "AFTER_SILENCE",
+    "BURST",
+    "HOURLY_PARAMS",
+    "SERIES_PARAMS",
+    "Detector",
+    "Episode",
+    "Flag",
+    "Params",
+    "describe",
+    "detect",
+    "detect_csv",
+    "find_episodes",
+    "poisson_sf",
+    "read_series",
 ]

@@ -13,7 +13,6 @@ import numpy as np
 from monitor.spikes.batch_counts import CountsBatch
 from monitor.spikes.detector import MIN_SCALE, WEEK_DAYS, Params, poisson_sf
 
-
 BLOCK = 512  # buckets turned time-major at a time, so that a step reads whole rows
 
 
@@ -29,7 +28,7 @@ def _run(batch: _Batch, counts: np.ndarray) -> None:
     for start in range(0, counts.shape[1], BLOCK):
         # order="C": a transposed copy keeps the series-major layout by default, and a bucket's
         # row would then be read 4 KB a number, missing the cache on every array operation.
-        values = counts[:, start:start + BLOCK].T.astype(float, order="C")
+        values = counts[:, start : start + BLOCK].T.astype(float, order="C")
         np.maximum(values, 0.0, out=values)
         for offset, (x, value) in enumerate(zip(np.log1p(values), values)):
             batch.step(start + offset, x, value)

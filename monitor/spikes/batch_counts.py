@@ -12,7 +12,12 @@ import numpy as np
 from scipy.special import betainc, gammainc
 
 from monitor.spikes.countmodel import (
-    DISPERSION_PRIOR, MAX_DISPERSION, MIN_RATE, PRE_Z, SURPRISE_CAP, scale_buckets,
+    DISPERSION_PRIOR,
+    MAX_DISPERSION,
+    MIN_RATE,
+    PRE_Z,
+    SURPRISE_CAP,
+    scale_buckets,
 )
 
 
@@ -35,7 +40,8 @@ class CountsBatch:
         size = self.scales[-1]
         self.ring_mu, self.ring_capped, self.ring_counted = (np.zeros((size, n)) for _ in range(3))
         self.tail_mu, self.tail_capped, self.tail_counted = (
-            [np.zeros(n) if w > 1 else None for w in self.scales] for _ in range(3))
+            [np.zeros(n) if w > 1 else None for w in self.scales] for _ in range(3)
+        )
         self.pushed = 0
 
     def start(self, value: np.ndarray) -> None:
@@ -97,12 +103,15 @@ class CountsBatch:
             if len(worth):
                 found.append((where[worth], observed[worth], expected[worth], phi[worth]))
         if found:
-            where, observed, expected, phi = found[0] if len(found) == 1 else (np.concatenate(parts) for parts in zip(*found))
+            where, observed, expected, phi = (
+                found[0] if len(found) == 1 else (np.concatenate(parts) for parts in zip(*found))
+            )
             np.maximum.at(surprise, where, _surprise(_nb_sf(observed, expected, phi)))
         return surprise
 
-    def learn(self, value: np.ndarray, mu: np.ndarray, ratio: np.ndarray, week_ratio: np.ndarray, slot: int,
-              weekday: int) -> None:
+    def learn(
+        self, value: np.ndarray, mu: np.ndarray, ratio: np.ndarray, week_ratio: np.ndarray, slot: int, weekday: int
+    ) -> None:
         """Winsorise, then move the rates, profiles, dispersions and window sums, as ``CountModel.learn``.
 
         The same operations in the same order as ``CountModel``, written in place (``out=``) so
@@ -166,7 +175,9 @@ class CountsBatch:
         for j, w in enumerate(self.scales):
             if w > 1:
                 leaving = (at - (w - 1)) % size
-                for ring, tail, new in zip(rings, (self.tail_mu, self.tail_capped, self.tail_counted), (mu, capped, counted)):
+                for ring, tail, new in zip(
+                    rings, (self.tail_mu, self.tail_capped, self.tail_counted), (mu, capped, counted)
+                ):
                     tail[j] += new
                     tail[j] -= ring[leaving]
 

@@ -126,7 +126,11 @@ class CountModel:
             if self.scales[j] == 1 and mu >= p.single_below:
                 continue  # a busy name's single bucket is the log test's to judge
             observed, expected = c_tail + value, e_tail + mu
-            if observed < p.min_count or observed - expected < p.min_excess_scan or observed < p.min_ratio_scan * expected:
+            if (
+                observed < p.min_count
+                or observed - expected < p.min_excess_scan
+                or observed < p.min_ratio_scan * expected
+            ):
                 continue
             spread = math.sqrt(expected + self.phi[j] * expected * expected)
             if (observed - expected - 0.5) / spread < PRE_Z:
@@ -179,8 +183,17 @@ class CountModel:
 
     def state(self) -> dict:
         """JSON-ready state; ``restore`` continues from it."""
-        return dict(level=self.level, day=list(self.day), day_sum=self.day_sum, week=list(self.week), week_sum=self.week_sum,
-                    phi=list(self.phi), moments=[list(m) for m in self.moments], ring=[list(e) for e in self.ring], tails=[list(t) for t in self.tails])
+        return dict(
+            level=self.level,
+            day=list(self.day),
+            day_sum=self.day_sum,
+            week=list(self.week),
+            week_sum=self.week_sum,
+            phi=list(self.phi),
+            moments=[list(m) for m in self.moments],
+            ring=[list(e) for e in self.ring],
+            tails=[list(t) for t in self.tails],
+        )
 
     def restore(self, state: dict) -> None:
         """Continue from ``state()`` (a state saved before this model existed starts afresh)."""

@@ -87,8 +87,20 @@ SERIES_PARAMS = Params()
 # raise its own bar while it grows. A window needs five mentions: a newly watched name's
 # first story and its few copies are no burst.
 HOURLY_PARAMS = Params(
-    rows_per_day=24, day_slots=24, level_rate=0.02, season_rate=0.05, week_rate=0.005, scale_rate=0.02,
-    threshold=4.0, max_p=1e-5, min_excess=6.0, quiet=6, warmup=1, silence=30 * 24, disp_rate=0.003, min_count=5.0,
+    rows_per_day=24,
+    day_slots=24,
+    level_rate=0.02,
+    season_rate=0.05,
+    week_rate=0.005,
+    scale_rate=0.02,
+    threshold=4.0,
+    max_p=1e-5,
+    min_excess=6.0,
+    quiet=6,
+    warmup=1,
+    silence=30 * 24,
+    disp_rate=0.003,
+    min_count=5.0,
 )
 
 
@@ -271,8 +283,8 @@ class Detector:
         p = self.params
         if (self.seen + self.phase) % p.rows_per_day:
             return
-        self.day_max = (self.day_max + [self.today_max])[-p.peak_days:]
-        self.scan_day_max = (self.scan_day_max + [self.today_scan_max])[-p.peak_days:]
+        self.day_max = (self.day_max + [self.today_max])[-p.peak_days :]
+        self.scan_day_max = (self.scan_day_max + [self.today_scan_max])[-p.peak_days :]
         self.today_max = self.today_scan_max = None
         self._usual_peak, self._usual_scan = usual_peak(self.day_max), usual_peak(self.scan_day_max)
 
@@ -284,10 +296,21 @@ class Detector:
         """Everything ``restore`` needs to continue this series, as JSON-ready values."""
         episode = asdict(self.episode) if self.episode is not None else None
         return dict(
-            phase=self.phase, level=self.level, day=list(self.day), week=list(self.week), var=self.var,
-            seen=self.seen, empty_run=self.empty_run, ever_mentioned=self.ever_mentioned, day_max=list(self.day_max),
-            today_max=self.today_max, scan_day_max=list(self.scan_day_max), today_scan_max=self.today_scan_max,
-            counts=self.counts.state(), episode=episode, calm=self._calm,
+            phase=self.phase,
+            level=self.level,
+            day=list(self.day),
+            week=list(self.week),
+            var=self.var,
+            seen=self.seen,
+            empty_run=self.empty_run,
+            ever_mentioned=self.ever_mentioned,
+            day_max=list(self.day_max),
+            today_max=self.today_max,
+            scan_day_max=list(self.scan_day_max),
+            today_scan_max=self.today_scan_max,
+            counts=self.counts.state(),
+            episode=episode,
+            calm=self._calm,
         )
 
     @classmethod
@@ -300,7 +323,10 @@ class Detector:
         for name in ("level", "var", "seen", "empty_run", "ever_mentioned", "today_max"):
             setattr(detector, name, state[name])
         detector.day, detector.week, detector.day_max = list(state["day"]), list(state["week"]), list(state["day_max"])
-        detector.scan_day_max, detector.today_scan_max = list(state.get("scan_day_max", [])), state.get("today_scan_max")
+        detector.scan_day_max, detector.today_scan_max = (
+            list(state.get("scan_day_max", [])),
+            state.get("today_scan_max"),
+        )
         if state.get("counts"):
             detector.counts.restore(state["counts"])
         elif detector.level is not None:

@@ -24,8 +24,9 @@ class WindowCounts:
     authors: int
 
 
-def describe(counts: WindowCounts, start: datetime, end: datetime, *, usual_per_day: float,
-             zone: tzinfo = timezone.utc) -> str:
+def describe(
+    counts: WindowCounts, start: datetime, end: datetime, *, usual_per_day: float, zone: tzinfo = timezone.utc
+) -> str:
     """One line: the window's counts between its start and end (in ``zone``), then the usual rate."""
     head = f"{_plural(counts.mentions, 'mention')} between {_clock(start, end, zone)}"
     parts = []
@@ -40,7 +41,7 @@ def describe(counts: WindowCounts, start: datetime, end: datetime, *, usual_per_
 
 
 def usual(per_day: float) -> str:
-    """"usually about 2 a day", "usually about 40 an hour", "usually about 1 a week", "usually none"."""
+    """ "usually about 2 a day", "usually about 40 an hour", "usually about 1 a week", "usually none"."""
     if per_day * 7 < 0.5:
         return "usually none"
     if per_day < 0.5:
@@ -51,7 +52,7 @@ def usual(per_day: float) -> str:
 
 
 def _clock(start: datetime, end: datetime, zone: tzinfo) -> str:
-    """"09:00 and 10:00 UTC", with dates when the window does not sit within one day."""
+    """ "09:00 and 10:00 UTC", with dates when the window does not sit within one day."""
     start, end = as_utc(start).astimezone(zone), as_utc(end).astimezone(zone)
     name = start.tzname() or "UTC"
     last_moment = end - timedelta(microseconds=1)

@@ -21,8 +21,14 @@ router = APIRouter(include_in_schema=False)
 def sessions_page(request: Request, session: SessionDep, user: UserDep) -> Response:
     """The user's live sessions, most recently used first."""
     current = request.state.web_session
-    return render(request, "sessions.html", user=user, rows=sessions.live(session, user_id=user.id),
-                  current_id=current.id, lifetime_days=sessions.LIFETIME.days)
+    return render(
+        request,
+        "sessions.html",
+        user=user,
+        rows=sessions.live(session, user_id=user.id),
+        current_id=current.id,
+        lifetime_days=sessions.LIFETIME.days,
+    )
 
 
 @router.post("/account/sessions/end-others")

@@ -36,16 +36,21 @@ def audit_log(request: Request, session: SessionDep, user: AdminDep, target: str
 def exclusions(request: Request, session: SessionDep, user: AdminDep) -> Response:
     """Pending exclusion suggestions with the person they would apply to."""
     rows = session.exec(
-        select(ExclusionSuggestion, Person.name).join(Person, Person.id == ExclusionSuggestion.person_id)
-        .where(ExclusionSuggestion.status == "pending").order_by(ExclusionSuggestion.id)
+        select(ExclusionSuggestion, Person.name)
+        .join(Person, Person.id == ExclusionSuggestion.person_id)
+        .where(ExclusionSuggestion.status == "pending")
+        .order_by(ExclusionSuggestion.id)
     ).all()
     return render(request, "exclusions.html", user=user, rows=rows)
 
 
 @router.post("/admin/exclusions/{suggestion_id}")
 def decide_exclusion(
-    suggestion_id: int, session: SessionDep, user: AdminDep,
-    decision: Annotated[str, Form()], phrase: Annotated[str | None, Form()] = None,
+    suggestion_id: int,
+    session: SessionDep,
+    user: AdminDep,
+    decision: Annotated[str, Form()],
+    phrase: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Accept (adding the phrase, possibly edited, as the person's exclude) or reject; audited."""
     if decision not in ("accept", "reject"):
@@ -56,12 +61,21 @@ def decide_exclusion(
     before = {"status": row.status, "phrase": row.phrase}
     row.phrase = (phrase or row.phrase).strip() or row.phrase
     row.status, row.decided_by, row.decided_at = ("accepted" if decision == "accept" else "rejected"), user.id, utcnow()
-    if decision == "accept" and not session.exec(
-        select(Alias).where(Alias.person_id == row.person_id, Alias.kind == "exclude", Alias.text == row.phrase)
-    ).first():
+    if (
+        decision == "accept"
+        and not session.exec(
+            select(Alias).where(Alias.person_id == row.person_id, Alias.kind == "exclude", Alias.text == row.phrase)
+        ).first()
+    ):
         session.add(Alias(person_id=row.person_id, kind="exclude", text=row.phrase, origin="web"))  # survives syncs
     session.add(row)
-    triage.audit(session, user=user, action=f"exclusion-{decision}", target=f"exclusion:{row.id}",
-                 before=before, after={"status": row.status, "phrase": row.phrase})
+    triage.audit(
+        session,
+        user=user,
+        action=f"exclusion-{decision}",
+        target=f"exclusion:{row.id}",
+        before=before,
+        after={"status": row.status, "phrase": row.phrase},
+    )
     session.commit()
     return RedirectResponse("/admin/exclusions", status_code=303)

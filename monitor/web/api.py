@@ -65,8 +65,17 @@ class MeOut(BaseModel):
 def _mention_out(row: queue.MentionRow) -> MentionOut:
     m = row.mention
     return MentionOut(
-        id=m.id, source=row.source, url=m.url, title=m.title, text=m.text, published_at=m.published_at,
-        fetched_at=m.fetched_at, people=row.people, status=m.status, cluster_id=m.cluster_id, language=m.language,
+        id=m.id,
+        source=row.source,
+        url=m.url,
+        title=m.title,
+        text=m.text,
+        published_at=m.published_at,
+        fetched_at=m.fetched_at,
+        people=row.people,
+        status=m.status,
+        cluster_id=m.cluster_id,
+        language=m.language,
     )
 
 
@@ -86,7 +95,10 @@ def mentions(
 ) -> list[MentionOut]:
     """Mentions, newest fetched first; ``status`` filters (all statuses when absent)."""
     scope = access.scope_for(session, user)
-    return [_mention_out(row) for row in queue.list_mentions(session, status=status, limit=limit, offset=offset, scope=scope)]
+    return [
+        _mention_out(row)
+        for row in queue.list_mentions(session, status=status, limit=limit, offset=offset, scope=scope)
+    ]
 
 
 @router.post("/mentions/{mention_id}/decision")
@@ -108,9 +120,17 @@ def spikes(
     """Volume spikes, latest hour first; ``since`` keeps hours at or after it."""
     return [
         SpikeOut(
-            id=r.spike.id, person=r.person, hour=r.spike.hour, count=r.spike.count, expected=r.spike.expected,
-            score=r.spike.score, detected_at=r.spike.detected_at, source_kind=r.spike.source_kind,
-            kind=r.spike.kind, end_at=r.spike.end_at, expected_by_reviewer=r.spike.expected_by_reviewer,
+            id=r.spike.id,
+            person=r.person,
+            hour=r.spike.hour,
+            count=r.spike.count,
+            expected=r.spike.expected,
+            score=r.spike.score,
+            detected_at=r.spike.detected_at,
+            source_kind=r.spike.source_kind,
+            kind=r.spike.kind,
+            end_at=r.spike.end_at,
+            expected_by_reviewer=r.spike.expected_by_reviewer,
         )
         for r in queue.list_spikes(session, since=since, limit=limit, scope=access.scope_for(session, user))
     ]
@@ -145,20 +165,32 @@ class ActIn(BaseModel):
 
 @router.get("/cards")
 def card_list(
-    session: SessionDep, user: UserDep, filters: FiltersDep,
-    after: CursorQuery = None, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    session: SessionDep,
+    user: UserDep,
+    filters: FiltersDep,
+    after: CursorQuery = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> CardPage:
     """The review queue as JSON: one card per story cluster, same filters as ``/review``;
     pass ``next_cursor`` back as ``after`` for the next page."""
     page = cards.list_cards(session, filters=filters, limit=limit, after=after)
     return CardPage(
         cards=[
-            CardOut(mention=_mention_out(c.row), kind=c.kind, copies=c.copies, copy_sources=c.copy_sources,
-                    review_state=c.row.mention.review_state, label=c.row.mention.label, note=c.row.mention.note,
-                    assigned_to=c.row.mention.assigned_to)
+            CardOut(
+                mention=_mention_out(c.row),
+                kind=c.kind,
+                copies=c.copies,
+                copy_sources=c.copy_sources,
+                review_state=c.row.mention.review_state,
+                label=c.row.mention.label,
+                note=c.row.mention.note,
+                assigned_to=c.row.mention.assigned_to,
+            )
             for c in page.cards
         ],
-        next_cursor=page.next_cursor, total=page.total, total_is_capped=page.capped,
+        next_cursor=page.next_cursor,
+        total=page.total,
+        total_is_capped=page.capped,
     )
 
 
@@ -176,4 +208,6 @@ def card_act(body: ActIn, session: SessionDep, user: UserDep) -> list[MentionOut
         raise HTTPException(status_code=404, detail="no such mention")
     session.commit()
     scope = access.scope_for(session, user)
-    return [_mention_out(row) for row in (queue.get_mention(session, mention_id=m.id, scope=scope) for m in changed) if row]
+    return [
+        _mention_out(row) for row in (queue.get_mention(session, mention_id=m.id, scope=scope) for m in changed) if row
+    ]

@@ -29,17 +29,27 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from monitor.core.settings import get_settings
 from monitor.ingest.metrics import heartbeat_status
-from monitor.web import account, admin, api, auth, digest_routes, export, manage, manage_people, ops_routes, people, review
 from monitor.web import (
+    account,
+    admin,
+    api,
+    auth,
     coverage,
+    digest_routes,
     discover_routes,
     errors,
     evidence,
     evidence_export,
+    export,
     feeds,
+    manage,
+    manage_people,
     notify_admin,
+    ops_routes,
+    people,
     permalinks,
     preferences,
+    review,
     twofactor,
     twofactor_account,
 )
@@ -90,14 +100,30 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.login_limiter = LoginLimiter()
     # export before review: /review/export.* must not be taken for /review/{mention_id}.
-    for router in (auth.router, account.router, export.router, review.router, people.router, admin.router,
-                   manage.router, manage_people.router, api.router):
+    for router in (
+        auth.router,
+        account.router,
+        export.router,
+        review.router,
+        people.router,
+        admin.router,
+        manage.router,
+        manage_people.router,
+        api.router,
+    ):
         app.include_router(router)
     app.include_router(digest_routes.router)
     app.include_router(spike_cards.router)
     app.include_router(ops_routes.router)
-    for router in (permalinks.router, feeds.router, preferences.router, coverage.router, discover_routes.router,
-                   evidence_export.router, evidence.router):
+    for router in (
+        permalinks.router,
+        feeds.router,
+        preferences.router,
+        coverage.router,
+        discover_routes.router,
+        evidence_export.router,
+        evidence.router,
+    ):
         app.include_router(router)
     for router in (twofactor.router, twofactor_account.router):  # issue 20: second factors
         app.include_router(router)

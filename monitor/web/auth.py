@@ -18,8 +18,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from monitor import i18n
-from monitor.i18n import N_
 from monitor.core.storage import sessions
+from monitor.i18n import N_
 from monitor.review.users import authenticate, normalise_email
 from monitor.web import signin_steps
 from monitor.web.deps import SESSION_TOKEN_KEY, SessionDep, optional_user, render
@@ -71,7 +71,9 @@ async def login(
     user = await anyio.to_thread.run_sync(check, limiter=password_checks(request.app))
     if user is None:
         await run_in_threadpool(functools.partial(signin_steps.failed, request, session, step="password", email=email))
-        return render(request, "login.html", status_code=401, email=email, error=i18n.gettext("Wrong email or password."))
+        return render(
+            request, "login.html", status_code=401, email=email, error=i18n.gettext("Wrong email or password.")
+        )
     await run_in_threadpool(limiter.succeeded, session, reservation)
     # The second factor (or its enrolment) when the user has or needs one; then a fresh session,
     # so that nothing an attacker planted before it survives (monitor.web.signin_steps).

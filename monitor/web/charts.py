@@ -43,10 +43,20 @@ def expected_band(expected: float, dispersion: float = 0.0) -> tuple[float, floa
     return max(0.0, expected - spread), expected + spread
 
 
-def bar_chart(counts: Sequence[int], *, start: datetime, bucket: timedelta, zone: tzinfo = timezone.utc,
-              inside: Container[int] = (), band: Sequence[tuple[float, float]] | None = None,
-              label: str = "mentions", frame: Frame = Frame(), css_class: str = "", hot_class: str = "in-spike",
-              marker: bool = False) -> Markup:
+def bar_chart(
+    counts: Sequence[int],
+    *,
+    start: datetime,
+    bucket: timedelta,
+    zone: tzinfo = timezone.utc,
+    inside: Container[int] = (),
+    band: Sequence[tuple[float, float]] | None = None,
+    label: str = "mentions",
+    frame: Frame = Frame(),
+    css_class: str = "",
+    hot_class: str = "in-spike",
+    marker: bool = False,
+) -> Markup:
     """Bars of ``counts`` (bucket i starts at ``start + i·bucket``), red over ``inside`` (class
     ``hot_class``, with a ▲ above when ``marker``), on a time axis in ``zone``, over the shaded
     ``band`` (one (low, high) per bucket) when given."""
@@ -54,8 +64,10 @@ def bar_chart(counts: Sequence[int], *, start: datetime, bucket: timedelta, zone
     peak = max([*counts, *(high for _, high in band or []), 1])
     step = (frame.width - frame.left - 4) / len(counts)
     y = lambda value: frame.top + frame.plot_height * (1 - value / peak)  # noqa: E731
-    parts = [f'<svg class="{escape(("volume-chart " + css_class).strip())}" role="img" aria-label="{escape(label)}" width="{frame.width}" '
-             f'height="{frame.height}" viewBox="0 0 {frame.width} {frame.height}" xmlns="http://www.w3.org/2000/svg">']
+    parts = [
+        f'<svg class="{escape(("volume-chart " + css_class).strip())}" role="img" aria-label="{escape(label)}" width="{frame.width}" '
+        f'height="{frame.height}" viewBox="0 0 {frame.width} {frame.height}" xmlns="http://www.w3.org/2000/svg">'
+    ]
     if band:
         parts.append(_band(band, frame, step, y))
     for i, count in enumerate(counts):
@@ -65,10 +77,13 @@ def bar_chart(counts: Sequence[int], *, start: datetime, bucket: timedelta, zone
             f'<rect class="{"bar " + hot_class if hot else "bar"}" x="{frame.left + i * step:.1f}" y="{y(count):.1f}" '
             f'width="{max(step * 0.8, 0.5):.1f}" height="{frame.top + frame.plot_height - y(count):.1f}" '
             f'fill="{HOT if hot else BAR}"><title>{escape(span_label(when, bucket, zone))}: '
-            f'{escape(_mentions(count))}</title></rect>')
+            f"{escape(_mentions(count))}</title></rect>"
+        )
         if hot and marker:
-            parts.append(f'<text class="spike-marker" x="{frame.left + i * step:.1f}" y="{max(y(count) - 3, 10):.1f}" '
-                         f'font-size="11" fill="{HOT}">▲</text>')
+            parts.append(
+                f'<text class="spike-marker" x="{frame.left + i * step:.1f}" y="{max(y(count) - 3, 10):.1f}" '
+                f'font-size="11" fill="{HOT}">▲</text>'
+            )
     parts += _axes(len(counts), peak, start, bucket, zone, frame, step)
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -76,35 +91,47 @@ def bar_chart(counts: Sequence[int], *, start: datetime, bucket: timedelta, zone
 
 def _band(band: Sequence[tuple[float, float]], frame: Frame, step: float, y) -> str:
     """The expected range as one shaded polygon: along the highs, back along the lows."""
-    highs = [f"{frame.left + i * step:.1f},{y(high):.1f} {frame.left + (i + 1) * step:.1f},{y(high):.1f}"
-             for i, (_, high) in enumerate(band)]
-    lows = [f"{frame.left + (i + 1) * step:.1f},{y(low):.1f} {frame.left + i * step:.1f},{y(low):.1f}"
-            for i, (low, _) in reversed(list(enumerate(band)))]
+    highs = [
+        f"{frame.left + i * step:.1f},{y(high):.1f} {frame.left + (i + 1) * step:.1f},{y(high):.1f}"
+        for i, (_, high) in enumerate(band)
+    ]
+    lows = [
+        f"{frame.left + (i + 1) * step:.1f},{y(low):.1f} {frame.left + i * step:.1f},{y(low):.1f}"
+        for i, (low, _) in reversed(list(enumerate(band)))
+    ]
     title = i18n.gettext("the range the detector expected")
-    return (f'<polygon class="expected-band" fill="{BAND}" points="{" ".join(highs + lows)}">'
-            f'<title>{escape(title)}</title></polygon>')
+    return (
+        f'<polygon class="expected-band" fill="{BAND}" points="{" ".join(highs + lows)}">'
+        f"<title>{escape(title)}</title></polygon>"
+    )
 
 
-def _axes(n: int, peak: float, start: datetime, bucket: timedelta, zone: tzinfo, frame: Frame, step: float) -> list[str]:
+def _axes(
+    n: int, peak: float, start: datetime, bucket: timedelta, zone: tzinfo, frame: Frame, step: float
+) -> list[str]:
     """The time axis (a line and ``AXIS_TICKS`` labels) and the count scale (0 and the peak)."""
     base = frame.top + frame.plot_height
-    parts = [f'<line class="axis" x1="{frame.left}" y1="{base:.1f}" x2="{frame.width - 4}" y2="{base:.1f}" stroke="{INK}"/>',
-             f'<text class="y-label" x="{frame.left - 4}" y="{frame.top + 8}" font-size="10" fill="{INK}" '
-             f'text-anchor="end">{_count(peak)}</text>',
-             f'<text class="y-label" x="{frame.left - 4}" y="{base:.1f}" font-size="10" fill="{INK}" text-anchor="end">0</text>']
+    parts = [
+        f'<line class="axis" x1="{frame.left}" y1="{base:.1f}" x2="{frame.width - 4}" y2="{base:.1f}" stroke="{INK}"/>',
+        f'<text class="y-label" x="{frame.left - 4}" y="{frame.top + 8}" font-size="10" fill="{INK}" '
+        f'text-anchor="end">{_count(peak)}</text>',
+        f'<text class="y-label" x="{frame.left - 4}" y="{base:.1f}" font-size="10" fill="{INK}" text-anchor="end">0</text>',
+    ]
     long_span = n * bucket > timedelta(days=2)
     for k in range(AXIS_TICKS):
         i = round(k * (n - 1) / (AXIS_TICKS - 1)) if n > 1 else 0
         when = (start + i * bucket).astimezone(zone)
         text = i18n.format_date(when, "dd MMM") if long_span else when.strftime("%H:%M")
         anchor = "start" if k == 0 else "end" if k == AXIS_TICKS - 1 else "middle"
-        parts.append(f'<text class="x-tick" x="{frame.left + (i + 0.4) * step:.1f}" y="{frame.height - 6}" '
-                     f'font-size="10" fill="{INK}" text-anchor="{anchor}">{escape(text)}</text>')
+        parts.append(
+            f'<text class="x-tick" x="{frame.left + (i + 0.4) * step:.1f}" y="{frame.height - 6}" '
+            f'font-size="10" fill="{INK}" text-anchor="{anchor}">{escape(text)}</text>'
+        )
     return parts
 
 
 def span_label(when: datetime, bucket: timedelta, zone: tzinfo) -> str:
-    """"Tue 02 Dec 20:00–21:00 CET" for an hour, "Tue 02 Dec" for a day, in ``zone``."""
+    """ "Tue 02 Dec 20:00–21:00 CET" for an hour, "Tue 02 Dec" for a day, in ``zone``."""
     local = when.astimezone(zone)
     if bucket >= timedelta(days=1):
         return i18n.format_date(local, "EEE dd MMM")

@@ -6,11 +6,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from monitor.core.settings import get_settings
+from monitor.core.config_file import ConfigError, load_watchlist
 from monitor.core.models import utcnow
+from monitor.core.settings import get_settings
 from monitor.search.coverage import coverage, human_interval
 from monitor.sources.search.plan import COVER_SECONDS
-from monitor.core.config_file import ConfigError, load_watchlist
 from monitor.web.deps import AdminDep, SessionDep, render
 
 router = APIRouter(include_in_schema=False)
@@ -25,5 +25,12 @@ def search_coverage(request: Request, session: SessionDep, user: AdminDep) -> Re
     except ConfigError as exc:
         problem = exc.loggable  # file, entry and key: the page must not quote a watched name from a broken file
     found = coverage(session, search=search, now=utcnow())
-    return render(request, "coverage.html", user=user, coverage=found, problem=problem, human=human_interval,
-                  cover_seconds=COVER_SECONDS)
+    return render(
+        request,
+        "coverage.html",
+        user=user,
+        coverage=found,
+        problem=problem,
+        human=human_interval,
+        cover_seconds=COVER_SECONDS,
+    )

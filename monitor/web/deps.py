@@ -22,15 +22,15 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from monitor import i18n
-from monitor.core.storage import sessions
-from monitor.core.settings import get_settings
 from monitor.core.db import get_engine
 from monitor.core.models import User
-from monitor.text import clean_display
-from monitor.review.users import session_stamp
-from monitor.web.csrf import csrf_token
+from monitor.core.settings import get_settings
+from monitor.core.storage import sessions
 from monitor.review import labels
+from monitor.review.users import session_stamp
+from monitor.text import clean_display
 from monitor.web import words
+from monitor.web.csrf import csrf_token
 from monitor.web.i18n import request_language
 from monitor.web.timezones import local_time, reader_zone
 
@@ -116,7 +116,10 @@ def _make_templates() -> Jinja2Templates:
     # autoescape for every template, whatever its extension: feed text is hostile. finalize
     # removes bidi controls from every value a template prints, HTML built in Python included.
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, finalize=_finalize, extensions=["jinja2.ext.i18n"]
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        finalize=_finalize,
+        extensions=["jinja2.ext.i18n"],
     )
     # {{ _("…") }}, ngettext and {% trans %} in every template, in the language ``render`` chose.
     i18n.install(env)

@@ -21,12 +21,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import select
 
 from monitor import i18n
-from monitor.core.storage import access
+from monitor.core.config_file import ConfigError, DigestEntry, load_watchlist
+from monitor.core.models import Person, Recipient, utcnow
 from monitor.core.settings import get_settings
+from monitor.core.storage import access
 from monitor.notify.digest import DigestBuilder, links, read_unsubscribe_token, yesterday, zone_of
 from monitor.notify.mail import render_email
-from monitor.core.models import Person, Recipient, utcnow
-from monitor.core.config_file import ConfigError, DigestEntry, load_watchlist
 from monitor.web.deps import SessionDep, UserDep, render
 from monitor.web.headers import CONTENT_SECURITY_POLICY
 from monitor.web.i18n import request_language
@@ -52,7 +52,9 @@ EMAIL_CSP = (
 
 @router.get("/preview")
 def preview(
-    request: Request, session: SessionDep, user: UserDep,
+    request: Request,
+    session: SessionDep,
+    user: UserDep,
     day: Annotated[PlausibleDate | None, Query(alias="date")] = None,
     recipient: Annotated[str | None, Query()] = None,
 ) -> Response:
@@ -61,8 +63,16 @@ def preview(
     day = day or yesterday(zone, utcnow())
     recipients = session.exec(select(Recipient.email).where(Recipient.active == True).order_by(Recipient.email)).all()  # noqa: E712
     frame = "/digest/preview/email?" + urlencode({"date": day.isoformat(), **({"recipient": recipient} if row else {})})
-    page = render(request, "digest_preview.html", user=user, day=day, recipient=row.email if row else "",
-                  recipients=recipients, frame=frame, zone=zone.key)
+    page = render(
+        request,
+        "digest_preview.html",
+        user=user,
+        day=day,
+        recipient=row.email if row else "",
+        recipients=recipients,
+        frame=frame,
+        zone=zone.key,
+    )
     # The site's policy, plus the one thing this page does that others do not: frame our email.
     page.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY + "; frame-src 'self'"
     return page
@@ -70,7 +80,9 @@ def preview(
 
 @router.get("/preview/email")
 def preview_email(
-    request: Request, session: SessionDep, user: UserDep,
+    request: Request,
+    session: SessionDep,
+    user: UserDep,
     day: Annotated[PlausibleDate | None, Query(alias="date")] = None,
     recipient: Annotated[str | None, Query()] = None,
 ) -> Response:
@@ -126,7 +138,8 @@ def unsubscribe(session: SessionDep, token: str = "") -> Response:
 
 @router.post("/subscription")
 def subscription(
-    session: SessionDep, user: UserDep,
+    session: SessionDep,
+    user: UserDep,
     subscribe: Annotated[bool, Form()] = True,
     people: Annotated[list[str] | None, Form()] = None,
 ) -> Response:

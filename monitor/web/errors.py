@@ -44,8 +44,16 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
 
     title, advice = EXPLANATIONS.get(exc.status_code, (N_("Something went wrong"), N_("Try again later.")))
     detail = exc.detail if isinstance(exc.detail, str) else ""
-    return render(request, "error.html", status_code=exc.status_code, user=_user_of(request, optional_user),
-                  title=title, detail=detail.rstrip("."), advice=advice, status=exc.status_code)
+    return render(
+        request,
+        "error.html",
+        status_code=exc.status_code,
+        user=_user_of(request, optional_user),
+        title=title,
+        detail=detail.rstrip("."),
+        advice=advice,
+        status=exc.status_code,
+    )
 
 
 def _user_of(request: Request, optional_user):

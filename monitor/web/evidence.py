@@ -18,22 +18,64 @@ from fastapi.responses import Response
 from sqlmodel import Session, select
 from warcio.archiveiterator import ArchiveIterator
 
-from monitor.core.settings import get_settings
 from monitor.core import blob_store as store
-from monitor.core.storage.evidence_views import card_evidence, timestamp_counts
 from monitor.core.models import Mention
 from monitor.core.models_evidence import Capture, Preservation, Recheck
+from monitor.core.settings import get_settings
+from monitor.core.storage.evidence_views import card_evidence, timestamp_counts
 from monitor.web.deps import SessionDep, UserDep, render
 from monitor.web.limits import DbInt
 
 router = APIRouter(include_in_schema=False)
-COPY_TAGS = {"a", "p", "br", "div", "span", "article", "section", "header", "footer", "main", "blockquote", "pre", "code",
-             "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "em", "strong", "b", "i", "u", "s", "time",
-             "table", "thead", "tbody", "tr", "td", "th", "figure", "figcaption", "hr", "small", "sub", "sup"}
+COPY_TAGS = {
+    "a",
+    "p",
+    "br",
+    "div",
+    "span",
+    "article",
+    "section",
+    "header",
+    "footer",
+    "main",
+    "blockquote",
+    "pre",
+    "code",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "em",
+    "strong",
+    "b",
+    "i",
+    "u",
+    "s",
+    "time",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "td",
+    "th",
+    "figure",
+    "figcaption",
+    "hr",
+    "small",
+    "sub",
+    "sup",
+}
 COPY_CHARS = 500_000
 # Stricter than the site's policy: no image, not even our own; no form; only our script files.
-CAPTURE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'none'; "
-                  "media-src 'none'; frame-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+CAPTURE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'none'; "
+    "media-src 'none'; frame-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 def with_evidence(session: Session, items: list[dict]) -> list[dict]:
@@ -45,8 +87,9 @@ def with_evidence(session: Session, items: list[dict]) -> list[dict]:
 
 
 @router.get("/evidence/mentions/{mention_id}")
-def mention_evidence(request: Request, session: SessionDep, user: UserDep, mention_id: DbInt,
-                     capture: DbInt | None = None) -> Response:
+def mention_evidence(
+    request: Request, session: SessionDep, user: UserDep, mention_id: DbInt, capture: DbInt | None = None
+) -> Response:
     """The captures, re-checks and one preserved copy of a mention."""
     mention = session.get(Mention, mention_id)
     if mention is None:
@@ -54,8 +97,14 @@ def mention_evidence(request: Request, session: SessionDep, user: UserDep, menti
     captures = list(session.exec(select(Capture).where(Capture.mention_id == mention_id).order_by(Capture.id)))
     shown = _shown(captures, capture)
     response = render(
-        request, "evidence_mention.html", user=user, mention=mention, captures=captures, shown=shown,
-        stamps=timestamp_counts(session, [c.id for c in captures]), copy=_copy(shown),
+        request,
+        "evidence_mention.html",
+        user=user,
+        mention=mention,
+        captures=captures,
+        shown=shown,
+        stamps=timestamp_counts(session, [c.id for c in captures]),
+        copy=_copy(shown),
         preservation=session.get(Preservation, mention_id),
         rechecks=list(session.exec(select(Recheck).where(Recheck.mention_id == mention_id).order_by(Recheck.id))),
     )
@@ -81,7 +130,15 @@ def _copy(capture: Capture | None) -> str | None:
         blob = store.read(get_settings(), capture.sha256)
     except FileNotFoundError:
         return None
-    payload = next((r.content_stream().read() for r in ArchiveIterator(io.BytesIO(blob)) if r.rec_type == "response"), b"")
+    payload = next(
+        (r.content_stream().read() for r in ArchiveIterator(io.BytesIO(blob)) if r.rec_type == "response"), b""
+    )
     text = payload.decode("utf-8", "replace")[:COPY_CHARS]
-    return nh3.clean(text, tags=COPY_TAGS, attributes={"a": {"href"}}, link_rel="noopener noreferrer nofollow",
-                     url_schemes={"http", "https"}, strip_comments=True)
+    return nh3.clean(
+        text,
+        tags=COPY_TAGS,
+        attributes={"a": {"href"}},
+        link_rel="noopener noreferrer nofollow",
+        url_schemes={"http", "https"},
+        strip_comments=True,
+    )

@@ -11,8 +11,8 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from monitor.core.settings import get_settings
 from monitor.core.models import Person
+from monitor.core.settings import get_settings
 from monitor.review import triage
 from monitor.web.deps import AdminDep, SessionDep
 
@@ -35,10 +35,18 @@ def export_evidence(person_id: int, session: SessionDep, user: AdminDep) -> File
         _remove(folder)
         raise HTTPException(status_code=409, detail=str(exc)) from None
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
-    triage.audit(session, user=user, action="evidence-export", target=f"person:{person_id}", before=None,
-                 after={"mentions": result.mentions, "captures": result.captures, "sha256": digest})
+    triage.audit(
+        session,
+        user=user,
+        action="evidence-export",
+        target=f"person:{person_id}",
+        before=None,
+        after={"mentions": result.mentions, "captures": result.captures, "sha256": digest},
+    )
     session.commit()
-    return FileResponse(out, media_type="application/zip", filename=out.name, background=BackgroundTask(_remove, folder))
+    return FileResponse(
+        out, media_type="application/zip", filename=out.name, background=BackgroundTask(_remove, folder)
+    )
 
 
 def _remove(folder: Path) -> None:

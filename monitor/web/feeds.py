@@ -22,9 +22,9 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from sqlmodel import Session, select
 
-from monitor.core.storage import access
-from monitor.core.settings import get_settings
 from monitor.core.models import FeedToken, Person, User, utcnow
+from monitor.core.settings import get_settings
+from monitor.core.storage import access
 from monitor.review import cards
 from monitor.web.atom import atom_feed
 from monitor.web.deps import SessionDep
@@ -51,7 +51,9 @@ def token_string(row: FeedToken) -> str:
 def live_token(session: Session, user: User) -> FeedToken | None:
     """``user``'s unrevoked token, or None."""
     return session.exec(
-        select(FeedToken).where(FeedToken.user_id == user.id, FeedToken.revoked_at.is_(None)).order_by(FeedToken.id.desc())
+        select(FeedToken)
+        .where(FeedToken.user_id == user.id, FeedToken.revoked_at.is_(None))
+        .order_by(FeedToken.id.desc())
     ).first()
 
 
@@ -103,7 +105,9 @@ def queue_feed(session: SessionDep, filters: FiltersDep, token: TokenQuery = Non
     if filters.person is not None and not access.can_see_person(session, filters.scope, filters.person):
         raise HTTPException(status_code=404, detail="no such feed")
     found = cards.list_cards(session, filters=filters, limit=FEED_LIMIT).cards
-    return Response(atom_feed(found, title="Mention monitor: review queue", feed_id="feeds:review"), media_type=ATOM_TYPE)
+    return Response(
+        atom_feed(found, title="Mention monitor: review queue", feed_id="feeds:review"), media_type=ATOM_TYPE
+    )
 
 
 @router.get("/feeds/people/{person_id}.atom")
@@ -113,6 +117,10 @@ def person_feed(person_id: int, session: SessionDep, token: TokenQuery = None) -
     person = session.get(Person, person_id)
     if person is None or not access.can_see_person(session, scope, person_id):
         raise HTTPException(status_code=404, detail="no such feed")
-    found = cards.list_cards(session, filters=cards.Filters(state=None, person=person_id, scope=scope), limit=FEED_LIMIT).cards
-    return Response(atom_feed(found, title=f"Mention monitor: {person.name}", feed_id=f"feeds:person:{person_id}"),
-                    media_type=ATOM_TYPE)
+    found = cards.list_cards(
+        session, filters=cards.Filters(state=None, person=person_id, scope=scope), limit=FEED_LIMIT
+    ).cards
+    return Response(
+        atom_feed(found, title=f"Mention monitor: {person.name}", feed_id=f"feeds:person:{person_id}"),
+        media_type=ATOM_TYPE,
+    )

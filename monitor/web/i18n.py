@@ -57,6 +57,8 @@ class LanguageMiddleware:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        asked = i18n.supported(request.query_params.get("lang")) or i18n.supported(_session(request).get(SESSION_LANGUAGE_KEY))
+        asked = i18n.supported(request.query_params.get("lang")) or i18n.supported(
+            _session(request).get(SESSION_LANGUAGE_KEY)
+        )
         with i18n.use(asked or i18n.from_accept_language(request.headers.get("accept-language"))):
             await self.app(scope, receive, send)

@@ -17,16 +17,16 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from monitor import i18n
-from monitor.core.storage import sessions
-from monitor.core.models import Person, Recipient, Source, User, utcnow
-from monitor.ingest.schedule import is_silent
-from monitor.sources import KINDS
-from monitor.core.storage.streams import summaries as stream_summaries
-from monitor.review.users import MIN_PASSWORD_LENGTH, ROLES, hash_password, normalise_email, password_problem
 from monitor.core.config_file import RecipientEntry, SourceEntry
-from monitor.search.privacy import private_people_named
-from monitor.web import menus
+from monitor.core.models import Person, Recipient, Source, User, utcnow
+from monitor.core.storage import sessions
+from monitor.core.storage.streams import summaries as stream_summaries
+from monitor.ingest.schedule import is_silent
 from monitor.review import triage
+from monitor.review.users import MIN_PASSWORD_LENGTH, ROLES, hash_password, normalise_email, password_problem
+from monitor.search.privacy import private_people_named
+from monitor.sources import KINDS
+from monitor.web import menus
 from monitor.web.deps import AdminDep, SessionDep, render
 from monitor.web.manage_people import one_line
 
@@ -55,21 +55,45 @@ def sources(request: Request, session: SessionDep, user: AdminDep) -> Response:
     return _sources_page(request, session, user)
 
 
-def _sources_page(request: Request, session: Session, user, *, error: str | None = None, status: int = 200,
-                  warning: str | None = None, form: dict | None = None, **discovered) -> Response:
+def _sources_page(
+    request: Request,
+    session: Session,
+    user,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    warning: str | None = None,
+    form: dict | None = None,
+    **discovered,
+) -> Response:
     """The sources page; ``discovered`` (``found``, ``address``) are the feeds a "find feeds" search offers."""
     now = utcnow()
     listed = session.exec(select(Source).where(Source.removed_at.is_(None)).order_by(Source.name, Source.id))
     rows = [(s, is_silent(s, now)) for s in listed]
     streams = stream_summaries(session, now=now)  # issue 17: mode, lag and counts of stream sources
-    return render(request, "sources.html", status_code=status, user=user, rows=rows, kinds=KINDS, error=error, streams=streams,
-                  warning=warning, form=form or {}, **discovered)
+    return render(
+        request,
+        "sources.html",
+        status_code=status,
+        user=user,
+        rows=rows,
+        kinds=KINDS,
+        error=error,
+        streams=streams,
+        warning=warning,
+        form=form or {},
+        **discovered,
+    )
 
 
 @router.post("/admin/sources")
 def add_source(
-    request: Request, session: SessionDep, user: AdminDep,
-    url: Annotated[str, Form()], kind: Annotated[str, Form()] = "auto", name: Annotated[str, Form()] = "",
+    request: Request,
+    session: SessionDep,
+    user: AdminDep,
+    url: Annotated[str, Form()],
+    kind: Annotated[str, Form()] = "auto",
+    name: Annotated[str, Form()] = "",
     confirm: Annotated[bool, Form()] = False,
 ) -> Response:
     """Poll a new URL (origin "web"); a removed web source with that URL comes back.
@@ -83,7 +107,9 @@ def add_source(
     named = private_people_named(session, entry.url)  # issue 16
     if named and not confirm:
         warning = f"This search sends the name of {', '.join(named)} (marked private) to Google. Add it anyway?"
-        return _sources_page(request, session, user, warning=warning, status=400, form={"url": url, "kind": kind, "name": name})
+        return _sources_page(
+            request, session, user, warning=warning, status=400, form={"url": url, "kind": kind, "name": name}
+        )
     row = session.exec(select(Source).where(Source.url == entry.url)).first()
     if row is not None and row.removed_at is None:
         return _sources_page(request, session, user, error=f"url: {entry.url} is already a source", status=400)
@@ -93,8 +119,14 @@ def add_source(
     row.next_poll_at = utcnow()  # poll it at the next dispatch
     session.add(row)
     session.flush()
-    triage.audit(session, user=user, action="source-add", target=f"source:{row.id}", before=before,
-                 after={"url": row.url, "kind": row.kind, "name": row.name})
+    triage.audit(
+        session,
+        user=user,
+        action="source-add",
+        target=f"source:{row.id}",
+        before=before,
+        after={"url": row.url, "kind": row.kind, "name": row.name},
+    )
     return _done(session, "/sources")
 
 
@@ -110,8 +142,14 @@ def change_source(source_id: int, session: SessionDep, user: AdminDep, action: A
     row.enabled = action == "enable"
     row.removed_at = utcnow() if action == "remove" else None
     session.add(row)
-    triage.audit(session, user=user, action=f"source-{action}", target=f"source:{row.id}", before=before,
-                 after={"enabled": row.enabled, "removed": row.removed_at is not None})
+    triage.audit(
+        session,
+        user=user,
+        action=f"source-{action}",
+        target=f"source:{row.id}",
+        before=before,
+        after={"enabled": row.enabled, "removed": row.removed_at is not None},
+    )
     return _done(session, "/sources")
 
 
@@ -126,14 +164,26 @@ def users(request: Request, session: SessionDep, user: AdminDep) -> Response:
 
 def _users_page(request: Request, session: Session, user, *, error: str | None = None, status: int = 200) -> Response:
     rows = session.exec(select(User).order_by(User.email)).all()
-    return render(request, "users.html", status_code=status, user=user, rows=rows, roles=ROLES, error=error,
-                  min_password=MIN_PASSWORD_LENGTH)
+    return render(
+        request,
+        "users.html",
+        status_code=status,
+        user=user,
+        rows=rows,
+        roles=ROLES,
+        error=error,
+        min_password=MIN_PASSWORD_LENGTH,
+    )
 
 
 @router.post("/admin/users")
 def add_user(
-    request: Request, session: SessionDep, user: AdminDep,
-    email: Annotated[str, Form()], role: Annotated[str, Form()], password: Annotated[str, Form()],
+    request: Request,
+    session: SessionDep,
+    user: AdminDep,
+    email: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    password: Annotated[str, Form()],
 ) -> Response:
     """Create an account with a role and an initial password."""
     email = normalise_email(email)
@@ -145,8 +195,14 @@ def add_user(
     row = User(email=email, role=role, password_hash=hash_password(password), active=True, created_at=utcnow())
     session.add(row)
     session.flush()
-    triage.audit(session, user=user, action="user-add", target=f"user:{row.id}", before=None,
-                 after={"email": email, "role": role})
+    triage.audit(
+        session,
+        user=user,
+        action="user-add",
+        target=f"user:{row.id}",
+        before=None,
+        after={"email": email, "role": role},
+    )
     return _done(session, "/admin/users")
 
 
@@ -162,8 +218,13 @@ def _account_problem(*, email: str, role: str, password: str | None) -> str | No
 
 @router.post("/admin/users/{user_id}")
 def change_user(
-    request: Request, user_id: int, session: SessionDep, user: AdminDep, action: Annotated[str, Form()],
-    role: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+    request: Request,
+    user_id: int,
+    session: SessionDep,
+    user: AdminDep,
+    action: Annotated[str, Form()],
+    role: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
 ) -> Response:
     """``role`` (to ``role``), ``deactivate``, ``activate`` or ``password`` (reset to ``password``,
     which also ends that user's sessions)."""
@@ -171,9 +232,14 @@ def change_user(
     if action not in ("role", "deactivate", "activate", "password"):
         raise HTTPException(status_code=400, detail="action: expected role, deactivate, activate or password")
     if row.id == user.id and action in ("role", "deactivate"):
-        return _users_page(request, session, user, error=i18n.gettext("you cannot demote or deactivate yourself"), status=400)
-    problem = _account_problem(email=row.email, role=role if action == "role" else row.role,
-                               password=password if action == "password" else None)
+        return _users_page(
+            request, session, user, error=i18n.gettext("you cannot demote or deactivate yourself"), status=400
+        )
+    problem = _account_problem(
+        email=row.email,
+        role=role if action == "role" else row.role,
+        password=password if action == "password" else None,
+    )
     if problem:
         return _users_page(request, session, user, error=problem, status=400)
     before = {"role": row.role, "active": row.active}
@@ -200,7 +266,9 @@ def recipients(request: Request, session: SessionDep, user: AdminDep) -> Respons
     return _recipients_page(request, session, user)
 
 
-def _recipients_page(request: Request, session: Session, user, *, error: str | None = None, status: int = 200) -> Response:
+def _recipients_page(
+    request: Request, session: Session, user, *, error: str | None = None, status: int = 200
+) -> Response:
     rows = session.exec(select(Recipient).order_by(Recipient.email)).all()
     names = session.exec(select(Person.name).where(Person.active == True).order_by(Person.name)).all()  # noqa: E712
     return render(request, "recipients.html", status_code=status, user=user, rows=rows, names=names, error=error)
@@ -208,26 +276,40 @@ def _recipients_page(request: Request, session: Session, user, *, error: str | N
 
 @router.post("/admin/recipients")
 def add_recipient(
-    request: Request, session: SessionDep, user: AdminDep, email: Annotated[str, Form()],
-    timezone: Annotated[str, Form()] = "", people: Annotated[list[str] | None, Form()] = None,
+    request: Request,
+    session: SessionDep,
+    user: AdminDep,
+    email: Annotated[str, Form()],
+    timezone: Annotated[str, Form()] = "",
+    people: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Send the digest to ``email`` (origin "web"), for ``people`` only when given."""
     try:
-        entry = RecipientEntry(email=email, timezone=timezone.strip() or None, people=sorted(set(people)) if people else None)
+        entry = RecipientEntry(
+            email=email, timezone=timezone.strip() or None, people=sorted(set(people)) if people else None
+        )
     except ValidationError as exc:
         return _recipients_page(request, session, user, error=one_line(exc), status=400)
     known = set(session.exec(select(Person.name)))
     unknown = sorted(set(entry.people or []) - known)
     row = session.exec(select(Recipient).where(Recipient.email == entry.email)).first()
     if unknown or (row is not None and row.active):
-        problem = f"people: unknown person {unknown[0]!r}" if unknown else f"email: {entry.email} already receives the digest"
+        problem = (
+            f"people: unknown person {unknown[0]!r}" if unknown else f"email: {entry.email} already receives the digest"
+        )
         return _recipients_page(request, session, user, error=problem, status=400)
     row = row or Recipient(email=entry.email, origin="web")
     row.people, row.timezone, row.active, row.unsubscribed_at = entry.people, entry.timezone, True, None
     session.add(row)
     session.flush()
-    triage.audit(session, user=user, action="recipient-add", target=f"recipient:{row.id}", before=None,
-                 after={"email": row.email, "timezone": row.timezone, "people": row.people})
+    triage.audit(
+        session,
+        user=user,
+        action="recipient-add",
+        target=f"recipient:{row.id}",
+        before=None,
+        after={"email": row.email, "timezone": row.timezone, "people": row.people},
+    )
     return _done(session, "/admin/recipients")
 
 
@@ -237,8 +319,14 @@ def remove_recipient(recipient_id: int, session: SessionDep, user: AdminDep) -> 
     row = _get(session, Recipient, recipient_id, "recipient")
     if row.origin != "web":
         raise HTTPException(status_code=409, detail="this recipient comes from the config file: edit it there")
-    triage.audit(session, user=user, action="recipient-remove", target=f"recipient:{row.id}",
-                 before={"email": row.email, "active": row.active}, after={"active": False})
+    triage.audit(
+        session,
+        user=user,
+        action="recipient-remove",
+        target=f"recipient:{row.id}",
+        before={"email": row.email, "active": row.active},
+        after={"active": False},
+    )
     row.active = False
     session.add(row)
     return _done(session, "/admin/recipients")

@@ -15,11 +15,11 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from monitor.core.storage import groups
-from monitor.core.models import Alias, Person, utcnow
 from monitor.core.config_file import PersonEntry
-from monitor.web import menus
+from monitor.core.models import Alias, Person, utcnow
+from monitor.core.storage import groups
 from monitor.review import triage
+from monitor.web import menus
 from monitor.web.deps import AdminDep, SessionDep, render
 from monitor.web.overlap import find_overlap
 
@@ -56,49 +56,94 @@ def people(request: Request, session: SessionDep, user: AdminDep) -> Response:
     return _people_page(request, session, user)
 
 
-def _people_page(request: Request, session: Session, user, *, error: str | None = None, status: int = 200,
-                 form: dict | None = None, warning: str | None = None) -> Response:
+def _people_page(
+    request: Request,
+    session: Session,
+    user,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    form: dict | None = None,
+    warning: str | None = None,
+) -> Response:
     rows = session.exec(select(Person).order_by(Person.name)).all()
-    return render(request, "admin_people.html", status_code=status, user=user, rows=rows, error=error,
-                  kinds=TERM_KINDS, form=form or {}, warning=warning)
+    return render(
+        request,
+        "admin_people.html",
+        status_code=status,
+        user=user,
+        rows=rows,
+        error=error,
+        kinds=TERM_KINDS,
+        form=form or {},
+        warning=warning,
+    )
 
 
 @router.post("/admin/people")
 def add_person(
-    request: Request, session: SessionDep, user: AdminDep, name: Annotated[str, Form()],
-    aliases: Annotated[str, Form()] = "", exclude: Annotated[str, Form()] = "",
-    hashtags: Annotated[str, Form()] = "", handles: Annotated[str, Form()] = "",
-    confirm: Annotated[bool, Form()] = False, private: Annotated[str, Form()] = "",
+    request: Request,
+    session: SessionDep,
+    user: AdminDep,
+    name: Annotated[str, Form()],
+    aliases: Annotated[str, Form()] = "",
+    exclude: Annotated[str, Form()] = "",
+    hashtags: Annotated[str, Form()] = "",
+    handles: Annotated[str, Form()] = "",
+    confirm: Annotated[bool, Form()] = False,
+    private: Annotated[str, Form()] = "",
 ) -> Response:
     """Track a new person (origin "web") with their aliases, excludes, hashtags and handles.
 
     Refused when a name equals a tracked person's name or alias; held back with a warning when
     one looks like a tracked person, until the admin ticks ``confirm``. The form keeps what was typed.
     """
-    typed = {"name": name, "aliases": aliases, "exclude": exclude, "hashtags": hashtags, "handles": handles, "private": private}
+    typed = {
+        "name": name,
+        "aliases": aliases,
+        "exclude": exclude,
+        "hashtags": hashtags,
+        "handles": handles,
+        "private": private,
+    }
     # Issue 16: the form asks (a required choice); a post without it (scripts, older forms) keeps the old default.
     if private not in ("", "true", "false"):
         return _people_page(request, session, user, error="private: expected true or false", status=400, form=typed)
     try:
-        entry = PersonEntry(name=name, aliases=_lines(aliases), exclude=_lines(exclude),
-                            hashtags=_lines(hashtags), handles=_lines(handles))
+        entry = PersonEntry(
+            name=name,
+            aliases=_lines(aliases),
+            exclude=_lines(exclude),
+            hashtags=_lines(hashtags),
+            handles=_lines(handles),
+        )
     except ValidationError as exc:
         return _people_page(request, session, user, error=one_line(exc), status=400, form=typed)
     if session.exec(select(Person).where(Person.name == entry.name)).first():
-        return _people_page(request, session, user, error=f"name: {entry.name!r} is already tracked", status=400,
-                            form=typed)
+        return _people_page(
+            request, session, user, error=f"name: {entry.name!r} is already tracked", status=400, form=typed
+        )
     found = find_overlap(session, entry.all_names(), matcher=menus.menus(session).matcher)
     if found.refusal() or (found.warning() and not confirm):
-        return _people_page(request, session, user, error=found.refusal(), warning=found.warning(), status=400,
-                            form=typed)
-    person = Person(name=entry.name, active=True, origin="web", tracked_since=utcnow(), private=private == "true")  # older posts: backfill
+        return _people_page(
+            request, session, user, error=found.refusal(), warning=found.warning(), status=400, form=typed
+        )
+    person = Person(
+        name=entry.name, active=True, origin="web", tracked_since=utcnow(), private=private == "true"
+    )  # older posts: backfill
     session.add(person)
     session.flush()
     terms = {("alias", a) for a in entry.all_names()} | {("exclude", e) for e in entry.exclude}
     terms |= {("hashtag", h) for h in entry.hashtags} | {("handle", h) for h in entry.handles}
     session.add_all(Alias(person_id=person.id, kind=kind, text=text, origin="web") for kind, text in sorted(terms))
-    triage.audit(session, user=user, action="person-add", target=f"person:{person.id}", before=None,
-                 after={"name": person.name, "private": person.private, "terms": sorted(f"{k}:{t}" for k, t in terms)})
+    triage.audit(
+        session,
+        user=user,
+        action="person-add",
+        target=f"person:{person.id}",
+        before=None,
+        after={"name": person.name, "private": person.private, "terms": sorted(f"{k}:{t}" for k, t in terms)},
+    )
     session.commit()
     menus.forget()
     return RedirectResponse(f"/admin/people/{person.id}", status_code=303)
@@ -110,18 +155,31 @@ def person(request: Request, person_id: int, session: SessionDep, user: AdminDep
     return _person_page(request, person_id, session, user)
 
 
-def _person_page(request: Request, person_id: int, session: Session, user, *, error: str | None = None,
-                 status: int = 200) -> Response:
+def _person_page(
+    request: Request, person_id: int, session: Session, user, *, error: str | None = None, status: int = 200
+) -> Response:
     found = _person(session, person_id)
-    return render(request, "admin_person.html", status_code=status, user=user, person=found,
-                  terms=_terms(session, person_id), kinds=TERM_KINDS, error=error,
-                  groups=groups.person_groups(session, person_id))
+    return render(
+        request,
+        "admin_person.html",
+        status_code=status,
+        user=user,
+        person=found,
+        terms=_terms(session, person_id),
+        kinds=TERM_KINDS,
+        error=error,
+        groups=groups.person_groups(session, person_id),
+    )
 
 
 @router.post("/admin/people/{person_id}")
 def update_person(
-    request: Request, person_id: int, session: SessionDep, user: AdminDep,
-    name: Annotated[str, Form()], active: Annotated[bool, Form()] = False,
+    request: Request,
+    person_id: int,
+    session: SessionDep,
+    user: AdminDep,
+    name: Annotated[str, Form()],
+    active: Annotated[bool, Form()] = False,
     group_names: Annotated[str | None, Form(alias="groups")] = None,
 ) -> Response:
     """Rename or (de)activate a web-managed person; config people change in the file only."""
@@ -134,7 +192,9 @@ def update_person(
         return _person_page(request, person_id, session, user, error=one_line(exc), status=400)
     clash = session.exec(select(Person).where(Person.name == new_name, Person.id != person_id)).first()
     if clash:
-        return _person_page(request, person_id, session, user, error=f"name: {new_name!r} is already tracked", status=400)
+        return _person_page(
+            request, person_id, session, user, error=f"name: {new_name!r} is already tracked", status=400
+        )
     try:  # issue 20: comma-separated groups; absent from the form: unchanged
         wanted = None if group_names is None else groups.clean_names(group_names.split(","))
     except ValueError as exc:
@@ -156,8 +216,12 @@ def update_person(
 
 @router.post("/admin/people/{person_id}/terms")
 def add_term(
-    request: Request, person_id: int, session: SessionDep, user: AdminDep,
-    kind: Annotated[str, Form()], text: Annotated[str, Form()],
+    request: Request,
+    person_id: int,
+    session: SessionDep,
+    user: AdminDep,
+    kind: Annotated[str, Form()],
+    text: Annotated[str, Form()],
 ) -> Response:
     """Add one term (alias, exclude, hashtag, handle or context word) to any person."""
     _person(session, person_id)
@@ -168,11 +232,19 @@ def add_term(
         [text] = getattr(PersonEntry(name="placeholder", **{field: [text]}), field)
     except ValidationError as exc:
         return _person_page(request, person_id, session, user, error=one_line(exc), status=400)
-    exists = session.exec(select(Alias).where(Alias.person_id == person_id, Alias.kind == kind, Alias.text == text)).first()
+    exists = session.exec(
+        select(Alias).where(Alias.person_id == person_id, Alias.kind == kind, Alias.text == text)
+    ).first()
     if not exists:
         session.add(Alias(person_id=person_id, kind=kind, text=text, origin="web"))
-        triage.audit(session, user=user, action="term-add", target=f"person:{person_id}", before=None,
-                     after={"kind": kind, "text": text})
+        triage.audit(
+            session,
+            user=user,
+            action="term-add",
+            target=f"person:{person_id}",
+            before=None,
+            after={"kind": kind, "text": text},
+        )
         session.commit()
         menus.forget()
     return RedirectResponse(f"/admin/people/{person_id}", status_code=303)
@@ -186,8 +258,14 @@ def delete_term(person_id: int, term_id: int, session: SessionDep, user: AdminDe
         raise HTTPException(status_code=404, detail=f"no term {term_id} of person {person_id}")
     if term.origin != "web":
         raise HTTPException(status_code=409, detail="this term comes from the config file: edit it there")
-    triage.audit(session, user=user, action="term-remove", target=f"person:{person_id}",
-                 before={"kind": term.kind, "text": term.text}, after=None)
+    triage.audit(
+        session,
+        user=user,
+        action="term-remove",
+        target=f"person:{person_id}",
+        before={"kind": term.kind, "text": term.text},
+        after=None,
+    )
     session.delete(term)
     session.commit()
     menus.forget()
@@ -204,8 +282,14 @@ def pause_person(person_id: int, session: SessionDep, user: AdminDep, action: An
     before = {"paused": found.paused_at is not None}
     found.paused_at = utcnow() if action == "pause" else None
     session.add(found)
-    triage.audit(session, user=user, action=f"person-{action}", target=f"person:{person_id}", before=before,
-                 after={"paused": found.paused_at is not None})
+    triage.audit(
+        session,
+        user=user,
+        action=f"person-{action}",
+        target=f"person:{person_id}",
+        before=before,
+        after={"paused": found.paused_at is not None},
+    )
     session.commit()
     menus.forget()
     return RedirectResponse(f"/admin/people/{person_id}", status_code=303)

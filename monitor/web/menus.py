@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from monitor.core.models import Person, User
 from monitor.core.storage import access
 from monitor.core.storage.matcher_cache import matcher_for
 from monitor.matching import Matcher
-from monitor.core.models import Person, User
 from monitor.review import cards
 
 MENU_TTL_SECONDS = 10.0
@@ -56,8 +56,13 @@ def _load(session: Session) -> Menus:
     reviewers = tuple(
         Choice(u.id, u.email) for u in session.exec(select(User).where(User.active == sa.true()).order_by(User.email))
     )
-    return Menus(people=people, kinds=tuple(cards.source_kinds(session)), languages=tuple(cards.languages(session)),
-                 reviewers=reviewers, matcher=matcher_for(session))
+    return Menus(
+        people=people,
+        kinds=tuple(cards.source_kinds(session)),
+        languages=tuple(cards.languages(session)),
+        reviewers=reviewers,
+        matcher=matcher_for(session),
+    )
 
 
 def menus(session: Session) -> Menus:

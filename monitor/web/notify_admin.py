@@ -14,9 +14,9 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, select
 
-from monitor.core.settings import get_settings
 from monitor.core.models import Person, Recipient, utcnow
 from monitor.core.models_notify import NotifyChannel
+from monitor.core.settings import get_settings
 from monitor.notify.channels import ChannelError, sealing
 from monitor.notify.channels.send import service_of
 from monitor.review import triage
@@ -35,16 +35,31 @@ def channels(request: Request, session: SessionDep, user: AdminDep) -> Response:
 
 def _page(request: Request, session: Session, user, *, error: str | None = None, status: int = 200) -> Response:
     stored = session.exec(select(NotifyChannel).where(NotifyChannel.active == True).order_by(NotifyChannel.name)).all()
-    configured = [(r.email, ref) for r in session.exec(select(Recipient).where(Recipient.active == True).order_by(Recipient.email))
-                  for ref in r.notify or []]
+    configured = [
+        (r.email, ref)
+        for r in session.exec(select(Recipient).where(Recipient.active == True).order_by(Recipient.email))
+        for ref in r.notify or []
+    ]
     names = session.exec(select(Person.name).where(Person.active == True).order_by(Person.name)).all()
-    return render(request, "notify_channels.html", status_code=status, user=user, rows=stored, configured=configured,
-                  names=names, error=error)
+    return render(
+        request,
+        "notify_channels.html",
+        status_code=status,
+        user=user,
+        rows=stored,
+        configured=configured,
+        names=names,
+        error=error,
+    )
 
 
 @router.post("/admin/channels")
 def add_channel(
-    request: Request, session: SessionDep, user: AdminDep, name: Annotated[str, Form()], url: Annotated[str, Form()],
+    request: Request,
+    session: SessionDep,
+    user: AdminDep,
+    name: Annotated[str, Form()],
+    url: Annotated[str, Form()],
     people: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Store an Apprise URL, sealed, for the alerts of ``people`` (everybody when none)."""
@@ -63,12 +78,23 @@ def add_channel(
             problem = str(exc)
     if problem:
         return _page(request, session, user, error=problem, status=400)
-    row = NotifyChannel(name=name, url_sealed=sealing.seal(url, get_settings().resolved_secret_key()), service=service[:32],
-                        people=sorted(set(people)) if people else None, created_at=utcnow())
+    row = NotifyChannel(
+        name=name,
+        url_sealed=sealing.seal(url, get_settings().resolved_secret_key()),
+        service=service[:32],
+        people=sorted(set(people)) if people else None,
+        created_at=utcnow(),
+    )
     session.add(row)
     session.flush()
-    triage.audit(session, user=user, action="channel-add", target=f"channel:{row.id}", before=None,
-                 after={"name": row.name, "service": row.service, "people": row.people})
+    triage.audit(
+        session,
+        user=user,
+        action="channel-add",
+        target=f"channel:{row.id}",
+        before=None,
+        after={"name": row.name, "service": row.service, "people": row.people},
+    )
     session.commit()
     return RedirectResponse("/admin/channels", status_code=303)
 
@@ -79,8 +105,14 @@ def remove_channel(channel_id: int, session: SessionDep, user: AdminDep) -> Resp
     row = session.get(NotifyChannel, channel_id)
     if row is None:
         raise HTTPException(status_code=404, detail=f"no channel {channel_id}")
-    triage.audit(session, user=user, action="channel-remove", target=f"channel:{row.id}",
-                 before={"name": row.name, "active": row.active}, after={"active": False})
+    triage.audit(
+        session,
+        user=user,
+        action="channel-remove",
+        target=f"channel:{row.id}",
+        before={"name": row.name, "active": row.active},
+        after={"active": False},
+    )
     row.active, row.url_sealed = False, ""
     session.add(row)
     session.commit()

@@ -14,9 +14,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import PlainTextResponse
 
-from monitor.ingest import metrics
-from monitor.core.settings import get_settings
 from monitor.core.models import User
+from monitor.core.settings import get_settings
+from monitor.ingest import metrics
 from monitor.web import feeds
 from monitor.web.deps import LoginRequired, SessionDep, optional_user
 
@@ -24,7 +24,9 @@ router = APIRouter(include_in_schema=False)
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 
-def scraper_or_user(request: Request, session: SessionDep, user: Annotated[User | None, Depends(optional_user)]) -> None:
+def scraper_or_user(
+    request: Request, session: SessionDep, user: Annotated[User | None, Depends(optional_user)]
+) -> None:
     """Let in a request with the metrics bearer token, an admin's feed token (``monitor.web.feeds``,
     as ``Bearer`` or ``?token=``) or a logged-in user. A ``?token=`` that opens nothing is a 401;
     otherwise, without a session, ``LoginRequired``."""

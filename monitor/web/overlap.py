@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
+from monitor.core.models import Alias, Person
 from monitor.matching import Matcher
 from monitor.matching.translit import word_spellings
-from monitor.core.models import Alias, Person
 
 MIN_SHARED_WORD = 5  # shorter words ("Anna", "Ivan", "de") are shared by too many unrelated names
 

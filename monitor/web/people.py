@@ -11,15 +11,15 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from sqlmodel import Session, select
 
-from monitor.core.storage import access
 from monitor.core.models import Alias, Mention, MentionPerson, Person, Spike, utcnow
+from monitor.core.storage import access
 from monitor.core.storage.spike_state import usual_days
 from monitor.review import cards
-from monitor.web.deps import SessionDep, UserDep, render
 from monitor.web.charts import Frame, bar_chart, expected_band
+from monitor.web.deps import SessionDep, UserDep, render
 from monitor.web.menus import menus
-from monitor.web.spikes import spike_bucket
 from monitor.web.review import card_item
+from monitor.web.spikes import spike_bucket
 
 CHART_DAYS = 30
 CHART_W, CHART_H, PAD = 720, 180, 24
@@ -48,12 +48,22 @@ def person_page(person_id: int, request: Request, session: SessionDep, user: Use
         select(Spike).where(Spike.person_id == person_id, Spike.hour >= _start(first)).order_by(Spike.hour.desc())
     ).all()
     aliases = session.exec(select(Alias).where(Alias.person_id == person_id).order_by(Alias.kind, Alias.text)).all()
-    page = cards.list_cards(session, filters=cards.Filters(state=None, person=person_id, scope=scope), limit=RECENT_CARDS)
+    page = cards.list_cards(
+        session, filters=cards.Filters(state=None, person=person_id, scope=scope), limit=RECENT_CARDS
+    )
     matcher = menus(session).matcher
     return render(
-        request, "person.html", user=user, person=person, aliases=aliases, spikes=spikes,
-        chart=volume_svg(volume, spike_days={s.hour.date() for s in spikes},
-                         usual=usual_days(session, person_id=person_id, bucket=spike_bucket())),
+        request,
+        "person.html",
+        user=user,
+        person=person,
+        aliases=aliases,
+        spikes=spikes,
+        chart=volume_svg(
+            volume,
+            spike_days={s.hour.date() for s in spikes},
+            usual=usual_days(session, person_id=person_id, bucket=spike_bucket()),
+        ),
         items=[card_item(card, matcher) for card in page.cards],
     )
 
@@ -66,9 +76,13 @@ def daily_volume(session: Session, *, person_id: int, first: date, last: date) -
     """Mentions of the person per UTC day (by ``Mention.at``: published, else first seen) from
     ``first`` to ``last``."""
     stamps = session.exec(
-        select(Mention.at).join(MentionPerson, MentionPerson.mention_id == Mention.id)
-        .where(MentionPerson.person_id == person_id, Mention.at >= _start(first),
-               Mention.at < _start(last + timedelta(days=1)))
+        select(Mention.at)
+        .join(MentionPerson, MentionPerson.mention_id == Mention.id)
+        .where(
+            MentionPerson.person_id == person_id,
+            Mention.at >= _start(first),
+            Mention.at < _start(last + timedelta(days=1)),
+        )
     ).all()
     counts: dict[date, int] = {}
     for stamp in stamps:
@@ -77,8 +91,9 @@ def daily_volume(session: Session, *, person_id: int, first: date, last: date) -
     return [(first + timedelta(days=i), counts.get(first + timedelta(days=i), 0)) for i in range(days)]
 
 
-def volume_svg(volume: list[tuple[date, int]], *, spike_days: set[date],
-               usual: tuple[list[float], float] | None = None) -> Markup:
+def volume_svg(
+    volume: list[tuple[date, int]], *, spike_days: set[date], usual: tuple[list[float], float] | None = None
+) -> Markup:
     """Bars per day with a time axis and a tooltip each; spike days red with a ▲; the band the
     detector expected each day (``usual``: per weekday and a dispersion, ``state.usual_days``)."""
     first = datetime(volume[0][0].year, volume[0][0].month, volume[0][0].day, tzinfo=timezone.utc)
@@ -86,6 +101,15 @@ def volume_svg(volume: list[tuple[date, int]], *, spike_days: set[date],
     if usual is not None:
         per_weekday, dispersion = usual
         band = [expected_band(per_weekday[day.weekday()], dispersion) for day, _ in volume]
-    return bar_chart([n for _, n in volume], start=first, bucket=timedelta(days=1), band=band,
-                     inside={i for i, (day, _) in enumerate(volume) if day in spike_days}, label="mentions per day",
-                     frame=Frame(width=CHART_W, height=CHART_H), css_class="chart", hot_class="spike", marker=True)
+    return bar_chart(
+        [n for _, n in volume],
+        start=first,
+        bucket=timedelta(days=1),
+        band=band,
+        inside={i for i, (day, _) in enumerate(volume) if day in spike_days},
+        label="mentions per day",
+        frame=Frame(width=CHART_W, height=CHART_H),
+        css_class="chart",
+        hot_class="spike",
+        marker=True,
+    )

@@ -15,9 +15,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from monitor import i18n
-from monitor.core.storage import access
-from monitor.core.settings import get_settings
 from monitor.core.models import User
+from monitor.core.settings import get_settings
+from monitor.core.storage import access
 from monitor.review import cards, triage
 from monitor.web import feeds
 from monitor.web.deps import SessionDep, UserDep, render
@@ -35,15 +35,27 @@ def feed_urls(session: Session, user: User) -> dict | None:
     base, token = get_settings().base_url.rstrip("/"), feeds.token_string(row)
     return {
         "queue": f"{base}/feeds/review.atom?{urlencode({'token': token})}",
-        "people": [(p.name, f"{base}/feeds/people/{p.id}.atom?{urlencode({'token': token})}") for p in cards.people(session, access.scope_for(session, user))],
+        "people": [
+            (p.name, f"{base}/feeds/people/{p.id}.atom?{urlencode({'token': token})}")
+            for p in cards.people(session, access.scope_for(session, user))
+        ],
         "metrics": f"{base}/metrics?{urlencode({'token': token})}" if user.role == "admin" else None,
         "created_at": row.created_at,
     }
 
 
 def _page(request: Request, session: Session, user: User, *, error: str | None = None, status: int = 200) -> Response:
-    return render(request, "settings.html", status_code=status, user=user, error=error, zones=zone_names(),
-                  default_zone=digest_zone().key, feeds=feed_urls(session, user), languages=i18n.NAMES)
+    return render(
+        request,
+        "settings.html",
+        status_code=status,
+        user=user,
+        error=error,
+        zones=zone_names(),
+        default_zone=digest_zone().key,
+        feeds=feed_urls(session, user),
+        languages=i18n.NAMES,
+    )
 
 
 @router.get("/settings")
@@ -53,32 +65,60 @@ def settings_page(request: Request, session: SessionDep, user: UserDep) -> Respo
 
 
 @router.post("/settings/timezone")
-def set_timezone(request: Request, session: SessionDep, user: UserDep, timezone: Annotated[str, Form()] = "") -> Response:
+def set_timezone(
+    request: Request, session: SessionDep, user: UserDep, timezone: Annotated[str, Form()] = ""
+) -> Response:
     """Show times in ``timezone`` (an IANA name); empty: the digest timezone."""
     name = timezone.strip()
     if name and zone_named(name) is None:
-        return _page(request, session, user, error=i18n.gettext("timezone: unknown timezone %(name)s (e.g. Europe/Berlin)") % {"name": repr(name)}, status=400)
+        return _page(
+            request,
+            session,
+            user,
+            error=i18n.gettext("timezone: unknown timezone %(name)s (e.g. Europe/Berlin)") % {"name": repr(name)},
+            status=400,
+        )
     before = {"timezone": user.timezone}
     user.timezone = name or None
     session.add(user)
-    triage.audit(session, user=user, action="user-timezone", target=f"user:{user.id}", before=before,
-                 after={"timezone": user.timezone})
+    triage.audit(
+        session,
+        user=user,
+        action="user-timezone",
+        target=f"user:{user.id}",
+        before=before,
+        after={"timezone": user.timezone},
+    )
     session.commit()
     return RedirectResponse("/settings", status_code=303)
 
 
 @router.post("/settings/language")
-def set_language(request: Request, session: SessionDep, user: UserDep, language: Annotated[str, Form()] = "") -> Response:
+def set_language(
+    request: Request, session: SessionDep, user: UserDep, language: Annotated[str, Form()] = ""
+) -> Response:
     """Show pages in ``language`` (``monitor.i18n.LANGUAGES``); empty: ``?lang=`` or the browser's."""
     chosen = language.strip()
     if chosen and chosen not in i18n.LANGUAGES:
-        return _page(request, session, user, error=i18n.gettext("language: unknown language %(name)s") % {"name": repr(chosen)}, status=400)
+        return _page(
+            request,
+            session,
+            user,
+            error=i18n.gettext("language: unknown language %(name)s") % {"name": repr(chosen)},
+            status=400,
+        )
     before = {"language": user.language}
     user.language = chosen or None
     request.session.pop(SESSION_LANGUAGE_KEY, None)  # the browser's language again, or the new choice
     session.add(user)
-    triage.audit(session, user=user, action="user-language", target=f"user:{user.id}", before=before,
-                 after={"language": user.language})
+    triage.audit(
+        session,
+        user=user,
+        action="user-language",
+        target=f"user:{user.id}",
+        before=before,
+        after={"language": user.language},
+    )
     session.commit()
     return RedirectResponse("/settings", status_code=303)
 

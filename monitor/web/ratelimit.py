@@ -46,8 +46,13 @@ def keys_for(*, address: str, email: str) -> tuple[str, str]:
 class LoginLimiter:
     """Reserves attempts by key in a sliding window, in the database."""
 
-    def __init__(self, *, max_failures: int = MAX_FAILURES, max_address_failures: int = MAX_ADDRESS_FAILURES,
-                 window: float = WINDOW_SECONDS) -> None:
+    def __init__(
+        self,
+        *,
+        max_failures: int = MAX_FAILURES,
+        max_address_failures: int = MAX_ADDRESS_FAILURES,
+        window: float = WINDOW_SECONDS,
+    ) -> None:
         self.max_failures, self.max_address_failures = max_failures, max_address_failures
         self.window = timedelta(seconds=window)
 
@@ -60,11 +65,13 @@ class LoginLimiter:
         table = LoginFailure.__table__
         now = utcnow()
         session.execute(sa.delete(table).where(table.c.at <= now - self.window))
-        ids = tuple(session.execute(sa.insert(table).values(key=key, at=now).returning(table.c.id)).scalar_one()
-                    for key in keys)
+        ids = tuple(
+            session.execute(sa.insert(table).values(key=key, at=now).returning(table.c.id)).scalar_one() for key in keys
+        )
         session.commit()
         counts = session.execute(
-            sa.select(table.c.key, sa.func.count()).where(table.c.key.in_(keys), table.c.at > now - self.window)
+            sa.select(table.c.key, sa.func.count())
+            .where(table.c.key.in_(keys), table.c.at > now - self.window)
             .group_by(table.c.key)
         ).all()  # consumed whole: an open cursor would hold SQLite's read snapshot into the DELETE below
         session.commit()  # hands the connection back: the attempt may now wait a while for a password check

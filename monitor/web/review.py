@@ -16,21 +16,21 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from monitor.matching import Matcher
-from monitor.web.menus import menus
-from monitor.web.menus import scoped as scoped_menus
-from monitor.core.storage import access
 from monitor.core.models import User, utcnow
+from monitor.core.storage import access
+from monitor.matching import Matcher
 from monitor.review import cards, queue, triage
-from monitor.web import live
 from monitor.review.cues import suggest_label
+from monitor.web import live
 from monitor.web.csrf import csrf_token
 from monitor.web.deps import SessionDep, UserDep, optional_user, render, templates
 from monitor.web.evidence import with_evidence
 from monitor.web.limits import DB_ID_MAX, MAX_SEARCH_CHARS, CursorQuery, DbInt, plausible_year
-from monitor.web.timezones import reader_zone
+from monitor.web.menus import menus
+from monitor.web.menus import scoped as scoped_menus
 from monitor.web.snippet import highlight, highlight_all, name_spans, safe_href
 from monitor.web.spikes import spike_cards
+from monitor.web.timezones import reader_zone
 
 PAGE_SIZE = 50
 SPIKE_BANNER_LIMIT = 10
@@ -60,10 +60,19 @@ def _day(name: str, value: str | None) -> date | None:
 
 
 def filters_from(
-    session: SessionDep, reader: Annotated[User | None, Depends(optional_user)],
-    state: str = "unreviewed", person: str | None = None, kind: str | None = None, label: str | None = None,
-    q: str | None = None, since: str | None = None, until: str | None = None, assigned: str | None = None,
-    spike: str | None = None, language: str | None = None, deleted: str | None = None,
+    session: SessionDep,
+    reader: Annotated[User | None, Depends(optional_user)],
+    state: str = "unreviewed",
+    person: str | None = None,
+    kind: str | None = None,
+    label: str | None = None,
+    q: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    assigned: str | None = None,
+    spike: str | None = None,
+    language: str | None = None,
+    deleted: str | None = None,
 ) -> cards.Filters:
     """The queue filters from the query string (empty fields ignored); ``state=all`` shows every state.
 
@@ -80,10 +89,18 @@ def filters_from(
     if person_id is not None and scope.restricted and not access.can_see_person(session, scope, person_id):
         raise HTTPException(status_code=404, detail=f"person: no person {person_id}")
     return cards.Filters(
-        scope=scope, state=None if state == "all" else state, person=person_id, kind=kind or None,
-        label=label or None, q=(q or "").strip() or None, since=_day("since", since), until=_day("until", until),
-        assigned=_int("assigned", assigned), spike=spike in ("1", "on", "true"),
-        language=_language(language), deleted=deleted in ("1", "on", "true"),
+        scope=scope,
+        state=None if state == "all" else state,
+        person=person_id,
+        kind=kind or None,
+        label=label or None,
+        q=(q or "").strip() or None,
+        since=_day("since", since),
+        until=_day("until", until),
+        assigned=_int("assigned", assigned),
+        spike=spike in ("1", "on", "true"),
+        language=_language(language),
+        deleted=deleted in ("1", "on", "true"),
     )
 
 
@@ -104,38 +121,65 @@ def home(user: UserDep) -> Response:
 
 @router.get("/review")
 def review_queue(
-    request: Request, session: SessionDep, user: UserDep, filters: FiltersDep, after: Annotated[CursorQuery, Query()] = None
+    request: Request,
+    session: SessionDep,
+    user: UserDep,
+    filters: FiltersDep,
+    after: Annotated[CursorQuery, Query()] = None,
 ) -> Response:
     """Cards matching ``filters``, ``PAGE_SIZE`` a page after the cursor ``after``, under recent spikes."""
     page = cards.list_cards(session, filters=filters, limit=PAGE_SIZE, after=after)
     menu = scoped_menus(session, filters.scope)
     spikes = spike_cards(session, now=utcnow(), limit=SPIKE_BANNER_LIMIT, scope=filters.scope)
     return render(
-        request, "review.html", user=user,
+        request,
+        "review.html",
+        user=user,
         items=with_evidence(session, [card_item(card, menu.matcher) for card in page.cards]),
-        spike_cards=spikes, page=page, filters=filters, labels=triage.LABELS, states=triage.STATES, menu=menu,
+        spike_cards=spikes,
+        page=page,
+        filters=filters,
+        labels=triage.LABELS,
+        states=triage.STATES,
+        menu=menu,
         next_url=f"/review?{urlencode(filters.query(after=page.next_cursor))}" if page.next_cursor else None,
-        export_query=urlencode(filters.query()), back=f"/review?{urlencode(filters.query())}",
-        newest=live.newest_id(session), poll_ms=live.POLL_SECONDS * 1000,
+        export_query=urlencode(filters.query()),
+        back=f"/review?{urlencode(filters.query())}",
+        newest=live.newest_id(session),
+        poll_ms=live.POLL_SECONDS * 1000,
     )
 
 
 @router.get("/review/fresh")
 def review_fresh(
-    request: Request, session: SessionDep, user: UserDep, filters: FiltersDep, newest: Annotated[int, Query(ge=0, le=DB_ID_MAX)] = 0,
+    request: Request,
+    session: SessionDep,
+    user: UserDep,
+    filters: FiltersDep,
+    newest: Annotated[int, Query(ge=0, le=DB_ID_MAX)] = 0,
 ) -> Response:
     """JSON for the open queue: cards stored after mention ``newest`` (rendered HTML), the
     newest id now, and the heading's count (``monitor.web.live``)."""
     new, counted = live.fresh(session, filters=filters, newest=newest, page_size=PAGE_SIZE)
     menu = scoped_menus(session, filters.scope)
     html = templates.get_template("_cards.html").render(
-        items=with_evidence(session, [card_item(card, menu.matcher) for card in new.cards]), labels=triage.LABELS, menu=menu,
-        csrf_token=csrf_token(request), back=f"/review?{urlencode(filters.query())}", tz=reader_zone(user),
+        items=with_evidence(session, [card_item(card, menu.matcher) for card in new.cards]),
+        labels=triage.LABELS,
+        menu=menu,
+        csrf_token=csrf_token(request),
+        back=f"/review?{urlencode(filters.query())}",
+        tz=reader_zone(user),
     )
-    return JSONResponse({
-        "newest": live.newest_id(session), "new": len(new.cards), "html": html,
-        "total": counted.total, "capped": counted.capped,
-    }, headers={"cache-control": "no-store"})
+    return JSONResponse(
+        {
+            "newest": live.newest_id(session),
+            "new": len(new.cards),
+            "html": html,
+            "total": counted.total,
+            "capped": counted.capped,
+        },
+        headers={"cache-control": "no-store"},
+    )
 
 
 def card_item(card: cards.Card, matcher: Matcher) -> dict:
@@ -144,9 +188,13 @@ def card_item(card: cards.Card, matcher: Matcher) -> dict:
     title, text = row.mention.title or "", row.mention.text or ""
     aliases = tuple(row.aliases)
     return {
-        "mention": row.mention, "source": row.source, "kind": card.kind, "people": row.people,
+        "mention": row.mention,
+        "source": row.source,
+        "kind": card.kind,
+        "people": row.people,
         "language": row.mention.language,
-        "copies": card.copies, "copy_sources": card.copy_sources,
+        "copies": card.copies,
+        "copy_sources": card.copy_sources,
         "href": safe_href(row.mention.url),
         "title": _snippet(matcher, title, aliases, whole=True),
         "snippet": _snippet(matcher, without_title(text, title), aliases),
@@ -194,8 +242,12 @@ def _wants_json(request: Request) -> bool:
 
 @router.post("/review/act")
 def review_act(
-    request: Request, session: SessionDep, user: UserDep,
-    action: Annotated[str, Form()], ids: Annotated[list[DbInt], Form()], value: Annotated[str | None, Form()] = None,
+    request: Request,
+    session: SessionDep,
+    user: UserDep,
+    action: Annotated[str, Form()],
+    ids: Annotated[list[DbInt], Form()],
+    value: Annotated[str | None, Form()] = None,
     back: Annotated[str, Form()] = "/review",
 ) -> Response:
     """Apply ``action`` (label, escalate, assign, unassign, note) to the cards ``ids``.
@@ -216,19 +268,28 @@ def review_act(
     session.commit()
     if _wants_json(request):
         menu = menus(session)
-        return JSONResponse({"changed": [
-            {"id": m.id, "status": m.status, "review_state": m.review_state, "label": m.label,
-             "assigned_to": m.assigned_to, "assignee": menu.reviewer_email(m.assigned_to), "note": m.note}
-            for m in changed
-        ]})
+        return JSONResponse(
+            {
+                "changed": [
+                    {
+                        "id": m.id,
+                        "status": m.status,
+                        "review_state": m.review_state,
+                        "label": m.label,
+                        "assigned_to": m.assigned_to,
+                        "assignee": menu.reviewer_email(m.assigned_to),
+                        "note": m.note,
+                    }
+                    for m in changed
+                ]
+            }
+        )
     # Back to the same filtered queue; only our own /review URLs, never another site.
     return RedirectResponse(back if back.startswith("/review") else "/review", status_code=303)
 
 
 @router.post("/review/{mention_id}")
-def review_decide(
-    mention_id: int, session: SessionDep, user: UserDep, decision: Annotated[str, Form()]
-) -> Response:
+def review_decide(mention_id: int, session: SessionDep, user: UserDep, decision: Annotated[str, Form()]) -> Response:
     """Confirm or dismiss one card (its whole cluster), then back to the queue."""
     if decision not in queue.DECISIONS:
         raise HTTPException(status_code=400, detail="decision: expected confirmed or dismissed")

@@ -32,8 +32,9 @@ def tcp_listener(host: str, port: int) -> socket.socket:
 def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_level: str = "info") -> None:
     """Run the web app until interrupted, in ``workers`` processes sharing one listener."""
     # proxy_headers off: the app applies MONITOR_TRUSTED_PROXIES itself (monitor.web.app).
-    config = uvicorn.Config(APP, factory=True, host=host, port=port, workers=workers, log_level=log_level,
-                            proxy_headers=False)
+    config = uvicorn.Config(
+        APP, factory=True, host=host, port=port, workers=workers, log_level=log_level, proxy_headers=False
+    )
     if workers <= 1:
         uvicorn.Server(config).run()
         return

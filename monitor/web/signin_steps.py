@@ -20,13 +20,13 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, select
 
-from monitor.core.storage import sessions
 from monitor.core.models import User
+from monitor.core.storage import sessions
 from monitor.review.signin import factors
 from monitor.review.users import normalise_email, session_stamp
 from monitor.web.csrf import rotate_csrf_token
-from monitor.web.i18n import SESSION_LANGUAGE_KEY
 from monitor.web.deps import SESSION_STAMP_KEY, SESSION_TOKEN_KEY, SESSION_USER_KEY
+from monitor.web.i18n import SESSION_LANGUAGE_KEY
 
 PENDING_KEY = "half"
 PENDING_SECONDS = 5 * 60
@@ -48,8 +48,9 @@ def after_password(request: Request, session: Session, user: User) -> Response:
         return RedirectResponse(SECOND_STEP_URL, status_code=303)
     if factors.second_factor_required(session):
         _hold(request, user, enrol=True)
-        factors.audit(session, user_id=user.id, action="signin-enrol-required",
-                      after={"address": client_address(request)})
+        factors.audit(
+            session, user_id=user.id, action="signin-enrol-required", after={"address": client_address(request)}
+        )
         return RedirectResponse(ENROL_URL, status_code=303)
     finish(request, session, user, method="password")
     return RedirectResponse(HOME_URL, status_code=303)
@@ -57,8 +58,12 @@ def after_password(request: Request, session: Session, user: User) -> Response:
 
 def _hold(request: Request, user: User, *, enrol: bool) -> None:
     request.session.clear()  # nothing planted before the password survives
-    request.session[PENDING_KEY] = {"uid": user.id, "pw": session_stamp(user), "until": time.time() + PENDING_SECONDS,
-                                    "enrol": enrol}
+    request.session[PENDING_KEY] = {
+        "uid": user.id,
+        "pw": session_stamp(user),
+        "until": time.time() + PENDING_SECONDS,
+        "enrol": enrol,
+    }
     rotate_csrf_token(request)
 
 
@@ -85,16 +90,21 @@ def finish(request: Request, session: Session, user: User, *, method: str) -> No
     request.session.clear()
     if language:
         request.session[SESSION_LANGUAGE_KEY] = language
-    request.session.update({SESSION_USER_KEY: user.id, SESSION_STAMP_KEY: session_stamp(user),
-                            SESSION_TOKEN_KEY: token})
+    request.session.update(
+        {SESSION_USER_KEY: user.id, SESSION_STAMP_KEY: session_stamp(user), SESSION_TOKEN_KEY: token}
+    )
     rotate_csrf_token(request)
-    factors.audit(session, user_id=user.id, action="signin", after={"method": method, "address": client_address(request)})
+    factors.audit(
+        session, user_id=user.id, action="signin", after={"method": method, "address": client_address(request)}
+    )
 
 
-def failed(request: Request, session: Session, *, step: str, email: str | None = None,
-           user_id: int | None = None) -> None:
+def failed(
+    request: Request, session: Session, *, step: str, email: str | None = None, user_id: int | None = None
+) -> None:
     """Audit a failed step: the account's id when the email names one, never the typed email."""
     if user_id is None and email:
         user_id = session.exec(select(User.id).where(User.email == normalise_email(email))).first()
-    factors.audit(session, user_id=user_id, action="signin-failed",
-                  after={"step": step, "address": client_address(request)})
+    factors.audit(
+        session, user_id=user_id, action="signin-failed", after={"step": step, "address": client_address(request)}
+    )

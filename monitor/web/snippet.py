@@ -74,7 +74,12 @@ def highlight(text: str, spans: list[Span]) -> Markup:
         span_start, span_end = max(span_start, start), min(span_end, end)
         if span_start >= span_end:
             continue
-        pieces += [escape(text[position:span_start]), Markup("<mark>"), escape(text[span_start:span_end]), Markup("</mark>")]
+        pieces += [
+            escape(text[position:span_start]),
+            Markup("<mark>"),
+            escape(text[span_start:span_end]),
+            Markup("</mark>"),
+        ]
         position = span_end
     pieces.append(escape(text[position:end]))
     if end < len(text):

@@ -25,18 +25,18 @@ from markupsafe import Markup
 from sqlmodel import Session, select
 
 from monitor.clock import as_utc  # coalesce() loses the column type: SQLite hands back naive UTC
+from monitor.core.models import Mention, MentionPerson, Person, Source, Spike, User, utcnow
 from monitor.core.settings import get_settings
 from monitor.core.storage import access
-from monitor.core.models import Mention, MentionPerson, Person, Source, Spike, User, utcnow
-from monitor.spikes.sensitivity import SENSITIVITIES
-from monitor.core.storage.spike_state import ALL_KINDS
 from monitor.core.storage.spike_groups import SpikeGroup, group_spikes, window
+from monitor.core.storage.spike_state import ALL_KINDS
 from monitor.core.storage.spikes import span_text, window_counts
+from monitor.review.triage import audit
+from monitor.spikes.sensitivity import SENSITIVITIES
 from monitor.spikes.wording import WindowCounts, describe
 from monitor.web.charts import bar_chart, expected_band
 from monitor.web.deps import AdminDep, SessionDep, UserDep
 from monitor.web.snippet import safe_href
-from monitor.review.triage import audit
 
 RECENT = timedelta(hours=48)
 CARD_LIMIT = 10
@@ -79,7 +79,7 @@ class SpikeCard:
 
     @property
     def bucket_name(self) -> str:
-        """"hour", "5 minutes": what one bar of the chart covers."""
+        """ "hour", "5 minutes": what one bar of the chart covers."""
         return span_text(self.bucket)
 
     def summary(self, zone=timezone.utc) -> str:
@@ -101,8 +101,16 @@ class SpikeCard:
         first = int((start - self.chart_start) // self.bucket)
         inside = range(first, int((end - self.chart_start) // self.bucket))
         band = [expected_band(self.usual_per_day * (self.bucket / timedelta(days=1)))] * len(self.counts)
-        return bar_chart(self.counts, start=self.chart_start, bucket=self.bucket, zone=zone, inside=inside,
-                         band=band, label=f"mentions per {span_text(self.bucket)}", css_class="spike-chart")
+        return bar_chart(
+            self.counts,
+            start=self.chart_start,
+            bucket=self.bucket,
+            zone=zone,
+            inside=inside,
+            band=band,
+            label=f"mentions per {span_text(self.bucket)}",
+            css_class="spike-chart",
+        )
 
 
 def spike_cards(
@@ -112,7 +120,10 @@ def spike_cards(
     ``now``, latest first."""
     now = now or utcnow()
     spikes = session.exec(
-        select(Spike).where(Spike.hour >= now - RECENT, scope.person_visible(Spike.person_id)).order_by(Spike.hour.desc(), Spike.id.desc()).limit(limit * 4)
+        select(Spike)
+        .where(Spike.hour >= now - RECENT, scope.person_visible(Spike.person_id))
+        .order_by(Spike.hour.desc(), Spike.id.desc())
+        .limit(limit * 4)
     ).all()
     return [_card(session, group, now) for group in group_spikes(spikes)[:limit]]
 
@@ -121,7 +132,10 @@ def _card(session: Session, group: SpikeGroup, now: datetime) -> SpikeCard:
     spike = group.spike
     bucket = timedelta(seconds=spike.bucket_seconds)
     start, end = window(spike)
-    chart_start, chart_end = start - BUCKETS_BEFORE * bucket, min(end + BUCKETS_AFTER * bucket, _ceil(now, start, bucket))
+    chart_start, chart_end = (
+        start - BUCKETS_BEFORE * bucket,
+        min(end + BUCKETS_AFTER * bucket, _ceil(now, start, bucket)),
+    )
     times = _mention_times(session, spike, chart_start, chart_end)
     counts = [0] * max(1, round((chart_end - chart_start) / bucket))
     for moment in times:
@@ -130,9 +144,16 @@ def _card(session: Session, group: SpikeGroup, now: datetime) -> SpikeCard:
             counts[slot] += 1
     marker = session.get(User, spike.expected_by) if spike.expected_by else None
     row = dict(person_id=spike.person_id, source_kind=spike.source_kind, hour=start, end_at=end - bucket)
-    return SpikeCard(group, session.get(Person, spike.person_id).name, counts, chart_start,
-                     _mentions_inside(session, spike, start, end), sum(start <= moment < end for moment in times),
-                     marker.email if marker else None, window_counts(session, row, bucket))
+    return SpikeCard(
+        group,
+        session.get(Person, spike.person_id).name,
+        counts,
+        chart_start,
+        _mentions_inside(session, spike, start, end),
+        sum(start <= moment < end for moment in times),
+        marker.email if marker else None,
+        window_counts(session, row, bucket),
+    )
 
 
 def _ceil(now: datetime, origin: datetime, bucket: timedelta) -> datetime:
@@ -170,16 +191,24 @@ def _mentions_inside(session: Session, spike: Spike, start: datetime, end: datet
     statement = _in_series(select(Mention, Source.name), spike, start, end)
     statement = statement.order_by(WHEN, Mention.id).limit(MENTION_LIMIT)
     return [
-        {"title": " ".join((m.title or m.text or m.url or "untitled").split())[:160], "href": safe_href(m.url),
-         "source": source, "when": m.at}
+        {
+            "title": " ".join((m.title or m.text or m.url or "untitled").split())[:160],
+            "href": safe_href(m.url),
+            "source": source,
+            "when": m.at,
+        }
         for m, source in session.exec(statement)
     ]
 
 
 @router.post("/spikes/{spike_id}/expected")
 def mark_expected(
-    request: Request, session: SessionDep, user: UserDep, spike_id: int,
-    expected: Annotated[str, Form()] = "1", back: Annotated[str, Form()] = "/review",
+    request: Request,
+    session: SessionDep,
+    user: UserDep,
+    spike_id: int,
+    expected: Annotated[str, Form()] = "1",
+    back: Annotated[str, Form()] = "/review",
 ) -> Response:
     """Mark a spike (and the per-kind spikes folded under it) as expected, or not; audited."""
     spike = session.get(Spike, spike_id)
@@ -200,8 +229,12 @@ def _members(session: Session, spike: Spike) -> list[Spike]:
         return [spike]
     start, end = window(spike)
     candidates = session.exec(
-        select(Spike).where(Spike.person_id == spike.person_id, Spike.source_kind != ALL_KINDS,
-                            Spike.hour < end, Spike.hour >= start - timedelta(days=7))
+        select(Spike).where(
+            Spike.person_id == spike.person_id,
+            Spike.source_kind != ALL_KINDS,
+            Spike.hour < end,
+            Spike.hour >= start - timedelta(days=7),
+        )
     ).all()
     group = next(g for g in group_spikes([spike, *candidates]) if g.spike.id == spike.id)
     return [spike, *group.kinds]
@@ -214,8 +247,14 @@ def _mark(session: Session, spike: Spike, value: bool, user: User) -> None:
     spike.expected_by_reviewer = value
     spike.expected_by, spike.expected_at = (user.id, utcnow()) if value else (None, None)
     session.add(spike)
-    audit(session, user=user, action="spike_expected" if value else "spike_unexpected", target=f"spike:{spike.id}",
-          before=before, after={"expected_by_reviewer": value})
+    audit(
+        session,
+        user=user,
+        action="spike_expected" if value else "spike_unexpected",
+        target=f"spike:{spike.id}",
+        before=before,
+        after={"expected_by_reviewer": value},
+    )
 
 
 def spike_bucket() -> timedelta:
@@ -225,8 +264,11 @@ def spike_bucket() -> timedelta:
 
 @router.post("/people/{person_id}/alerts")
 def set_alerts(
-    session: SessionDep, user: AdminDep, person_id: int,
-    alert: Annotated[str, Form()] = "normal", mute_until: Annotated[str, Form()] = "",
+    session: SessionDep,
+    user: AdminDep,
+    person_id: int,
+    alert: Annotated[str, Form()] = "normal",
+    mute_until: Annotated[str, Form()] = "",
 ) -> Response:
     """Set a person's alert sensitivity and mute date (empty: not muted); audited."""
     person = session.get(Person, person_id)
@@ -243,8 +285,14 @@ def set_alerts(
     before = {"alert": person.alert, "mute_until": _iso(person.mute_until)}
     person.alert, person.mute_until = alert, until
     session.add(person)
-    audit(session, user=user, action="person_alerts", target=f"person:{person.id}",
-          before=before, after={"alert": alert, "mute_until": _iso(until)})
+    audit(
+        session,
+        user=user,
+        action="person_alerts",
+        target=f"person:{person.id}",
+        before=before,
+        after={"alert": alert, "mute_until": _iso(until)},
+    )
     session.commit()
     return RedirectResponse(f"/people/{person_id}#alerts", status_code=303)
 

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from markupsafe import Markup, escape
 
-from monitor.core.settings import get_settings
 from monitor.core.config_file import ConfigError, load_watchlist
+from monitor.core.settings import get_settings
 
 UTC = ZoneInfo("UTC")
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"
@@ -72,6 +72,8 @@ def local_time(value: datetime | None, zone: ZoneInfo | None = None) -> Markup:
     local = value.astimezone(zone or UTC)
     utc = value.astimezone(timezone.utc)
     return Markup('<time datetime="{iso}" title="{utc} UTC">{shown} {abbr}</time>').format(
-        iso=utc.isoformat(), utc=utc.strftime(LOCAL_FORMAT), shown=local.strftime(LOCAL_FORMAT),
+        iso=utc.isoformat(),
+        utc=utc.strftime(LOCAL_FORMAT),
+        shown=local.strftime(LOCAL_FORMAT),
         abbr=escape(local.tzname() or ""),
     )

@@ -77,10 +77,16 @@ HalfSignedDep = Annotated[User, Depends(half_signed_user)]
 
 
 def _page(request: Request, session: Session, user, *, error: str | None = None, status: int = 200) -> Response:
-    return render(request, "second_factor.html", status_code=status, error=error,
-                  has_totp=factors.has_totp(session, user.id),
-                  recovery_left=recovery.remaining(session, user_id=user.id),
-                  has_passkey=bool(factors.passkeys_of(session, user.id)), passkey_problem=passkey_problem(request))
+    return render(
+        request,
+        "second_factor.html",
+        status_code=status,
+        error=error,
+        has_totp=factors.has_totp(session, user.id),
+        recovery_left=recovery.remaining(session, user_id=user.id),
+        has_passkey=bool(factors.passkeys_of(session, user.id)),
+        passkey_problem=passkey_problem(request),
+    )
 
 
 @router.get("/login/second-factor")
@@ -90,8 +96,9 @@ def second_factor_form(request: Request, session: SessionDep, user: HalfSignedDe
 
 
 @router.post("/login/second-factor")
-def second_factor(request: Request, session: SessionDep, user: HalfSignedDep,
-                  code: Annotated[str, Form(max_length=64)] = "") -> Response:
+def second_factor(
+    request: Request, session: SessionDep, user: HalfSignedDep, code: Annotated[str, Form(max_length=64)] = ""
+) -> Response:
     """Check a TOTP or recovery code; the session starts on success."""
     limiter: LoginLimiter = request.app.state.login_limiter
     reservation = limiter.reserve(session, *_keys(request, user.id))
@@ -103,8 +110,12 @@ def second_factor(request: Request, session: SessionDep, user: HalfSignedDep,
         return _page(request, session, user, error=WRONG_CODE, status=401)
     limiter.succeeded(session, reservation)
     if method == "recovery":
-        factors.audit(session, user_id=user.id, action="recovery-code-used",
-                      after={"left": recovery.remaining(session, user_id=user.id)})
+        factors.audit(
+            session,
+            user_id=user.id,
+            action="recovery-code-used",
+            after={"left": recovery.remaining(session, user_id=user.id)},
+        )
     signin_steps.finish(request, session, user, method=method)
     return RedirectResponse(signin_steps.HOME_URL, status_code=303)
 
@@ -114,7 +125,7 @@ def _keys(request: Request, user_id: int) -> tuple[str, str]:
 
 
 def _check_code(session: Session, user_id: int, code: str) -> str | None:
-    """"totp" or "recovery" for the kind of code that held, None when none did."""
+    """ "totp" or "recovery" for the kind of code that held, None when none did."""
     if totp.parse_code(code) is not None:
         return "totp" if factors.check_totp(session, user_id=user_id, text=code) else None
     return "recovery" if recovery.use(session, user_id=user_id, text=code) else None
@@ -136,8 +147,9 @@ def passkey_options(request: Request, session: SessionDep, user: HalfSignedDep) 
 
 
 @router.post("/login/passkey")
-def passkey_signin(request: Request, session: SessionDep, user: HalfSignedDep,
-                   credential: Annotated[dict[str, Any], Body(embed=True)]) -> Response:
+def passkey_signin(
+    request: Request, session: SessionDep, user: HalfSignedDep, credential: Annotated[dict[str, Any], Body(embed=True)]
+) -> Response:
     """Check the signed challenge; the session starts on success (JSON ``{"redirect": …}``)."""
     limiter: LoginLimiter = request.app.state.login_limiter
     reservation = limiter.reserve(session, *_keys(request, user.id))
@@ -155,19 +167,34 @@ def passkey_signin(request: Request, session: SessionDep, user: HalfSignedDep,
 
 def _verify_passkey(request: Request, session: Session, user_id: int, credential: dict) -> None:
     challenge, rp_id, issued = take_challenge(request, "signin")
-    found = session.exec(select(Passkey).where(Passkey.user_id == user_id, Passkey.rp_id == rp_id,
-                                               Passkey.credential_id == passkeys.credential_id_of(credential))).first()
+    found = session.exec(
+        select(Passkey).where(
+            Passkey.user_id == user_id,
+            Passkey.rp_id == rp_id,
+            Passkey.credential_id == passkeys.credential_id_of(credential),
+        )
+    ).first()
     if found is None:
         raise passkeys.PasskeyError("that passkey is not one of yours here")
     count = passkeys.verify_authentication(
-        credential, challenge=challenge, rp_id=rp_id, origin=origin_of(request), public_key=found.public_key,
-        sign_count=found.sign_count)
+        credential,
+        challenge=challenge,
+        rp_id=rp_id,
+        origin=origin_of(request),
+        public_key=found.public_key,
+        sign_count=found.sign_count,
+    )
     # The challenge sat in a cookie, which can be copied: an answer counts only when the passkey
     # was not used since the challenge was issued (many passkeys keep their counter at 0).
     table = Passkey.__table__
-    claimed = session.execute(
-        sa.update(table).where(table.c.id == found.id, sa.or_(table.c.last_used_at.is_(None), table.c.last_used_at < issued))
-        .values(last_used_at=utcnow(), sign_count=count)).rowcount == 1
+    claimed = (
+        session.execute(
+            sa.update(table)
+            .where(table.c.id == found.id, sa.or_(table.c.last_used_at.is_(None), table.c.last_used_at < issued))
+            .values(last_used_at=utcnow(), sign_count=count)
+        ).rowcount
+        == 1
+    )
     session.commit()
     if not claimed:
         raise passkeys.PasskeyError("that passkey answer was already used")

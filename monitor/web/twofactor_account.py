@@ -22,9 +22,9 @@ from fastapi import APIRouter, Body, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
-from monitor.core.storage import sessions
 from monitor.core.models import User, utcnow
 from monitor.core.models_access import Passkey
+from monitor.core.storage import sessions
 from monitor.review.signin import factors, passkeys, recovery, totp
 from monitor.web import signin_steps
 from monitor.web.deps import (
@@ -64,12 +64,24 @@ def _enrolling(request: Request) -> bool:
     return signin_steps.PENDING_KEY in request.session
 
 
-def _overview(request: Request, session: Session, user: User, *, error: str | None = None, status: int = 200) -> Response:
+def _overview(
+    request: Request, session: Session, user: User, *, error: str | None = None, status: int = 200
+) -> Response:
     enrolling = _enrolling(request)
-    return render(request, "two_factor.html", status_code=status, user=None if enrolling else user, account=user,
-                  enrolling=enrolling, error=error, has_totp=factors.has_totp(session, user.id),
-                  passkeys=factors.passkeys_of(session, user.id), recovery_left=recovery.remaining(session, user_id=user.id),
-                  required=factors.second_factor_required(session), passkey_problem=passkey_problem(request))
+    return render(
+        request,
+        "two_factor.html",
+        status_code=status,
+        user=None if enrolling else user,
+        account=user,
+        enrolling=enrolling,
+        error=error,
+        has_totp=factors.has_totp(session, user.id),
+        passkeys=factors.passkeys_of(session, user.id),
+        recovery_left=recovery.remaining(session, user_id=user.id),
+        required=factors.second_factor_required(session),
+        passkey_problem=passkey_problem(request),
+    )
 
 
 @router.get(PAGE)
@@ -86,12 +98,20 @@ def totp_form(request: Request, session: SessionDep, user: EnrollingDep, error: 
     except ValueError as exc:
         return _overview(request, session, user, error=str(exc), status=409)
     uri = totp.provisioning_uri(secret, user.email)
-    return render(request, "totp_enrol.html", user=None if _enrolling(request) else user, qr=totp.qr_svg(uri),
-                  secret=secret, error=error)
+    return render(
+        request,
+        "totp_enrol.html",
+        user=None if _enrolling(request) else user,
+        qr=totp.qr_svg(uri),
+        secret=secret,
+        error=error,
+    )
 
 
 @router.post(f"{PAGE}/totp")
-def totp_confirm(request: Request, session: SessionDep, user: EnrollingDep, code: Annotated[str, Form()] = "") -> Response:
+def totp_confirm(
+    request: Request, session: SessionDep, user: EnrollingDep, code: Annotated[str, Form()] = ""
+) -> Response:
     """Confirm the enrolment with a code; then recovery codes (when the user has none) are shown once."""
     if not factors.confirm_totp(session, user_id=user.id, text=code):
         return RedirectResponse(f"{PAGE}/totp?error=wrong-code", status_code=303)
@@ -139,14 +159,21 @@ def passkey_options(request: Request, session: SessionDep, user: EnrollingDep) -
     except passkeys.PasskeyError as exc:
         return JSONResponse({"detail": str(exc)}, status_code=400)
     existing = [p.credential_id for p in factors.passkeys_of(session, user.id) if p.rp_id == rp_id]
-    options, challenge = passkeys.registration_options(rp_id=rp_id, user_id=user.id, account=user.email, existing=existing)
+    options, challenge = passkeys.registration_options(
+        rp_id=rp_id, user_id=user.id, account=user.email, existing=existing
+    )
     remember_challenge(request, "register", challenge, rp_id)
     return JSONResponse(options)
 
 
 @router.post("/account/passkeys")
-def passkey_add(request: Request, session: SessionDep, user: EnrollingDep,
-                credential: Annotated[dict[str, Any], Body()], name: Annotated[str, Body(max_length=100)] = "") -> Response:
+def passkey_add(
+    request: Request,
+    session: SessionDep,
+    user: EnrollingDep,
+    credential: Annotated[dict[str, Any], Body()],
+    name: Annotated[str, Body(max_length=100)] = "",
+) -> Response:
     """Verify and keep a new passkey; JSON ``{"redirect": …}`` (the recovery codes when it is the first factor)."""
     try:
         challenge, rp_id, _issued = take_challenge(request, "register")
@@ -156,8 +183,17 @@ def passkey_add(request: Request, session: SessionDep, user: EnrollingDep,
     if session.exec(select(Passkey.id).where(Passkey.credential_id == new.credential_id)).first() is not None:
         return JSONResponse({"detail": "this passkey is already registered"}, status_code=409)
     first = not factors.has_factor(session, user.id)
-    session.add(Passkey(user_id=user.id, credential_id=new.credential_id, public_key=new.public_key,
-                        sign_count=new.sign_count, rp_id=rp_id, name=name.strip() or "passkey", created_at=utcnow()))
+    session.add(
+        Passkey(
+            user_id=user.id,
+            credential_id=new.credential_id,
+            public_key=new.public_key,
+            sign_count=new.sign_count,
+            rp_id=rp_id,
+            name=name.strip() or "passkey",
+            created_at=utcnow(),
+        )
+    )
     factors.audit(session, user_id=user.id, action="passkey-added", after={"name": name.strip() or "passkey"})
     if _enrolling(request):
         signin_steps.finish(request, session, user, method="passkey-enrolled")

@@ -25,11 +25,15 @@ def script_words() -> dict:
     "N new mentions" bar in each CLDR plural category (the page picks one with Intl.PluralRules;
     ``{n}`` is the count, ``{detail}`` the server's reason)."""
     shown = {word: i18n.gettext(word) for word in (*REVIEW_STATES, *LABELS)}
-    new = {category: i18n.ngettext("%(num)s new mention — show", "%(num)s new mentions — show", sample) % {"num": "{n}"}
-           for category, sample in (("one", 1), ("few", 2), ("many", 5), ("other", 5))}
+    new = {
+        category: i18n.ngettext("%(num)s new mention — show", "%(num)s new mentions — show", sample) % {"num": "{n}"}
+        for category, sample in (("one", 1), ("few", 2), ("many", 5), ("other", 5))
+    }
     errors = {
         "401": i18n.gettext("Your session has ended: log in again in another tab, then retry. Nothing was changed."),
-        "csrf": i18n.gettext("This page is out of date (logged in elsewhere?): reload it and try again. Nothing was changed."),
+        "csrf": i18n.gettext(
+            "This page is out of date (logged in elsewhere?): reload it and try again. Nothing was changed."
+        ),
         "403": i18n.gettext("Not allowed: {detail}. Nothing was changed."),
         "403_default": i18n.gettext("your account may not do this"),
         "0": i18n.gettext("The monitor did not answer (network or server down). Nothing was changed."),

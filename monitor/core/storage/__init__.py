@@ -20,7 +20,21 @@ from monitor.core.storage.sources import claim_source, due_sources, enabled_sour
 from monitor.core.storage.spike_state import SPIKE_REFRESH, claim_spike_refresh
 
 __all__ = [
-    "SPIKE_REFRESH", "TERM_KINDS", "NewMention", "active_people", "claim_source", "claim_spike_refresh", "cluster_ids",
-    "due_sources", "enabled_sources", "insert_batch", "insert_ignore", "person_terms", "renew_leases", "save_many",
-    "save_mentions", "storable", "sync_watchlist",
+    "SPIKE_REFRESH",
+    "TERM_KINDS",
+    "NewMention",
+    "active_people",
+    "claim_source",
+    "claim_spike_refresh",
+    "cluster_ids",
+    "due_sources",
+    "enabled_sources",
+    "insert_batch",
+    "insert_ignore",
+    "person_terms",
+    "renew_leases",
+    "save_many",
+    "save_mentions",
+    "storable",
+    "sync_watchlist",
 ]

@@ -32,7 +32,8 @@ def opened_live(session: Session, spike: Spike) -> bool:
     start, end = spike.hour, spike.hour + timedelta(seconds=spike.bucket_seconds or 3600)
     statement = (
         sa.select(Mention.published_at, Source.first_success_at, Person.tracked_since)
-        .join(MentionPerson, MentionPerson.mention_id == Mention.id).join(Person, Person.id == MentionPerson.person_id)
+        .join(MentionPerson, MentionPerson.mention_id == Mention.id)
+        .join(Person, Person.id == MentionPerson.person_id)
         .join(Source, Source.id == Mention.source_id)
         .where(MentionPerson.person_id == spike.person_id, Mention.at >= start, Mention.at < end)
     )

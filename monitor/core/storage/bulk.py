@@ -55,7 +55,9 @@ def insert_batch(session: Session, model, rows: list[dict], *, keys: Iterable[st
         statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
         return session.execute(statement.returning(*returning), _uniform(rows)).all()
     names = tuple(dict.fromkeys(k for row in rows for k in row))
-    statement = _unnest_insert(table, names, tuple(keys or ()), tuple(c.name for c in returning), session.get_bind().dialect)
+    statement = _unnest_insert(
+        table, names, tuple(keys or ()), tuple(c.name for c in returning), session.get_bind().dialect
+    )
     return session.execute(statement, {name: [_pg_value(row.get(name)) for row in rows] for name in names}).all()
 
 

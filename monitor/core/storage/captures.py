@@ -22,12 +22,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from monitor import __version__
-from monitor.core.settings import get_settings
 from monitor.core import blob_store as store
-from monitor.core.warc import Exchange, Records, Revisit, records
 from monitor.core.models import Mention, MentionPerson, Person
 from monitor.core.models_evidence import Capture, Preservation
+from monitor.core.settings import get_settings
 from monitor.core.storage import insert_ignore
+from monitor.core.warc import Exchange, Records, Revisit, records
 
 log = logging.getLogger(__name__)
 # The item as the mention row keeps it, so anyone can recompute the hash from the stored mention.
@@ -73,8 +73,9 @@ def _record(session: Session, settings, captured: list, new_ids: dict[int, list[
     guids = dict(session.exec(select(Mention.id, Mention.guid).where(Mention.id.in_(ids))).all()) if ids else {}
     earlier = _earlier_payloads(session, captured)
     for outcome in captured:
-        _record_one(session, settings, outcome, [(i, guids[i]) for i in new_ids.get(outcome.result.source_id, [])],
-                    earlier, now)
+        _record_one(
+            session, settings, outcome, [(i, guids[i]) for i in new_ids.get(outcome.result.source_id, [])], earlier, now
+        )
 
 
 def _earlier_payloads(session: Session, outcomes: list) -> dict[str, Revisit]:
@@ -115,11 +116,22 @@ async def prepare(outcome, settings) -> None:
 
 def _prepare(outcome, settings, now: datetime, revisit_of: Revisit | None = None) -> Prepared:
     response = outcome.response
-    exchange = Exchange(url=response.url, status=response.status, request_headers=response.request_headers,
-                        response_headers=response.headers, body=response.body, captured_at=now)
+    exchange = Exchange(
+        url=response.url,
+        status=response.status,
+        request_headers=response.request_headers,
+        response_headers=response.headers,
+        body=response.body,
+        captured_at=now,
+    )
     made = records(exchange, revisit_of=revisit_of)
-    return Prepared(made, store.put(settings, made.response), store.put(settings, made.request), now,
-                    {m.guid: item_sha256(m) for m in outcome.mentions})
+    return Prepared(
+        made,
+        store.put(settings, made.response),
+        store.put(settings, made.request),
+        now,
+        {m.guid: item_sha256(m) for m in outcome.mentions},
+    )
 
 
 def _prepared(outcome) -> Prepared:
@@ -137,10 +149,17 @@ def _record_one(session, settings, outcome, new: list[tuple[int, str]], earlier:
         ready = _prepare(outcome, settings, ready.captured_at, revisit_of=first)
     earlier.setdefault(ready.made.payload_sha256, Revisit(ready.made.url, ready.captured_at, ready.made.payload_sha256))
     row = {
-        "kind": "poll", "sha256": ready.sha256, "request_sha256": ready.request_sha256, "url": ready.made.url,
-        "status": outcome.response.status, "size": len(ready.made.response), "captured_at": ready.captured_at,
-        "method": method_name(outcome.detected or outcome.adapter), "payload_sha256": ready.made.payload_sha256,
-        "transform": ready.made.transform, "text_sha256": None,
+        "kind": "poll",
+        "sha256": ready.sha256,
+        "request_sha256": ready.request_sha256,
+        "url": ready.made.url,
+        "status": outcome.response.status,
+        "size": len(ready.made.response),
+        "captured_at": ready.captured_at,
+        "method": method_name(outcome.detected or outcome.adapter),
+        "payload_sha256": ready.made.payload_sha256,
+        "transform": ready.made.transform,
+        "text_sha256": None,
     }
     rows = [{**row, "mention_id": i, "item_sha256": ready.items[guid]} for i, guid in new if guid in ready.items]
     session.execute(sa.insert(Capture), rows or [{**row, "mention_id": None, "item_sha256": None}])
@@ -151,7 +170,8 @@ def queue_preserved(session: Session, *, mention_ids: list[int], now: datetime) 
     if not mention_ids:
         return
     preserved = session.exec(
-        select(MentionPerson.mention_id).join(Person, Person.id == MentionPerson.person_id)
+        select(MentionPerson.mention_id)
+        .join(Person, Person.id == MentionPerson.person_id)
         .where(MentionPerson.mention_id.in_(mention_ids), Person.preserve == True)
     ).all()
     request_preservation(session, mention_ids=sorted(set(preserved)), reason="preserve", now=now)
@@ -159,6 +179,16 @@ def queue_preserved(session: Session, *, mention_ids: list[int], now: datetime) 
 
 def request_preservation(session: Session, *, mention_ids: list[int], reason: str, now: datetime) -> None:
     """Queue these mentions for their linked page and re-checks (once each: idempotent)."""
-    rows = [{"mention_id": i, "reason": reason, "requested_at": now, "state": "pending", "next_check_at": now,
-             "checks_done": 0, "attempts": 0} for i in mention_ids]
+    rows = [
+        {
+            "mention_id": i,
+            "reason": reason,
+            "requested_at": now,
+            "state": "pending",
+            "next_check_at": now,
+            "checks_done": 0,
+            "attempts": 0,
+        }
+        for i in mention_ids
+    ]
     insert_ignore(session, Preservation, rows, keys=["mention_id"])

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from monitor.core.models import Person, Recipient
 from monitor.core.config_file import Watchlist
+from monitor.core.models import Person, Recipient
 
 
 def sync_notify(session: Session, watchlist: Watchlist) -> None:

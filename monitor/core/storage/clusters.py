@@ -168,9 +168,12 @@ class _Postgres:
             return []
         owned = sorted((band, pending[owner[1]].exact_key) for band, owner in bands.items())
         params = {
-            "keys": [fp.exact_key for fp in pending], "created": [now] * len(pending),
-            "signatures": [fp.signature for fp in pending], "shingles": [fp.shingles or None for fp in pending],
-            "bands": [band for band, _ in owned], "band_keys": [key for _, key in owned],
+            "keys": [fp.exact_key for fp in pending],
+            "created": [now] * len(pending),
+            "signatures": [fp.signature for fp in pending],
+            "shingles": [fp.shingles or None for fp in pending],
+            "bands": [band for band, _ in owned],
+            "band_keys": [key for _, key in owned],
         }
         with self._errors(self.WRITE):
             ids = dict(self.driver.execute(self.WRITE, params).fetchall())
@@ -181,10 +184,14 @@ class _Postgres:
     def _taken(self, pending: list[Fingerprint], ids: dict, owned: list) -> dict:
         """Keys a writer without the lock (``store.cluster_ids``) inserted first: join them."""
         taken = sorted({fp.exact_key for fp in pending} - set(ids))
-        found = dict(self.driver.execute("SELECT key, id FROM cluster WHERE key = ANY(%s::varchar[])", (taken,)).fetchall())
+        found = dict(
+            self.driver.execute("SELECT key, id FROM cluster WHERE key = ANY(%s::varchar[])", (taken,)).fetchall()
+        )
         rows = [(band, found[key]) for band, key in owned if key in found]
         with self.driver.cursor() as cursor:
-            cursor.executemany("INSERT INTO clusterband (band, cluster_id) VALUES (%s, %s) ON CONFLICT DO NOTHING", rows)
+            cursor.executemany(
+                "INSERT INTO clusterband (band, cluster_id) VALUES (%s, %s) ON CONFLICT DO NOTHING", rows
+            )
         return found
 
 
@@ -196,19 +203,35 @@ class _Portable:
 
     def read(self, prints: list[Fingerprint]) -> _Index:
         session = self.session
-        keys = dict(session.execute(sa.select(Cluster.key, Cluster.id).where(Cluster.key.in_({fp.exact_key for fp in prints}))).all())
+        keys = dict(
+            session.execute(
+                sa.select(Cluster.key, Cluster.id).where(Cluster.key.in_({fp.exact_key for fp in prints}))
+            ).all()
+        )
         wanted, owners = sorted({band for fp in prints for band in fp.bands()}), {}
         for chunk in range(0, len(wanted), 500):
-            query = sa.select(ClusterBand.band, ClusterBand.cluster_id).where(ClusterBand.band.in_(wanted[chunk : chunk + 500]))
+            query = sa.select(ClusterBand.band, ClusterBand.cluster_id).where(
+                ClusterBand.band.in_(wanted[chunk : chunk + 500])
+            )
             owners.update(session.execute(query).all())
-        found = session.execute(sa.select(Cluster.id, Cluster.signature, Cluster.shingles).where(
-            Cluster.id.in_(set(owners.values())), Cluster.signature.is_not(None))) if owners else []
+        found = (
+            session.execute(
+                sa.select(Cluster.id, Cluster.signature, Cluster.shingles).where(
+                    Cluster.id.in_(set(owners.values())), Cluster.signature.is_not(None)
+                )
+            )
+            if owners
+            else []
+        )
         return _Index(keys, owners, {cluster_id: (signature, shingles) for cluster_id, signature, shingles in found})
 
     def write(self, pending: list[Fingerprint], bands: dict, now: datetime) -> list[int]:
         if not pending:
             return []
-        rows = [{"key": fp.exact_key, "created_at": now, "signature": fp.signature, "shingles": fp.shingles or None} for fp in pending]
+        rows = [
+            {"key": fp.exact_key, "created_at": now, "signature": fp.signature, "shingles": fp.shingles or None}
+            for fp in pending
+        ]
         table = Cluster.__table__
         inserted = dict(self.session.execute(sa.insert(table).returning(table.c.key, table.c.id), rows).all())
         ids = [inserted[fp.exact_key] for fp in pending]

@@ -19,17 +19,21 @@ import logging
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from monitor.core.storage.channels import sync_notify
-from monitor.core.storage.source_options import sync_source_options
-from monitor.core.storage.groups import sync_config_groups
-from monitor.core.storage.preserve import sync_preserve
 from monitor.core.config_file import ConfigError, Watchlist
 from monitor.core.models import Alias, Person, Recipient, Source, utcnow
+from monitor.core.storage.channels import sync_notify
+from monitor.core.storage.groups import sync_config_groups
+from monitor.core.storage.preserve import sync_preserve
+from monitor.core.storage.source_options import sync_source_options
 
 log = logging.getLogger(__name__)
 
 # (what the log line calls a row, model, its "still followed" column); config rows only.
-TRACKED = (("person", Person, Person.active), ("source", Source, Source.enabled), ("recipient", Recipient, Recipient.active))
+TRACKED = (
+    ("person", Person, Person.active),
+    ("source", Source, Source.enabled),
+    ("recipient", Recipient, Recipient.active),
+)
 
 
 class EmptyConfigError(ConfigError):
@@ -127,13 +131,11 @@ def _sync_streams(session: Session, watchlist: Watchlist) -> None:
     from monitor.core.config_streams import specs
     from monitor.core.storage.streams import sync_stream_sources
 
-
     sync_stream_sources(session, specs=specs(watchlist.streams))
 
 
 def _sync_people(session: Session, watchlist: Watchlist) -> None:
     from monitor.spikes.sensitivity import apply_config as apply_alert_config  # late: spikes imports store
-
 
     existing = {p.name: p for p in session.exec(select(Person))}
     wanted = {entry.name: entry for entry in watchlist.people}
@@ -152,7 +154,11 @@ TERM_KINDS = ("hashtag", "handle", "context", "language", "gender")  # language:
 
 
 def _matching_terms(entry) -> set[tuple[str, str]]:
-    terms = {(kind, t) for kind in TERM_KINDS[:4] for t in getattr(entry, kind + "s" if kind != "context" else kind, None) or []}
+    terms = {
+        (kind, t)
+        for kind in TERM_KINDS[:4]
+        for t in getattr(entry, kind + "s" if kind != "context" else kind, None) or []
+    }
     return terms | ({("gender", entry.gender)} if getattr(entry, "gender", "") else set())
 
 

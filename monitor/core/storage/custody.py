@@ -40,11 +40,20 @@ def canonical(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def event_record(*, at: datetime, kind: str, actor: str, subject: str, people: str, details: str, prev_hash: str) -> dict:
+def event_record(
+    *, at: datetime, kind: str, actor: str, subject: str, people: str, details: str, prev_hash: str
+) -> dict:
     """The fields an event's hash covers, as a JSON-ready dict (``at`` in UTC ISO 8601)."""
     stamp = at.astimezone(UTC).isoformat(timespec="microseconds")
-    return {"at": stamp, "kind": kind, "actor": actor, "subject": subject, "people": people,
-            "details": details, "prev_hash": prev_hash}
+    return {
+        "at": stamp,
+        "kind": kind,
+        "actor": actor,
+        "subject": subject,
+        "people": people,
+        "details": details,
+        "prev_hash": prev_hash,
+    }
 
 
 def record_hash(record: dict) -> str:
@@ -54,13 +63,21 @@ def record_hash(record: dict) -> str:
 
 
 def people_key(person_ids: Iterable[int]) -> str:
-    """",3,7," for people 3 and 7 (so ``LIKE '%,3,%'`` finds an event), "" for none."""
+    """ ",3,7," for people 3 and 7 (so ``LIKE '%,3,%'`` finds an event), "" for none."""
     ids = sorted({int(i) for i in person_ids})
     return f",{','.join(map(str, ids))}," if ids else ""
 
 
-def append_event(session: Session, kind: str, actor: str, subject: str, *, person_ids: Iterable[int] = (),
-                 details: dict | None = None, at: datetime | None = None) -> CustodyEvent:
+def append_event(
+    session: Session,
+    kind: str,
+    actor: str,
+    subject: str,
+    *,
+    person_ids: Iterable[int] = (),
+    details: dict | None = None,
+    at: datetime | None = None,
+) -> CustodyEvent:
     """Append one event (``kind`` in ``KINDS``) to the chain in the caller's transaction.
 
     ``actor`` is who acted ("user:3", "monitor"), ``subject`` what ("capture:12",
@@ -72,8 +89,15 @@ def append_event(session: Session, kind: str, actor: str, subject: str, *, perso
     _lock_chain(session)
     last = session.exec(select(CustodyEvent.hash).order_by(CustodyEvent.id.desc()).limit(1)).first()
     when = (at or utcnow()).astimezone(UTC)
-    fields = event_record(at=when, kind=kind, actor=actor, subject=subject, people=people_key(person_ids),
-                          details=canonical(details or {}), prev_hash=last or GENESIS)
+    fields = event_record(
+        at=when,
+        kind=kind,
+        actor=actor,
+        subject=subject,
+        people=people_key(person_ids),
+        details=canonical(details or {}),
+        prev_hash=last or GENESIS,
+    )
     event = CustodyEvent(**{**fields, "at": when}, hash=record_hash(fields))
     session.add(event)
     session.flush()
@@ -93,8 +117,15 @@ def _lock_chain(session: Session) -> None:
 
 def as_record(event: CustodyEvent) -> dict:
     """An event as the bundle writes it in full (``hash`` included)."""
-    record = event_record(at=event.at, kind=event.kind, actor=event.actor, subject=event.subject,
-                          people=event.people, details=event.details, prev_hash=event.prev_hash)
+    record = event_record(
+        at=event.at,
+        kind=event.kind,
+        actor=event.actor,
+        subject=event.subject,
+        people=event.people,
+        details=event.details,
+        prev_hash=event.prev_hash,
+    )
     return {**record, "hash": event.hash}
 
 
@@ -107,8 +138,10 @@ def person_slice(session: Session, person_id: int) -> list[dict]:
         return []
     events = session.exec(select(CustodyEvent).where(CustodyEvent.id >= first).order_by(CustodyEvent.id)).all()
     mine = f",{int(person_id)},"
-    return [as_record(e) if (mine in e.people or not e.people) else {"hash": e.hash, "prev_hash": e.prev_hash}
-            for e in events]
+    return [
+        as_record(e) if (mine in e.people or not e.people) else {"hash": e.hash, "prev_hash": e.prev_hash}
+        for e in events
+    ]
 
 
 def check_chain(records: list[dict]) -> None:

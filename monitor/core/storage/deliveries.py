@@ -16,8 +16,15 @@ from sqlmodel import Session
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 
 
-def reclaimable(model, *, now: datetime, stale_after: timedelta, max_attempts: int | None = None,
-                retry_due: bool = False, resend: bool = False):
+def reclaimable(
+    model,
+    *,
+    now: datetime,
+    stale_after: timedelta,
+    max_attempts: int | None = None,
+    retry_due: bool = False,
+    resend: bool = False,
+):
     """The SQL condition for rows of ``model`` a sender may claim (back): failed (under
     ``max_attempts``; with ``retry_due``, once ``retry_at`` has come), abandoned mid-send, and,
     with ``resend``, sent ones (an explicit resend)."""

@@ -56,8 +56,12 @@ def card_evidence(session: Session, mention_ids: list[int]) -> dict[int, CardEvi
     """The evidence line of each mention that has a capture (the first one), with its badges."""
     if not mention_ids:
         return {}
-    first = (select(Capture.mention_id, sa.func.min(Capture.id).label("first"))
-             .where(Capture.mention_id.in_(mention_ids)).group_by(Capture.mention_id).subquery())
+    first = (
+        select(Capture.mention_id, sa.func.min(Capture.id).label("first"))
+        .where(Capture.mention_id.in_(mention_ids))
+        .group_by(Capture.mention_id)
+        .subquery()
+    )
     rows = session.exec(select(Capture).join(first, Capture.id == first.c.first)).all()
     stamps = timestamp_counts(session, [c.id for c in rows])
     found = {c.mention_id: CardEvidence(c.captured_at, c.sha256, stamps.get(c.id)) for c in rows}
@@ -79,7 +83,8 @@ def changed_between(session: Session, *, start: datetime, end: datetime, person_
     rows = session.exec(
         select(Preservation, Mention.title, Mention.url, Person.name)
         .join(Mention, Mention.id == Preservation.mention_id)
-        .join(MentionPerson, MentionPerson.mention_id == Mention.id).join(Person, Person.id == MentionPerson.person_id)
+        .join(MentionPerson, MentionPerson.mention_id == Mention.id)
+        .join(Person, Person.id == MentionPerson.person_id)
         .where(MentionPerson.person_id.in_(person_ids), sa.or_(deleted, edited))
         .order_by(Person.name, Preservation.mention_id)
     ).all()

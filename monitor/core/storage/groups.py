@@ -14,7 +14,6 @@ from monitor.core.models import Person, User, utcnow
 from monitor.core.models_groups import CaseGroup, PersonGroup, UserGroup
 
 
-
 def ensure_groups(session: Session, names: Iterable[str]) -> dict[str, int]:
     """The ids of the groups ``names``, creating those that do not exist yet."""
     names = clean_names(names)
@@ -35,18 +34,26 @@ def group_names(session: Session) -> list[str]:
 
 def person_groups(session: Session, person_id: int) -> list[str]:
     """The names of the person's groups, sorted."""
-    return list(session.exec(
-        select(CaseGroup.name).join(PersonGroup, PersonGroup.group_id == CaseGroup.id)
-        .where(PersonGroup.person_id == person_id).order_by(CaseGroup.name)
-    ))
+    return list(
+        session.exec(
+            select(CaseGroup.name)
+            .join(PersonGroup, PersonGroup.group_id == CaseGroup.id)
+            .where(PersonGroup.person_id == person_id)
+            .order_by(CaseGroup.name)
+        )
+    )
 
 
 def user_groups(session: Session, user_id: int) -> list[str]:
     """The names of the user's groups, sorted."""
-    return list(session.exec(
-        select(CaseGroup.name).join(UserGroup, UserGroup.group_id == CaseGroup.id)
-        .where(UserGroup.user_id == user_id).order_by(CaseGroup.name)
-    ))
+    return list(
+        session.exec(
+            select(CaseGroup.name)
+            .join(UserGroup, UserGroup.group_id == CaseGroup.id)
+            .where(UserGroup.user_id == user_id)
+            .order_by(CaseGroup.name)
+        )
+    )
 
 
 def set_person_groups(session: Session, person: Person, names: Iterable[str], *, origin: str) -> None:

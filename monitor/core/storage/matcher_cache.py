@@ -179,8 +179,12 @@ def _read(session: Session, key: str) -> bytes | None:
 
 def _context(key: str, people: tuple, table: dict, started: float) -> dict:
     # No names: the key's prefix and sizes are enough to follow a build in the logs.
-    return {"key": key[:12], "people": len(people), "patterns": len(table),
-            "cpu_seconds": round(time.process_time() - started, 3)}
+    return {
+        "key": key[:12],
+        "people": len(people),
+        "patterns": len(table),
+        "cpu_seconds": round(time.process_time() - started, 3),
+    }
 
 
 def _store(session: Session, key: str, people: int, data: bytes) -> None:

@@ -34,7 +34,6 @@ def storable(value: object) -> str:
 class NewMention:
     """A matched item ready to store: the post, the people it names, and how dedupe sees it."""
 
-
     guid: str
     url: str | None
     canonical_url: str | None
@@ -48,7 +47,6 @@ class NewMention:
     language: str | None = None  # primary subtag, see monitor.ingest.language
     fingerprint: Fingerprint | None = None  # computed from title and text when None
 
-
     def __post_init__(self) -> None:
         # Feed text is untrusted and PostgreSQL refuses NUL and lone surrogates in text:
         # made storable here, so every writer is safe and the guid keys stay consistent.
@@ -57,7 +55,6 @@ class NewMention:
             if value is not None:
                 setattr(self, name, storable(value))
         self.language = self.language[:8] if self.language else self.language
-
 
     def story(self) -> Fingerprint:
         return self.fingerprint or fingerprint(self.title, self.text)
@@ -125,9 +122,17 @@ def _set_clusters(session: Session, pairs: list[tuple[int, int]]) -> None:
 
 def _mention_row(mention: NewMention, source_id: int, now: datetime) -> dict:
     return {
-        "source_id": source_id, "guid": mention.guid, "url": mention.url, "canonical_url": mention.canonical_url,
-        "title": mention.title, "text": mention.text, "author": mention.author, "identity": mention.identity,
-        "published_at": mention.published_at, "fetched_at": now, "status": "new",
+        "source_id": source_id,
+        "guid": mention.guid,
+        "url": mention.url,
+        "canonical_url": mention.canonical_url,
+        "title": mention.title,
+        "text": mention.text,
+        "author": mention.author,
+        "identity": mention.identity,
+        "published_at": mention.published_at,
+        "fetched_at": now,
+        "status": "new",
         "language": mention.language,
     }
 
@@ -172,7 +177,11 @@ def _save_sightings(session: Session, unique: dict, resolved: dict, now: datetim
     """One sighting per (mention, source): where and when it was seen, who reposted it there."""
     rows = {
         (resolved[key], key[0]): {
-            "mention_id": resolved[key], "source_id": key[0], "url": m.url, "reposted_by": m.reposted_by, "seen_at": now,
+            "mention_id": resolved[key],
+            "source_id": key[0],
+            "url": m.url,
+            "reposted_by": m.reposted_by,
+            "seen_at": now,
         }
         for key, m in unique.items()
         if key in resolved

@@ -10,9 +10,11 @@ from monitor.core.storage.config_sync import TERM_KINDS
 
 def active_people(session: Session) -> list[tuple[Person, list[str], list[str]]]:
     """Each active person not paused on the web, with their aliases and exclude phrases."""
-    people = list(session.exec(
-        select(Person).where(Person.active == True, Person.paused_at.is_(None)).order_by(Person.id)  # noqa: E712
-    ))
+    people = list(
+        session.exec(
+            select(Person).where(Person.active == True, Person.paused_at.is_(None)).order_by(Person.id)  # noqa: E712
+        )
+    )
     aliases = session.exec(select(Alias).where(Alias.person_id.in_([p.id for p in people])))
     by_person: dict[int, tuple[list[str], list[str]]] = {p.id: ([], []) for p in people}
     for alias in aliases:

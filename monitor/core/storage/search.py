@@ -48,15 +48,29 @@ def provider_sources(session: Session, *, names: list[str]) -> dict[str, int]:
 
 def searchable_people(session: Session) -> list[Target]:
     """Every active, unpaused person who is not ``private``, with names and hashtags."""
-    people = list(session.exec(select(Person).where(
-        Person.active == True, Person.paused_at.is_(None), Person.private == False  # noqa: E712
-    ).order_by(Person.id)))
+    people = list(
+        session.exec(
+            select(Person)
+            .where(
+                Person.active == True,
+                Person.paused_at.is_(None),
+                Person.private == False,  # noqa: E712
+            )
+            .order_by(Person.id)
+        )
+    )
     terms: dict[int, dict[str, list[str]]] = {p.id: {"alias": [], "hashtag": []} for p in people}
-    for alias in session.exec(select(Alias).where(Alias.person_id.in_(list(terms)), Alias.kind.in_(["alias", "hashtag"]))):
+    for alias in session.exec(
+        select(Alias).where(Alias.person_id.in_(list(terms)), Alias.kind.in_(["alias", "hashtag"]))
+    ):
         terms[alias.person_id][alias.kind].append(alias.text)
     return [
-        Target(f"person:{p.id}", p.id, tuple(dict.fromkeys([p.name, *sorted(terms[p.id]["alias"])])),
-               tuple(sorted(terms[p.id]["hashtag"])))
+        Target(
+            f"person:{p.id}",
+            p.id,
+            tuple(dict.fromkeys([p.name, *sorted(terms[p.id]["alias"])])),
+            tuple(sorted(terms[p.id]["hashtag"])),
+        )
         for p in people
     ]
 
@@ -65,7 +79,8 @@ def last_active(session: Session) -> dict[int, datetime]:
     """Person id → the newest stored mention naming them (the planner's activity)."""
     rows = session.execute(
         sa.select(MentionPerson.person_id, sa.func.max(Mention.fetched_at))
-        .join(Mention, Mention.id == MentionPerson.mention_id).group_by(MentionPerson.person_id)
+        .join(Mention, Mention.id == MentionPerson.mention_id)
+        .group_by(MentionPerson.person_id)
     ).all()
     return {person_id: _aware(at) for person_id, at in rows if at is not None}
 
@@ -100,10 +115,19 @@ def insert_ignore_provider(session: Session, provider: str):
 
 
 def record_search(
-    session: Session, *, provider: str, target: Target, now: datetime, cursor: str | None, results: int, error: str | None
+    session: Session,
+    *,
+    provider: str,
+    target: Target,
+    now: datetime,
+    cursor: str | None,
+    results: int,
+    error: str | None,
 ) -> None:
     """One search's outcome on its state row: cursor and counts, or the error and a backoff."""
-    state = session.exec(select(SearchState).where(SearchState.provider == provider, SearchState.subject == target.subject)).first()
+    state = session.exec(
+        select(SearchState).where(SearchState.provider == provider, SearchState.subject == target.subject)
+    ).first()
     state = state or SearchState(provider=provider, subject=target.subject, person_id=target.person_id)
     state.last_search_at = now
     if error is None:
@@ -117,7 +141,13 @@ def record_search(
 
 
 def record_provider(
-    session: Session, *, provider: str, now: datetime, error: str | None, auth: bool = False, pause: bool = True,
+    session: Session,
+    *,
+    provider: str,
+    now: datetime,
+    error: str | None,
+    auth: bool = False,
+    pause: bool = True,
     spent: bool = True,
 ) -> None:
     """A provider-wide outcome: a run that finished clears the pause; throttling or refused

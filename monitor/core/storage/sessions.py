@@ -32,8 +32,16 @@ def start(session: Session, *, user: User, user_agent: str = "") -> str:
     """Record a new session for ``user`` and return its token (for the cookie); commits."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(WebSession(token_hash=_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
-                           expires_at=now + LIFETIME, user_agent=user_agent[:USER_AGENT_CHARS]))
+    session.add(
+        WebSession(
+            token_hash=_digest(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + LIFETIME,
+            user_agent=user_agent[:USER_AGENT_CHARS],
+        )
+    )
     session.commit()
     return token
 
@@ -75,8 +83,7 @@ def end_one(session: Session, *, user_id: int, session_id: int) -> int:
 
 
 def _revoke(session: Session, condition) -> int:
-    statement = (sa.update(WebSession).where(condition, WebSession.revoked_at.is_(None))
-                 .values(revoked_at=utcnow()))
+    statement = sa.update(WebSession).where(condition, WebSession.revoked_at.is_(None)).values(revoked_at=utcnow())
     count = session.execute(statement).rowcount
     session.commit()
     return count
@@ -84,7 +91,9 @@ def _revoke(session: Session, condition) -> int:
 
 def live(session: Session, *, user_id: int) -> list[WebSession]:
     """The user's sessions that still work, most recently used first."""
-    statement = (select(WebSession)
-                 .where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None), WebSession.expires_at > utcnow())
-                 .order_by(WebSession.last_seen_at.desc(), WebSession.id.desc()))
+    statement = (
+        select(WebSession)
+        .where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None), WebSession.expires_at > utcnow())
+        .order_by(WebSession.last_seen_at.desc(), WebSession.id.desc())
+    )
     return list(session.exec(statement).all())

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from monitor.core.models import Source
 from monitor.core.config_file import Watchlist
+from monitor.core.models import Source
 
 DEFAULT_HISTORY = 100  # Telegram posts read back on a channel's first poll when ``history`` is unset
 

@@ -90,8 +90,12 @@ def save_series(session: Session, series: Series, *, now: datetime) -> bool:
     """Store the series' state if no other process moved it on first; True when stored."""
     values = dict(state=series.detector.state(), next_bucket=series.next_bucket, updated_at=now)
     if series.row_id is None:
-        row = dict(person_id=series.person_id, source_kind=series.source_kind,
-                   bucket_seconds=int(series.bucket.total_seconds()), **values)
+        row = dict(
+            person_id=series.person_id,
+            source_kind=series.source_kind,
+            bucket_seconds=int(series.bucket.total_seconds()),
+            **values,
+        )
         inserted = insert_ignore(session, SpikeState, [row], keys=["person_id", "source_kind", "bucket_seconds"])
         return bool(inserted)
     if series.next_bucket == series.loaded_next:
@@ -107,9 +111,13 @@ def save_series(session: Session, series: Series, *, now: datetime) -> bool:
 def usual_days(session: Session, *, person_id: int, bucket: timedelta) -> tuple[list[float], float] | None:
     """What the person's stored count model expects per day, Monday to Sunday, and its over-dispersion
     (of its longest window); None before the person's whole-volume series has a state."""
-    row = session.exec(select(SpikeState).where(
-        SpikeState.person_id == person_id, SpikeState.source_kind == ALL_KINDS,
-        SpikeState.bucket_seconds == int(bucket.total_seconds()))).first()
+    row = session.exec(
+        select(SpikeState).where(
+            SpikeState.person_id == person_id,
+            SpikeState.source_kind == ALL_KINDS,
+            SpikeState.bucket_seconds == int(bucket.total_seconds()),
+        )
+    ).first()
     counts = (row.state or {}).get("counts") if row else None
     if not counts:
         return None

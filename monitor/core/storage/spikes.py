@@ -103,8 +103,9 @@ def update_spikes(
     params = params_for_bucket(params, bucket)
     closed_until = floor_bucket(now - grace, bucket)  # buckets before this one are final
     open_until = floor_bucket(now, bucket) + bucket
-    series = load_series(session, keys=_series_keys(session), bucket=bucket, params=params,
-                         start=open_until - lookback_hours * HOUR)
+    series = load_series(
+        session, keys=_series_keys(session), bucket=bucket, params=params, start=open_until - lookback_hours * HOUR
+    )
     if not series:
         return []
     counts = _counts(session, series, min(s.next_bucket for s in series), open_until)
@@ -115,8 +116,9 @@ def update_spikes(
         rows += _advance(session, one, counts.get((one.person_id, one.source_kind), {}), closed_until, open_until, now)
     rows = [row for row in rows if row["hour"] >= floor_bucket(now, bucket) - recent_hours * HOUR]
     for row in rows:
-        row["explanation"] = describe(window_counts(session, row, bucket), row["hour"], row["end_at"] + bucket,
-                                      usual_per_day=row["usual_per_day"])
+        row["explanation"] = describe(
+            window_counts(session, row, bucket), row["hour"], row["end_at"] + bucket, usual_per_day=row["usual_per_day"]
+        )
     inserted = insert_ignore(session, Spike, rows, keys=["person_id", "source_kind", "hour"])
     _refresh_grown(session, rows)
     session.flush()
@@ -131,8 +133,13 @@ def _advance(session: Session, series: Series, counts: dict[int, int], closed_un
     episodes = {e.start: e for e in series.detector.episodes}
     still_open = range(bucket_number(series.next_bucket, series.bucket), bucket_number(open_until, series.bucket))
     if any(counts.get(n) for n in still_open):  # empty buckets cannot open an episode: no copy needed
-        peek = Series(series.person_id, series.source_kind, series.bucket,
-                      Detector.restore(series.detector.state(), series.detector.params), series.next_bucket)
+        peek = Series(
+            series.person_id,
+            series.source_kind,
+            series.bucket,
+            Detector.restore(series.detector.state(), series.detector.params),
+            series.next_bucket,
+        )
         peek.feed(counts, open_until)
         episodes.update({e.start: e for e in peek.detector.episodes})
     return [_row(series, episode, now) for episode in episodes.values()]
@@ -192,9 +199,13 @@ def window_counts(session: Session, row: dict, bucket: timedelta) -> WindowCount
     start, end = row["hour"], row["end_at"] + bucket
     statement = (
         # A mention not yet clustered is a story of its own.
-        sa.select(sa.func.count(), sa.func.count(sa.distinct(Mention.cluster_id)) + sa.func.count() - sa.func.count(Mention.cluster_id),
-                  sa.func.count(sa.distinct(Mention.author)))
-        .select_from(Mention).join(MentionPerson, MentionPerson.mention_id == Mention.id)
+        sa.select(
+            sa.func.count(),
+            sa.func.count(sa.distinct(Mention.cluster_id)) + sa.func.count() - sa.func.count(Mention.cluster_id),
+            sa.func.count(sa.distinct(Mention.author)),
+        )
+        .select_from(Mention)
+        .join(MentionPerson, MentionPerson.mention_id == Mention.id)
         .where(MentionPerson.person_id == row["person_id"], Mention.at >= start, Mention.at < end)
     )
     if row["source_kind"] != ALL_KINDS:
@@ -219,7 +230,11 @@ GROWING = ("count", "peak_at", "peak_count", "end_at", "total", "score", "p_valu
 def _refresh_grown(session: Session, rows: list[dict]) -> None:
     """Move a recorded episode's peak and end forward as it grows; a conditional UPDATE per row."""
     for row in rows:
-        grown = sa.or_(Spike.count < row["count"], Spike.peak_count < row["peak_count"],
-                       Spike.end_at < row["end_at"], Spike.total < row["total"])
+        grown = sa.or_(
+            Spike.count < row["count"],
+            Spike.peak_count < row["peak_count"],
+            Spike.end_at < row["end_at"],
+            Spike.total < row["total"],
+        )
         same = (Spike.person_id == row["person_id"], Spike.source_kind == row["source_kind"], Spike.hour == row["hour"])
         session.execute(sa.update(Spike).where(*same, grown).values({k: row[k] for k in GROWING}))

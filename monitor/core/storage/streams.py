@@ -45,7 +45,13 @@ def sync_stream_sources(session: Session, *, specs: list[StreamSpec]) -> None:
         source.enabled = url in wanted
     for url, spec in wanted.items():
         source = existing.get(url) or session.exec(select(Source).where(Source.url == url)).first() or Source(url=url)
-        source.name, source.kind, source.origin, source.enabled, source.removed_at = spec.name, spec.kind, STREAM_ORIGIN, True, None
+        source.name, source.kind, source.origin, source.enabled, source.removed_at = (
+            spec.name,
+            spec.kind,
+            STREAM_ORIGIN,
+            True,
+            None,
+        )
         session.add(source)
     session.flush()
 
@@ -76,9 +82,17 @@ def _save_reposts(session: Session, batch: Batch, *, now: datetime) -> None:
     if not batch.reposts:
         return
     first = {uri: by for uri, by in reversed(batch.reposts)}
-    stored = dict(session.execute(sa.select(Mention.identity, Mention.id).where(Mention.identity.in_(sorted(first)))).all())
+    stored = dict(
+        session.execute(sa.select(Mention.identity, Mention.id).where(Mention.identity.in_(sorted(first)))).all()
+    )
     rows = [
-        {"mention_id": stored[uri], "source_id": batch.source_id, "url": None, "reposted_by": first[uri], "seen_at": now}
+        {
+            "mention_id": stored[uri],
+            "source_id": batch.source_id,
+            "url": None,
+            "reposted_by": first[uri],
+            "seen_at": now,
+        }
         for uri in sorted(stored)
     ]
     insert_batch(session, Sighting, rows, keys=["mention_id", "source_id"])
@@ -87,28 +101,41 @@ def _save_reposts(session: Session, batch: Batch, *, now: datetime) -> None:
 def _count(session: Session, batch: Batch, *, new: int, now: datetime) -> None:
     insert = _dialect(session).insert
     state = insert(StreamState).values(
-        source_id=batch.source_id, events=batch.events, skipped=batch.skipped, last_event_at=batch.last_event_at,
+        source_id=batch.source_id,
+        events=batch.events,
+        skipped=batch.skipped,
+        last_event_at=batch.last_event_at,
         updated_at=now,
     )
     columns = StreamState.__table__.c
-    session.execute(state.on_conflict_do_update(index_elements=["source_id"], set_={
-        "events": columns.events + state.excluded.events, "skipped": columns.skipped + state.excluded.skipped,
-        "last_event_at": sa.func.coalesce(state.excluded.last_event_at, columns.last_event_at),
-        "updated_at": state.excluded.updated_at,
-    }))
+    session.execute(
+        state.on_conflict_do_update(
+            index_elements=["source_id"],
+            set_={
+                "events": columns.events + state.excluded.events,
+                "skipped": columns.skipped + state.excluded.skipped,
+                "last_event_at": sa.func.coalesce(state.excluded.last_event_at, columns.last_event_at),
+                "updated_at": state.excluded.updated_at,
+            },
+        )
+    )
     if new:
         stats = insert(SourceStats).values(source_id=batch.source_id, polls=0, errors=0, new_mentions=new)
-        session.execute(stats.on_conflict_do_update(
-            index_elements=["source_id"], set_={"new_mentions": SourceStats.__table__.c.new_mentions + new}
-        ))
+        session.execute(
+            stats.on_conflict_do_update(
+                index_elements=["source_id"], set_={"new_mentions": SourceStats.__table__.c.new_mentions + new}
+            )
+        )
 
 
 def set_mode(session: Session, *, source_id: int, mode: str, note: str | None, now: datetime) -> None:
     """Record whether the stream streams or fell back to polling (``note``: why, for the sources page)."""
     statement = _dialect(session).insert(StreamState).values(source_id=source_id, mode=mode, note=note, updated_at=now)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["source_id"], set_={"mode": mode, "note": note, "updated_at": now}
-    ))
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["source_id"], set_={"mode": mode, "note": note, "updated_at": now}
+        )
+    )
 
 
 def record_error(session: Session, *, source_id: int, message: str, now: datetime) -> None:
@@ -129,8 +156,10 @@ def claim_lease(session: Session, *, holder: str, now: datetime, seconds: float)
     An upsert that only overwrites an expired lease or the holder's own: two processes
     racing for it cannot both win, on either database.
     """
-    statement = _dialect(session).insert(StreamLease).values(
-        name=LEASE_NAME, holder=holder, expires_at=now + timedelta(seconds=seconds)
+    statement = (
+        _dialect(session)
+        .insert(StreamLease)
+        .values(name=LEASE_NAME, holder=holder, expires_at=now + timedelta(seconds=seconds))
     )
     statement = statement.on_conflict_do_update(
         index_elements=["name"],
@@ -153,7 +182,11 @@ def summaries(session: Session, *, now: datetime) -> dict[int, str]:
     """One line per stream source for the sources page: mode, lag, events and skipped frames."""
     lines = {}
     for source_id, found in states(session).items():
-        lag = f"lag {max(0, round((now - found.last_event_at).total_seconds()))} s" if found.last_event_at else "no event yet"
+        lag = (
+            f"lag {max(0, round((now - found.last_event_at).total_seconds()))} s"
+            if found.last_event_at
+            else "no event yet"
+        )
         mode = f"polling: {found.note}" if found.mode == "polling" else "streaming"
         lines[source_id] = f"{mode}; {lag}; {found.events} events, {found.skipped} skipped"
     return lines

@@ -54,12 +54,12 @@ def _rss(title: str, items: list[dict]) -> bytes:
     return (
         f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{escape(title)}</title>'
         f"<link>http://demo.invalid/</link><description>demo</description>{entries}</channel></rss>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def _atom(title: str, items: list[dict], updated: datetime) -> bytes:
     entries = "".join(
-        f"<entry><title>{escape(i['title'])}</title><link href=\"{escape(i['link'])}\"/>"
+        f'<entry><title>{escape(i["title"])}</title><link href="{escape(i["link"])}"/>'
         f"<id>{escape(i['guid'])}</id><updated>{i['when'].isoformat()}</updated>"
         f"<summary>{escape(i['text'])}</summary></entry>"
         for i in items
@@ -68,7 +68,7 @@ def _atom(title: str, items: list[dict], updated: datetime) -> bytes:
         f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
         f"<title>{escape(title)}</title><id>urn:demo:{escape(title)}</id>"
         f"<updated>{updated.isoformat()}</updated>{entries}</feed>"
-    ).encode("utf-8")
+    ).encode()
 
 
 # A second burst, about another person, is published only after the demo started: posts
@@ -98,7 +98,9 @@ def build_feeds(base: str, now: datetime, until: datetime | None = None) -> dict
         when = now + LIVE_BURST_AFTER + n * LIVE_BURST_GAP
         social.append(_post(base, "social", f"live-{n}", template.format(ru=target, en=target, n=n), when))
     social = [post for post in social if until is None or post["when"] <= until]
-    reposts = [dict(i, guid=i["guid"] + "#repost", link=i["link"] + "?utm_source=telegram&utm_medium=repost") for i in news[:6]]
+    reposts = [
+        dict(i, guid=i["guid"] + "#repost", link=i["link"] + "?utm_source=telegram&utm_medium=repost") for i in news[:6]
+    ]
     return {
         "/news.rss": ("application/rss+xml; charset=utf-8", _rss("Demo News (English)", news)),
         "/ru.rss": ("application/rss+xml; charset=utf-8", _rss("Демо-новости", ru_news)),
@@ -115,10 +117,24 @@ def demo_config(base: str) -> str:
     """A TOML config tracking the demo people and polling the demo feeds."""
     lines = []
     for name, aliases, exclude in PEOPLE:
-        lines += ["[[person]]", f"name = {_toml(name)}", f"aliases = {_toml(aliases)}", f"exclude = {_toml(exclude)}", ""]
+        lines += [
+            "[[person]]",
+            f"name = {_toml(name)}",
+            f"aliases = {_toml(aliases)}",
+            f"exclude = {_toml(exclude)}",
+            "",
+        ]
     for path, label in [("/news.rss", "Demo News"), ("/ru.rss", "Демо-новости"), ("/social.atom", "Demo social")]:
         lines += ["[[source]]", f'url = "{base}{path}"', f'name = "{label}"', ""]
-    lines += ["[[recipient]]", 'email = "desk@example.org"', "", "[digest]", 'timezone = "UTC"', 'send_at = "00:00"', ""]
+    lines += [
+        "[[recipient]]",
+        'email = "desk@example.org"',
+        "",
+        "[digest]",
+        'timezone = "UTC"',
+        'send_at = "00:00"',
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -141,7 +157,7 @@ class DemoServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def start(self) -> "DemoServer":
+    def start(self) -> DemoServer:
         self._thread.start()
         return self
 
@@ -181,9 +197,15 @@ def start_demo(folder: Path) -> DemoServer:
         server = DemoServer(int(state.get("port", 0)), epoch)
     except OSError:
         server = DemoServer(0, epoch)
-        print(f"demo: port {state['port']} is taken; the demo feeds move to {server.base_url} "
-              "(their sources start afresh)", file=sys.stderr, flush=True)
-    _write_state(folder / STATE_FILE, {"port": int(server.base_url.rsplit(":", 1)[1]), "epoch": server.epoch.isoformat()})
+        print(
+            f"demo: port {state['port']} is taken; the demo feeds move to {server.base_url} "
+            "(their sources start afresh)",
+            file=sys.stderr,
+            flush=True,
+        )
+    _write_state(
+        folder / STATE_FILE, {"port": int(server.base_url.rsplit(":", 1)[1]), "epoch": server.epoch.isoformat()}
+    )
     return server.start()
 
 

@@ -25,6 +25,8 @@ import re
 from urllib.parse import urlsplit
 
 from monitor.core.settings import Settings, get_settings
+from monitor.ingest.fetch import FetchError, FetchResult, HostClients, fetch_async
+from monitor.sources.base import one_line
 from monitor.sources.discovery_page import (
     Found,
     feed_kind,
@@ -33,8 +35,6 @@ from monitor.sources.discovery_page import (
     profile_feed,
     youtube_channel_feeds,
 )
-from monitor.ingest.fetch import FetchError, FetchResult, HostClients, fetch_async
-from monitor.sources.base import one_line
 
 MAX_REQUESTS = 10
 MAX_BYTES = 2 * 1024 * 1024
@@ -138,10 +138,12 @@ def _feed_title(body: bytes) -> str:
 
 
 def _bounded(settings: Settings) -> Settings:
-    return settings.model_copy(update={
-        "fetch_max_bytes": min(settings.fetch_max_bytes, MAX_BYTES),
-        "fetch_timeout": min(settings.fetch_timeout, MAX_SECONDS),
-    })
+    return settings.model_copy(
+        update={
+            "fetch_max_bytes": min(settings.fetch_max_bytes, MAX_BYTES),
+            "fetch_timeout": min(settings.fetch_timeout, MAX_SECONDS),
+        }
+    )
 
 
 def _unique(found: list[Found]) -> list[Found]:

@@ -85,9 +85,14 @@ def _post(data: dict, commit: dict, at: datetime) -> Item:
     langs = record.get("langs") if isinstance(record.get("langs"), list) else []
     uri = f"at://{did}/{POST_COLLECTION}/{rkey}"
     return Item(
-        guid=uri, url=f"https://bsky.app/profile/{did}/post/{rkey}", title="",
-        text=_clip(" ".join((text + _link_card(record)).split())), author=did,
-        published_at=plausible(iso_datetime(record.get("createdAt")), at), platform_id=uri, kind="bluesky",
+        guid=uri,
+        url=f"https://bsky.app/profile/{did}/post/{rkey}",
+        title="",
+        text=_clip(" ".join((text + _link_card(record)).split())),
+        author=did,
+        published_at=plausible(iso_datetime(record.get("createdAt")), at),
+        platform_id=uri,
+        kind="bluesky",
         lang=langs[0] if langs and isinstance(langs[0], str) else None,
     )
 

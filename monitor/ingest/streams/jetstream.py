@@ -13,13 +13,13 @@ import asyncio
 import logging
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from monitor.core.config_streams import StreamSpec
 from monitor.core.settings import Settings
 from monitor.ingest.fetch import FetchError
-from monitor.sources.base import one_line
 from monitor.ingest.streams import ws
-from monitor.core.config_streams import StreamSpec
 from monitor.ingest.streams.events import POST_COLLECTION, REPOST_COLLECTION, jetstream_event
 from monitor.ingest.streams.sink import Sink
+from monitor.sources.base import one_line
 
 log = logging.getLogger(__name__)
 

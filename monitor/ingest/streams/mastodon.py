@@ -21,15 +21,15 @@ from urllib.parse import quote, urlencode
 
 import websockets
 
+from monitor.core.config_streams import StreamSpec
+from monitor.core.models import utcnow
 from monitor.core.settings import Settings
 from monitor.ingest.fetch import FetchError, fetch_async, make_async_client
-from monitor.core.models import utcnow
-from monitor.sources.base import ParseError, http_status, one_line
-from monitor.sources.mastodon import PAGE_LIMIT, MastodonAdapter
 from monitor.ingest.streams import ws
-from monitor.core.config_streams import StreamSpec
 from monitor.ingest.streams.events import StreamEvent, mastodon_frame, plausible, typed_item
 from monitor.ingest.streams.sink import Sink
+from monitor.sources.base import ParseError, http_status, one_line
+from monitor.sources.mastodon import PAGE_LIMIT, MastodonAdapter
 
 log = logging.getLogger(__name__)
 REFUSED = (401, 403)
@@ -89,7 +89,9 @@ async def _poll_one(client, sink: Sink, timeline: str, url: str, cursors: dict, 
         response = await fetch_async(client, f"{url}?{urlencode(query)}", settings=settings)
         parsed = adapter.parse(response.body, response.headers, response.url)
     except (FetchError, ParseError) as exc:
-        message = one_line(exc, 200) if http_status(exc) not in REFUSED else f"polling refused too (HTTP {http_status(exc)})"
+        message = (
+            one_line(exc, 200) if http_status(exc) not in REFUSED else f"polling refused too (HTTP {http_status(exc)})"
+        )
         await sink.note(error=message)
         return
     now = utcnow()

@@ -19,14 +19,14 @@ import uuid
 from dataclasses import dataclass, field
 
 from monitor.core import db
-from monitor.core.settings import Settings, get_settings
-from monitor.core.storage.matcher_cache import matcher_for
-from monitor.matching import Matcher
-from monitor.core.models import utcnow
-from monitor.ingest.streams import jetstream, mastodon
-from monitor.core.storage import streams as state
 from monitor.core.config_streams import StreamSpec, specs
+from monitor.core.models import utcnow
+from monitor.core.settings import Settings, get_settings
+from monitor.core.storage import streams as state
+from monitor.core.storage.matcher_cache import matcher_for
+from monitor.ingest.streams import jetstream, mastodon
 from monitor.ingest.streams.sink import Sink, warm_up
+from monitor.matching import Matcher
 
 log = logging.getLogger(__name__)
 MATCHER_REFRESH_SECONDS = 60.0  # people added on the web are matched within this
@@ -68,7 +68,11 @@ def _log_to_stderr(settings: Settings) -> None:
 async def _run(wanted: list[StreamSpec], seconds: float | None, settings: Settings) -> Run:
     stop, run = _stop_event(seconds), Run()
     if not wanted:
-        print("no stream is enabled in the config ([stream.bluesky], [stream.mastodon]); idle", file=sys.stderr, flush=True)
+        print(
+            "no stream is enabled in the config ([stream.bluesky], [stream.mastodon]); idle",
+            file=sys.stderr,
+            flush=True,
+        )
         await stop.wait()
         return run
     holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

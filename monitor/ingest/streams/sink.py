@@ -18,14 +18,14 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from monitor.core import db
-from monitor.dedupe import canonical_url, fingerprint, global_identity
-from monitor.ingest.language import language_of
-from monitor.matching import Matcher
 from monitor.core.models import utcnow
-from monitor.sources.base import Item, one_line
 from monitor.core.storage import NewMention
 from monitor.core.storage import streams as state
+from monitor.dedupe import canonical_url, fingerprint, global_identity
+from monitor.ingest.language import language_of
 from monitor.ingest.streams.events import StreamEvent
+from monitor.matching import Matcher
+from monitor.sources.base import Item, one_line
 
 log = logging.getLogger(__name__)
 FLUSH_EVENTS = 1000
@@ -90,7 +90,9 @@ class Sink:
         """True when the pending batch should be written now (and no write is still running)."""
         pending = self._events or self._skipped or self._cursor_moved
         idle = self._writing is None or self._writing.done()
-        return bool(pending) and idle and (self._events >= FLUSH_EVENTS or time.monotonic() - self._since >= FLUSH_SECONDS)
+        return (
+            bool(pending) and idle and (self._events >= FLUSH_EVENTS or time.monotonic() - self._since >= FLUSH_SECONDS)
+        )
 
     async def flush(self, *, wait: bool = True) -> None:
         """Write the pending batch, one write at a time, in a thread (retried while the database is away).
@@ -138,10 +140,18 @@ class Sink:
 def mention_of(item: Item, people: dict[str, str]) -> NewMention:
     """A matched stream post as the store takes it; its platform identity makes a boost a sighting."""
     return NewMention(
-        guid=item.guid, url=item.url, canonical_url=canonical_url(item.url), title=item.title, text=item.text,
-        author=item.author, published_at=item.published_at, people=people,
-        identity=global_identity(item.kind, item.platform_id), reposted_by=item.reposted_by,
-        language=language_of(item.lang, item.title, item.text), fingerprint=fingerprint(item.title, item.text),
+        guid=item.guid,
+        url=item.url,
+        canonical_url=canonical_url(item.url),
+        title=item.title,
+        text=item.text,
+        author=item.author,
+        published_at=item.published_at,
+        people=people,
+        identity=global_identity(item.kind, item.platform_id),
+        reposted_by=item.reposted_by,
+        language=language_of(item.lang, item.title, item.text),
+        fingerprint=fingerprint(item.title, item.text),
     )
 
 
@@ -164,7 +174,9 @@ def _write(batch: state.Batch) -> int:
         except sa.exc.OperationalError as exc:
             if attempt == WRITE_ATTEMPTS:
                 raise
-            log.warning("writing a stream batch failed, retrying: %s", one_line(exc), extra={"source_id": batch.source_id})
+            log.warning(
+                "writing a stream batch failed, retrying: %s", one_line(exc), extra={"source_id": batch.source_id}
+            )
             time.sleep(min(WRITE_RETRY_CAP, 0.5 * 2 ** (attempt - 1)))
         except sa.exc.SQLAlchemyError as exc:
             return _save_one_by_one(batch, exc)
@@ -177,17 +189,26 @@ def _save(batch: state.Batch) -> int:
 
 
 def _save_one_by_one(batch: state.Batch, error: Exception) -> int:
-    log.error("the database refused a stream batch (%s); storing it post by post", type(error).__name__,
-              extra={"source_id": batch.source_id})
+    log.error(
+        "the database refused a stream batch (%s); storing it post by post",
+        type(error).__name__,
+        extra={"source_id": batch.source_id},
+    )
     new = refused = 0
     for mention in batch.mentions:
         try:
-            new += _save(replace(batch, mentions=[mention], events=0, skipped=0, cursor=None, last_event_at=None, reposts=[]))
+            new += _save(
+                replace(batch, mentions=[mention], events=0, skipped=0, cursor=None, last_event_at=None, reposts=[])
+            )
         except sa.exc.OperationalError:
             raise
         except sa.exc.SQLAlchemyError as exc:
             refused += 1
-            log.error("the database refused a stream post (%s); skipped", type(exc).__name__, extra={"source_id": batch.source_id})
+            log.error(
+                "the database refused a stream post (%s); skipped",
+                type(exc).__name__,
+                extra={"source_id": batch.source_id},
+            )
     return new + _save(replace(batch, mentions=[], skipped=batch.skipped + refused))
 
 

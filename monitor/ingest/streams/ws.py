@@ -15,9 +15,9 @@ from collections.abc import Callable
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from monitor.core.models import utcnow
 from monitor.core.settings import USER_AGENT, Settings
 from monitor.ingest.fetch import check_address
-from monitor.core.models import utcnow
 from monitor.ingest.streams.events import BadEvent, StreamEvent
 from monitor.ingest.streams.sink import FLUSH_SECONDS, Sink
 
@@ -56,12 +56,20 @@ async def guard(url: str, settings: Settings) -> None:
 def connect(url: str, settings: Settings) -> websockets.asyncio.client.connect:
     """An ``async with`` WebSocket connection with the frame cap, timeouts and our User-Agent."""
     return websockets.connect(
-        url, max_size=settings.stream_max_frame_bytes, open_timeout=OPEN_TIMEOUT, user_agent_header=USER_AGENT,
-        proxy=None, ping_interval=20, ping_timeout=20, close_timeout=5,
+        url,
+        max_size=settings.stream_max_frame_bytes,
+        open_timeout=OPEN_TIMEOUT,
+        user_agent_header=USER_AGENT,
+        proxy=None,
+        ping_interval=20,
+        ping_timeout=20,
+        close_timeout=5,
     )
 
 
-async def pump(ws: ClientConnection, sink: Sink, stop: asyncio.Event, parse: Callable[..., StreamEvent], backoff: Backoff) -> None:
+async def pump(
+    ws: ClientConnection, sink: Sink, stop: asyncio.Event, parse: Callable[..., StreamEvent], backoff: Backoff
+) -> None:
     """Feed frames to ``sink`` until ``stop`` or the connection ends (which raises).
 
     The wait for a frame is bounded by the flush period, so a quiet stream still writes

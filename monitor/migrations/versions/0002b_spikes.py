@@ -4,8 +4,8 @@ Revision ID: 0002_spikes
 Revises: 0002_digest
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0002_spikes"
 down_revision = "0002_digest"

@@ -7,7 +7,6 @@ Revises: 0002_spikes
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0002_sources"
 down_revision = "0002_spikes"
 branch_labels = None

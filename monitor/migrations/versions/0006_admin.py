@@ -11,7 +11,6 @@ back the review queue's filters with keyset order ``(fetched_at, id)``.
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0006_admin"
 down_revision = "0005_language"
 branch_labels = None

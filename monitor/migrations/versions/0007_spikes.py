@@ -12,7 +12,6 @@ from one kind of source, so the unique key becomes (person, source kind, first b
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0007_spikes"
 down_revision = "0006_admin"
 branch_labels = None

@@ -42,7 +42,9 @@ def _rebuild_bands(connection) -> None:
     last = 0
     while True:  # in id order, chunk by chunk, so memory does not grow with the archive
         rows = connection.execute(
-            sa.text("SELECT id, title, text, cluster_id FROM mention WHERE cluster_id IS NOT NULL AND id > :last ORDER BY id LIMIT :n"),
+            sa.text(
+                "SELECT id, title, text, cluster_id FROM mention WHERE cluster_id IS NOT NULL AND id > :last ORDER BY id LIMIT :n"
+            ),
             {"last": last, "n": CHUNK},
         ).all()
         if not rows:
@@ -93,7 +95,9 @@ def _bands(title: str, text: str) -> tuple[int, ...]:
     shingles = np.array(sorted(digests), dtype=np.uint64)
     with np.errstate(over="ignore"):
         minima = (np.outer(shingles, _A) + _B).min(axis=0)  # multiply-shift hashing mod 2**64
-    keys = (np.arange(_BANDS, dtype=np.uint64) << np.uint64(_BAND_BITS)) | (minima[:_BANDS] >> np.uint64(64 - _BAND_BITS))
+    keys = (np.arange(_BANDS, dtype=np.uint64) << np.uint64(_BAND_BITS)) | (
+        minima[:_BANDS] >> np.uint64(64 - _BAND_BITS)
+    )
     return tuple(keys.tolist())
 
 

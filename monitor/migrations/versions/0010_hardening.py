@@ -7,7 +7,6 @@ Revises: 0009_mention_at
 import sqlalchemy as sa
 from alembic import op  # noqa: F401
 
-
 revision = "0010_hardening"
 down_revision = "0009_mention_at"
 branch_labels = None
@@ -44,8 +43,10 @@ def upgrade() -> None:
     with op.batch_alter_table("person") as batch_op:
         batch_op.add_column(sa.Column("tracked_since", sa.DateTime(timezone=True), nullable=True))
     # An existing source first succeeded no later than its first stored mention was fetched.
-    op.execute("UPDATE source SET first_success_at = COALESCE("
-               "(SELECT MIN(mention.fetched_at) FROM mention WHERE mention.source_id = source.id), last_success_at)")
+    op.execute(
+        "UPDATE source SET first_success_at = COALESCE("
+        "(SELECT MIN(mention.fetched_at) FROM mention WHERE mention.source_id = source.id), last_success_at)"
+    )
     # --- end engineer C
 
 

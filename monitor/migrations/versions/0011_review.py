@@ -7,7 +7,6 @@ Revises: 0010_hardening
 import sqlalchemy as sa
 from alembic import op  # noqa: F401
 
-
 revision = "0011_review"
 down_revision = "0010_hardening"
 branch_labels = None
@@ -67,12 +66,19 @@ def _downgrade_reviewer_page() -> None:
 MENTION_AT = "coalesce(published_at, fetched_at)"
 # (old index, new index, columns of the new one); the old ones are those of 0004 and 0006.
 TIME_INDEXES = (
-    ("ix_mention_queue", "ix_mention_queue_at", ["review_state", MENTION_AT, "id"],
-     ["review_state", "fetched_at", "id"]),
-    ("ix_mention_label_queue", "ix_mention_label_queue_at", ["label", MENTION_AT, "id"],
-     ["label", "fetched_at", "id"]),
-    ("ix_mention_language_queue", "ix_mention_language_queue_at", ["language", "review_state", MENTION_AT, "id"],
-     ["language", "review_state", "fetched_at", "id"]),
+    (
+        "ix_mention_queue",
+        "ix_mention_queue_at",
+        ["review_state", MENTION_AT, "id"],
+        ["review_state", "fetched_at", "id"],
+    ),
+    ("ix_mention_label_queue", "ix_mention_label_queue_at", ["label", MENTION_AT, "id"], ["label", "fetched_at", "id"]),
+    (
+        "ix_mention_language_queue",
+        "ix_mention_language_queue_at",
+        ["language", "review_state", MENTION_AT, "id"],
+        ["language", "review_state", "fetched_at", "id"],
+    ),
 )
 
 

@@ -13,7 +13,6 @@ transaction as the mentions it covers.
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0014_streams"
 down_revision = "0013_evidence"
 branch_labels = None

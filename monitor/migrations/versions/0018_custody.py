@@ -18,18 +18,26 @@ depends_on = None
 REFUSAL = "custody_event is append-only"
 
 SQLITE_TRIGGERS = [
-    (f"CREATE TRIGGER custody_event_no_{op_name.lower()} BEFORE {op_name} ON custody_event "
-     f"BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END")
+    (
+        f"CREATE TRIGGER custody_event_no_{op_name.lower()} BEFORE {op_name} ON custody_event "
+        f"BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END"
+    )
     for op_name in ("UPDATE", "DELETE")
 ]
 
 POSTGRES_TRIGGERS = [
-    ("CREATE FUNCTION custody_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-     f"BEGIN RAISE EXCEPTION '{REFUSAL}'; END $$"),
-    ("CREATE TRIGGER custody_event_no_change BEFORE UPDATE OR DELETE ON custody_event "
-     "FOR EACH ROW EXECUTE FUNCTION custody_event_append_only()"),
-    ("CREATE TRIGGER custody_event_no_truncate BEFORE TRUNCATE ON custody_event "
-     "FOR EACH STATEMENT EXECUTE FUNCTION custody_event_append_only()"),
+    (
+        "CREATE FUNCTION custody_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN RAISE EXCEPTION '{REFUSAL}'; END $$"
+    ),
+    (
+        "CREATE TRIGGER custody_event_no_change BEFORE UPDATE OR DELETE ON custody_event "
+        "FOR EACH ROW EXECUTE FUNCTION custody_event_append_only()"
+    ),
+    (
+        "CREATE TRIGGER custody_event_no_truncate BEFORE TRUNCATE ON custody_event "
+        "FOR EACH STATEMENT EXECUTE FUNCTION custody_event_append_only()"
+    ),
 ]
 
 
@@ -93,4 +101,3 @@ def downgrade() -> None:
     op.drop_table("custody_event")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION custody_event_append_only()")
-

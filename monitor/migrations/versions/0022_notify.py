@@ -68,8 +68,10 @@ def _search_up() -> None:
         return
     # External content: the text lives once, in mention; remove_diacritics 0 so that only case
     # is folded (δίκη is not δικη), as the search did before.
-    op.execute("CREATE VIRTUAL TABLE mention_fts USING fts5(title, text, content='mention', content_rowid='id', "
-               "tokenize=\"unicode61 remove_diacritics 0\")")
+    op.execute(
+        "CREATE VIRTUAL TABLE mention_fts USING fts5(title, text, content='mention', content_rowid='id', "
+        'tokenize="unicode61 remove_diacritics 0")'
+    )
     for name, body in SQLITE_TRIGGERS.items():
         op.execute(f"CREATE TRIGGER {name} {body}")
     op.execute("INSERT INTO mention_fts (mention_fts) VALUES ('rebuild')")

@@ -24,12 +24,17 @@ PRIVATE_PERSON = "a tracked person"
 
 def channels_for(session: Session, person: Person) -> list[str]:
     """The Apprise channel names (``SpikeAlert.channel``) that alert on ``person``'s spikes."""
+
     def follows(people: list[str] | None) -> bool:
         return people is None or person.name in people
 
     recipients = session.exec(select(Recipient).where(Recipient.active == sa.true()).order_by(Recipient.id)).all()
-    names = [f"{PREFIX}r{r.id}:{ref.removeprefix('env:')}" for r in recipients if follows(r.people) for ref in r.notify or []]
-    stored = session.exec(select(NotifyChannel).where(NotifyChannel.active == sa.true()).order_by(NotifyChannel.id)).all()
+    names = [
+        f"{PREFIX}r{r.id}:{ref.removeprefix('env:')}" for r in recipients if follows(r.people) for ref in r.notify or []
+    ]
+    stored = session.exec(
+        select(NotifyChannel).where(NotifyChannel.active == sa.true()).order_by(NotifyChannel.id)
+    ).all()
     return names + [f"{PREFIX}c{c.id}" for c in stored if follows(c.people)]
 
 
@@ -66,5 +71,7 @@ def message(news, *, private: bool, base_url: str) -> tuple[str, str]:
     if private:
         return PRIVATE_TITLE, review
     lines = [f"{news.explanation} ({news.kind})"]
-    lines += [f"- {s['title']} ({s['mentions']}) {base_url.rstrip('/')}/mentions/{s['mention_id']}" for s in news.stories]
+    lines += [
+        f"- {s['title']} ({s['mentions']}) {base_url.rstrip('/')}/mentions/{s['mention_id']}" for s in news.stories
+    ]
     return f"Spike: {news.person}", "\n".join(lines + [review])

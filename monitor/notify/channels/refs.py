@@ -7,6 +7,7 @@ import os
 from monitor.core.config_refs import REFERENCE, check_reference  # noqa: F401 - the channels use them from here
 from monitor.notify.channels import ChannelError
 
+
 def resolve(reference: str, environ=os.environ) -> str:
     """The URL a reference names; ChannelError when the variable is unset or empty."""
     found = REFERENCE.fullmatch(reference)

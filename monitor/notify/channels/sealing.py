@@ -30,5 +30,6 @@ def unseal(sealed: str, secret_key: str) -> str:
     try:
         return _fernet(secret_key).decrypt(sealed.encode("ascii")).decode()
     except (InvalidToken, ValueError, UnicodeError):
-        raise ChannelError("the stored channel URL cannot be decrypted (was the secret key changed?)",
-                           permanent=True) from None
+        raise ChannelError(
+            "the stored channel URL cannot be decrypted (was the secret key changed?)", permanent=True
+        ) from None

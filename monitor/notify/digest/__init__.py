@@ -29,8 +29,23 @@ from monitor.notify.digest.message import links, read_unsubscribe_token, render_
 from monitor.notify.digest.stats import Post, SourceLine, SpikeLine, day_bounds
 
 __all__ = [
-    "Digest", "DigestBuilder", "PersonSection", "Post", "SourceLine", "SpikeLine",
-    "active_recipients", "claim", "day_bounds", "due_day", "links", "read_unsubscribe_token",
-    "render_message", "retry_delay", "send_digests", "send_due_digests",
-    "unsubscribe_token", "yesterday", "zone_of",
+    "Digest",
+    "DigestBuilder",
+    "PersonSection",
+    "Post",
+    "SourceLine",
+    "SpikeLine",
+    "active_recipients",
+    "claim",
+    "day_bounds",
+    "due_day",
+    "links",
+    "read_unsubscribe_token",
+    "render_message",
+    "retry_delay",
+    "send_digests",
+    "send_due_digests",
+    "unsubscribe_token",
+    "yesterday",
+    "zone_of",
 ]

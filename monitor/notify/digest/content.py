@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from monitor import i18n
 from monitor.core.storage import access
+from monitor.core.storage.evidence_views import ChangeLine, changed_between
 from monitor.notify.digest.stats import (
     CHART_DAYS,
     WEEK,
@@ -22,11 +23,11 @@ from monitor.notify.digest.stats import (
     Post,
     SourceLine,
     SpikeLine,
+    day_bounds,
     day_stats,
     distinct_mentions,
+    group_by_person,
 )
-from monitor.notify.digest.stats import day_bounds, group_by_person
-from monitor.core.storage.evidence_views import ChangeLine, changed_between
 
 QUIET_NAMES_SHOWN = 30  # people without mentions listed by name; the rest are counted
 # Gmail clips messages over ~100 KB: the most important people get the full section (chart,
@@ -77,7 +78,7 @@ class Digest:
 
     @property
     def summary(self) -> str:
-        """"3 spikes, 148 new mentions of 12 people", or "no new mentions"."""
+        """ "3 spikes, 148 new mentions of 12 people", or "no new mentions"."""
         # In the language of the render (monitor.i18n.use): Russian has three plural forms.
         spikes, people = len(self.spikes), self.people_mentioned
         parts = [i18n.ngettext("%(num)d spike", "%(num)d spikes", spikes) % {"num": spikes}] if spikes else []
@@ -125,7 +126,7 @@ class DigestBuilder:
         content = Digest(recipient=email, day=day, zone=zone.key, people=people)
         ranked = sorted((s for s in sections if s.count), key=_importance)
         content.sections = ranked[:DETAILED_PEOPLE]
-        content.rows = ranked[DETAILED_PEOPLE:DETAILED_PEOPLE + ROW_PEOPLE]
+        content.rows = ranked[DETAILED_PEOPLE : DETAILED_PEOPLE + ROW_PEOPLE]
         content.rows_more = max(0, len(ranked) - DETAILED_PEOPLE - ROW_PEOPLE)
         content.quiet = sorted(s.name for s in sections if not s.count)
         content.spikes = [s for pid, s in stats.spikes if pid in ids]
@@ -149,7 +150,7 @@ def _section(stats: DayStats, person_id: int, spikes: list[SpikeLine]) -> Person
         name=stats.people[person_id],
         count=numbers.daily[-1],
         previous=numbers.daily[-2],
-        week_average=sum(numbers.daily[-1 - WEEK:-1]) / WEEK,
+        week_average=sum(numbers.daily[-1 - WEEK : -1]) / WEEK,
         confirmed=numbers.confirmed,
         unreviewed=numbers.unreviewed,
         chart=list(zip(days, numbers.daily)),

@@ -21,16 +21,16 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from monitor.core.storage import deliveries as ledger
-from monitor.core.storage.deliveries import FAILED, SENDING, SENT
 from monitor import i18n
+from monitor.core.config_file import DigestEntry
 from monitor.core.db import session_scope
+from monitor.core.models import DigestDelivery, Recipient, utcnow
+from monitor.core.storage import deliveries as ledger
+from monitor.core.storage import insert_ignore
+from monitor.core.storage.deliveries import FAILED, SENDING, SENT
 from monitor.notify.digest.content import Digest, DigestBuilder
 from monitor.notify.digest.message import links, render_message
 from monitor.notify.mail import MailError, oneline, send_message
-from monitor.core.models import DigestDelivery, Recipient, utcnow
-from monitor.core.storage import insert_ignore
-from monitor.core.config_file import DigestEntry
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +43,7 @@ NOT_ENDED = "not sent: the day has not ended"  # the report line of a refused da
 _SKIP_REASONS = {SENT: "already sent", SENDING: "being sent by another process", FAILED: "failed; retrying later"}
 
 
-def send_digests(
-    *, day: date | None, force: bool, digest: DigestEntry, now: datetime | None = None
-) -> list[str]:
+def send_digests(*, day: date | None, force: bool, digest: DigestEntry, now: datetime | None = None) -> list[str]:
     """Send ``day``'s digest (default: each recipient's yesterday) to every active recipient.
 
     A recipient who already has it is skipped unless ``force``; a failed or abandoned
@@ -58,8 +56,15 @@ def send_digests(
     with session_scope() as session:
         builder = DigestBuilder(session)
         return [
-            _deliver(builder, r, day or yesterday(zone_of(r, digest), now), zone_of(r, digest),
-                     now=now, force=force, backoff=False)[1]
+            _deliver(
+                builder,
+                r,
+                day or yesterday(zone_of(r, digest), now),
+                zone_of(r, digest),
+                now=now,
+                force=force,
+                backoff=False,
+            )[1]
             for r in recipients
         ]
 
@@ -154,12 +159,25 @@ def claim(session: Session, *, recipient_id: int, day: date, now: datetime, forc
     (and, with ``backoff``, its ``retry_at`` has come), was abandoned mid-send, or — with
     ``force`` — was sent. Writes come first so SQLite takes its write lock before reading.
     """
-    row = {"recipient_id": recipient_id, "day": day, "status": SENDING, "claimed_at": now,
-           "mention_count": 0, "spike_count": 0, "attempts": 0}
+    row = {
+        "recipient_id": recipient_id,
+        "day": day,
+        "status": SENDING,
+        "claimed_at": now,
+        "mention_count": 0,
+        "spike_count": 0,
+        "attempts": 0,
+    }
     if insert_ignore(session, DigestDelivery, [row], keys=["recipient_id", "day"]):
         return True
-    back = ledger.reclaimable(DigestDelivery, now=now, stale_after=STALE_CLAIM, resend=force, retry_due=backoff,
-                              max_attempts=MAX_SCHEDULED_ATTEMPTS if backoff else None)
+    back = ledger.reclaimable(
+        DigestDelivery,
+        now=now,
+        stale_after=STALE_CLAIM,
+        resend=force,
+        retry_due=backoff,
+        max_attempts=MAX_SCHEDULED_ATTEMPTS if backoff else None,
+    )
     where = sa.and_(DigestDelivery.recipient_id == recipient_id, DigestDelivery.day == day, back)
     return ledger.claim(session, DigestDelivery, where=where, now=now, values={"error": None})
 
@@ -182,15 +200,26 @@ def _where(recipient_id: int, day: date):
 
 def _record_failure(recipient_id: int, day: date, *, error: str, now: datetime) -> None:
     with session_scope() as session:
-        attempts = session.exec(
-            select(DigestDelivery.attempts).where(DigestDelivery.recipient_id == recipient_id, DigestDelivery.day == day)
-        ).one() + 1
+        attempts = (
+            session.exec(
+                select(DigestDelivery.attempts).where(
+                    DigestDelivery.recipient_id == recipient_id, DigestDelivery.day == day
+                )
+            ).one()
+            + 1
+        )
         values = {"status": FAILED, "error": error, "attempts": attempts, "retry_at": now + retry_delay(attempts)}
         session.execute(_where(recipient_id, day).values(**values))
 
 
 def _record_sent(recipient_id: int, day: date, *, now: datetime, content: Digest) -> None:
-    values = {"status": SENT, "error": None, "sent_at": now, "retry_at": None,
-              "mention_count": content.mention_count, "spike_count": len(content.spikes)}
+    values = {
+        "status": SENT,
+        "error": None,
+        "sent_at": now,
+        "retry_at": None,
+        "mention_count": content.mention_count,
+        "spike_count": len(content.spikes),
+    }
     with session_scope() as session:
         session.execute(_where(recipient_id, day).values(**values))

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from datetime import date, datetime, time, timedelta, timezone
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from monitor.notify.mail import clip, oneline, plaintext, weburl
 from monitor.core.models import Mention, MentionPerson, Person, Source, Spike
 from monitor.core.storage.spike_groups import SpikeGroup, group_spikes
+from monitor.notify.mail import clip, oneline, plaintext, weburl
 from monitor.review.cues import solidarity_sql
 
 CHART_DAYS = 14  # days in each person's volume chart, the digest's day last
@@ -175,8 +175,12 @@ def _count_days(session: Session, persons: dict[int, PersonStats], day: date, zo
 def _top_stories(session: Session, persons: dict[int, PersonStats], start, end, zone) -> None:
     story = sa.func.coalesce(Mention.cluster_id, -Mention.id)
     grouped = (
-        _day_mentions(MentionPerson.person_id, story.label("story"), sa.func.count().label("copies"),
-                      sa.func.min(Mention.id).label("first_id"))
+        _day_mentions(
+            MentionPerson.person_id,
+            story.label("story"),
+            sa.func.count().label("copies"),
+            sa.func.min(Mention.id).label("first_id"),
+        )
         .where(AT >= start, AT < end)
         .group_by(MentionPerson.person_id, story)
         .subquery()
@@ -237,7 +241,9 @@ def _spikes(session: Session, people: dict[int, str], start, end, zone) -> list[
 def _spike_line(group: SpikeGroup, person: str, zone: ZoneInfo) -> SpikeLine:
     spike = group.spike
     kinds = [spike.source_kind] if spike.source_kind else group.kind_names  # a lone per-kind spike names its kind
-    return SpikeLine(person, spike.hour.astimezone(zone), spike.count, spike.expected, kinds, spike.expected_by_reviewer)
+    return SpikeLine(
+        person, spike.hour.astimezone(zone), spike.count, spike.expected, kinds, spike.expected_by_reviewer
+    )
 
 
 def _quiet_sources(session: Session, day: date, zone: ZoneInfo) -> list[SourceLine]:
@@ -245,9 +251,7 @@ def _quiet_sources(session: Session, day: date, zone: ZoneInfo) -> list[SourceLi
     week_start, start = day_bounds(day - timedelta(days=WEEK), zone)[0], day_bounds(day, zone)[0]
     end = day_bounds(day, zone)[1]
     today = sa.func.sum(sa.case((AT >= start, 1), else_=0))
-    statement = (
-        select(Mention.source_id, today).where(AT >= week_start, AT < end).group_by(Mention.source_id)
-    )
+    statement = select(Mention.source_id, today).where(AT >= week_start, AT < end).group_by(Mention.source_id)
     counts = dict(session.exec(statement).all())
     lines = []
     for source in session.exec(select(Source).where(Source.enabled == True).order_by(Source.id)):  # noqa: E712

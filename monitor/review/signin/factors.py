@@ -20,8 +20,9 @@ POLICY_ID = 1
 AUDIT_TARGET = "signin:"  # every sign-in entry's target starts so
 
 
-def audit(session: Session, *, user_id: int | None, action: str, after: dict | None = None,
-          subject_id: int | None = None) -> None:
+def audit(
+    session: Session, *, user_id: int | None, action: str, after: dict | None = None, subject_id: int | None = None
+) -> None:
     """Append one sign-in audit entry by ``user_id`` about ``subject_id`` (the same user unless
     given): target ``signin:ID``, ``signin:unknown`` for an unknown account (the audit page
     filters on it); commits."""
@@ -78,8 +79,9 @@ def confirm_totp(session: Session, *, user_id: int, text: str) -> bool:
         return False
     if not _claim_step(session, row, text):
         return False
-    session.execute(sa.update(TotpFactor.__table__).where(TotpFactor.__table__.c.id == row.id)
-                    .values(confirmed_at=utcnow()))
+    session.execute(
+        sa.update(TotpFactor.__table__).where(TotpFactor.__table__.c.id == row.id).values(confirmed_at=utcnow())
+    )
     session.commit()
     return True
 
@@ -101,9 +103,14 @@ def _claim_step(session: Session, row: TotpFactor, text: str) -> bool:
     if step is None:
         return False
     table = TotpFactor.__table__
-    claimed = session.execute(
-        sa.update(table).where(table.c.id == row.id, sa.or_(table.c.last_step.is_(None), table.c.last_step < step))
-        .values(last_step=step)).rowcount == 1
+    claimed = (
+        session.execute(
+            sa.update(table)
+            .where(table.c.id == row.id, sa.or_(table.c.last_step.is_(None), table.c.last_step < step))
+            .values(last_step=step)
+        ).rowcount
+        == 1
+    )
     session.commit()
     return claimed
 

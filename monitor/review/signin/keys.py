@@ -20,8 +20,9 @@ from monitor.core.settings import get_settings
 def derived_key(purpose: str) -> bytes:
     """32 bytes for ``purpose``, derived from the app's secret key."""
     secret = get_settings().resolved_secret_key().encode()
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                info=f"monitor signin {purpose}".encode()).derive(secret)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"monitor signin {purpose}".encode()).derive(
+        secret
+    )
 
 
 def fernet(purpose: str) -> Fernet:

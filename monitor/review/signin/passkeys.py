@@ -27,8 +27,10 @@ from webauthn.helpers.structs import (
 
 RP_NAME = "Mention monitor"
 TIMEOUT_MS = 120_000
-NEEDS_HOST_NAME = ("Passkeys need the monitor on a host name, not an IP address: open it as "
-                   "https://monitor.example.org (or http://localhost on this computer).")
+NEEDS_HOST_NAME = (
+    "Passkeys need the monitor on a host name, not an IP address: open it as "
+    "https://monitor.example.org (or http://localhost on this computer)."
+)
 
 
 class PasskeyError(Exception):
@@ -58,9 +60,14 @@ def relying_party(host: str | None) -> str:
 def registration_options(*, rp_id: str, user_id: int, account: str, existing: list[str]) -> tuple[dict, str]:
     """Options for ``navigator.credentials.create`` (WebAuthn JSON form) and their challenge (base64url)."""
     options = webauthn.generate_registration_options(
-        rp_id=rp_id, rp_name=RP_NAME, user_id=str(user_id).encode(), user_name=account, timeout=TIMEOUT_MS,
+        rp_id=rp_id,
+        rp_name=RP_NAME,
+        user_id=str(user_id).encode(),
+        user_name=account,
+        timeout=TIMEOUT_MS,
         authenticator_selection=AuthenticatorSelectionCriteria(
-            resident_key=ResidentKeyRequirement.DISCOURAGED, user_verification=UserVerificationRequirement.PREFERRED),
+            resident_key=ResidentKeyRequirement.DISCOURAGED, user_verification=UserVerificationRequirement.PREFERRED
+        ),
         exclude_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(c)) for c in existing],
     )
     return json.loads(webauthn.options_to_json(options)), bytes_to_base64url(options.challenge)
@@ -70,8 +77,11 @@ def verify_registration(credential: dict, *, challenge: str, rp_id: str, origin:
     """Check the browser's answer to ``registration_options``; raises ``PasskeyError`` when it does not hold."""
     try:
         verified = webauthn.verify_registration_response(
-            credential=credential, expected_challenge=base64url_to_bytes(challenge), expected_rp_id=rp_id,
-            expected_origin=origin)
+            credential=credential,
+            expected_challenge=base64url_to_bytes(challenge),
+            expected_rp_id=rp_id,
+            expected_origin=origin,
+        )
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
         raise PasskeyError(f"the passkey could not be registered: {exc}") from exc
     return NewPasskey(bytes_to_base64url(verified.credential_id), verified.credential_public_key, verified.sign_count)
@@ -80,7 +90,9 @@ def verify_registration(credential: dict, *, challenge: str, rp_id: str, origin:
 def authentication_options(*, rp_id: str, credential_ids: list[str]) -> tuple[dict, str]:
     """Options for ``navigator.credentials.get`` allowing the user's passkeys, and their challenge."""
     options = webauthn.generate_authentication_options(
-        rp_id=rp_id, timeout=TIMEOUT_MS, user_verification=UserVerificationRequirement.PREFERRED,
+        rp_id=rp_id,
+        timeout=TIMEOUT_MS,
+        user_verification=UserVerificationRequirement.PREFERRED,
         allow_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(c)) for c in credential_ids],
     )
     return json.loads(webauthn.options_to_json(options)), bytes_to_base64url(options.challenge)
@@ -94,14 +106,20 @@ def credential_id_of(credential: dict) -> str:
     return value
 
 
-def verify_authentication(credential: dict, *, challenge: str, rp_id: str, origin: str, public_key: bytes,
-                          sign_count: int) -> int:
+def verify_authentication(
+    credential: dict, *, challenge: str, rp_id: str, origin: str, public_key: bytes, sign_count: int
+) -> int:
     """Check a signed challenge against the stored public key; returns the new signature counter.
     Raises ``PasskeyError`` when it does not hold (a cloned authenticator's counter included)."""
     try:
         verified = webauthn.verify_authentication_response(
-            credential=credential, expected_challenge=base64url_to_bytes(challenge), expected_rp_id=rp_id,
-            expected_origin=origin, credential_public_key=public_key, credential_current_sign_count=sign_count)
+            credential=credential,
+            expected_challenge=base64url_to_bytes(challenge),
+            expected_rp_id=rp_id,
+            expected_origin=origin,
+            credential_public_key=public_key,
+            credential_current_sign_count=sign_count,
+        )
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
         raise PasskeyError(f"the passkey did not verify: {exc}") from exc
     return verified.new_sign_count

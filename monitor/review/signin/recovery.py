@@ -67,9 +67,11 @@ def use(session: Session, *, user_id: int, text: str) -> bool:
     if normalised is None:
         return False
     table = RecoveryCode.__table__
-    statement = (sa.update(table)
-                 .where(table.c.user_id == user_id, table.c.code_hash == digest(normalised), table.c.used_at.is_(None))
-                 .values(used_at=utcnow()))
+    statement = (
+        sa.update(table)
+        .where(table.c.user_id == user_id, table.c.code_hash == digest(normalised), table.c.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
     used = session.execute(statement).rowcount == 1
     session.commit()
     return used
@@ -77,6 +79,9 @@ def use(session: Session, *, user_id: int, text: str) -> bool:
 
 def remaining(session: Session, *, user_id: int) -> int:
     """How many unused codes the user has."""
-    statement = select(sa.func.count()).select_from(RecoveryCode).where(
-        RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
+    statement = (
+        select(sa.func.count())
+        .select_from(RecoveryCode)
+        .where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
+    )
     return session.exec(statement).one()

@@ -85,5 +85,6 @@ def provisioning_uri(secret: str, account: str) -> str:
 
 def qr_svg(uri: str) -> str:
     """The QR code of ``uri`` as an inline ``<svg>`` element (no XML declaration, no script)."""
-    return segno.make(uri, error="m").svg_inline(scale=5, title="QR code for your authenticator app",
-                                                 svgclass="qr", lineclass=None, light="#fff")
+    return segno.make(uri, error="m").svg_inline(
+        scale=5, title="QR code for your authenticator app", svgclass="qr", lineclass=None, light="#fff"
+    )

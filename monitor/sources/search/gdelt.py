@@ -29,9 +29,13 @@ def requests(target: Target, cursor: dict[str, str], *, base_url: str, now: date
         return []
     start = max(_stamp(cursor.get("")) or now - FIRST_WINDOW, now - LONGEST_WINDOW)
     query = {
-        "query": or_query(target.names, group=True), "mode": "artlist", "format": "json",
-        "maxrecords": str(MAX_RECORDS), "sort": "datedesc",
-        "startdatetime": start.strftime(STAMP), "enddatetime": now.strftime(STAMP),
+        "query": or_query(target.names, group=True),
+        "mode": "artlist",
+        "format": "json",
+        "maxrecords": str(MAX_RECORDS),
+        "sort": "datedesc",
+        "startdatetime": start.strftime(STAMP),
+        "enddatetime": now.strftime(STAMP),
     }
     return [SearchRequest(f"{base_url}?{urlencode(query)}", advance=now.strftime(STAMP))]
 
@@ -57,8 +61,13 @@ def _article(article: object) -> Item | None:
     if not url.startswith(("http://", "https://")):
         return None
     return Item(
-        guid=url, url=url, title=" ".join(str(article.get("title") or "").split()), text="",
-        published_at=_seen(article.get("seendate")), kind="gdelt", lang=_language(article.get("language")),
+        guid=url,
+        url=url,
+        title=" ".join(str(article.get("title") or "").split()),
+        text="",
+        published_at=_seen(article.get("seendate")),
+        kind="gdelt",
+        lang=_language(article.get("language")),
     )
 
 
@@ -72,8 +81,20 @@ def _seen(value: object) -> datetime | None:
         return None
 
 
-_LANGUAGES = {"english": "en", "russian": "ru", "ukrainian": "uk", "belarusian": "be", "german": "de", "french": "fr",
-              "polish": "pl", "spanish": "es", "italian": "it", "czech": "cs", "lithuanian": "lt", "latvian": "lv"}
+_LANGUAGES = {
+    "english": "en",
+    "russian": "ru",
+    "ukrainian": "uk",
+    "belarusian": "be",
+    "german": "de",
+    "french": "fr",
+    "polish": "pl",
+    "spanish": "es",
+    "italian": "it",
+    "czech": "cs",
+    "lithuanian": "lt",
+    "latvian": "lv",
+}
 
 
 def _language(value: object) -> str | None:

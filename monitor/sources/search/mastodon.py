@@ -38,7 +38,9 @@ def requests(target: Target, cursor: dict[str, str], *, instances: list[str], **
             query = {"limit": str(LIMIT)}
             if cursor.get(key):
                 query["since_id"] = cursor[key]
-            found.append(SearchRequest(f"{instance}/api/v1/timelines/tag/{quote(tag, safe='')}?{urlencode(query)}", key=key))
+            found.append(
+                SearchRequest(f"{instance}/api/v1/timelines/tag/{quote(tag, safe='')}?{urlencode(query)}", key=key)
+            )
     return found
 
 

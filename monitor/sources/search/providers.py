@@ -46,7 +46,9 @@ def base_url(name: str, entry: SearchEntry, settings) -> str:
     return MODULES[name].DEFAULT_URL or ""
 
 
-def requests_for(name: str, target: Target, cursor: dict[str, str], *, entry: SearchEntry, settings, now) -> list[SearchRequest]:
+def requests_for(
+    name: str, target: Target, cursor: dict[str, str], *, entry: SearchEntry, settings, now
+) -> list[SearchRequest]:
     """The provider's requests for one target (``SearchError`` when credentials are missing)."""
     return MODULES[name].requests(
         target, cursor, base_url=base_url(name, entry, settings), settings=settings, now=now, instances=entry.instances

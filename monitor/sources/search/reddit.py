@@ -24,7 +24,9 @@ LIMIT = 100
 ANCHOR_DAYS = 2
 
 
-def requests(target: Target, cursor: dict[str, str], *, base_url: str, now: datetime, settings=None, **_) -> list[SearchRequest]:
+def requests(
+    target: Target, cursor: dict[str, str], *, base_url: str, now: datetime, settings=None, **_
+) -> list[SearchRequest]:
     """One listing request, newest first, after the stored newest fullname unless that anchor is old."""
     if not target.names:
         return []

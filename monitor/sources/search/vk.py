@@ -49,7 +49,9 @@ def parse(body: bytes, request: SearchRequest) -> Page:
     items = _response(load_json(body, "VK")).get("items")
     if not isinstance(items, list):
         raise SearchError("VK: the response has no item list")
-    posts = [p for p in items if isinstance(p, dict) and isinstance(p.get("id"), int) and isinstance(p.get("owner_id"), int)]
+    posts = [
+        p for p in items if isinstance(p, dict) and isinstance(p.get("id"), int) and isinstance(p.get("owner_id"), int)
+    ]
     if "/wall.get?" in request.url:
         last = int(request.advance) if (request.advance or "").isdigit() else 0
         posts = [p for p in posts if p["id"] > last]
@@ -78,8 +80,14 @@ def post_item(post: dict) -> Item:
     url = f"https://vk.com/wall{post['owner_id']}_{post['id']}"
     date = post.get("date")
     return Item(
-        guid=url, url=url, title="", text=" ".join(str(post.get("text") or "").split()),
+        guid=url,
+        url=url,
+        title="",
+        text=" ".join(str(post.get("text") or "").split()),
         author=str(post.get("from_id") or post["owner_id"]),
-        published_at=datetime.fromtimestamp(date, tz=timezone.utc) if isinstance(date, int) and 0 <= date < 2**33 else None,
-        platform_id=url, kind="vk",
+        published_at=datetime.fromtimestamp(date, tz=timezone.utc)
+        if isinstance(date, int) and 0 <= date < 2**33
+        else None,
+        platform_id=url,
+        kind="vk",
     )

@@ -27,8 +27,13 @@ def requests(target: Target, cursor: dict[str, str], *, base_url: str, settings=
     key = getattr(settings, "youtube_key", None)
     if key is None:
         raise SearchError("YouTube needs an API key: set MONITOR_YOUTUBE_KEY", auth=True, unsent=True)
-    query = {"part": "snippet", "type": "video", "order": "date", "maxResults": str(MAX_RESULTS),
-             "q": or_query(target.names, joiner="|")}
+    query = {
+        "part": "snippet",
+        "type": "video",
+        "order": "date",
+        "maxResults": str(MAX_RESULTS),
+        "q": or_query(target.names, joiner="|"),
+    }
     if cursor.get(""):
         query["publishedAfter"] = cursor[""]
     return [SearchRequest(f"{base_url}?{urlencode(query)}", {"X-Goog-Api-Key": key.get_secret_value()})]
@@ -54,7 +59,12 @@ def _video(result: object) -> Item | None:
         return None
     url = f"https://www.youtube.com/watch?v={video}"
     return Item(
-        guid=url, url=url, title=" ".join(str(snippet.get("title") or "").split()),
-        text=" ".join(str(snippet.get("description") or "").split()), author=snippet.get("channelTitle"),
-        published_at=iso_datetime(snippet.get("publishedAt")), platform_id=f"yt:video:{video}", kind="youtube",
+        guid=url,
+        url=url,
+        title=" ".join(str(snippet.get("title") or "").split()),
+        text=" ".join(str(snippet.get("description") or "").split()),
+        author=snippet.get("channelTitle"),
+        published_at=iso_datetime(snippet.get("publishedAt")),
+        platform_id=f"yt:video:{video}",
+        kind="youtube",
     )

@@ -19,9 +19,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from monitor.core.models import Mention
 from monitor.core.storage.fulltext.names import Forms, forms_of
 from monitor.core.storage.fulltext.query import Group, parse
-from monitor.core.models import Mention
 
 CONFIGS = ("russian", "english", "simple")
 FTS_TABLE = "mention_fts"
@@ -87,7 +87,9 @@ def _sqlite(groups: list[Group], forms: Forms):
     negative = [Group(tuple(t for g in groups if g.negated for t in g.terms))] if len(positive) < len(groups) else []
     for group_list, wanted in ((positive, True), (negative, False)):
         if group_list:
-            match = sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam(None, fts5_query(group_list, forms), unique=True))
+            match = sa.literal_column(FTS_TABLE).op("MATCH")(
+                sa.bindparam(None, fts5_query(group_list, forms), unique=True)
+            )
             subquery = sa.select(index.c.rowid).where(match)
             column = Mention.id.in_(subquery) if wanted else Mention.id.not_in(subquery)
             conditions.append(column)
