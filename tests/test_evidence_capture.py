@@ -14,8 +14,8 @@ from monitor.core.blobs import blob_path
 from monitor.core.models import utcnow
 from monitor.core.models_evidence import Capture
 from monitor.core.storage.captures import item_sha256
-from monitor.evidence.retention import prune_unmatched
 from monitor.entry.polling import poll_all_once
+from monitor.evidence.retention import prune_unmatched
 from tests.evidence_helpers import captures, mentions, preservations, sync, warc_records
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds

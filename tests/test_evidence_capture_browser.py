@@ -10,8 +10,8 @@ import pytest
 from monitor.core.blobs import blob_path
 from monitor.core.models import utcnow
 from monitor.core.models_evidence import Capture
-from monitor.evidence.recheck import run
 from monitor.entry.polling import poll_all_once
+from monitor.evidence.recheck import run
 from tests.evidence_helpers import captures, sync
 from tests.feedserver import FeedServer, Route
 from tests.fixtures import feeds

@@ -11,8 +11,8 @@ from monitor.core.blobs import blob_path
 from monitor.core.models import User, utcnow
 from monitor.core.models_evidence import Capture, Preservation
 from monitor.entry.cli import app as cli
-from monitor.evidence.recheck import run
 from monitor.entry.polling import poll_all_once
+from monitor.evidence.recheck import run
 from monitor.review import triage
 from tests.evidence_helpers import captures, mentions, preservations, rechecks, sync
 from tests.feedserver import FeedServer, Route

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from monitor.core import db
 from monitor.core.models import utcnow
 from monitor.core.models_evidence import Capture
-from monitor.evidence.recheck import run
 from monitor.entry.polling import poll_all_once
+from monitor.evidence.recheck import run
 from monitor.notify.digest.content import DigestBuilder
 from monitor.notify.digest.message import links, render_message
 from monitor.review.users import add_user

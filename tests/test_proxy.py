@@ -25,8 +25,8 @@ from monitor.core import settings as monitor_config
 from monitor.core.config_file import ConfigError, load_watchlist
 from monitor.core.models import Mention, Source
 from monitor.core.storage.config_sync import sync_config
-from monitor.ingest.fetch import FetchError, fetch
 from monitor.entry.polling import poll_all_once
+from monitor.ingest.fetch import FetchError, fetch
 from monitor.ingest.proxies import (
     ProxyConfigError,
     check_proxy_url,
