@@ -343,17 +343,25 @@ def db_upgrade() -> None:
     typer.echo("database is at the current schema")
 
 
-def main() -> None:
-    from pydantic import ValidationError
-
+@app.callback()
+def _before_every_command() -> None:
+    """New files private from the start, query strings kept out of the logs. Runs before a
+    command, not for ``--help``: the help imports nothing but Typer."""
     from monitor.core.logs import hide_query_strings
     from monitor.core.settings import restrict_new_files
 
     restrict_new_files()
+    hide_query_strings(keep=get_settings().log_query_strings)
+
+
+def main() -> None:
     try:
-        hide_query_strings(keep=get_settings().log_query_strings)
         app()
-    except ValidationError as exc:
+    except Exception as exc:
+        from pydantic import ValidationError  # late: --help must not pay for pydantic
+
+        if not isinstance(exc, ValidationError):
+            raise
         # Settings are read lazily; a bad MONITOR_* value is a one-line error, not a traceback.
         error = exc.errors()[0]
         name = "MONITOR_" + str(error["loc"][0]).upper() if error["loc"] else "settings"
