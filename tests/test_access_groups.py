@@ -114,6 +114,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict | None, int | None]] = {
     ("POST", "/admin/source-discovery"): ("/admin/source-discovery", {"address": "https://example.org"}, ADMIN_ONLY),
     # Issue 18: a person's evidence bundle (admins only).
     ("POST", "/admin/people/{person_id}/evidence"): ("/admin/people/{boris}/evidence", {}, ADMIN_ONLY),
+    ("GET", "/evidence/mentions/{mention_id}"): ("/evidence/mentions/{border_mention}", None, 404),
     # Issue 20: the reader's own second factors; the admin's requirement and resets.
     ("GET", "/account/two-factor"): ("/account/two-factor", None, 200),
     ("GET", "/account/two-factor/totp"): ("/account/two-factor/totp", None, None),

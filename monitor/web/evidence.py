@@ -19,9 +19,11 @@ from sqlmodel import Session, select
 from warcio.archiveiterator import ArchiveIterator
 
 from monitor.core import blob_store as store
-from monitor.core.models import Mention
+from monitor.core.models import Mention, MentionPerson
 from monitor.core.models_evidence import Capture, Preservation, Recheck
 from monitor.core.settings import get_settings
+from monitor.core.storage import access
+from monitor.core.storage.custody import append_event
 from monitor.core.storage.evidence_views import card_evidence, timestamp_counts
 from monitor.web.deps import SessionDep, UserDep, render
 from monitor.web.limits import DbInt
@@ -92,8 +94,9 @@ def mention_evidence(
 ) -> Response:
     """The captures, re-checks and one preserved copy of a mention."""
     mention = session.get(Mention, mention_id)
-    if mention is None:
-        raise HTTPException(status_code=404, detail=f"mention {mention_id} not found")
+    if mention is None or not access.can_see_mention(session, access.scope_for(session, user), mention_id):
+        raise HTTPException(status_code=404, detail=f"mention {mention_id} not found")  # issue 20: another group's too
+    _viewed(session, user, mention_id)
     captures = list(session.exec(select(Capture).where(Capture.mention_id == mention_id).order_by(Capture.id)))
     shown = _shown(captures, capture)
     response = render(
@@ -110,6 +113,12 @@ def mention_evidence(
     )
     response.headers["content-security-policy"] = CAPTURE_POLICY
     return response
+
+
+def _viewed(session, user, mention_id: int) -> None:
+    """A "viewed" event in the custody log: who opened the preserved copy of which mention, when."""
+    people = session.exec(select(MentionPerson.person_id).where(MentionPerson.mention_id == mention_id)).all()
+    append_event(session, "viewed", f"user:{user.id}", f"mention:{mention_id}", person_ids=people)
 
 
 def _shown(captures: list[Capture], wanted: int | None) -> Capture | None:
