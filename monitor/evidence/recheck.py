@@ -33,9 +33,10 @@ from sqlmodel import Session, select
 from monitor.core import blob_store as store
 from monitor.core import db
 from monitor.core.durations import parse_duration
-from monitor.core.models import Mention, utcnow
+from monitor.core.models import Mention, MentionPerson, utcnow
 from monitor.core.models_evidence import Capture, Preservation, Recheck
 from monitor.core.settings import get_settings
+from monitor.core.storage.custody import append_event
 from monitor.evidence.markers import removal_marker
 from monitor.evidence.pages import PageFetch, fetch_page, store_page
 from monitor.ingest.http_clients import HostClients
@@ -225,7 +226,19 @@ def _apply(session, settings, preservation, page, previous, *, now, delays, conf
             detail=text_diff(previous or "", page.text) if outcome == "edited" else "",
         )
     )
+    _custody(session, row.mention_id, outcome, capture, status=page.status)
     return outcome
+
+
+def _custody(session, mention_id: int, outcome: str, capture, *, status: int | None) -> None:
+    """The custody log's record of this check: "captured" for the first page capture,
+    "rechecked" (with its outcome) for every later one."""
+    people = session.exec(select(MentionPerson.person_id).where(MentionPerson.mention_id == mention_id)).all()
+    session.flush()  # the capture's id
+    subject = f"capture:{capture.id}" if capture is not None else f"mention:{mention_id}"
+    kind = "captured" if outcome == "captured" else "rechecked"
+    details = None if kind == "captured" else {"outcome": outcome, "status": status, "mention": mention_id}
+    append_event(session, kind, "monitor", subject, person_ids=people, details=details)
 
 
 def _gone(row: Preservation, *, now: datetime, confirm_now: bool) -> str:
