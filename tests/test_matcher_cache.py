@@ -214,7 +214,8 @@ def test_the_migration_adds_and_removes_the_table(db_url):
 
 SHARE = """
 import json, sys
-from monitor import db, matcher_cache
+from monitor.core import db
+from monitor.core.storage import matcher_cache
 with db.session_scope(sys.argv[1]) as session:
     matcher = matcher_cache.matcher_for(session)
 print(json.dumps({"counts": dict(matcher_cache.counts), "found": [m.person for m in matcher.find(sys.argv[2])]}))
