@@ -178,9 +178,10 @@ def test_an_admin_adds_a_person_and_a_source(server, browser, tmp_path):
     _log_in(page, server, email=ADMIN)
     page.get_by_role("link", name="Watch list").click()
     form = page.get_by_role("form", name="add a person")
-    form.get_by_label("Name").fill("Anna Petrova")
+    form.get_by_label("Name", exact=True).fill("Anna Petrova")
     form.get_by_label("Aliases").fill("Анна Петрова\nPetrova")
     form.get_by_label("Exclusions").fill("Petrova Street")
+    form.get_by_role("radio", name="Private: never search for this name").check()  # issue 16 asks it
     form.get_by_role("button", name="Add person").click()
     page.wait_for_url(re.compile(r"/admin/people/\d+$"))
     assert "added on the web" in page.inner_text("h1")

@@ -76,13 +76,14 @@ def test_an_admin_is_warned_of_the_same_person_and_pauses_a_config_person(server
     _log_in(page, server, email=ADMIN)
     page.goto(f"{server}/admin/people")
     form = page.get_by_role("form", name="add a person")
-    form.get_by_label("Name").fill("Владимир Воронцов")
+    form.get_by_label("Name", exact=True).fill("Владимир Воронцов")
     form.get_by_label("Aliases").fill("Vorontsov\nВоронцов")
     form.get_by_label("Exclusions").fill("Vorontsov Palace")
+    form.get_by_role("radio", name="Search providers may be sent this name").check()  # issue 16 asks it
     form.get_by_role("button", name="Add person").click()
     assert "is already a name of 'Vladimir Vorontsov'" in page.locator("p.error").inner_text()
     form = page.get_by_role("form", name="add a person")
-    assert form.get_by_label("Name").input_value() == "Владимир Воронцов"  # nothing typed is lost
+    assert form.get_by_label("Name", exact=True).input_value() == "Владимир Воронцов"  # nothing typed is lost
     assert form.get_by_label("Aliases").input_value() == "Vorontsov\nВоронцов"
     assert form.get_by_label("Exclusions").input_value() == "Vorontsov Palace"
 
