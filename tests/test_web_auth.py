@@ -63,6 +63,7 @@ ADMIN_ONLY = {
 }  # issue 16: search coverage
 ADMIN_ONLY |= {("POST", "/admin/two-factor"), ("POST", "/admin/users/{user_id}/two-factor/reset")}  # issue 20
 ADMIN_ONLY |= {("POST", "/admin/source-discovery")}  # issue 16: feed discovery
+ADMIN_ONLY |= {("POST", "/admin/people/{person_id}/evidence")}  # issue 18: a person's evidence bundle
 ADMIN_ONLY |= {
     ("GET", "/admin/channels"),
     ("POST", "/admin/channels"),
