@@ -109,7 +109,7 @@ def test_posts_naming_a_person_are_stored_once_across_a_drop_and_a_restart(setti
 def test_the_jetstream_request_names_nobody_on_the_watch_list(settings, jetstream):
     write_config(settings.config, f'[stream.bluesky]\nurl = "{jetstream.url}"\n')
     jetstream.add(jetstream_post(now_us() - 1_000_000, "Vorontsov", rkey="a"))
-    result = run_stream(3)
+    result = run_stream(6)
     assert result.returncode == 0, result.stderr
     assert jetstream.ws_requests(), "the stream process never connected"
     sent = json.dumps([(r.path, r.headers) for r in jetstream.requests]).casefold() + " ".join(jetstream.received)

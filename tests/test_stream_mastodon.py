@@ -74,7 +74,7 @@ def refusing():
 def test_a_server_that_refuses_streaming_is_polled_instead(settings, refusing, monkeypatch):
     monkeypatch.setenv("MONITOR_STREAM_POLL_SECONDS", "0.5")
     write_config(settings.config, f'[stream.mastodon]\ninstances = ["{refusing.instance}"]\ntags = ["FreeVorontsov"]\n')
-    result = run_stream(4)
+    result = run_stream(6)
     assert result.returncode == 0, result.stderr
     assert mentions() == [NAMED["uri"]]
     source, state = stream_state()

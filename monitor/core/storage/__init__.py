@@ -16,8 +16,8 @@ from monitor.core.storage.bulk import insert_batch, insert_ignore
 from monitor.core.storage.config_sync import TERM_KINDS, sync_watchlist
 from monitor.core.storage.mentions import NewMention, cluster_ids, save_many, save_mentions, storable
 from monitor.core.storage.people import active_people, person_terms
+from monitor.core.storage.refresh import SPIKE_REFRESH, claim_spike_refresh
 from monitor.core.storage.sources import claim_source, due_sources, enabled_sources, renew_leases
-from monitor.core.storage.spike_state import SPIKE_REFRESH, claim_spike_refresh
 
 __all__ = [
     "SPIKE_REFRESH",

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from monitor.core.models import Heartbeat, SpikeState
-from monitor.core.storage.bulk import _is_postgresql, insert_ignore
+from monitor.core.models import SpikeState
+from monitor.core.storage.bulk import insert_ignore
 from monitor.spikes.detector import Detector, Params, rescaled
 
 ALL_KINDS = ""  # the source_kind of a person's whole volume
@@ -124,23 +123,3 @@ def usual_days(session: Session, *, person_id: int, bucket: timedelta) -> tuple[
     per_day = counts["day_sum"] / len(counts["day"]) * (DAY / bucket)
     week_mean = max(counts["week_sum"] / 7, 1e-9)
     return [per_day * w / week_mean for w in counts["week"]], counts["phi"][-1]
-
-
-SPIKE_REFRESH = "spikes"
-
-
-def claim_spike_refresh(session: Session, *, now: datetime, min_gap_seconds: float) -> bool:
-    """True for the one caller that may recompute spikes now: at most once per gap across workers.
-
-
-    The claim is an upsert on a ``heartbeat`` row that only moves when the last refresh is
-    older than the gap, so two workers racing for it cannot both win.
-    """
-    dialect = postgresql if _is_postgresql(session) else sqlite
-    statement = dialect.insert(Heartbeat).values(name=SPIKE_REFRESH, beat_at=now)
-    statement = statement.on_conflict_do_update(
-        index_elements=["name"],
-        set_={"beat_at": statement.excluded.beat_at},
-        where=Heartbeat.beat_at <= now - timedelta(seconds=min_gap_seconds),
-    )
-    return session.execute(statement.returning(Heartbeat.name)).first() is not None
