@@ -88,9 +88,9 @@ def test_up_demo_serves_stores_mentions_flags_a_spike_builds_a_digest_and_stops_
     log_text = (tmp_path / "up.log").read_text(errors="replace")
     assert code == 0, log_text[-3000:]
     # A person reads this terminal: plain lines, and no line for each task run.
-    assert re.search(r"^\d\d:\d\d:\d\d INFO monitor\.ingest\.poller: polled source id=\d+ new=\d+", log_text, re.M), log_text[
-        -3000:
-    ]
+    assert re.search(r"^\d\d:\d\d:\d\d INFO monitor\.ingest\.poller: polled source id=\d+ new=\d+", log_text, re.M), (
+        log_text[-3000:]
+    )
     assert "succeeded in" not in log_text and "Sending due task" not in log_text and '{"at": ' not in log_text
     assert "HTTP Request:" not in log_text and "No hostname was supplied" not in log_text
     # A quiet terminal: no access line per request or static file, no Celery banners, no
