@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import threading
-import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
@@ -22,17 +17,9 @@ from monitor.core.models import Mention, MentionPerson, Person, Source
 from monitor.core.settings import get_settings
 from monitor.core.storage.config_sync import sync_config
 from monitor.web.app import create_app
+from tests.browser_helpers import chromium, served_app
 from tests.test_mail import start_smtp, use_smtp_url
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 PASSWORD = "correct horse battery"
 NOON = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -104,29 +91,11 @@ def smtp(settings, monkeypatch):
 @pytest.fixture
 def server(settings):
     """The app served by uvicorn in a thread on a free loopback port; yields its base URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served_app() as url:
+        yield url
 
 
 @pytest.fixture
 def browser():
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: install Debian's chromium package"
-        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched

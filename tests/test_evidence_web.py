@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import zipfile
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from monitor.core import db
@@ -17,28 +15,8 @@ from monitor.core.models_custody import CustodyEvent
 from monitor.core.storage.custody import chain_holds
 from monitor.review.triage import act
 from monitor.review.users import add_user
-from monitor.web.app import create_app
 from tests import custody_helpers as helpers
-
-PASSWORD = "correct horse battery"
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def _client_as(role: str) -> TestClient:
-    email = f"{role}@example.org"
-    add_user(email=email, role=role, password=PASSWORD)
-    client = TestClient(create_app())
-    token = _csrf(client.get("/login").text)
-    assert (
-        client.post(
-            "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
-        ).status_code
-        == 303
-    )
-    return client
+from tests.web_helpers import PASSWORD, csrf_from, signed_in
 
 
 @pytest.fixture
@@ -53,10 +31,10 @@ def alice(settings):
 
 def test_an_admin_downloads_the_bundle_and_it_is_audited(alice):
     person, _ = alice
-    with _client_as("admin") as client:
+    with signed_in("admin") as client:
         page = client.get(f"/admin/people/{person.id}").text
         assert "Export evidence" in page
-        response = client.post(f"/admin/people/{person.id}/evidence", data={"csrf_token": _csrf(page)})
+        response = client.post(f"/admin/people/{person.id}/evidence", data={"csrf_token": csrf_from(page)})
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
     assert "data/captures.wacz" in names and "manifest-sha256.txt" in names
@@ -69,10 +47,10 @@ def test_an_admin_downloads_the_bundle_and_it_is_audited(alice):
 
 def test_the_export_needs_an_admin_and_a_csrf_token(alice):
     person, _ = alice
-    with _client_as("reviewer") as client:
-        token = _csrf(client.get("/review").text)
+    with signed_in("reviewer") as client:
+        token = csrf_from(client.get("/review").text)
         assert client.post(f"/admin/people/{person.id}/evidence", data={"csrf_token": token}).status_code in (303, 403)
-    with _client_as("admin") as client:
+    with signed_in("admin") as client:
         assert client.post(f"/admin/people/{person.id}/evidence", data={}).status_code == 403
     with db.session_scope() as session:
         assert session.exec(select(CustodyEvent).where(CustodyEvent.kind == "exported")).all() == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,33 +12,13 @@ from monitor.core import db
 from monitor.core.models import AuditEntry, Person
 from monitor.core.models_notify import NotifyChannel
 from monitor.notify.channels import sealing
-from monitor.review.users import add_user
-from monitor.web.app import create_app
+from tests.web_helpers import csrf_from, signed_in
 
-PASSWORD = "correct horse battery"
 URL = "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/-1001234567890"
 
 
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def _client(role: str) -> TestClient:
-    email = f"{role}@example.org"
-    add_user(email=email, role=role, password=PASSWORD)
-    client = TestClient(create_app())
-    token = _csrf(client.get("/login").text)
-    assert (
-        client.post(
-            "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
-        ).status_code
-        == 303
-    )
-    return client
-
-
 def _post(client: TestClient, path: str, **form):
-    form.setdefault("csrf_token", _csrf(client.get("/review").text))
+    form.setdefault("csrf_token", csrf_from(client.get("/review").text))
     return client.post(path, data=form, follow_redirects=False)
 
 
@@ -47,7 +26,7 @@ def _post(client: TestClient, path: str, **form):
 def admin(settings):
     with db.session_scope() as session:
         session.add(Person(name="Vladimir Vorontsov"))
-    with _client("admin") as client:
+    with signed_in("admin") as client:
         yield client
 
 
@@ -84,7 +63,7 @@ def test_removing_a_channel_forgets_its_url(admin):
 
 def test_only_admins_with_a_csrf_token_manage_channels(admin):
     assert _post(admin, "/admin/channels", name="Desk", url=URL, csrf_token="forged").status_code == 403
-    with _client("reviewer") as reviewer:
+    with signed_in("reviewer") as reviewer:
         assert reviewer.get("/admin/channels").status_code == 403
         assert _post(reviewer, "/admin/channels", name="Desk", url=URL).status_code == 403
     with db.session_scope() as session:

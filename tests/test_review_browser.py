@@ -5,72 +5,34 @@ Never runs ``playwright install``: it drives the system Chromium at ``CHROMIUM``
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlmodel import select
 
 from monitor.core.models import Person, Source
 from monitor.review.users import add_user
-from monitor.web.app import create_app
+from tests.browser_helpers import chromium, served_app
 from tests.test_web import EMAIL, HOSTILE_TEXT, PASSWORD, _db, add_mention, add_reviewer, status_of
 
 ADMIN = "admin@example.org"
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-STARTUP_TIMEOUT = 15.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture
 def server(settings):
     """The app served by uvicorn in a thread on a free loopback port; yields its base URL."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served_app() as url:
+        yield url
 
 
 @pytest.fixture
 def browser():
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: install Debian's chromium package"
-        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _watch(page) -> dict:

@@ -8,69 +8,30 @@ Never runs ``playwright install``: it drives the system Chromium at ``CHROMIUM``
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
-from pathlib import Path
-
 import pytest
-import uvicorn
 
 from monitor.review.users import add_user
-from monitor.web.app import create_app
+from tests.browser_helpers import chromium, served_app
 from tests.signin_helpers import Clock, codes_from, secret_from, signin_actions
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-STARTUP_TIMEOUT = 15.0
 EMAIL = "reviewer@example.org"
 PASSWORD = "correct horse battery"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def server(settings):
     """The app in uvicorn on a free loopback port, with one reviewer; yields ``http://localhost:PORT``."""
     add_user(email=EMAIL, role="reviewer", password=PASSWORD)
-    port = _free_port()
-    running = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while not running.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://localhost:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    with served_app("localhost") as url:  # WebAuthn refuses IP addresses as relying parties
+        yield url
 
 
 @pytest.fixture
 def browser():
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: install Debian's chromium package"
-        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture

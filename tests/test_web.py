@@ -27,6 +27,8 @@ from monitor.core.models import (
 from monitor.core.settings import get_settings
 from monitor.review.users import add_user
 from monitor.web.app import create_app
+from tests import web_helpers
+from tests.web_helpers import csrf_from  # noqa: F401 - other web tests import it from here
 
 EMAIL = "reviewer@example.org"
 PASSWORD = "correct horse battery"
@@ -73,17 +75,8 @@ def add_mention(
         return mention.id
 
 
-def csrf_from(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "no csrf_token field in the page"
-    return found.group(1)
-
-
 def login(client: TestClient, email: str = EMAIL, password: str = PASSWORD):
-    token = csrf_from(client.get("/login").text)
-    return client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=False
-    )
+    return web_helpers.login(client, email, password)
 
 
 def status_of(mention_id: int) -> str:

@@ -16,7 +16,7 @@ import time
 import httpx
 
 from monitor.web.serve import tcp_listener
-from tests.test_review_browser import _free_port
+from tests.stack import free_port as _free_port
 from tests.test_web import client  # noqa: F401
 
 STARTUP_TIMEOUT = 60.0

@@ -127,18 +127,13 @@ def _spawn(env: dict, port: int, config: Path | None) -> list[Child]:
 def _kick_first_poll(demo: bool, env: dict) -> None:
     # Beat's first tick is a minute away; a newcomer should see mentions sooner, and in
     # the demo a digest of yesterday built from them (data/outbox/ without SMTP). Sent by
-    # name through Celery's own command, so the launcher imports no task module.
-    calls = [["workers.tasks.dispatch_due_sources"]]
+    # name from one short-lived process, so the launcher imports no task module and does
+    # not wait for Celery to load before saying the monitor is up.
+    sends = ["app.send_task('workers.tasks.dispatch_due_sources')"]
     if demo:
-        calls.append(["workers.tasks.send_due_digests", "--countdown", str(DEMO_DIGEST_AFTER_SECONDS)])
-    for call in calls:
-        subprocess.run(
-            [sys.executable, "-m", "celery", "-q", "-A", "workers.app", "call", *call],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            timeout=120,
-            check=False,
-        )
+        sends.append(f"app.send_task('workers.tasks.send_due_digests', countdown={DEMO_DIGEST_AFTER_SECONDS})")
+    script = "from workers.app import app; " + "; ".join(sends)
+    subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.DEVNULL)
 
 
 def _wait(children: list[Child]) -> int:

@@ -21,10 +21,7 @@ from sqlmodel import Session, select
 
 from monitor.core.config_file import ConfigError, Watchlist
 from monitor.core.models import Alias, Person, Recipient, Source, utcnow
-from monitor.core.storage.channels import sync_notify
 from monitor.core.storage.groups import sync_config_groups
-from monitor.core.storage.preserve import sync_preserve
-from monitor.core.storage.source_options import sync_source_options
 
 log = logging.getLogger(__name__)
 
@@ -46,27 +43,12 @@ def sync_config(session: Session, *, watchlist: Watchlist, allow_empty: bool) ->
     refuse_emptying(watchlist, before, allow_empty=allow_empty)
     known = set(session.exec(select(Person.id)))
     sync_watchlist(session, watchlist=watchlist)
-    from monitor.core.storage.search import sync_private  # late: search state imports this module's neighbours
-
-    sync_private(session, people=watchlist.people)  # issue 16: private people are never searched
-    sync_source_options(session, watchlist)  # issue 16's source keys: proxy, history
-    sync_notify(session, watchlist)  # issue 21: recipients' alert channels (and private, as above)
-    _sync_recipient_languages(session, watchlist)  # issue 21: each recipient's digest language
     sync_config_groups(session, watchlist.people)  # issue 20: per-case access
-    sync_preserve(session, watchlist=watchlist)  # issue 18: the person key ``preserve``
     _start_tracking(session, known)
     after = _followed(session)
     for what, ids in before.items():
         for row_id in sorted(ids - after[what]):
             log.warning("config sync deactivated a %s", what, extra={f"{what}_id": row_id})
-
-
-def _sync_recipient_languages(session: Session, watchlist: Watchlist) -> None:
-    """Each config recipient's ``language`` (``store`` syncs the other keys)."""
-    wanted = {entry.email: entry.language for entry in watchlist.recipients}
-    for recipient in session.exec(select(Recipient).where(Recipient.email.in_(list(wanted)))):
-        recipient.language = wanted[recipient.email]
-    session.flush()
 
 
 def _start_tracking(session: Session, known: set[int]) -> None:
@@ -140,9 +122,13 @@ def _sync_people(session: Session, watchlist: Watchlist) -> None:
     existing = {p.name: p for p in session.exec(select(Person))}
     wanted = {entry.name: entry for entry in watchlist.people}
     _follow_the_file(existing, wanted, "active")
+    for name, person in existing.items():
+        if person.origin != "web" and name not in wanted:
+            person.preserve = False  # a person the file dropped is no longer preserved
     for name, entry in wanted.items():
         person = existing.get(name) or Person(name=name)
         person.origin, person.active = "config", True
+        person.private, person.preserve = entry.private, entry.preserve  # issues 16 and 18
         apply_alert_config(person, entry.alert, entry.mute_until)  # issue 19: sensitivity and mute
         session.add(person)
         session.flush()
@@ -180,6 +166,7 @@ def _sync_sources(session: Session, watchlist: Watchlist) -> None:
         source = existing.get(url) or Source(url=url)
         source.name = entry.name or source.name or url
         source.kind = entry.kind
+        source.proxy, source.history = entry.proxy, entry.history  # issue 16; a removed key clears
         source.origin, source.enabled, source.removed_at = "config", True, None
         session.add(source)
 
@@ -192,6 +179,7 @@ def _sync_recipients(session: Session, watchlist: Watchlist) -> None:
         recipient = existing.get(email) or Recipient(email=email)
         recipient.people = entry.people
         recipient.timezone = entry.timezone
+        recipient.notify, recipient.language = list(entry.notify) or None, entry.language  # issue 21
         recipient.origin = "config"
         recipient.active = True  # unsubscribed_at is left alone: an unsubscribe outlives syncs
         session.add(recipient)

@@ -24,14 +24,6 @@ BACKOFF_MAX = timedelta(days=1)
 AUTH_BACKOFF = timedelta(hours=6)
 
 
-def sync_private(session: Session, *, people: list) -> None:
-    """Mark the config's people (``PersonEntry``s) ``private`` as the file says; web-added people keep theirs."""
-    private = {p.name: p.private for p in people}
-    for person in session.exec(select(Person).where(Person.name.in_(sorted(private)))):
-        person.private = private[person.name]
-    session.flush()
-
-
 def provider_sources(session: Session, *, names: list[str]) -> dict[str, int]:
     """The source row id of each provider, created on first use (never polled: see the module)."""
     found: dict[str, int] = {}
