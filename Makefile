@@ -38,7 +38,7 @@ test: $(VENV)/.dev-installed browser
 
 # Message catalogues: extract every _()/ngettext/N_ string of the Python sources and templates
 # (babel.cfg), add the new ones to each language's .po (empty, to translate) and compile the .mo
-# files the package ships. tests/test_i18n_catalogue.py fails while a Russian msgstr is empty.
+# files the package ships. tests/unit/test_i18n_catalogue.py fails while a Russian msgstr is empty.
 LOCALES := monitor/locale
 messages: $(VENV)/.dev-installed
 	$(VENV)/bin/pybabel -q extract -F babel.cfg --no-location --sort-output --project monitor -o $(LOCALES)/messages.pot .

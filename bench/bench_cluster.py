@@ -52,13 +52,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
-import monitor.core.storage  # noqa: E402
-from monitor.core import db  # noqa: E402
-from monitor.core.models import Mention, Source  # noqa: E402
-from monitor.core.storage import NewMention, save_many  # noqa: E402
-from monitor.dedupe import fingerprint  # noqa: E402
+import monitor.core.storage
+from monitor.core import db
+from monitor.core.models import Mention, Source
+from monitor.core.storage import NewMention, save_many
+from monitor.dedupe import fingerprint
 
 PG_ADMIN = os.environ.get("MONITOR_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 STORIES = 2000

@@ -29,7 +29,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.stack import free_port, wait_for  # noqa: E402
+from tests.support.stack import free_port, wait_for
 
 PASSWORD = "bench password 1"
 CONFIG = '[[person]]\nname = "Bench Person"\n\n[[source]]\nurl = "https://example.org/feed.xml"\n'

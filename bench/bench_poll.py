@@ -141,7 +141,7 @@ def configure(url: str, workdir: Path, port: int, feeds: int) -> None:
 def warm(url: str) -> float:
     """Load what a running worker holds before its first poll (forked workers inherit it); the build time."""
     from monitor.core import db
-    from monitor.core.storage import matcher_cache  # noqa: F401 - imported for the workers to inherit
+    from monitor.core.storage import matcher_cache
     from monitor.ingest import language
 
     language.detect("a text long enough to load the language model")

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
 PG_ADMIN = os.environ.get("MONITOR_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DISPATCH_EVERY, OURS, BASELINE = 60.0, 90.0, 600.0
@@ -59,10 +59,10 @@ def one_run(lease: float, dispatch_every: float, workdir: Path) -> float:
     from monitor.core import storage as store
     from monitor.core.config_file import load_watchlist
     from monitor.core.settings import get_settings
-    from tests import stack
-    from tests.feedserver import FeedServer, Route
     from tests.fixtures import feeds
-    from tests.test_exactly_once import private_redis
+    from tests.support import stack
+    from tests.support.feedserver import FeedServer, Route
+    from tests.support.workers import private_redis
 
     url = fresh_database()
     started: list[float] = []

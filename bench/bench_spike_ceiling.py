@@ -30,9 +30,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_spikes  # noqa: E402
+import bench_spikes
 
-from monitor.spikes import SERIES_PARAMS, Detector  # noqa: E402
+from monitor.spikes import SERIES_PARAMS, Detector
 
 DAY = 288  # 5-minute rows
 HOUR = 12

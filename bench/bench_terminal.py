@@ -27,7 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests import stack  # noqa: E402
+from tests.support import stack  # noqa: E402
 
 DEMO_USER = ("demo@example.org", "demo-password")
 

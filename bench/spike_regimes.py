@@ -112,7 +112,7 @@ def _score_without(nab, parts_of, flat, group: str) -> float:
 def _print_row(nab, regime: str, label: str, sets_parts: list[list[dict]]) -> None:
     """Means over the seeds' sets; recall summed over them."""
     totals = [total(nab, parts) for parts in sets_parts]
-    mean = lambda key: statistics.mean(t[key] for t in totals)  # noqa: E731
+    mean = lambda key: statistics.mean(t[key] for t in totals)
     hit = sum(int(t["recall"].split("/")[0]) for t in totals)
     windows = sum(int(t["recall"].split("/")[1]) for t in totals)
     spread = (

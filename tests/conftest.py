@@ -16,6 +16,17 @@ import sqlalchemy as sa
 from monitor.core import db as monitor_db
 from monitor.core import settings as monitor_config
 
+# The shared fixtures (signed-in clients, SMTP, browser, compose processes …), registered once
+# for the whole tree so that no test module imports another's.
+pytest_plugins = [
+    "tests.support.web",
+    "tests.support.smtp",
+    "tests.support.alerts",
+    "tests.support.browser",
+    "tests.support.compose",
+    "tests.support.sources",
+]
+
 PG_URL = os.environ.get("MONITOR_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("MONITOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 _TEMPLATE_DB = f"monitor_tmpl_{os.getpid()}"

@@ -4,7 +4,7 @@ It reads only what it can read exactly as feedparser would and raises ``Unsuppor
 for anything else (a DOCTYPE, broken XML, relative links, XHTML content, a date format
 other than RFC 822 or ISO 8601 with a zone, elements feedparser maps onto the fields
 we use, markup feedparser's sanitiser would keep text from). ``rss.read_feed`` then
-falls back to feedparser; tests/test_sources_rss.py checks the two agree on every fixture.
+falls back to feedparser; tests/unit/test_sources.py checks the two agree on every fixture.
 """
 
 from __future__ import annotations

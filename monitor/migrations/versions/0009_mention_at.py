@@ -11,7 +11,7 @@ Since then the migrations that rebuild ``mention`` keep the index themselves, so
 repairs databases migrated before that.
 
 Downgrade is a no-op on purpose: the index belongs to 0002_digest and is part of the schema at
-0008_clusters as well (tests/test_migrations.py checks it is still there after the downgrade).
+0008_clusters as well (tests/db/test_migrations.py checks it is still there after the downgrade).
 """
 
 from alembic import op

@@ -1,0 +1,280 @@
+"""The online detector's stored state: bucket-by-bucket updates match a batch run, a restarted
+process continues from the database, and spikes per person × source kind. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from datetime import datetime, timedelta, timezone
+
+from sqlmodel import select
+
+from monitor.core import db
+from monitor.core.models import (
+    Mention,
+    MentionPerson,
+    Person,
+    Recipient,
+    Source,
+    Spike,
+    SpikeAlert,
+    SpikeState,
+)
+from monitor.core.storage.spike_groups import group_spikes
+from monitor.core.storage.spike_state import ALL_KINDS, bucket_number, load_series, save_series
+from monitor.core.storage.spikes import HOUR, hourly_counts, update_spikes
+from monitor.notify import alerts
+from monitor.spikes import HOURLY_PARAMS, SERIES_PARAMS, Detector, detect, find_episodes
+
+START = datetime(2025, 3, 1, 0, tzinfo=timezone.utc)
+DAYS = 12
+BURSTS = {24 * 9 + 10: 40, 24 * 11 + 15: 25}  # hour offset from START -> extra mentions
+
+
+def planted(days: int, *, seed: int = 3) -> list[int]:
+    """Hourly counts with a day/night rhythm and two bursts (``BURSTS``)."""
+    rng = random.Random(seed)
+    counts = [rng.choice((0, 1, 1, 2, 3)) if 7 <= h % 24 <= 22 else rng.choice((0, 0, 1)) for h in range(days * 24)]
+    for hour, extra in BURSTS.items():
+        if hour < len(counts):
+            counts[hour] += extra
+    return counts
+
+
+# --- the detector's state, without a database -----------------------------------------
+
+
+def test_a_detector_saved_and_restored_after_every_bucket_flags_what_one_run_flags():
+    rng = random.Random(9)
+    for values, params in [
+        ([max(0, round(rng.gauss(80, 9))) for _ in range(288 * 6)] + [700] * 5 + [80] * 300, SERIES_PARAMS),
+        (planted(DAYS), HOURLY_PARAMS),  # sparse counts
+    ]:
+        detector, flags = Detector(params, phase=5), []
+        for value in values:
+            detector = Detector.restore(json.loads(json.dumps(detector.state())), params)  # as a database would
+            flag = detector.update(value)
+            flags += [flag.index] if flag else []
+
+        straight = Detector(params, phase=5)
+        expected = [i for i, v in enumerate(values) if straight.update(v)]
+        assert flags == expected and flags, params
+
+
+def test_peek_judges_the_next_bucket_without_changing_the_state():
+    detector = Detector(HOURLY_PARAMS)
+    for value in planted(8):
+        detector.update(value)
+    before = detector.state()
+
+    assert detector.peek(60) is not None and detector.peek(1) is None
+    assert detector.state() == before
+
+
+def test_zscore_grows_with_the_count_and_leaves_the_state_alone():
+    detector = Detector(HOURLY_PARAMS)
+    assert detector.zscore(5) == 0.0  # nothing seen yet: no baseline to stand out from
+    for value in planted(8):
+        detector.update(value)
+    before = detector.state()
+
+    assert detector.zscore(1) < detector.zscore(60) < detector.zscore(600)
+    assert detector.zscore(60) >= HOURLY_PARAMS.threshold  # the burst peek() flags is that far out
+    assert detector.state() == before
+
+
+def test_a_series_that_bursts_every_day_needs_a_bigger_burst_than_a_quiet_one():
+    rng = random.Random(2)
+    quiet = [max(0, round(rng.gauss(50, 7))) for _ in range(288 * 20)]
+    busy = list(quiet)
+    for day in range(20):
+        busy[day * 288 + 100] = 400  # a routine daily burst, eight times the level
+    for series in (quiet, busy):
+        series[19 * 288 + 200] = 450
+
+    assert [f.index for f in detect(quiet) if f.index >= 19 * 288] == [19 * 288 + 200]
+    assert [f.index for f in detect(busy) if f.index >= 19 * 288] == []
+
+
+# --- stored state in the database ------------------------------------------------------
+
+
+def add_mentions(session, source: Source, person: Person, counts: list[int], *, start: datetime = START) -> None:
+    for hour, count in enumerate(counts):
+        for i in range(count):
+            moment = start + hour * HOUR + timedelta(minutes=(7 * i) % 60, seconds=i)
+            mention = Mention(
+                source_id=source.id,
+                guid=f"{source.id}-{person.id}-{hour}-{i}",
+                title=f"m{hour}-{i}",
+                url=f"https://example.org/{source.id}/{hour}/{i}",
+                published_at=moment,
+                fetched_at=moment,
+            )
+            session.add(mention)
+            session.flush()
+            session.add(MentionPerson(mention_id=mention.id, person_id=person.id))
+    session.flush()
+
+
+def setup(session, kinds=("rss",)) -> tuple[Person, list[Source]]:
+    person = Person(name="Vladimir Vorontsov")
+    sources = [Source(url=f"https://example.org/{kind}.xml", name=kind, kind=kind) for kind in kinds]
+    session.add_all([person, *sources])
+    session.flush()
+    return person, sources
+
+
+def batch_run(session, person: Person, first: datetime, end: datetime) -> list[tuple[datetime, float]]:
+    """(start, expected count) of each episode of one detector run over the person's hourly counts."""
+    detector = Detector(HOURLY_PARAMS, phase=bucket_number(first, HOUR))
+    for value in hourly_counts(session, person_id=person.id, start=first, end=end):
+        detector.update(value)
+    return [(first + e.start * HOUR, round(e.flag.expected, 3)) for e in detector.episodes]
+
+
+def test_updating_hour_by_hour_records_the_spikes_one_batch_run_finds(settings):
+    counts = planted(DAYS)
+    lookback = 24 * 5
+    first_now = START + timedelta(days=5, minutes=30)
+    with db.session_scope(settings.database_url) as session:
+        person, [source] = setup(session)
+        add_mentions(session, source, person, counts)
+        for hour in range(24 * (DAYS - 5)):
+            update_spikes(session, now=first_now + hour * HOUR, lookback_hours=lookback, recent_hours=24 * DAYS)
+        recorded = [(s.hour, s.expected) for s in session.exec(select(Spike).order_by(Spike.hour))]
+        first = first_now.replace(minute=0) + HOUR - lookback * HOUR
+        expected = batch_run(session, person, first, START + DAYS * 24 * HOUR)
+        state = session.exec(select(SpikeState)).one()
+
+    assert recorded == expected and [START + h * HOUR for h in BURSTS] == [hour for hour, _ in expected]
+    assert state.next_bucket == START + (DAYS * 24 - 1) * HOUR  # the last hour is still within its grace
+
+
+def test_a_restarted_process_continues_from_the_stored_state_without_rereading_history(settings):
+    counts = planted(DAYS)
+    middle = START + timedelta(days=8, minutes=20)
+    with db.session_scope(settings.database_url) as session:
+        person, [source] = setup(session)
+        add_mentions(session, source, person, counts)
+        assert update_spikes(session, now=middle, lookback_hours=24 * 8, recent_hours=24 * DAYS) == []
+        first = middle.replace(minute=0) + HOUR - 24 * 8 * HOUR
+        expected = batch_run(session, person, first, START + DAYS * 24 * HOUR)
+    with db.session_scope(settings.database_url) as session:  # the history is gone: only the state remains
+        stored = session.exec(select(SpikeState)).one().next_bucket
+        old = session.exec(select(Mention.id).where(Mention.published_at < stored)).all()
+        for link in session.exec(select(MentionPerson).where(MentionPerson.mention_id.in_(old))):
+            session.delete(link)
+        session.flush()
+        for mention in session.exec(select(Mention).where(Mention.id.in_(old))):
+            session.delete(mention)
+
+    with db.session_scope(settings.database_url) as session:  # a new process: nothing in memory
+        new = update_spikes(session, now=START + timedelta(days=DAYS), lookback_hours=24 * 8, recent_hours=24 * DAYS)
+
+    # The expected counts come from the learned history, which the database no longer holds.
+    assert [(s.hour, s.expected) for s in new] == expected and all(usual > 0.3 for _, usual in expected)
+    assert [s.hour for s in new] == [START + h * HOUR for h in BURSTS]
+    assert stored == middle.replace(minute=0)  # the hour it ran in was still open
+
+
+def test_two_workers_feeding_the_same_buckets_store_the_state_once(settings):
+    with db.session_scope(settings.database_url) as session:
+        person, [source] = setup(session)
+        add_mentions(session, source, person, planted(3))
+        update_spikes(session, now=START + timedelta(days=1, minutes=30), lookback_hours=24)
+    end = START + timedelta(days=2)
+    with db.session_scope(settings.database_url) as one, db.session_scope(settings.database_url) as two:
+        [a] = load_series(one, keys=[(person.id, ALL_KINDS)], bucket=HOUR, params=HOURLY_PARAMS, start=START)
+        [b] = load_series(two, keys=[(person.id, ALL_KINDS)], bucket=HOUR, params=HOURLY_PARAMS, start=START)
+        a.feed({}, end)
+        b.feed({}, end - HOUR)
+        assert save_series(one, a, now=end) is True
+        one.commit()
+        assert save_series(two, b, now=end) is False  # it loaded the same next_bucket, which has moved on
+    with db.session_scope(settings.database_url) as session:
+        assert session.exec(select(SpikeState)).one().next_bucket == end
+
+
+# --- per person × source kind ----------------------------------------------------------
+
+
+def test_a_burst_from_one_kind_of_source_is_a_spike_of_the_person_and_of_that_kind(settings):
+    quiet = [1 if h % 3 else 0 for h in range(24 * 6)]
+    with db.session_scope(settings.database_url) as session:
+        person, (rss, telegram) = setup(session, kinds=("rss", "telegram"))
+        add_mentions(session, rss, person, quiet)
+        add_mentions(session, telegram, person, quiet[:-1] + [30])
+        new = update_spikes(session, now=START + timedelta(days=6, minutes=-30))
+        spikes = [(s.source_kind, s.hour, s.count) for s in new]
+        groups = group_spikes(new)
+
+    last = START + (24 * 6 - 1) * HOUR
+    assert sorted(spikes) == [("", last, 31), ("telegram", last, 30)]
+    assert len(groups) == 1 and groups[0].spike.source_kind == "" and groups[0].kind_names == ["telegram"]
+
+
+def test_a_burst_drowned_in_the_whole_volume_is_still_a_spike_of_its_kind_and_alerts_alone(settings, smtp):
+    rng = random.Random(4)
+    busy = [rng.choice((150, 160, 170, 180)) for _ in range(24 * 6)]
+    rare = [0] * (24 * 6 - 1) + [14]
+    with db.session_scope(settings.database_url) as session:
+        person, (rss, telegram) = setup(session, kinds=("rss", "telegram"))
+        session.add(Recipient(email="desk@example.org", people=[person.name]))
+        add_mentions(session, rss, person, busy)
+        add_mentions(session, telegram, person, rare)
+        new = update_spikes(session, now=START + timedelta(days=6, minutes=-30))
+        ids = [s.id for s in new]
+        assert [(s.source_kind, s.count) for s in new] == [("telegram", 14)]
+
+    assert alerts.send_spike_alerts(ids) == 1
+    assert "in telegram sources" in smtp.received[0][1]
+
+
+def test_a_spike_folded_under_the_persons_spike_does_not_alert_twice(settings, smtp):
+    quiet = [1 if h % 3 else 0 for h in range(24 * 6)]
+    with db.session_scope(settings.database_url) as session:
+        person, (rss, telegram) = setup(session, kinds=("rss", "telegram"))
+        session.add(Recipient(email="desk@example.org", people=[person.name]))
+        add_mentions(session, rss, person, quiet)
+        add_mentions(session, telegram, person, quiet[:-1] + [30])
+        ids = [s.id for s in update_spikes(session, now=START + timedelta(days=6, minutes=-30))]
+
+    assert len(ids) == 2 and alerts.send_spike_alerts(ids) == 1
+    with db.session_scope(settings.database_url) as session:
+        [alert] = session.exec(select(SpikeAlert)).all()
+        assert session.get(Spike, alert.spike_id).source_kind == ""
+
+
+def test_find_episodes_and_update_spikes_agree_on_a_sparse_persons_first_burst(settings):
+    counts = [0] * 40 + [9] + [0] * 7
+    with db.session_scope(settings.database_url) as session:
+        person, [source] = setup(session)
+        add_mentions(session, source, person, counts)
+        new = update_spikes(session, now=START + len(counts) * HOUR - timedelta(minutes=30), lookback_hours=len(counts))
+
+    [episode] = find_episodes(counts, params=HOURLY_PARAMS)
+    assert [s.hour for s in new] == [START + episode.start * HOUR] == [START + 40 * HOUR]
+
+
+def test_five_minute_buckets_flag_a_burst_within_its_five_minutes(settings):
+    five = timedelta(minutes=5)
+    with db.session_scope(settings.database_url) as session:
+        person, [source] = setup(session)
+        add_mentions(session, source, person, [1] * 48)  # one an hour for two days
+        burst = START + 48 * HOUR + 20 * five
+        for i in range(12):
+            moment = burst + timedelta(seconds=20 * i)
+            mention = Mention(source_id=source.id, guid=f"burst-{i}", published_at=moment, fetched_at=moment)
+            session.add(mention)
+            session.flush()
+            session.add(MentionPerson(mention_id=mention.id, person_id=person.id))
+        new = update_spikes(session, now=burst + timedelta(minutes=3), bucket=five, lookback_hours=48)
+        state = session.exec(select(SpikeState)).one()
+
+    assert [(s.hour, s.count, s.bucket_seconds) for s in new] == [(burst, 12, 300)]
+    assert re.fullmatch(
+        r"12 mentions between 01:40 and 01:45 UTC — 12 stories; usually about \d+ a day", new[0].explanation
+    )
+    assert (state.bucket_seconds, state.next_bucket) == (300, burst - 3 * five)  # 15 minutes' grace

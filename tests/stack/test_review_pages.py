@@ -1,0 +1,93 @@
+"""Pages a reviewer and an admin read, in headless Chromium at 1366×768: long URLs stay inside
+the viewport, a reviewer on an admin page reads why, times show the UTC on hover.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.review.users import add_user
+from tests.support.browser import VIEWPORT, _log_in, _wait_for
+from tests.support.paths import ARTIFACTS
+from tests.support.web import ADMIN, PASSWORD, _note, add_mention, add_reviewer, sync
+
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
+
+LONG_URL = (
+    "https://news.example.org/"
+    + "/".join(f"section-{n}-with-a-long-slug-that-never-breaks" for n in range(12))
+    + "?utm_source="
+    + "x" * 300
+)
+
+
+def _overflow(page) -> tuple[int, int]:
+    return page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+
+
+def test_long_urls_stay_inside_the_viewport_on_sources_audit_and_permalinks(server, browser):
+    add_user(email=ADMIN, role="admin", password=PASSWORD)
+    sync({"person": [{"name": "Vladimir Vorontsov", "aliases": ["Vorontsov"]}], "source": [{"url": LONG_URL}]})
+    mention_id = add_mention(url=LONG_URL, title=LONG_URL, text=f"Vorontsov {LONG_URL}")
+    page = browser.new_page(viewport=VIEWPORT)
+    _log_in(page, server, email=ADMIN)
+    page.locator(f"#mention-{mention_id}").get_by_role("button", name="Assign to me").click()
+    page.locator(f"#mention-{mention_id} input[name=value]").fill(LONG_URL)  # a note holding the URL: audited
+    page.locator(f"#mention-{mention_id} input[name=value]").press("Enter")
+    _wait_for(lambda: _note(mention_id) == LONG_URL)
+    for path in ("/sources", "/admin/audit", f"/mentions/{mention_id}", "/review"):
+        page.goto(f"{server}{path}")
+        width, viewport = _overflow(page)
+        page.screenshot(path=str(ARTIFACTS / f"long-url{path.replace('/', '-')}.png"))
+        assert width <= viewport, (path, width, viewport)
+    page.goto(f"{server}/admin/audit")
+    assert LONG_URL[:40] in page.inner_text("table.audit-log")
+
+
+def test_a_reviewer_on_an_admin_page_reads_what_they_may_not_do(server, browser):
+    add_reviewer()
+    page = browser.new_page(viewport=VIEWPORT)
+    _log_in(page, server)
+    response = page.goto(f"{server}/admin/users")
+    assert response.status == 403
+    assert page.locator("h1").inner_text() == "Not allowed"
+    assert "Only admins can open this page." in page.inner_text("main")
+    page.get_by_role("link", name="Back to the review queue").click()
+    page.wait_for_url(f"{server}/review")
+
+
+def test_times_name_their_zone_and_show_utc_on_hover(server, browser, settings):
+    settings.config.write_text('[digest]\ntimezone = "Asia/Tokyo"\n', encoding="utf-8")
+    add_reviewer()
+    mention_id = add_mention()
+    page = browser.new_page(viewport=VIEWPORT)
+    _log_in(page, server)
+    first_seen = page.locator(f"#mention-{mention_id} .first-seen time")
+    assert first_seen.inner_text().endswith(" JST") and first_seen.get_attribute("title").endswith(" UTC")
+    assert page.locator(f"#mention-{mention_id} .published").inner_text() == "—"  # the feed gave no date
+
+
+def test_an_admin_is_warned_of_the_same_person_and_pauses_a_config_person(server, browser):
+    add_user(email=ADMIN, role="admin", password=PASSWORD)
+    sync({"person": [{"name": "Vladimir Vorontsov", "aliases": ["Владимир Воронцов", "Vorontsov"]}]})
+    page = browser.new_page(viewport=VIEWPORT)
+    _log_in(page, server, email=ADMIN)
+    page.goto(f"{server}/admin/people")
+    form = page.get_by_role("form", name="add a person")
+    form.get_by_label("Name", exact=True).fill("Владимир Воронцов")
+    form.get_by_label("Aliases").fill("Vorontsov\nВоронцов")
+    form.get_by_label("Exclusions").fill("Vorontsov Palace")
+    form.get_by_role("radio", name="Search providers may be sent this name").check()  # issue 16 asks it
+    form.get_by_role("button", name="Add person").click()
+    assert "is already a name of 'Vladimir Vorontsov'" in page.locator("p.error").inner_text()
+    form = page.get_by_role("form", name="add a person")
+    assert form.get_by_label("Name", exact=True).input_value() == "Владимир Воронцов"  # nothing typed is lost
+    assert form.get_by_label("Aliases").input_value() == "Vorontsov\nВоронцов"
+    assert form.get_by_label("Exclusions").input_value() == "Vorontsov Palace"
+
+    page.get_by_role("link", name="Vladimir Vorontsov").click()
+    page.get_by_role("button", name="Pause").click()
+    assert "Paused on the web since" in page.inner_text("main")
+    page.get_by_role("link", name="Volume and recent stories").click()
+    assert "from the config file" in page.inner_text("h1") and "until an admin resumes it" in page.inner_text("main")
+    page.screenshot(path=str(ARTIFACTS / "person-paused.png"))
