@@ -7,7 +7,6 @@ missing PostgreSQL or Redis fails the test instead of skipping it.
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ import sqlalchemy as sa
 
 from monitor.core import db as monitor_db
 from monitor.core import settings as monitor_config
+from tests.support import databases
 
 # The shared fixtures (signed-in clients, SMTP, browser, compose processes …), registered once
 # for the whole tree so that no test module imports another's.
@@ -27,7 +27,6 @@ pytest_plugins = [
     "tests.support.sources",
 ]
 
-PG_URL = os.environ.get("MONITOR_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("MONITOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 _TEMPLATE_DB = f"monitor_tmpl_{os.getpid()}"
 
@@ -40,22 +39,17 @@ def unavailable(what: str, exc: Exception):
     pytest.skip(message)
 
 
-def _pg_admin_engine() -> sa.Engine:
-    url = sa.engine.make_url(PG_URL)
-    return sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-
-
 @pytest.fixture(scope="session")
 def pg_template():
     """A migrated PostgreSQL database that each test copies (CREATE DATABASE … TEMPLATE)."""
-    engine = _pg_admin_engine()
+    engine = databases.pg_admin_engine()
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{_TEMPLATE_DB}"')
             conn.exec_driver_sql(f'CREATE DATABASE "{_TEMPLATE_DB}"')
     except sa.exc.OperationalError as exc:
         unavailable("PostgreSQL", exc)
-    url = sa.engine.make_url(PG_URL).set(database=_TEMPLATE_DB).render_as_string(hide_password=False)
+    url = databases.pg_url(_TEMPLATE_DB)
     monitor_db.upgrade(url)
     monitor_db.get_engine(url).dispose()
     yield _TEMPLATE_DB
@@ -63,32 +57,33 @@ def pg_template():
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{_TEMPLATE_DB}" WITH (FORCE)')
 
 
-def _fresh_pg_database(template: str) -> str:
-    name = f"monitor_test_{uuid.uuid4().hex[:12]}"
-    with _pg_admin_engine().connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    return sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+@pytest.fixture(scope="session")
+def pg_pool(pg_template):
+    pool = databases.PgPool(pg_template)
+    yield pool
+    pool.close()
 
 
-def _drop_pg_database(url: str) -> None:
-    name = sa.engine.make_url(url).database
-    with _pg_admin_engine().connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    return databases.SqliteTemplate(
+        tmp_path_factory.mktemp("sqlite-template"), monitor_db.upgrade, lambda url: monitor_db.get_engine(url).dispose()
+    )
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path: Path) -> str:
     """A fresh, migrated database URL: a SQLite file, or a new PostgreSQL database."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'db' / 'monitor.core.db'}"
-        monitor_db.upgrade(url)
+        url = request.getfixturevalue("sqlite_template").copy_to(tmp_path / "db" / "monitor.core.db")
         yield url
         monitor_db.get_engine(url).dispose()
         return
-    url = _fresh_pg_database(request.getfixturevalue("pg_template"))
+    pool = request.getfixturevalue("pg_pool")
+    url = pool.take()
     yield url
     monitor_db.get_engine(url).dispose()
-    _drop_pg_database(url)
+    pool.give_back(url)
 
 
 @pytest.fixture

@@ -35,10 +35,9 @@ from monitor.core.config_file import load_watchlist
 from monitor.core.models import Mention, MentionPerson, Person, Sighting, Source, SourceStats
 from monitor.core.settings import get_settings
 from monitor.core.storage import sync_watchlist
-from tests import conftest
 from tests.fixtures import clusters as corpus
 from tests.fixtures import feeds
-from tests.support import stack
+from tests.support import databases, stack
 from tests.support.feedserver import FeedServer, Route
 from tests.support.workers import (
     VISIBILITY_TIMEOUT,
@@ -178,7 +177,7 @@ def clean_run(settings, monkeypatch, pg_template):
     made = []
 
     def run() -> dict:
-        url = conftest._fresh_pg_database(pg_template)
+        url = databases.fresh_pg_database(pg_template)
         made.append(url)
         main = os.environ["MONITOR_DATABASE_URL"]
         monkeypatch.setenv("MONITOR_DATABASE_URL", url)
@@ -195,7 +194,7 @@ def clean_run(settings, monkeypatch, pg_template):
     yield run
     for url in made:
         db.get_engine(url).dispose()
-        conftest._drop_pg_database(url)
+        databases.drop_pg_database(url)
 
 
 def _send(ids: list[int], times: int = 1) -> None:
