@@ -238,3 +238,6 @@ def test_a_russian_page_with_a_spike_a_failing_source_and_a_form_error_has_no_en
     error = re.search(r'<p class="error" role="alert">([^<]*)</p>', refused.text).group(1)
     assert refused.status_code == 400 and "уже есть среди источников" in error, error
     assert not ENGLISH_WORDS.search(error) and "is a" not in error
+
+    ukrainian = _explanation(client.get("/review?lang=uk").text)
+    assert not ENGLISH_WORDS.search(ukrainian) and "згадок з " in ukrainian and "зазвичай" in ukrainian, ukrainian
