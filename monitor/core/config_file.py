@@ -212,6 +212,9 @@ class SourceEntry(Entry):
         return value
 
 
+DIGEST_ROUTES = ("email", "notify")  # [[recipient]] digest_to
+
+
 class RecipientEntry(Entry):
     """Who receives the daily digest (and spike alerts)."""
 
@@ -235,6 +238,26 @@ class RecipientEntry(Entry):
         if value is not None and value not in LANGUAGES:
             raise ValueError(f"unknown language {value!r}; known: {', '.join(LANGUAGES)}")
         return value
+
+    # Where the daily digest goes: "email" (the default), and/or "notify" (a short text to each
+    # of the ``notify`` channels above, issue 21).
+    digest_to: list[str] = ["email"]
+
+    @field_validator("digest_to")
+    @classmethod
+    def _known_digest_routes(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if value not in DIGEST_ROUTES:
+                raise ValueError(f"unknown digest route {value!r}; known: {', '.join(DIGEST_ROUTES)}")
+        if not values or len(set(values)) != len(values):
+            raise ValueError('expected some of "email", "notify", each once')
+        return values
+
+    @model_validator(mode="after")
+    def _notify_route_has_channels(self):
+        if "notify" in self.digest_to and not self.notify:
+            raise ValueError('digest_to: "notify" needs channels: notify = ["env:NAME"]')
+        return self
 
     @field_validator("email")
     @classmethod

@@ -329,16 +329,22 @@ class Recipient(SQLModel, table=True):
     notify: list[str] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
     # Migration 0021_language: the digest's language ([[recipient]] language); None: English.
     language: str | None = Field(default=None, sa_column=sa.Column(sa.String(8), nullable=True))
+    # Migration 0023_digest_channels: where the digest goes ([[recipient]] digest_to), e.g.
+    # ["email", "notify"]; None: e-mail alone.
+    digest_to: list[str] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
 
 
 class DigestDelivery(SQLModel, table=True):
-    """One digest for one recipient and day; the unique key makes sending once a claim."""
+    """One digest for one recipient, day and channel; the unique key makes sending once a claim."""
 
-    __table_args__ = (sa.UniqueConstraint("recipient_id", "day"),)
+    __table_args__ = (sa.UniqueConstraint("recipient_id", "day", "channel", name="uq_digestdelivery_channel"),)
 
     id: int | None = Field(default=None, primary_key=True)
     recipient_id: int = Field(foreign_key="recipient.id", index=True)
     day: date
+    # Migration 0023_digest_channels: "email", or an Apprise channel of the recipient's
+    # ("apprise:r<recipient id>:<NAME>", as spike alerts name it) when digest_to has "notify".
+    channel: str = Field(default="email", sa_column=sa.Column(sa.String(160), nullable=False, server_default="email"))
     status: str = "sending"
     mention_count: int = 0
     spike_count: int = 0

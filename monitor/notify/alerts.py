@@ -217,13 +217,14 @@ def _record(alert_id: int, settings: Settings, **values) -> None:
 def deliver(spike_id: int, channel: str, *, settings: Settings, now: datetime | None = None) -> None:
     """Send one spike's alert on one channel; raises AlertError with a one-line reason."""
     with db.session_scope(settings.database_url) as session:
-        news = spike_news(session, spike_id=spike_id)
-        private = apprise_channels.is_private(session, spike_id)  # issue 21: no name leaves the monitor
-        news = apprise_channels.redacted(news) if private else news
         email = language = None
         if channel.startswith("email:"):
             recipient = session.get(Recipient, int(channel.split(":", 1)[1]))
             email, language = (recipient.email, recipient.language) if recipient else (None, None)
+        with i18n.use(language):  # the explanation in the e-mail recipient's language (else English)
+            news = spike_news(session, spike_id=spike_id)
+        private = apprise_channels.is_private(session, spike_id)  # issue 21: no name leaves the monitor
+        news = apprise_channels.redacted(news) if private else news
         if channel.startswith(apprise_channels.PREFIX):
             url = apprise_channels.url_of(session, channel, secret_key=settings.resolved_secret_key())
     if channel.startswith(apprise_channels.PREFIX):  # raises ChannelError, recorded as AlertError is
@@ -271,7 +272,8 @@ def spike_news(session: Session, *, spike_id: int) -> SpikeNews:
         spike.expected,
         spike.score,
         spike.p_value,
-        f"{_mentions(spike.count)} {when}, usually {_usual(spike.expected)}",
+        i18n.gettext("%(mentions)s %(window)s, usually %(usual)s")
+        % {"mentions": _mentions(spike.count), "window": when, "usual": _usual(spike.expected)},
         top_stories(session, spike=spike),
         when,
     )
@@ -282,14 +284,23 @@ def window_text(start: datetime, end: datetime) -> str:
     it spans midnight. An alert says when the mentions were, never "in the last hour": they
     may have been published long before the poll that found them."""
     start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
-    day = lambda t: f"{t.day} {t:%b %Y}"  # noqa: E731
+    day = lambda t: i18n.format_date(t, "d MMM y")  # noqa: E731  (in the language in use)
     if start.date() == (end - timedelta(microseconds=1)).date():
-        return f"{start:%H:%M}–{end:%H:%M} UTC on {day(start)}"
-    return f"{start:%H:%M} on {day(start)} – {end:%H:%M} on {day(end)} UTC"
+        return i18n.gettext("%(start)s–%(end)s UTC on %(day)s") % {
+            "start": f"{start:%H:%M}",
+            "end": f"{end:%H:%M}",
+            "day": day(start),
+        }
+    return i18n.gettext("%(start)s on %(start_day)s – %(end)s on %(end_day)s UTC") % {
+        "start": f"{start:%H:%M}",
+        "start_day": day(start),
+        "end": f"{end:%H:%M}",
+        "end_day": day(end),
+    }
 
 
 def _mentions(count: int) -> str:
-    return f"{count} mention{'' if count == 1 else 's'}"
+    return i18n.ngettext("%(num)d mention", "%(num)d mentions", count) % {"num": count}
 
 
 def _usual(expected: float) -> str:

@@ -41,5 +41,5 @@ def health(source: Source, silent: bool) -> str:
     if silent:
         return "went silent"
     if source.consecutive_failures:
-        return f"failing ({source.consecutive_failures})"
+        return i18n.gettext("failing (%(num)d)") % {"num": source.consecutive_failures}
     return "ok"

@@ -9,6 +9,7 @@ readable number (a day for quiet names, an hour for busy ones).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
@@ -24,41 +25,61 @@ class WindowCounts:
     authors: int
 
 
+def _english(message: str) -> str:
+    return message
+
+
+def _english_plural(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
+
+
+def _short_day(moment: datetime) -> str:
+    return f"{moment:%d %b}"
+
+
 def describe(
-    counts: WindowCounts, start: datetime, end: datetime, *, usual_per_day: float, zone: tzinfo = timezone.utc
+    counts: WindowCounts,
+    start: datetime,
+    end: datetime,
+    *,
+    usual_per_day: float,
+    zone: tzinfo = timezone.utc,
+    gettext: Callable[[str], str] = _english,
+    ngettext: Callable[[str, str, int], str] = _english_plural,
+    day: Callable[[datetime], str] = _short_day,
 ) -> str:
-    """One line: the window's counts between its start and end (in ``zone``), then the usual rate."""
-    head = f"{_plural(counts.mentions, 'mention')} between {_clock(start, end, zone)}"
-    parts = []
-    if counts.stories:
-        parts.append(_plural(counts.stories, "story", "stories"))
-        if counts.mentions > counts.stories:
-            parts.append(_plural(counts.mentions - counts.stories, "copy", "copies"))
-    if counts.authors:
-        parts.append(_plural(counts.authors, "author"))
-    detail = f" — {', '.join(parts)}" if parts else ""
-    return f"{head}{detail}; {usual(usual_per_day)}"
+    """One line: the window's counts between its start and end (in ``zone``), then the usual rate.
 
-
-def usual(per_day: float) -> str:
-    """ "usually about 2 a day", "usually about 40 an hour", "usually about 1 a week", "usually none"."""
-    if per_day * 7 < 0.5:
-        return "usually none"
-    if per_day < 0.5:
-        return f"usually about {_round(per_day * 7)} a week"
-    if per_day >= 48:
-        return f"usually about {_round(per_day / 24)} an hour"
-    return f"usually about {_round(per_day)} a day"
-
-
-def _clock(start: datetime, end: datetime, zone: tzinfo) -> str:
-    """ "09:00 and 10:00 UTC", with dates when the window does not sit within one day."""
+    This layer knows no catalogue: a page passes ``monitor.i18n``'s ``gettext``/``ngettext`` and
+    a ``day`` formatter in its language (the English words are the msgids, marked here)."""
+    mentions = ngettext("%(num)d mention", "%(num)d mentions", counts.mentions) % {"num": counts.mentions}
     start, end = as_utc(start).astimezone(zone), as_utc(end).astimezone(zone)
     name = start.tzname() or "UTC"
-    last_moment = end - timedelta(microseconds=1)
-    if start.date() == last_moment.date():
-        return f"{start:%H:%M} and {end:%H:%M} {name}"
-    return f"{start:%d %b %H:%M} and {end:%d %b %H:%M} {name}"
+    clock = {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "zone": name}
+    if start.date() != (end - timedelta(microseconds=1)).date():  # dates when it spans days
+        clock = {"start": f"{day(start)} {start:%H:%M}", "end": f"{day(end)} {end:%H:%M}", "zone": name}
+    head = gettext("%(mentions)s between %(start)s and %(end)s %(zone)s") % {"mentions": mentions, **clock}
+    parts = []
+    if counts.stories:
+        parts.append(ngettext("%(num)d story", "%(num)d stories", counts.stories) % {"num": counts.stories})
+        if counts.mentions > counts.stories:
+            copies = counts.mentions - counts.stories
+            parts.append(ngettext("%(num)d copy", "%(num)d copies", copies) % {"num": copies})
+    if counts.authors:
+        parts.append(ngettext("%(num)d author", "%(num)d authors", counts.authors) % {"num": counts.authors})
+    detail = f" — {', '.join(parts)}" if parts else ""
+    return f"{head}{detail}; {usual(usual_per_day, gettext=gettext)}"
+
+
+def usual(per_day: float, *, gettext: Callable[[str], str] = _english) -> str:
+    """ "usually about 2 a day", "usually about 40 an hour", "usually about 1 a week", "usually none"."""
+    if per_day * 7 < 0.5:
+        return gettext("usually none")
+    if per_day < 0.5:
+        return gettext("usually about %(num)s a week") % {"num": _round(per_day * 7)}
+    if per_day >= 48:
+        return gettext("usually about %(num)s an hour") % {"num": _round(per_day / 24)}
+    return gettext("usually about %(num)s a day") % {"num": _round(per_day)}
 
 
 def _round(x: float) -> str:
@@ -68,7 +89,3 @@ def _round(x: float) -> str:
     if x < 10:
         return f"{round(x)}"
     return f"{round(x, -1 if x < 100 else -2):.0f}"
-
-
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from monitor import i18n
 from monitor.ingest.discovery.find import DiscoveryError, discover
 from monitor.web.deps import AdminDep, SessionDep
 from monitor.web.manage import _sources_page
@@ -28,5 +29,5 @@ def find_feeds(request: Request, session: SessionDep, user: AdminDep, address: A
     except DiscoveryError as exc:
         return _sources_page(request, session, user, error=str(exc), status=400)
     if not found:
-        return _sources_page(request, session, user, error="no feed found at that address", status=404)
+        return _sources_page(request, session, user, error=i18n.gettext("no feed found at that address"), status=404)
     return _sources_page(request, session, user, found=found, address=address)

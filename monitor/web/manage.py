@@ -106,13 +106,21 @@ def add_source(
         return _sources_page(request, session, user, error=one_line(exc), status=400)
     named = private_people_named(session, entry.url)  # issue 16
     if named and not confirm:
-        warning = f"This search sends the name of {', '.join(named)} (marked private) to Google. Add it anyway?"
+        warning = i18n.gettext("This search sends the name of %(names)s (marked private) to Google. Add it anyway?") % {
+            "names": ", ".join(named)
+        }
         return _sources_page(
             request, session, user, warning=warning, status=400, form={"url": url, "kind": kind, "name": name}
         )
     row = session.exec(select(Source).where(Source.url == entry.url)).first()
     if row is not None and row.removed_at is None:
-        return _sources_page(request, session, user, error=f"url: {entry.url} is already a source", status=400)
+        return _sources_page(
+            request,
+            session,
+            user,
+            error=i18n.gettext("url: %(url)s is already a source") % {"url": entry.url},
+            status=400,
+        )
     before = None if row is None else {"removed": True}
     row = row or Source(url=entry.url, origin="web")
     row.name, row.kind, row.enabled, row.removed_at = entry.name or entry.url, entry.kind, True, None

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
+from monitor import i18n
 from monitor.core.config_file import PersonEntry
 from monitor.core.models import Alias, Person, utcnow
 from monitor.core.storage import groups
@@ -108,7 +109,9 @@ def add_person(
     }
     # Issue 16: the form asks (a required choice); a post without it (scripts, older forms) keeps the old default.
     if private not in ("", "true", "false"):
-        return _people_page(request, session, user, error="private: expected true or false", status=400, form=typed)
+        return _people_page(
+            request, session, user, error=i18n.gettext("private: expected true or false"), status=400, form=typed
+        )
     try:
         entry = PersonEntry(
             name=name,
@@ -121,7 +124,12 @@ def add_person(
         return _people_page(request, session, user, error=one_line(exc), status=400, form=typed)
     if session.exec(select(Person).where(Person.name == entry.name)).first():
         return _people_page(
-            request, session, user, error=f"name: {entry.name!r} is already tracked", status=400, form=typed
+            request,
+            session,
+            user,
+            error=i18n.gettext("name: %(name)s is already tracked") % {"name": repr(entry.name)},
+            status=400,
+            form=typed,
         )
     found = find_overlap(session, entry.all_names(), matcher=menus.menus(session).matcher)
     if found.refusal() or (found.warning() and not confirm):
@@ -193,7 +201,12 @@ def update_person(
     clash = session.exec(select(Person).where(Person.name == new_name, Person.id != person_id)).first()
     if clash:
         return _person_page(
-            request, person_id, session, user, error=f"name: {new_name!r} is already tracked", status=400
+            request,
+            person_id,
+            session,
+            user,
+            error=i18n.gettext("name: %(name)s is already tracked") % {"name": repr(new_name)},
+            status=400,
         )
     try:  # issue 20: comma-separated groups; absent from the form: unchanged
         wanted = None if group_names is None else groups.clean_names(group_names.split(","))

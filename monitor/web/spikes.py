@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlmodel import Session, select
 
+from monitor import i18n
 from monitor.clock import as_utc  # coalesce() loses the column type: SQLite hands back naive UTC
 from monitor.core.models import Mention, MentionPerson, Person, Source, Spike, User, utcnow
 from monitor.core.settings import get_settings
@@ -86,7 +87,16 @@ class SpikeCard:
         """The spike as a monitor says it, with its window's clock times in ``zone``."""
         start, end = window(self.spike)
         counts = self.window_counts or WindowCounts(self.mentions_total, 0, 0)
-        return describe(counts, start, end, usual_per_day=self.usual_per_day, zone=zone)
+        return describe(
+            counts,
+            start,
+            end,
+            usual_per_day=self.usual_per_day,
+            zone=zone,
+            gettext=i18n.gettext,
+            ngettext=i18n.ngettext,
+            day=lambda moment: i18n.format_date(moment, "d MMM"),
+        )
 
     @property
     def usual_per_day(self) -> float:

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Body, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
+from monitor import i18n
 from monitor.core.models import User, utcnow
 from monitor.core.models_access import Passkey
 from monitor.review.signin import factors, passkeys, recovery, totp
@@ -32,8 +33,8 @@ router = APIRouter(include_in_schema=False)
 
 CHALLENGE_KEY = "webauthn"
 CHALLENGE_SECONDS = 180
-WRONG_CODE = "That code did not work: check your authenticator app's clock, or use a recovery code."
-TOO_MANY = "Too many failed attempts: wait 15 minutes and try again."
+WRONG_CODE = i18n.N_("That code did not work: check your authenticator app's clock, or use a recovery code.")
+TOO_MANY = i18n.N_("Too many failed attempts: wait 15 minutes and try again.")
 
 
 def origin_of(request: Request) -> str:
@@ -103,11 +104,11 @@ def second_factor(
     limiter: LoginLimiter = request.app.state.login_limiter
     reservation = limiter.reserve(session, *_keys(request, user.id))
     if reservation is None:
-        return _page(request, session, user, error=TOO_MANY, status=429)
+        return _page(request, session, user, error=i18n.gettext(TOO_MANY), status=429)
     method = _check_code(session, user.id, code)
     if method is None:
         signin_steps.failed(request, session, step="second-factor", user_id=user.id)
-        return _page(request, session, user, error=WRONG_CODE, status=401)
+        return _page(request, session, user, error=i18n.gettext(WRONG_CODE), status=401)
     limiter.succeeded(session, reservation)
     if method == "recovery":
         factors.audit(

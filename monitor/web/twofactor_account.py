@@ -22,6 +22,7 @@ from fastapi import APIRouter, Body, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
+from monitor import i18n
 from monitor.core.models import User, utcnow
 from monitor.core.models_access import Passkey
 from monitor.core.storage import sessions
@@ -46,7 +47,7 @@ from monitor.web.twofactor import (
 router = APIRouter(include_in_schema=False)
 
 PAGE = "/account/two-factor"
-LAST_FACTOR = "A second factor is required here: add another before removing your last one."
+LAST_FACTOR = i18n.N_("A second factor is required here: add another before removing your last one.")
 
 
 def enrolling_user(request: Request, session: SessionDep) -> User:
@@ -133,7 +134,7 @@ def _factor_added(request: Request, session: Session, user: User, *, method: str
 def totp_remove(request: Request, session: SessionDep, user: UserDep) -> Response:
     """Remove the authenticator app (refused when it is the last factor and one is required)."""
     if factors.second_factor_required(session) and not factors.passkeys_of(session, user.id):
-        return _overview(request, session, user, error=LAST_FACTOR, status=409)
+        return _overview(request, session, user, error=i18n.gettext(LAST_FACTOR), status=409)
     if factors.remove_totp(session, user.id):
         factors.drop_recovery_codes_if_bare(session, user.id)
         factors.audit(session, user_id=user.id, action="totp-removed")
@@ -145,7 +146,9 @@ def totp_remove(request: Request, session: SessionDep, user: UserDep) -> Respons
 def recovery_new(request: Request, session: SessionDep, user: UserDep) -> Response:
     """Ten new recovery codes, replacing the old ones; shown once. Needs a factor to recover."""
     if not factors.has_factor(session, user.id):
-        return _overview(request, session, user, error="Set up an authenticator app or a passkey first.", status=409)
+        return _overview(
+            request, session, user, error=i18n.gettext("Set up an authenticator app or a passkey first."), status=409
+        )
     codes = recovery.issue(session, user_id=user.id)
     factors.audit(session, user_id=user.id, action="recovery-codes-new", after={"count": len(codes)})
     return render(request, "recovery_codes.html", user=user, codes=codes)
@@ -205,7 +208,7 @@ def passkey_remove(request: Request, session: SessionDep, user: UserDep, passkey
     """Remove one of the user's passkeys (refused when it is the last factor and one is required)."""
     others = len(factors.passkeys_of(session, user.id)) - 1 + factors.has_totp(session, user.id)
     if factors.second_factor_required(session) and others < 1:
-        return _overview(request, session, user, error=LAST_FACTOR, status=409)
+        return _overview(request, session, user, error=i18n.gettext(LAST_FACTOR), status=409)
     if factors.remove_passkey(session, user_id=user.id, passkey_id=passkey_id):
         factors.drop_recovery_codes_if_bare(session, user.id)
         factors.audit(session, user_id=user.id, action="passkey-removed", after={"passkey": passkey_id})

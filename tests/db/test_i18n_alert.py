@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import select
 
 from monitor.core import db
@@ -22,5 +24,8 @@ def test_a_russian_recipient_gets_the_alert_in_russian_and_an_english_one_in_eng
     assert russian["Subject"].startswith("Всплеск: Vladimir Vorontsov")
     text, html = russian.get_body(("plain",)).get_content(), russian.get_body(("html",)).get_content()
     assert "Период:" in text and "проверить:" in text and '<html lang="ru">' in html and ">открыть</a>" in html
+    # The explanation, built in Python, in Russian too: no English words in the subject or the text.
+    assert "упоминани" in russian["Subject"] and "обычно" in russian["Subject"]
+    assert not re.search(r"\b(mentions?|usually|on)\b", russian["Subject"] + text.splitlines()[0]), text
     assert english["Subject"].startswith("Spike: Vladimir Vorontsov")
-    assert "Window:" in english.get_body(("plain",)).get_content()
+    assert "Window:" in english.get_body(("plain",)).get_content() and "mentions" in english["Subject"]

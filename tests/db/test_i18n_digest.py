@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from monitor.core.config_file import ConfigError, DigestEntry, parse_watchlist
 from monitor.core.db import session_scope
-from monitor.core.models import Recipient
+from monitor.core.models import Recipient, Source
 from monitor.core.settings import get_settings
 from monitor.notify.digest import send_digests
 from tests.support.i18n import add_mentions, sync_people
@@ -74,3 +74,18 @@ def test_an_unknown_language_stops_the_config_in_one_line(settings):
     message = str(error.value)
     assert "\n" not in message
     assert message.startswith("monitor.toml: recipient[1]") and "language" in message and "'klingon'" in message
+
+
+def test_a_failing_source_is_told_in_the_recipients_language(smtp):  # noqa: F811
+    sync_people([{"email": "desk@example.org", "language": "ru"}, {"email": "editor@example.org"}])
+    add_mentions("Anna Sokolova", 2)
+    with session_scope(get_settings().database_url) as session:
+        source = session.exec(select(Source)).one()
+        source.consecutive_failures, source.last_error = 2, "HTTP 503"
+
+    send_digests(day=DAY, force=False, digest=MOSCOW)
+
+    _, text, html = _received(smtp, "desk@example.org")
+    assert "сбой: HTTP 503" in text and "сбой: HTTP 503" in html and "failing" not in text + html
+    _, text, _ = _received(smtp, "editor@example.org")
+    assert "failing: HTTP 503" in text  # the stats are shared: each render words them in its language

@@ -1,8 +1,8 @@
 """The catalogue check CI runs: every string the pages, emails and Python sources mark for
-translation has a Russian translation, and the shipped .mo files are compiled from the .po.
+translation has a Russian and a Ukrainian translation, and the shipped .mo files are compiled from the .po.
 
 When it fails, run ``make messages``, translate the empty ``msgstr`` entries it names in
-``monitor/locale/ru/LC_MESSAGES/messages.po``, and run ``make messages`` again.
+``monitor/locale/{ru,uk}/LC_MESSAGES/messages.po``, and run ``make messages`` again.
 """
 
 from __future__ import annotations
@@ -45,16 +45,18 @@ def _translated(message) -> bool:
     return "fuzzy" not in message.flags and all(strings)
 
 
-def test_every_marked_string_has_a_russian_translation():
-    catalogue = _catalogue("ru")
+@pytest.mark.parametrize("language", ["ru", "uk"])
+def test_every_marked_string_has_a_translation(language):
+    catalogue = _catalogue(language)
     translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue if m.id and _translated(m)}
     missing = sorted(_extracted() - translated)
-    po = LOCALES / "ru" / "LC_MESSAGES" / "messages.po"
-    assert not missing, f"{len(missing)} strings without a Russian translation ({FIX.format(po=po)}): {missing[:15]}"
+    po = LOCALES / language / "LC_MESSAGES" / "messages.po"
+    assert not missing, f"{len(missing)} strings without a {language} translation ({FIX.format(po=po)}): {missing[:15]}"
 
 
-def test_russian_has_the_three_plural_forms_of_its_catalogue():
-    catalogue = _catalogue("ru")
+@pytest.mark.parametrize("language", ["ru", "uk"])
+def test_russian_and_ukrainian_have_the_three_plural_forms_of_their_catalogue(language):
+    catalogue = _catalogue(language)
     assert catalogue.num_plurals == 3
     for message in catalogue:
         if message.pluralizable:
@@ -86,6 +88,15 @@ def test_the_shipped_mo_is_compiled_from_the_po(language):
 )
 def test_russian_mentions_take_the_plural_form_of_their_count(count, word):
     with i18n.use("ru"):
+        assert i18n.ngettext("%(num)d mention", "%(num)d mentions", count) % {"num": count} == f"{count} {word}"
+
+
+@pytest.mark.parametrize(
+    "count, word",
+    [(1, "згадка"), (2, "згадки"), (4, "згадки"), (5, "згадок"), (11, "згадок"), (21, "згадка"), (112, "згадок")],
+)
+def test_ukrainian_mentions_take_the_plural_form_of_their_count(count, word):
+    with i18n.use("uk"):
         assert i18n.ngettext("%(num)d mention", "%(num)d mentions", count) % {"num": count} == f"{count} {word}"
 
 

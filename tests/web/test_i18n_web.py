@@ -5,6 +5,8 @@ Real app (TestClient) on SQLite and PostgreSQL; the pages are the real templates
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -13,7 +15,7 @@ from sqlmodel import select
 
 from monitor import i18n
 from monitor.core.db import session_scope
-from monitor.core.models import AuditEntry, Person, User
+from monitor.core.models import AuditEntry, Person, Source, User, utcnow
 from monitor.core.settings import get_settings
 from monitor.review.users import add_user
 from tests.support.i18n import PASSWORD, add_mentions, csrf_from, html_lang, log_in, sync_people
@@ -185,3 +187,49 @@ def test_a_person_page_chart_is_in_the_page_language(client):
     page = client.get(f"/people/{person_id}?lang=ru").text
     assert "упоминани" in page.split("volume-chart", 1)[1].split("</svg>", 1)[0]
     assert " mentions</title>" not in page
+
+
+# Words of the Python-built text (spike explanations, source health, form errors) that a Russian
+# page must not show: each is in the English page below, so the test can fail.
+ENGLISH_WORDS = re.compile(r"\b(mentions?|between|stor(y|ies)|cop(y|ies)|authors?|usually|failing|already)\b")
+
+
+def _explanation(page: str) -> str:
+    found = re.search(r'<p class="spike-explanation">([^<]*)</p>', page)
+    assert found, "no spike explanation on the page"
+    return found.group(1)
+
+
+def test_a_russian_page_with_a_spike_a_failing_source_and_a_form_error_has_no_english_in_them(client):  # noqa: F811
+    from tests.test_spike_cards import make_spike
+
+    add_user(email=ADMIN, role="admin", password=PASSWORD)
+    log_in(client, ADMIN)
+    make_spike()
+    with session_scope(get_settings().database_url) as session:
+        source = session.exec(select(Source)).first()
+        source.consecutive_failures, source.last_error_at = 3, source.last_success_at or utcnow()
+        person_id = session.exec(select(Person.id)).one()
+        url = source.url
+
+    english = _explanation(client.get("/review?lang=en").text)
+    assert ENGLISH_WORDS.search(english) and "between" in english  # the words the Russian page must not have
+    assert "failing (3)" in client.get("/sources").text
+
+    russian = _explanation(client.get("/review?lang=ru").text)
+    assert not ENGLISH_WORDS.search(russian), russian
+    assert re.search(r"\d+ упоминани\w* с \d\d:\d\d до \d\d:\d\d UTC — \d+ сюжет", russian), russian
+    assert "обычно" in russian
+    sources = client.get("/sources").text
+    assert "сбои (3)" in sources and "failing" not in sources
+    person = client.get(f"/people/{person_id}").text.split("<main", 1)[1]
+    assert "between" not in person and "usually" not in person  # the stored English explanation stays out
+
+    token = csrf_from(sources)
+    refused = client.post("/admin/sources", data={"url": url, "kind": "auto", "name": "", "csrf_token": token})
+    error = re.search(r'<p class="error" role="alert">([^<]*)</p>', refused.text).group(1)
+    assert refused.status_code == 400 and "уже есть среди источников" in error, error
+    assert not ENGLISH_WORDS.search(error) and "is a" not in error
+
+    ukrainian = _explanation(client.get("/review?lang=uk").text)
+    assert not ENGLISH_WORDS.search(ukrainian) and "згадок з " in ukrainian and "зазвичай" in ukrainian, ukrainian

@@ -180,6 +180,7 @@ def _sync_recipients(session: Session, watchlist: Watchlist) -> None:
         recipient.people = entry.people
         recipient.timezone = entry.timezone
         recipient.notify, recipient.language = list(entry.notify) or None, entry.language  # issue 21
+        recipient.digest_to = None if entry.digest_to == ["email"] else list(entry.digest_to)
         recipient.origin = "config"
         recipient.active = True  # unsubscribed_at is left alone: an unsubscribe outlives syncs
         session.add(recipient)

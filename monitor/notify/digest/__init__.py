@@ -11,7 +11,8 @@ with no new mentions and the sources that failed or went silent.
     stats.py     aggregate SQL over every person for one local day (runs once per day+zone)
     content.py   Digest, the slice one recipient sees
     message.py   the email: templates, headers, unsubscribe tokens
-    delivery.py  claim → build → send → record, once per (recipient, day), with backoff
+    chat.py      the digest as a short text for the recipient's Apprise channels (digest_to "notify")
+    delivery.py  claim → build → send → record, once per (recipient, day, channel), with backoff
 """
 
 from monitor.notify.digest.content import Digest, DigestBuilder, PersonSection

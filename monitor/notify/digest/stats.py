@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from monitor import i18n
 from monitor.core.models import Mention, MentionPerson, Person, Source, Spike
 from monitor.core.storage.spike_groups import SpikeGroup, group_spikes
 from monitor.notify.mail import clip, oneline, plaintext, weburl
@@ -85,11 +86,18 @@ class SpikeLine:
 
 @dataclass
 class SourceLine:
-    """A source that failed or went silent; ``problem`` is one line for the reader."""
+    """A source that failed (``error``: what the last poll said) or went silent (``error`` None)."""
 
     name: str
     url: str
-    problem: str
+    error: str | None
+
+    @property
+    def problem(self) -> str:
+        """One line for the reader, in the language of the render (stats are shared by every language)."""
+        if self.error is None:
+            return i18n.gettext("silent: mentions in the week before, none this day")
+        return i18n.gettext("failing: %(error)s") % {"error": self.error}
 
 
 @dataclass
@@ -256,9 +264,9 @@ def _quiet_sources(session: Session, day: date, zone: ZoneInfo) -> list[SourceLi
     lines = []
     for source in session.exec(select(Source).where(Source.enabled == True).order_by(Source.id)):  # noqa: E712
         if source.consecutive_failures > 0:
-            lines.append(SourceLine(source.name, source.url, f"failing: {source.last_error or 'unknown error'}"))
+            lines.append(SourceLine(source.name, source.url, source.last_error or "unknown error"))
         elif source.id in counts and not counts[source.id]:
-            lines.append(SourceLine(source.name, source.url, "silent: mentions in the week before, none this day"))
+            lines.append(SourceLine(source.name, source.url, None))
     return lines
 
 
