@@ -76,7 +76,7 @@ def test_an_unknown_language_stops_the_config_in_one_line(settings):
     assert message.startswith("monitor.toml: recipient[1]") and "language" in message and "'klingon'" in message
 
 
-def test_a_failing_source_is_told_in_the_recipients_language(smtp):  # noqa: F811
+def test_a_failing_source_is_told_in_the_recipients_language(smtp):
     sync_people([{"email": "desk@example.org", "language": "ru"}, {"email": "editor@example.org"}])
     add_mentions("Anna Sokolova", 2)
     with session_scope(get_settings().database_url) as session:

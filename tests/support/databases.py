@@ -93,7 +93,7 @@ class PgPool:
                 if not self.used.empty():
                     drop_pg_database(self.used.get_nowait())
                     continue
-            except Exception as exc:  # noqa: BLE001 - kept for take() to report; the test then fails
+            except Exception as exc:
                 self.failure = exc
             self.wake.wait(timeout=0.5)
 

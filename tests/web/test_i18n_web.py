@@ -200,8 +200,8 @@ def _explanation(page: str) -> str:
     return found.group(1)
 
 
-def test_a_russian_page_with_a_spike_a_failing_source_and_a_form_error_has_no_english_in_them(client):  # noqa: F811
-    from tests.test_spike_cards import make_spike
+def test_a_russian_page_with_a_spike_a_failing_source_and_a_form_error_has_no_english_in_them(client):
+    from tests.support.spikes import make_spike
 
     add_user(email=ADMIN, role="admin", password=PASSWORD)
     log_in(client, ADMIN)

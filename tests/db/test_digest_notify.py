@@ -19,8 +19,8 @@ from monitor.core.models import DigestDelivery, Recipient
 from monitor.core.settings import get_settings
 from monitor.entry.cli import app
 from monitor.notify.digest import send_digests
-from tests.i18n_helpers import add_mentions, smtp  # noqa: F401  (fixture)
-from tests.notify_helpers import Recorder
+from tests.support.i18n import add_mentions
+from tests.support.notify import Recorder
 
 DAY = date(2026, 11, 22)
 MOSCOW = DigestEntry(timezone="Europe/Moscow", send_at=time(8, 0))
@@ -73,7 +73,7 @@ BOTH = 'email = "desk@example.org"\nnotify = ["env:MONITOR_NOTIFY_DESK"]\ndigest
 
 
 @pytest.mark.parametrize("scheme", ["json", "ntfy"])
-def test_monitor_digest_send_posts_the_digest_to_the_channel_once(settings, monkeypatch, smtp, server, scheme):  # noqa: F811
+def test_monitor_digest_send_posts_the_digest_to_the_channel_once(settings, monkeypatch, smtp, server, scheme):
     prepared(settings, monkeypatch, f"{scheme}://127.0.0.1:{server.port}/desk", recipient=BOTH)
     add_mentions("Vladimir Vorontsov", 5)
     add_mentions("Anna Sokolova", 2)
@@ -96,7 +96,7 @@ def test_monitor_digest_send_posts_the_digest_to_the_channel_once(settings, monk
     assert not any(scheme + "://" in line for line in first + second)  # the URL holds a token: never reported
 
 
-def test_a_private_persons_name_never_reaches_the_channel(settings, monkeypatch, smtp, server):  # noqa: F811
+def test_a_private_persons_name_never_reaches_the_channel(settings, monkeypatch, smtp, server):
     prepared(settings, monkeypatch, f"json://127.0.0.1:{server.port}/desk", recipient=BOTH, private=True)
     add_mentions("Vladimir Vorontsov", 5)
     add_mentions("Anna Sokolova", 2)
@@ -110,7 +110,7 @@ def test_a_private_persons_name_never_reaches_the_channel(settings, monkeypatch,
     assert "- Anna Sokolova: 2 mentions" in json.loads(text)["message"]  # the others keep their names
 
 
-def test_the_channel_reads_the_digest_in_russian_with_its_plural_forms(settings, monkeypatch, smtp, server):  # noqa: F811
+def test_the_channel_reads_the_digest_in_russian_with_its_plural_forms(settings, monkeypatch, smtp, server):
     recipient = BOTH + 'language = "ru"\n'
     prepared(settings, monkeypatch, f"json://127.0.0.1:{server.port}/desk", recipient=recipient, private=True)
     add_mentions("Vladimir Vorontsov", 1)
@@ -130,7 +130,7 @@ def test_the_channel_reads_the_digest_in_russian_with_its_plural_forms(settings,
     ]
 
 
-def test_notify_alone_sends_no_email(settings, monkeypatch, smtp, server):  # noqa: F811
+def test_notify_alone_sends_no_email(settings, monkeypatch, smtp, server):
     recipient = 'email = "desk@example.org"\nnotify = ["env:MONITOR_NOTIFY_DESK"]\ndigest_to = ["notify"]\n'
     prepared(settings, monkeypatch, f"json://127.0.0.1:{server.port}/desk", recipient=recipient)
     add_mentions("Anna Sokolova", 2)
@@ -138,7 +138,7 @@ def test_notify_alone_sends_no_email(settings, monkeypatch, smtp, server):  # no
     assert len(received(server)) == 1 and smtp.messages() == [] and ledger() == [(CHANNEL, "sent")]
 
 
-def test_without_digest_to_the_channel_gets_no_digest(settings, monkeypatch, smtp, server):  # noqa: F811
+def test_without_digest_to_the_channel_gets_no_digest(settings, monkeypatch, smtp, server):
     recipient = 'email = "desk@example.org"\nnotify = ["env:MONITOR_NOTIFY_DESK"]\n'  # alerts only
     prepared(settings, monkeypatch, f"json://127.0.0.1:{server.port}/desk", recipient=recipient)
     add_mentions("Anna Sokolova", 2)
@@ -146,7 +146,7 @@ def test_without_digest_to_the_channel_gets_no_digest(settings, monkeypatch, smt
     assert server.requests == [] and len(smtp.messages()) == 1 and ledger() == [("email", "sent")]
 
 
-def test_a_failing_channel_is_retried_alone_and_the_email_is_not_sent_again(settings, monkeypatch, smtp, server):  # noqa: F811
+def test_a_failing_channel_is_retried_alone_and_the_email_is_not_sent_again(settings, monkeypatch, smtp, server):
     prepared(settings, monkeypatch, "json://user:hunter2@127.0.0.1:9/desk", recipient=BOTH)
     add_mentions("Anna Sokolova", 2)
 
@@ -161,7 +161,7 @@ def test_a_failing_channel_is_retried_alone_and_the_email_is_not_sent_again(sett
     assert ledger() == [(CHANNEL, "sent"), ("email", "sent")]
 
 
-def test_the_digest_goes_to_the_channel_through_the_proxy(settings, monkeypatch, smtp, server):  # noqa: F811
+def test_the_digest_goes_to_the_channel_through_the_proxy(settings, monkeypatch, smtp, server):
     proxy = Recorder()
     monkeypatch.setenv("MONITOR_PROXY_URL", f"http://127.0.0.1:{proxy.port}")
     get_settings.cache_clear()
