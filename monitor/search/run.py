@@ -236,16 +236,7 @@ async def _search(
 
 
 def _received(name: str, response: FetchResult) -> Received:
-    return Received(
-        "search",
-        name,
-        response.url,
-        response.body,
-        utcnow(),
-        response.status,
-        response.request_headers,
-        response.headers,
-    )
+    return Received.response("search", name, response, utcnow())
 
 
 async def _get(name: str, request: SearchRequest, *, clients, gate, settings) -> FetchResult:

@@ -48,6 +48,20 @@ class Received:
     transform: str = ""  # what the WebSocket layer changed (a decompressed message)
     mentions: list = field(default_factory=list)  # NewMention, those it yielded
 
+    @classmethod
+    def response(cls, kind: str, adapter: str, response, at: datetime) -> Received:
+        """An HTTP response as the guarded fetcher returned it (``monitor.ingest.fetch.FetchResult``)."""
+        return cls(
+            kind,
+            adapter,
+            response.url,
+            response.body,
+            at,
+            status=response.status,
+            request_headers=response.request_headers,
+            response_headers=response.headers,
+        )
+
 
 def capture_received(session: Session, *, received: list[Received], new_ids: list[int]) -> None:
     """Keep ``received`` (those that yielded a mention) as WARC records, linked to the new

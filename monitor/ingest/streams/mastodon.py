@@ -99,16 +99,7 @@ async def _poll_one(client, sink: Sink, timeline: str, url: str, cursors: dict, 
         return
     now = utcnow()
     # The response that carried the posts, kept as evidence of those that name someone.
-    origin = Received(
-        "stream",
-        "mastodon-timeline",
-        response.url,
-        response.body,
-        now,
-        response.status,
-        response.request_headers,
-        response.headers,
-    )
+    origin = Received.response("stream", "mastodon-timeline", response, now)
     for item in parsed.items:
         at = plausible(item.published_at, now) or now
         sink.add(StreamEvent(typed_item(item, at), at), origin=origin)

@@ -89,7 +89,16 @@ class Sink:
             url, adapter, headers, transform = self._endpoint
             body = frame.encode("utf-8") if isinstance(frame, str) else bytes(frame)  # a text frame's exact bytes
             self._received.append(
-                Received("stream", adapter, url, body, utcnow(), None, headers, {}, transform, [mention])
+                Received(
+                    "stream",
+                    adapter,
+                    url,
+                    body,
+                    utcnow(),
+                    request_headers=headers,
+                    transform=transform,
+                    mentions=[mention],
+                )
             )
 
     def people_in(self, item: Item) -> dict[str, str]:
