@@ -14,6 +14,10 @@ was changed from the bytes exchanged is named in ``Records.transform`` and in a
 
 A body already captured (``revisit_of``) is written as a WARC revisit record
 (identical-payload-digest profile) instead of being stored again.
+
+``message_records(message)`` does the same for one WebSocket message (a stream's frame):
+the handshake's HTTP request as a request record, the message's bytes as a ``resource``
+record whose target URI is the stream's endpoint, credentials replaced alike.
 """
 
 from __future__ import annotations
@@ -64,6 +68,20 @@ class Exchange:
     response_headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     method: str = "GET"
+    captured_at: datetime | None = None
+
+
+@dataclass
+class Message:
+    """One WebSocket message as received (``body``: its bytes after the WebSocket layer) and the
+    handshake request that opened its connection; ``transform`` names what that layer changed."""
+
+    url: str
+    body: bytes
+    request_headers: dict[str, str] = field(default_factory=dict)
+    method: str = ""  # who captured and how ("monitor 0.1.0 jetstream"), kept in the record
+    transform: str = ""
+    content_type: str = "application/json"
     captured_at: datetime | None = None
 
 
@@ -134,6 +152,30 @@ def records(exchange: Exchange, *, revisit_of: Revisit | None = None) -> Records
     response, response_id = _response(url, exchange, received, common, payload_sha, revisit_of)
     request = _request(url, exchange.method, sent, {**common, "WARC-Concurrent-To": response_id})
     return Records(request=request, response=response, url=url, transform=transform, payload_sha256=payload_sha)
+
+
+def message_records(message: Message) -> Records:
+    """The handshake's request record and the message's ``resource`` record (see the module docstring)."""
+    when = message.captured_at or datetime.now(UTC)
+    url, url_changes = scrub_url(message.url)
+    sent, sent_changes = scrub_headers(message.request_headers)
+    changes = url_changes + sent_changes + ([message.transform] if message.transform else [])
+    transform = "; ".join(sorted(set(changes)))
+    common = {"WARC-Date": _warc_date(when), **({"Monitor-Transformation": transform} if transform else {})}
+    writer, out = _writer()
+    record = writer.create_warc_record(
+        url,
+        "resource",
+        payload=BytesIO(message.body),
+        length=len(message.body),
+        warc_content_type=message.content_type,
+        warc_headers_dict={**common, **({"Monitor-Method": message.method} if message.method else {})},
+    )
+    writer.write_record(record)
+    concurrent = {**common, "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID")}
+    request = _request(url, "GET", sent, concurrent)
+    payload_sha = hashlib.sha256(message.body).hexdigest()
+    return Records(request=request, response=out.getvalue(), url=url, transform=transform, payload_sha256=payload_sha)
 
 
 def _response_headers(exchange: Exchange) -> tuple[list[tuple[str, str]], list[str], list[str]]:

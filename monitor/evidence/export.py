@@ -1,7 +1,7 @@
 """``monitor evidence export``: one person's evidence as a zipped BagIt bag.
 
 The bag (``bagit``, RFC 8493) holds under ``data/``: ``VERIFY.md``; ``warc/SHA.warc.gz``
-(each capture's WARC record, byte for byte from the store); ``media/SHA.png|pdf``;
+(each capture's WARC record and its request record, byte for byte from the store); ``media/SHA.png|pdf``;
 ``captures.wacz`` (the same records for ReplayWeb.page, by ``wacz``); ``items.jsonl``;
 ``custody.jsonl`` (``custody.person_slice``); and per TSA token ``timestamps/NAME.tsr``,
 ``NAME.txt`` (the stamped manifest) and ``NAME.chain.pem``. The export is itself a custody
@@ -109,16 +109,16 @@ def _write_blobs(bag_dir: Path, settings, captures: list[Capture]) -> list[Path]
     warcs: dict[str, Path] = {}
     for capture in captures:
         suffix = MEDIA_SUFFIX.get(capture.kind, ".warc.gz")
-        target = bag_dir / ("media" if capture.kind in MEDIA_SUFFIX else "warc") / f"{capture.sha256}{suffix}"
-        source = blob_path(settings, capture.sha256)
-        if not source.is_file():
-            raise ExportError(
-                f"capture {capture.id}: its file {capture.sha256[:12]}… is missing from the evidence store"
-            )
-        target.parent.mkdir(exist_ok=True)
-        shutil.copyfile(source, target)
-        if suffix == ".warc.gz":
-            warcs[capture.sha256] = target
+        # A response's request record goes beside it: the request is part of what was captured.
+        for sha in filter(None, (capture.sha256, None if capture.kind in MEDIA_SUFFIX else capture.request_sha256)):
+            target = bag_dir / ("media" if capture.kind in MEDIA_SUFFIX else "warc") / f"{sha}{suffix}"
+            source = blob_path(settings, sha)
+            if not source.is_file():
+                raise ExportError(f"capture {capture.id}: its file {sha[:12]}… is missing from the evidence store")
+            target.parent.mkdir(exist_ok=True)
+            shutil.copyfile(source, target)
+            if suffix == ".warc.gz":
+                warcs[sha] = target
     return list(warcs.values())
 
 

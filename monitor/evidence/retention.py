@@ -1,5 +1,8 @@
 """Retention: poll responses that stored no mention are kept for a while, then deleted.
 
+The same holds for a search response or stream message kept without a new mention (its
+mentions were stored before, a replay): ``RECEIVED_KINDS``.
+
 So the store grows with mentions, not with polls. Only the blobs of the rows deleted here
 are removed, and only when no other capture names them (identical bodies are one file);
 the store may hold other files (timestamps, manifests) this never touches.
@@ -18,14 +21,16 @@ from monitor.core.models_evidence import Capture
 
 log = logging.getLogger(__name__)
 PRUNE_BATCH = 1000
+RECEIVED_KINDS = ("poll", "search", "stream")  # what a poll, a search or a stream received, kept unlinked
 
 
 def prune_unmatched(session: Session, *, settings, now: datetime) -> int:
-    """Delete unmatched poll captures older than ``evidence_unmatched_days``; how many rows went."""
+    """Delete unmatched captures of what was received (``RECEIVED_KINDS``) older than
+    ``evidence_unmatched_days``; how many rows went."""
     cutoff = now - timedelta(days=settings.evidence_unmatched_days)
     old = session.exec(
         select(Capture)
-        .where(Capture.kind == "poll", Capture.mention_id == None, Capture.captured_at < cutoff)
+        .where(Capture.kind.in_(RECEIVED_KINDS), Capture.mention_id == None, Capture.captured_at < cutoff)
         .order_by(Capture.id)
         .limit(PRUNE_BATCH)
     ).all()
@@ -35,7 +40,7 @@ def prune_unmatched(session: Session, *, settings, now: datetime) -> int:
     session.execute(sa.delete(Capture).where(Capture.id.in_([row.id for row in old])))
     still = _still_named(session, names)
     removed = sum(store.remove(settings, sha) for sha in sorted(names - still))
-    log.info("pruned unmatched poll captures", extra={"rows": len(old), "blobs": removed})
+    log.info("pruned unmatched captures", extra={"rows": len(old), "blobs": removed})
     return len(old)
 
 

@@ -1,6 +1,7 @@
 """The hourly timestamp run: captures not yet stamped → one manifest → a token per TSA.
 
-The manifest is text, one capture SHA-256 per line, sorted and unique; its own SHA-256 is
+The manifest is text, one capture SHA-256 per line (a response's request record's too),
+sorted and unique; its own SHA-256 is
 what each TSA in ``[evidence] tsa`` signs. The manifest, every token with its TSA's chain,
 and a link from each capture to its manifest are stored together, with a "timestamped"
 custody event; so a run that no TSA answered stores nothing, and the next run tries again.
@@ -93,7 +94,8 @@ def stamp_pending(session: Session, *, settings, evidence) -> StampRun:
     captures = pending_captures(session)
     if not captures or not evidence.tsa:
         return run
-    body = build_manifest(c.sha256 for c in captures)
+    # A response's request record is stamped with it: the bundle carries both.
+    body = build_manifest(sha for c in captures for sha in (c.sha256, c.request_sha256) if sha)
     digest = hashlib.sha256(body).hexdigest()
     manifest = session.exec(select(StampManifest).where(StampManifest.sha256 == digest)).first()
     if manifest is None:

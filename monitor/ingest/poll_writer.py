@@ -22,6 +22,7 @@ from monitor.core.models import Source
 from monitor.core.settings import get_settings
 from monitor.core.storage import save_many
 from monitor.core.storage.captures import capture_polls
+from monitor.core.storage.received import capture_received
 from monitor.ingest.metrics import record_polls
 from monitor.ingest.schedule import mark_failure, mark_success
 from monitor.sources.base import one_line
@@ -123,8 +124,6 @@ def _write(outcomes: list[_Outcome], now: datetime) -> None:
 def _write_once(outcomes: list[_Outcome], now: datetime) -> None:
     with db.session_scope() as session:
         new_ids = save_many(session, batches=[(o.result.source_id, o.mentions) for o in outcomes], now=now)
-        # Issue 18: the responses kept as WARC records, preserved people's mentions queued.
-        capture_polls(session, settings=get_settings(), outcomes=outcomes, new_ids=new_ids, now=now)
         rows = {
             s.id: s for s in session.exec(select(Source).where(Source.id.in_([o.result.source_id for o in outcomes])))
         }
@@ -146,6 +145,12 @@ def _write_once(outcomes: list[_Outcome], now: datetime) -> None:
                     feed_hint=outcome.feed_hint,
                 )
         record_polls(session, results=[o.result for o in outcomes])
+        # Issue 18: the responses kept as WARC records, preserved people's mentions queued. Last,
+        # because the captures' custody events hold the chain's lock until this commits.
+        capture_polls(session, settings=get_settings(), outcomes=outcomes, new_ids=new_ids, now=now)
+        for outcome in outcomes:
+            if outcome.received:  # a search provider's responses (monitor.search.run)
+                capture_received(session, received=outcome.received, new_ids=new_ids.get(outcome.result.source_id, []))
 
 
 def _log(result: PollResult) -> None:

@@ -89,6 +89,7 @@ class _Outcome:
     response: FetchResult | None = None  # a changed body, kept as evidence (monitor.core.storage.captures)
     prepared: object = None  # its records already in the evidence store (monitor.core.storage.captures.Prepared)
     adapter: str = ""
+    received: list = field(default_factory=list)  # search responses that yielded mentions (core.storage.received)
 
 
 def poll_source(source_id: int, *, now: datetime | None = None) -> PollResult:

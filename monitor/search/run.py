@@ -5,8 +5,9 @@ search (every searchable person with ``everyone=True``, else those the budget pl
 due), each target's requests sent through the guarded client at the provider's pace, the
 responses parsed, GDELT's articles fetched and their text added, every item matched like a
 polled one (``poller._matched``) and stored through the poll writer (``write_isolated``)
-on the provider's source row, so a URL two providers return is stored once. A ``private``
-person is never a target. Logs carry provider names and counts, never a name or a query.
+on the provider's source row, so a URL two providers return is stored once. Each response
+that yielded a matched item is kept as evidence in that write (``Received``, linked to the
+mentions it stored, credentials replaced by a marker). A ``private`` person is never a target. Logs carry provider names and counts, never a name or a query.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from monitor.core.models import utcnow
 from monitor.core.settings import Settings, get_settings
 from monitor.core.storage import search as state
 from monitor.core.storage.matcher_cache import matcher_for
-from monitor.ingest.fetch import FetchError, fetch_async
+from monitor.core.storage.received import Received
+from monitor.ingest.fetch import FetchError, FetchResult, fetch_async
 from monitor.ingest.politeness import gate_for
 from monitor.ingest.poll_writer import infrastructure_errors, write_isolated
 from monitor.ingest.poller import PollResult, _matched, _Outcome
@@ -69,6 +71,7 @@ class _Context:
     matcher: object
     due: set[str] | None = None
     per_target: dict[str, tuple[int, str | None, str | None]] = field(default_factory=dict)  # results, cursor, error
+    received: list[tuple[Received, set[str]]] = field(default_factory=list)  # each response, its items' guids
 
 
 def run_searches(
@@ -142,7 +145,9 @@ async def _search_targets(
     failure: SearchError | None = None
     items_by_target: list[tuple[Target, list[Item]]] = []
     async with clients_for(entry.proxy, settings) as clients:
-        search = functools.partial(_search, name, entry, clients=clients, gate=gate, settings=settings, now=now)
+        search = functools.partial(
+            _search, name, entry, clients=clients, gate=gate, settings=settings, now=now, received=context.received
+        )
         for target in context.targets:
             if (context.due is not None and target.subject not in context.due) or not cost(name, target, entry):
                 continue
@@ -209,13 +214,18 @@ def _gap(name: str, entry: SearchEntry) -> float:
     return min(MAX_GAP_SECONDS, 60.0 / per_minute(name, entry))
 
 
-async def _search(name: str, entry: SearchEntry, target: Target, cursor: str | None, *, clients, gate, settings, now):
-    """One target's requests, in order; the items found and the target's next cursor."""
+async def _search(
+    name: str, entry: SearchEntry, target: Target, cursor: str | None, *, clients, gate, settings, now, received
+):
+    """One target's requests, in order; the items found and the target's next cursor. Each
+    response is appended to ``received`` with its items' guids (kept if one is matched)."""
     slots = cursors(cursor)
     found: list[Item] = []
     for request in requests_for(name, target, slots, entry=entry, settings=settings, now=now):
-        body = await _get(name, request, clients=clients, gate=gate, settings=settings)
-        page = MODULES[name].parse(body, request)
+        response = await _get(name, request, clients=clients, gate=gate, settings=settings)
+        page = MODULES[name].parse(response.body, request)
+        if page.items:
+            received.append((_received(name, response), {item.guid for item in page.items}))
         if page.titles_only:
             await _add_article_text(page, clients=clients, gate=gate, settings=settings)
         found.extend(page.items)
@@ -225,8 +235,12 @@ async def _search(name: str, entry: SearchEntry, target: Target, cursor: str | N
     return found, dump_cursors(slots)
 
 
-async def _get(name: str, request: SearchRequest, *, clients, gate, settings) -> bytes:
-    """The body of one provider request through the guarded client; ``SearchError`` otherwise.
+def _received(name: str, response: FetchResult) -> Received:
+    return Received.response("search", name, response, utcnow())
+
+
+async def _get(name: str, request: SearchRequest, *, clients, gate, settings) -> FetchResult:
+    """One provider request through the guarded client (the response); ``SearchError`` otherwise.
 
     A request with ``auth`` (Bluesky's login) gets fresh credentials once when the answer says
     its token expired, as the poller does.
@@ -234,13 +248,13 @@ async def _get(name: str, request: SearchRequest, *, clients, gate, settings) ->
     guarded = functools.partial(fetch_async, clients, gate=gate, settings=settings)
     try:
         if request.auth is None:
-            return (await guarded(request.url, headers=request.headers)).body
+            return await guarded(request.url, headers=request.headers)
         try:
-            return (await guarded(request.url, headers={**request.headers, **await request.auth.headers(guarded)})).body
+            return await guarded(request.url, headers={**request.headers, **await request.auth.headers(guarded)})
         except FetchError as exc:
             if not request.auth.expired(exc):
                 raise
-        return (await guarded(request.url, headers={**request.headers, **await request.auth.refresh(guarded)})).body
+        return await guarded(request.url, headers={**request.headers, **await request.auth.refresh(guarded)})
     except FetchError as exc:
         raise _search_error(name, exc) from None
 
@@ -292,11 +306,22 @@ def _store(
         summary.matched += len(mentions)
     summary.searched = len(found)
     outcome.result.fetched = summary.fetched
+    outcome.received = _yielded(context.received, outcome.mentions)
     if failure is not None:
         outcome.error, outcome.result.error, summary.error = failure, str(failure), str(failure)
     write_isolated([outcome], now)
     summary.new, summary.duplicate = outcome.result.new, outcome.result.duplicate
     _record(name, context, failure, now, spent=bool(context.per_target))
+
+
+def _yielded(received: list[tuple[Received, set[str]]], mentions: list) -> list[Received]:
+    """Each response with the matched mentions among its items; those without one are not kept."""
+    by_guid: dict[str, list] = {}
+    for mention in mentions:
+        by_guid.setdefault(mention.guid, []).append(mention)
+    for response, guids in received:
+        response.mentions = [m for guid in sorted(guids) for m in by_guid.get(guid, [])]
+    return [response for response, _ in received if response.mentions]
 
 
 def _record(name: str, context: _Context, failure: SearchError | None, now: datetime, *, spent: bool) -> None:

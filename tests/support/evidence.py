@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import io
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
 from sqlmodel import select
 from warcio.archiveiterator import ArchiveIterator
@@ -77,3 +83,39 @@ def warc_records(blob: bytes) -> list:
             )
         )
     return found
+
+
+def custody_events() -> list:
+    from monitor.core.models_custody import CustodyEvent
+
+    return rows(CustodyEvent)
+
+
+def monitor_cli(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    """``python -m monitor ARGS`` as its own process, in the settings fixture's environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args], capture_output=True, text=True, check=False, timeout=timeout
+    )
+
+
+def export_and_verify(person: str, tmp_path: Path) -> Path:
+    """Export ``person``'s bundle with ``monitor evidence export``, check it with ``monitor
+    evidence verify`` (both must succeed) and unpack it; the unpacked bag's folder."""
+    out = tmp_path / "bundle.zip"
+    exported = monitor_cli("evidence", "export", "--person", person, "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    verified = monitor_cli("evidence", "verify", str(out))
+    assert verified.returncode == 0 and "\nOK: " in "\n" + verified.stdout, verified.stdout + verified.stderr
+    root = tmp_path / "bag"
+    with zipfile.ZipFile(out) as archive:
+        archive.extractall(root)
+    return root
+
+
+def bundle_lines(root: Path, name: str) -> list[dict]:
+    return [json.loads(line) for line in (root / "data" / name).read_text(encoding="utf-8").splitlines()]
+
+
+def plain(blob: bytes) -> bytes:
+    """A stored record's bytes uncompressed (each record is a gzip member), to search for a secret in."""
+    return gzip.decompress(blob)

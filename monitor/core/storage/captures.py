@@ -3,11 +3,13 @@
 ``prepare`` runs in the fetch path (``monitor.ingest.poller``): the response of every source whose
 body changed becomes a request and a response record in the evidence store, written in a
 thread beside the other fetches. ``capture_polls`` runs in the poll writer's transaction,
-right after the mentions are stored (``monitor.ingest.poll_writer``): one ``Capture`` row per new mention (with
-the SHA-256 of its own item as canonical JSON). A response that stored no new mention gets a
-row without a mention; those are deleted after ``MONITOR_EVIDENCE_UNMATCHED_DAYS``
+after the mentions are stored (``monitor.ingest.poll_writer``): one ``Capture`` row per new mention (with
+the SHA-256 of its own item as canonical JSON) and a "captured" custody event for each, all
+appended at once (``insert_captures``). A response that stored no new mention gets a
+row without a mention (and no event); those are deleted after ``MONITOR_EVIDENCE_UNMATCHED_DAYS``
 (``monitor.evidence.retention``). New mentions of a person marked ``preserve`` are queued for
-their linked page and re-checks (``Preservation``).
+their linked page and re-checks (``Preservation``). Stream messages and search responses go
+through the same rows and events (``monitor.core.storage.received``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -26,7 +28,8 @@ from monitor.core import blob_store as store
 from monitor.core.models import Mention, MentionPerson, Person
 from monitor.core.models_evidence import Capture, Preservation
 from monitor.core.settings import get_settings
-from monitor.core.storage import insert_ignore
+from monitor.core.storage.bulk import insert_batch, insert_ignore
+from monitor.core.storage.custody import NewEvent, append_events
 from monitor.core.warc import Exchange, Records, Revisit, records
 
 log = logging.getLogger(__name__)
@@ -71,19 +74,83 @@ def capture_polls(session: Session, *, settings, outcomes: list, new_ids: dict[i
 def _record(session: Session, settings, captured: list, new_ids: dict[int, list[int]], now: datetime) -> None:
     ids = [i for o in captured for i in new_ids.get(o.result.source_id, [])]
     guids = dict(session.exec(select(Mention.id, Mention.guid).where(Mention.id.in_(ids))).all()) if ids else {}
-    earlier = _earlier_payloads(session, captured)
-    for outcome in captured:
-        _record_one(
-            session, settings, outcome, [(i, guids[i]) for i in new_ids.get(outcome.result.source_id, [])], earlier, now
+    ready = [(_prepared(o), [(i, guids[i]) for i in new_ids.get(o.result.source_id, [])]) for o in captured]
+    insert_captures(session, capture_rows(session, settings, ready))
+
+
+def capture_rows(session: Session, settings, ready: list[tuple[Prepared, list[tuple[int, str]]]]) -> list[dict]:
+    """The ``Capture`` rows of prepared records, each linked to the new mentions (id, guid) its
+    items include, or one unlinked row (kept for the retention) when it yielded none new.
+
+    A body already kept with a mention is written again as a revisit record (no second copy).
+    """
+    earlier = _earlier_payloads(session, [p for p, _ in ready])
+    rows: list[dict] = []
+    for prepared, new in ready:
+        first = earlier.get(prepared.made.payload_sha256)
+        if first is not None and prepared.exchange is not None:
+            prepared = _as_revisit(settings, prepared, first)
+        earlier.setdefault(
+            prepared.made.payload_sha256,
+            Revisit(prepared.made.url, prepared.captured_at, prepared.made.payload_sha256),
         )
+        row = {
+            "kind": prepared.kind,
+            "sha256": prepared.sha256,
+            "request_sha256": prepared.request_sha256,
+            "url": prepared.made.url,
+            "status": prepared.status,
+            "size": len(prepared.made.response),
+            "captured_at": prepared.captured_at,
+            "method": prepared.method,
+            "payload_sha256": prepared.made.payload_sha256,
+            "transform": prepared.made.transform,
+            "text_sha256": None,
+        }
+        linked = [{**row, "mention_id": i, "item_sha256": prepared.items[g]} for i, g in new if g in prepared.items]
+        rows += linked or [{**row, "mention_id": None, "item_sha256": None}]
+    return rows
 
 
-def _earlier_payloads(session: Session, outcomes: list) -> dict[str, Revisit]:
+def insert_captures(session: Session, rows: list[dict]) -> None:
+    """Insert ``rows`` and append a "captured" custody event for each one linked to a mention,
+    naming the mention's people (their bundle's slice carries it): one INSERT each, not one per row."""
+    returned = insert_batch(
+        session, Capture, rows, returning=(Capture.id, Capture.mention_id, Capture.sha256, Capture.item_sha256)
+    )
+    linked = sorted((r for r in returned if r[1] is not None), key=lambda r: r[0])
+    if not linked:
+        return
+    people: dict[int, list[int]] = {}
+    for mention_id, person_id in session.execute(
+        sa.select(MentionPerson.mention_id, MentionPerson.person_id).where(
+            MentionPerson.mention_id.in_({r[1] for r in linked})
+        )
+    ):
+        people.setdefault(mention_id, []).append(person_id)
+    events = [
+        NewEvent(
+            "captured",
+            "monitor",
+            f"capture:{capture_id}",
+            tuple(people.get(mention_id, ())),
+            {"mention": mention_id, "sha256": sha, "item_sha256": item},
+        )
+        for capture_id, mention_id, sha, item in linked
+    ]
+    append_events(session, events)
+
+
+def _earlier_payloads(session: Session, prepared: list[Prepared]) -> dict[str, Revisit]:
     """Bodies of this batch already stored with a mention (never pruned): their first capture, for a revisit record."""
-    shas = {_prepared(o).made.payload_sha256 for o in outcomes}
+    shas = {p.made.payload_sha256 for p in prepared}
     rows = session.exec(
         select(Capture.payload_sha256, Capture.url, Capture.captured_at)
-        .where(Capture.payload_sha256.in_(shas), Capture.kind == "poll", Capture.mention_id != None)
+        .where(
+            Capture.payload_sha256.in_(shas),
+            Capture.kind.in_({p.kind for p in prepared}),
+            Capture.mention_id != None,
+        )
         .order_by(Capture.id)
     ).all()
     earlier: dict[str, Revisit] = {}
@@ -94,14 +161,36 @@ def _earlier_payloads(session: Session, outcomes: list) -> dict[str, Revisit]:
 
 @dataclass
 class Prepared:
-    """A response's records already in the store, and its items' hashes: made in the fetch path,
-    beside the other fetches, so the writer (one per process) only adds rows."""
+    """A response's (or a stream message's) records already in the store, and its items' hashes:
+    made before the writer's transaction where it can be, so the writer only adds rows."""
 
     made: Records
     sha256: str
     request_sha256: str
     captured_at: datetime
     items: dict[str, str]  # guid -> item SHA-256
+    kind: str = "poll"  # poll, search, stream
+    status: int | None = None  # None: a WebSocket message
+    method: str = ""
+    exchange: Exchange | None = None  # to write again as a revisit record; None for a message
+
+
+def store_records(settings, made: Records, *, mentions: list, captured_at: datetime, **fields) -> Prepared:
+    """Put ``made``'s records in the store; a ``Prepared`` with ``mentions``' item hashes and ``fields``."""
+    items = {m.guid: item_sha256(m) for m in mentions}
+    return Prepared(
+        made, store.put(settings, made.response), store.put(settings, made.request), captured_at, items, **fields
+    )
+
+
+def _as_revisit(settings, prepared: Prepared, first: Revisit) -> Prepared:
+    # Both records name a fresh record id: no other capture has them.
+    store.remove(settings, prepared.sha256)
+    store.remove(settings, prepared.request_sha256)
+    made = records(prepared.exchange, revisit_of=first)
+    return replace(
+        prepared, made=made, sha256=store.put(settings, made.response), request_sha256=store.put(settings, made.request)
+    )
 
 
 async def prepare(outcome, settings) -> None:
@@ -114,7 +203,7 @@ async def prepare(outcome, settings) -> None:
         log.warning("preparing a capture failed: %s", type(exc).__name__, extra={"source_id": outcome.result.source_id})
 
 
-def _prepare(outcome, settings, now: datetime, revisit_of: Revisit | None = None) -> Prepared:
+def _prepare(outcome, settings, now: datetime) -> Prepared:
     response = outcome.response
     exchange = Exchange(
         url=response.url,
@@ -124,13 +213,14 @@ def _prepare(outcome, settings, now: datetime, revisit_of: Revisit | None = None
         body=response.body,
         captured_at=now,
     )
-    made = records(exchange, revisit_of=revisit_of)
-    return Prepared(
-        made,
-        store.put(settings, made.response),
-        store.put(settings, made.request),
-        now,
-        {m.guid: item_sha256(m) for m in outcome.mentions},
+    return store_records(
+        settings,
+        records(exchange),
+        mentions=outcome.mentions,
+        captured_at=now,
+        status=response.status,
+        method=method_name(outcome.detected or outcome.adapter),
+        exchange=exchange,
     )
 
 
@@ -138,31 +228,6 @@ def _prepared(outcome) -> Prepared:
     if getattr(outcome, "prepared", None) is None:  # capture was turned on mid-poll, or preparing failed
         outcome.prepared = _prepare(outcome, get_settings(), datetime.now(UTC))
     return outcome.prepared
-
-
-def _record_one(session, settings, outcome, new: list[tuple[int, str]], earlier: dict, now: datetime) -> None:
-    ready = _prepared(outcome)
-    first = earlier.get(ready.made.payload_sha256)
-    if first is not None:  # an identical body is already kept: a revisit record instead (and no second copy)
-        store.remove(settings, ready.sha256)  # both records name a fresh record id: no other capture has them
-        store.remove(settings, ready.request_sha256)
-        ready = _prepare(outcome, settings, ready.captured_at, revisit_of=first)
-    earlier.setdefault(ready.made.payload_sha256, Revisit(ready.made.url, ready.captured_at, ready.made.payload_sha256))
-    row = {
-        "kind": "poll",
-        "sha256": ready.sha256,
-        "request_sha256": ready.request_sha256,
-        "url": ready.made.url,
-        "status": outcome.response.status,
-        "size": len(ready.made.response),
-        "captured_at": ready.captured_at,
-        "method": method_name(outcome.detected or outcome.adapter),
-        "payload_sha256": ready.made.payload_sha256,
-        "transform": ready.made.transform,
-        "text_sha256": None,
-    }
-    rows = [{**row, "mention_id": i, "item_sha256": ready.items[guid]} for i, guid in new if guid in ready.items]
-    session.execute(sa.insert(Capture), rows or [{**row, "mention_id": None, "item_sha256": None}])
 
 
 def queue_preserved(session: Session, *, mention_ids: list[int], now: datetime) -> None:

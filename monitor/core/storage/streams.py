@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from monitor.core.config_streams import StreamSpec
 from monitor.core.models import Mention, Sighting, Source, SourceStats, StreamLease, StreamState
 from monitor.core.storage import NewMention, insert_batch, save_many
+from monitor.core.storage.received import Received, capture_received
 
 STREAM_ORIGIN = "stream"
 LEASE_NAME = "stream"
@@ -35,6 +36,7 @@ class Batch:
     cursor: str | None
     last_event_at: datetime | None
     reposts: list[tuple[str, str | None]] = field(default_factory=list)  # (post's at:// uri, reposter)
+    received: list[Received] = field(default_factory=list)  # what yielded the mentions, kept as evidence
 
 
 def sync_stream_sources(session: Session, *, specs: list[StreamSpec]) -> None:
@@ -74,6 +76,8 @@ def save_batch(session: Session, *, batch: Batch, now: datetime) -> int:
     if new:
         source.last_new_at, source.new_last_poll = now, len(new)
     _count(session, batch, new=len(new), now=now)
+    # Last: the captures' custody events hold the chain's lock until this commits.
+    capture_received(session, received=batch.received, new_ids=new)
     return len(new)
 
 

@@ -40,8 +40,10 @@ async def consume(spec: StreamSpec, sink: Sink, stop: asyncio.Event, settings: S
     while not stop.is_set():
         try:
             await ws.guard(spec.connect_url, settings)
-            async with ws.connect(subscribe_url(spec.connect_url, sink.cursor), settings) as connection:
+            url = subscribe_url(spec.connect_url, sink.cursor)
+            async with ws.connect(url, settings) as connection:
                 log.info("jetstream connected", extra={"source_id": sink.source_id, "cursor": sink.cursor})
+                sink.connected(url, spec.kind, *ws.handshake(connection))
                 await ws.pump(connection, sink, stop, jetstream_event, backoff)
         except ws.CONNECTION_ERRORS + (FetchError,) as exc:
             await _dropped(sink, exc)

@@ -24,6 +24,7 @@ import websockets
 from monitor.core.config_streams import StreamSpec
 from monitor.core.models import utcnow
 from monitor.core.settings import Settings
+from monitor.core.storage.received import Received
 from monitor.ingest.fetch import FetchError, fetch_async, make_async_client
 from monitor.ingest.streams import ws
 from monitor.ingest.streams.events import StreamEvent, mastodon_frame, plausible, typed_item
@@ -41,7 +42,9 @@ async def consume(spec: StreamSpec, sink: Sink, stop: asyncio.Event, settings: S
     while not stop.is_set():
         try:
             await ws.guard(spec.connect_url, settings)
-            async with ws.connect(f"{spec.connect_url}?stream=public", settings) as connection:
+            url = f"{spec.connect_url}?stream=public"
+            async with ws.connect(url, settings) as connection:
+                sink.connected(url, spec.kind, *ws.handshake(connection))
                 for tag in spec.tags:
                     await connection.send(json.dumps({"type": "subscribe", "stream": "hashtag", "tag": tag}))
                 await sink.note(mode="stream")
@@ -95,9 +98,11 @@ async def _poll_one(client, sink: Sink, timeline: str, url: str, cursors: dict, 
         await sink.note(error=message)
         return
     now = utcnow()
+    # The response that carried the posts, kept as evidence of those that name someone.
+    origin = Received.response("stream", "mastodon-timeline", response, now)
     for item in parsed.items:
         at = plausible(item.published_at, now) or now
-        sink.add(StreamEvent(typed_item(item, at), at))
+        sink.add(StreamEvent(typed_item(item, at), at), origin=origin)
     if parsed.cursor:
         cursors[timeline] = parsed.cursor
 

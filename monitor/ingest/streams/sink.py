@@ -5,6 +5,9 @@ newest cursor) and writes it in one transaction every ``FLUSH_EVENTS`` events or
 ``FLUSH_SECONDS``, whichever comes first. A crash loses at most that much progress, never
 data: the stored cursor is at most one batch behind, the replayed events are already
 stored under their unique keys, so nothing is stored twice.
+
+The message (or fallback response) that yielded each matched post travels with the batch
+and is kept as evidence in the same transaction (``monitor.core.storage.received``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from monitor.core import db
 from monitor.core.models import utcnow
 from monitor.core.storage import NewMention
 from monitor.core.storage import streams as state
+from monitor.core.storage.received import Received
 from monitor.dedupe import canonical_url, fingerprint, global_identity
 from monitor.ingest.language import language_of
 from monitor.ingest.streams.events import StreamEvent
@@ -42,18 +46,26 @@ class Sink:
         self._time_us = int(cursor) if cursor and cursor.isdigit() else 0
         self.stored = self.events = self.skipped = 0  # totals, for the command's summary
         self._writing: asyncio.Task | None = None
+        self._endpoint: tuple[str, str, dict[str, str], str] | None = None  # see ``connected``
         self._reset()
 
     def _reset(self) -> None:
         self._mentions: list[NewMention] = []
         self._reposts: list[tuple[str, str | None]] = []
+        self._received: list[Received] = []
         self._events = self._skipped = 0
         self._last_at: datetime | None = None
         self._cursor_moved = False
         self._since = time.monotonic()
 
-    def add(self, event: StreamEvent) -> None:
-        """Count the event, move the cursor, keep its post if it names a tracked person."""
+    def connected(self, url: str, adapter: str, request_headers: dict[str, str], transform: str = "") -> None:
+        """Where the next frames come from: the stream's URL, the adapter, the handshake's headers
+        and what the WebSocket layer changed (for the evidence kept of a matched frame)."""
+        self._endpoint = (url, adapter, request_headers, transform)
+
+    def add(self, event: StreamEvent, *, frame: str | bytes | None = None, origin: Received | None = None) -> None:
+        """Count the event, move the cursor, keep its post if it names a tracked person, and what
+        carried it: the ``frame`` (from the endpoint of ``connected``), or ``origin`` (a response)."""
         self._events += 1
         if event.time_us is not None and event.time_us > self._time_us:
             self._time_us, self._cursor_moved = event.time_us, True
@@ -62,9 +74,32 @@ class Sink:
         if event.item is not None:
             people = self.people_in(event.item)
             if people:
-                self._mentions.append(mention_of(event.item, people))
+                mention = mention_of(event.item, people)
+                self._mentions.append(mention)
+                self._keep(mention, frame, origin)
         elif event.repost_of:
             self._reposts.append((event.repost_of, event.reposter))
+
+    def _keep(self, mention: NewMention, frame: str | bytes | None, origin: Received | None) -> None:
+        if origin is not None:
+            if not origin.mentions:
+                self._received.append(origin)
+            origin.mentions.append(mention)
+        elif frame is not None and self._endpoint is not None:
+            url, adapter, headers, transform = self._endpoint
+            body = frame.encode("utf-8") if isinstance(frame, str) else bytes(frame)  # a text frame's exact bytes
+            self._received.append(
+                Received(
+                    "stream",
+                    adapter,
+                    url,
+                    body,
+                    utcnow(),
+                    request_headers=headers,
+                    transform=transform,
+                    mentions=[mention],
+                )
+            )
 
     def people_in(self, item: Item) -> dict[str, str]:
         """Person name → first alias matched, as the poller matches (title and text)."""
@@ -118,7 +153,14 @@ class Sink:
         if self._time_us:
             self.cursor = str(self._time_us)
         batch = state.Batch(
-            self.source_id, self._mentions, self._events, self._skipped, self.cursor, self._last_at, self._reposts
+            self.source_id,
+            self._mentions,
+            self._events,
+            self._skipped,
+            self.cursor,
+            self._last_at,
+            self._reposts,
+            self._received,
         )
         self.events, self.skipped = self.events + self._events, self.skipped + self._skipped
         self._reset()
@@ -197,8 +239,18 @@ def _save_one_by_one(batch: state.Batch, error: Exception) -> int:
     new = refused = 0
     for mention in batch.mentions:
         try:
+            received = [r for r in batch.received if any(m is mention for m in r.mentions)]
             new += _save(
-                replace(batch, mentions=[mention], events=0, skipped=0, cursor=None, last_event_at=None, reposts=[])
+                replace(
+                    batch,
+                    mentions=[mention],
+                    events=0,
+                    skipped=0,
+                    cursor=None,
+                    last_event_at=None,
+                    reposts=[],
+                    received=received,
+                )
             )
         except sa.exc.OperationalError:
             raise
@@ -209,7 +261,7 @@ def _save_one_by_one(batch: state.Batch, error: Exception) -> int:
                 type(exc).__name__,
                 extra={"source_id": batch.source_id},
             )
-    return new + _save(replace(batch, mentions=[], skipped=batch.skipped + refused))
+    return new + _save(replace(batch, mentions=[], skipped=batch.skipped + refused, received=[]))
 
 
 def _note(source_id: int, error: str | None, mode: str | None, why: str | None) -> None:

@@ -91,11 +91,19 @@ async def pump(
                 # renewal, keepalive pings and the stop timer run under a saturated stream.
                 await asyncio.sleep(0)
             try:
-                sink.add(parse(frame, now=utcnow()))
+                sink.add(parse(frame, now=utcnow()), frame=frame)
             except BadEvent:
                 sink.skip()
         if sink.due():
             await sink.flush(wait=False)  # the write runs while frames are read on
+
+
+def handshake(connection: ClientConnection) -> tuple[dict[str, str], str]:
+    """The handshake's request headers as sent, and what the WebSocket layer changes in every
+    message (a compression extension), for the evidence kept of a matched frame."""
+    sent = dict(connection.request.headers.raw_items()) if connection.request else {}
+    agreed = connection.response.headers.get("Sec-WebSocket-Extensions", "") if connection.response else ""
+    return sent, ("message decompressed from permessage-deflate" if "permessage-deflate" in agreed else "")
 
 
 def too_big(exc: BaseException) -> bool:
