@@ -20,8 +20,8 @@ from monitor.core.settings import get_settings
 from monitor.core.storage.captures import item_sha256, method_name
 from monitor.evidence.retention import prune_unmatched
 from monitor.search.run import run_searches
-from tests.evidence_helpers import bundle_lines, captures, custody_events, export_and_verify, plain, warc_records
-from tests.search_helpers import ProviderServer, rows, sync, write_config
+from tests.support.evidence import bundle_lines, captures, custody_events, export_and_verify, plain, warc_records
+from tests.support.search import ProviderServer, rows, sync, write_config
 
 VK_TOKEN, YOUTUBE_KEY, BLUESKY_JWT = "Zq9-vk-token", "Zq9-youtube-key", "Zq9-bluesky-jwt"
 SECRETS = (VK_TOKEN, YOUTUBE_KEY, BLUESKY_JWT, "Zq9-app-password")

@@ -11,7 +11,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from monitor.core.warc import REDACTED, Message, message_records
-from tests.evidence_helpers import plain, warc_records
+from tests.support.evidence import plain, warc_records
 
 SECRET = "Zq9SECRETvalue"
 header_names = st.from_regex(r"[A-Za-z][A-Za-z0-9\-]{0,20}", fullmatch=True)

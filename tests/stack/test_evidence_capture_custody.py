@@ -12,7 +12,8 @@ from monitor.core.models import MentionPerson, Person
 from monitor.core.models_evidence import Capture
 from monitor.core.storage.custody import NewEvent, append_event, append_events, chain_holds, people_key
 from monitor.entry.polling import poll_all_once
-from tests.evidence_helpers import (
+from tests.fixtures import feeds
+from tests.support.evidence import (
     bundle_lines,
     captures,
     custody_events,
@@ -20,8 +21,7 @@ from tests.evidence_helpers import (
     rows,
     sync,
 )
-from tests.feedserver import FeedServer, Route
-from tests.fixtures import feeds
+from tests.support.feedserver import FeedServer, Route
 
 
 def test_a_polled_mention_has_a_captured_event_naming_its_people_and_the_chain_holds(settings):

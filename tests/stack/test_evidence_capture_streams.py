@@ -18,7 +18,7 @@ from monitor.core.models_evidence import Capture
 from monitor.core.storage.captures import item_sha256, method_name
 from monitor.core.storage.custody import people_key
 from monitor.evidence.retention import prune_unmatched
-from tests.evidence_helpers import (
+from tests.support.evidence import (
     bundle_lines,
     captures,
     custody_events,
@@ -27,8 +27,15 @@ from tests.evidence_helpers import (
     rows,
     warc_records,
 )
-from tests.stream_standins import JetstreamStandIn, MastodonStandIn, jetstream_post, mastodon_status, now_us
-from tests.test_stream_jetstream import run_stream, write_config
+from tests.support.stream_standins import (
+    JetstreamStandIn,
+    MastodonStandIn,
+    jetstream_post,
+    mastodon_status,
+    now_us,
+    run_stream,
+    write_config,
+)
 
 TOKEN = "Zq9-jetstream-token"
 
