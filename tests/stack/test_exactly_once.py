@@ -162,6 +162,10 @@ def snapshot(url: str) -> dict:
         sources = dict(session.exec(select(Source.id, Source.url)).all())
         sightings = session.exec(select(Sighting.mention_id, Sighting.source_id)).all()
         people = session.exec(select(MentionPerson.mention_id, Person.name).join(Person)).all()
+    if any(m not in canon for m, _ in [*sightings, *people]):
+        # A worker committed between these reads (each SELECT sees the latest commit): not a
+        # state to compare; the caller reads again.
+        return {"rows": None}
     return {
         "rows": len(mentions),
         "mentions": sorted(canon.values()),
