@@ -20,11 +20,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from monitor import i18n
-from monitor.core.models import User, utcnow
-from monitor.core.models_access import Passkey
+from monitor.core.models import User
 from monitor.core.storage import sessions
 from monitor.review.signin import factors, passkeys, recovery, totp
 from monitor.web import signin_steps
@@ -183,21 +182,18 @@ def passkey_add(
         new = passkeys.verify_registration(credential, challenge=challenge, rp_id=rp_id, origin=origin_of(request))
     except passkeys.PasskeyError as exc:
         return JSONResponse({"detail": str(exc)}, status_code=400)
-    if session.exec(select(Passkey.id).where(Passkey.credential_id == new.credential_id)).first() is not None:
-        return JSONResponse({"detail": "this passkey is already registered"}, status_code=409)
     first = not factors.has_factor(session, user.id)
-    session.add(
-        Passkey(
-            user_id=user.id,
-            credential_id=new.credential_id,
-            public_key=new.public_key,
-            sign_count=new.sign_count,
-            rp_id=rp_id,
-            name=name.strip() or "passkey",
-            created_at=utcnow(),
-        )
+    added = factors.add_passkey(
+        session,
+        user_id=user.id,
+        credential_id=new.credential_id,
+        public_key=new.public_key,
+        sign_count=new.sign_count,
+        rp_id=rp_id,
+        name=name,
     )
-    factors.audit(session, user_id=user.id, action="passkey-added", after={"name": name.strip() or "passkey"})
+    if not added:
+        return JSONResponse({"detail": "this passkey is already registered"}, status_code=409)
     if _enrolling(request):
         signin_steps.finish(request, session, user, method="passkey-enrolled")
     return JSONResponse({"redirect": f"{PAGE}?first=1" if first else PAGE})
