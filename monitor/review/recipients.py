@@ -107,3 +107,13 @@ def set_subscription(
     row.unsubscribed_at = None if subscribe else now
     session.add(row)
     return row
+
+
+def active_emails(session: Session) -> list[str]:
+    """The addresses of the active recipients, sorted (the digest preview's choices)."""
+    return list(session.exec(select(Recipient.email).where(Recipient.active == True).order_by(Recipient.email)))  # noqa: E712
+
+
+def by_email(session: Session, email: str) -> Recipient | None:
+    """The recipient with this address, or None."""
+    return session.exec(select(Recipient).where(Recipient.email == email)).first()

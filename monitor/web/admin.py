@@ -11,11 +11,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import select
 
 from monitor.clock import utcnow
-from monitor.core.models import AuditEntry, User
 from monitor.review import exclusions as suggestions
+from monitor.review import triage
 from monitor.review.errors import Refused
 from monitor.web.deps import AdminDep, SessionDep, render
 from monitor.web.refusals import as_http
@@ -28,10 +27,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/admin/audit")
 def audit_log(request: Request, session: SessionDep, user: AdminDep, target: str | None = None) -> Response:
     """The latest ``AUDIT_PAGE`` audit entries (optionally for one ``target``), newest first."""
-    statement = select(AuditEntry, User.email).outerjoin(User, User.id == AuditEntry.user_id)
-    if target:
-        statement = statement.where(AuditEntry.target == target)
-    rows = session.exec(statement.order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE)).all()
+    rows = triage.recent_audit(session, target=target, limit=AUDIT_PAGE)
     return render(request, "audit.html", user=user, rows=rows, target=target)
 
 

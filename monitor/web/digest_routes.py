@@ -17,11 +17,10 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import select
 
 from monitor import i18n
+from monitor.clock import utcnow
 from monitor.core.config_file import ConfigError, DigestEntry, load_watchlist
-from monitor.core.models import Recipient, utcnow
 from monitor.core.settings import get_settings
 from monitor.notify.digest import DigestBuilder, links, read_unsubscribe_token, yesterday, zone_of
 from monitor.notify.mail import render_email
@@ -62,7 +61,7 @@ def preview(
     """The preview page: a day and recipient to choose, and the digest in a sandboxed frame."""
     row, zone = _recipient_and_zone(session, user, recipient)
     day = day or yesterday(zone, utcnow())
-    recipients = session.exec(select(Recipient.email).where(Recipient.active == True).order_by(Recipient.email)).all()  # noqa: E712
+    recipients = recipient_rows.active_emails(session)
     frame = "/digest/preview/email?" + urlencode({"date": day.isoformat(), **({"recipient": recipient} if row else {})})
     page = render(
         request,
@@ -105,7 +104,7 @@ def _recipient_and_zone(session, user, recipient: str | None):
     if user.role != "admin":
         raise HTTPException(status_code=403, detail="only admins can preview the digest")
     entry = _digest_entry()
-    row = session.exec(select(Recipient).where(Recipient.email == recipient)).first() if recipient else None
+    row = recipient_rows.by_email(session, recipient) if recipient else None
     if recipient and row is None:
         raise HTTPException(status_code=404, detail=f"no recipient {recipient!r}")
     return row, (zone_of(row, entry) if row else entry.zone)
