@@ -1,10 +1,8 @@
-"""Admin forms for sources, users and digest recipients; each change is audited.
+"""Admin forms for sources, users and digest recipients.
 
-Sources and recipients carry an ``origin``: "config" rows follow the TOML file on every sync
-and are read-only here; "web" rows were added here and survive syncs. A removed source keeps
-its mentions (they are evidence): it is disabled and hidden, and adding its URL again
-brings it back. Users live only in the database; an admin cannot demote or deactivate
-themselves, so the last admin cannot lock everybody out.
+The changes, the rules they keep ("config" rows follow the TOML file and are read-only here,
+"web" rows survive syncs; no admin demotes or deactivates themselves) and their audit entries
+are ``monitor.review.sources``, ``accounts`` and ``recipients``; here are the forms and pages.
 """
 
 from __future__ import annotations

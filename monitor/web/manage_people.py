@@ -1,9 +1,8 @@
 """Admin forms for the watch list's people: add, rename, (de)activate, and their matching terms.
 
-People and terms carry an ``origin``. "config" ones come from the TOML file and follow it on
-every sync, so the web shows them read-only (change the file instead); "web" ones were added
-here and survive syncs. An admin may add web terms (aliases, excludes, hashtags, handles,
-context words) to any person, config people included. Every change is audited.
+The changes, their rules (config people and terms are read-only here; web terms may be added
+to anyone; a name that is a tracked person's is refused, one that looks like it needs
+"add anyway") and their audit entries are ``monitor.review.people``; here are the forms.
 """
 
 from __future__ import annotations
