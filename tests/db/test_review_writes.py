@@ -8,10 +8,11 @@ import pytest
 from sqlmodel import Session, select
 
 from monitor.core.db import session_scope
-from monitor.core.models import Alias, AuditEntry, ExclusionSuggestion, Person, Recipient, Source, User, utcnow
+from monitor.core.models import Alias, AuditEntry, ExclusionSuggestion, Person, Recipient, Source, Spike, User, utcnow
 from monitor.core.storage.matcher_cache import matcher_for
 from monitor.review import accounts, exclusions, people, preferences, recipients, sources, spikes
 from monitor.review.errors import Conflict, Malformed, NeedsConfirmation, NotFound, Refused, Unprocessable
+from tests.support.spikes import make_spike
 
 
 def _admin(session: Session) -> User:
@@ -208,3 +209,18 @@ def test_a_users_timezone_is_checked_and_audited(settings):
         preferences.set_timezone(session, user=admin, name=" Europe/Berlin ")
         assert admin.timezone == "Europe/Berlin"
         assert _audit(session) == [("user-timezone", f"user:{admin.id}")]
+
+
+def test_marking_a_whole_volume_spike_expected_marks_its_kinds_once_each(settings):
+    made = make_spike()
+    with session_scope() as session:
+        admin = _admin(session)
+        spikes.mark_expected(session, spike_id=made["main"], expected=True, actor=admin, now=utcnow())
+        spikes.mark_expected(session, spike_id=made["main"], expected=True, actor=admin, now=utcnow())
+        marked = session.exec(select(Spike).where(Spike.expected_by_reviewer == True)).all()  # noqa: E712
+        assert {s.id for s in marked} == set(made["ids"].values()) and {s.expected_by for s in marked} == {admin.id}
+        assert sorted(_audit(session)) == sorted(("spike_expected", f"spike:{i}") for i in made["ids"].values())
+        with pytest.raises(NotFound):
+            spikes.mark_expected(
+                session, spike_id=max(made["ids"].values()) + 1, expected=True, actor=admin, now=utcnow()
+            )
