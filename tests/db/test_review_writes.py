@@ -12,6 +12,7 @@ from monitor.core.models import Alias, AuditEntry, ExclusionSuggestion, Person, 
 from monitor.core.storage.matcher_cache import matcher_for
 from monitor.review import accounts, exclusions, people, preferences, recipients, sources, spikes
 from monitor.review.errors import Conflict, Malformed, NeedsConfirmation, NotFound, Refused, Unprocessable
+from monitor.review.signin import enrolment, factors, recovery
 from tests.support.spikes import make_spike
 
 
@@ -224,3 +225,38 @@ def test_marking_a_whole_volume_spike_expected_marks_its_kinds_once_each(setting
             spikes.mark_expected(
                 session, spike_id=max(made["ids"].values()) + 1, expected=True, actor=admin, now=utcnow()
             )
+
+
+def test_the_last_second_factor_stays_while_one_is_required_and_codes_need_a_factor(settings):
+    with session_scope() as session:
+        admin = _admin(session)
+        with pytest.raises(enrolment.FactorRefused, match="authenticator app or a passkey first"):
+            enrolment.new_recovery_codes(session, user_id=admin.id)
+        assert factors.add_passkey(
+            session, user_id=admin.id, credential_id="cred", public_key=b"key", sign_count=0, rp_id="localhost", name=""
+        )
+        assert not factors.add_passkey(
+            session,
+            user_id=admin.id,
+            credential_id="cred",
+            public_key=b"key",
+            sign_count=0,
+            rp_id="localhost",
+            name="x",
+        )
+        [passkey] = factors.passkeys_of(session, admin.id)
+        assert len(enrolment.new_recovery_codes(session, user_id=admin.id)) == 10
+        enrolment.require_second_factor(session, required=True, actor=admin)
+        with pytest.raises(enrolment.FactorRefused) as refused:
+            enrolment.remove_passkey(session, user_id=admin.id, passkey_id=passkey.id)
+        assert refused.value.status == 409 and factors.passkeys_of(session, admin.id)
+        enrolment.require_second_factor(session, required=False, actor=admin)
+        enrolment.remove_passkey(session, user_id=admin.id, passkey_id=passkey.id)
+        assert not factors.passkeys_of(session, admin.id) and recovery.remaining(session, user_id=admin.id) == 0
+        assert [a for a, _ in _audit(session)] == [
+            "passkey-added",
+            "recovery-codes-new",
+            "require-2fa",
+            "require-2fa",
+            "passkey-removed",
+        ]

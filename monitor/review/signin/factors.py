@@ -160,7 +160,7 @@ def reset(session: Session, user_id: int) -> dict:
 
 
 def add_passkey(
-    session: Session, *, user_id: int, credential_id: str, public_key: str, sign_count: int, rp_id: str, name: str
+    session: Session, *, user_id: int, credential_id: str, public_key: bytes, sign_count: int, rp_id: str, name: str
 ) -> bool:
     """Keep a verified new passkey of the user, named ``name`` ("passkey" when blank), and audit
     it (commits); False, writing nothing, when that credential is registered already."""
