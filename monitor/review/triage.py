@@ -210,3 +210,11 @@ def _suggest(session: Session, *, person_id: int, phrase: str, mention_id: int, 
 def audit(session: Session, *, user: User, action: str, target: str, before: dict | None, after: dict | None) -> None:
     """Append one audit entry (used by admin actions)."""
     session.add(AuditEntry(at=utcnow(), user_id=user.id, action=action, target=target, before=before, after=after))
+
+
+def recent_audit(session: Session, *, target: str | None, limit: int) -> list[tuple[AuditEntry, str | None]]:
+    """The latest ``limit`` audit entries (of ``target`` only, when given) with their user's email, newest first."""
+    statement = select(AuditEntry, User.email).outerjoin(User, User.id == AuditEntry.user_id)
+    if target:
+        statement = statement.where(AuditEntry.target == target)
+    return list(session.exec(statement.order_by(AuditEntry.id.desc()).limit(limit)))

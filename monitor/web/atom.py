@@ -12,7 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from monitor.core.models import utcnow
+from monitor.clock import utcnow
 from monitor.core.settings import get_settings
 from monitor.text import clean_display
 from monitor.web.snippet import safe_href

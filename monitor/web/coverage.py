@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from monitor.clock import utcnow
 from monitor.core.config_file import ConfigError, load_watchlist
-from monitor.core.models import utcnow
 from monitor.core.settings import get_settings
 from monitor.search.coverage import coverage, human_interval
 from monitor.sources.search.plan import COVER_SECONDS

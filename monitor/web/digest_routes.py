@@ -15,22 +15,22 @@ import html
 from typing import Annotated
 from urllib.parse import urlencode
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import select
 
 from monitor import i18n
+from monitor.clock import utcnow
 from monitor.core.config_file import ConfigError, DigestEntry, load_watchlist
-from monitor.core.models import Person, Recipient, utcnow
 from monitor.core.settings import get_settings
-from monitor.core.storage import access
 from monitor.notify.digest import DigestBuilder, links, read_unsubscribe_token, yesterday, zone_of
 from monitor.notify.mail import render_email
+from monitor.review import recipients as recipient_rows
+from monitor.review.errors import Refused
 from monitor.web.deps import SessionDep, UserDep, render
 from monitor.web.headers import CONTENT_SECURITY_POLICY
 from monitor.web.i18n import request_language
 from monitor.web.limits import PlausibleDate
+from monitor.web.refusals import as_http
 
 router = APIRouter(prefix="/digest", include_in_schema=False)
 
@@ -61,7 +61,7 @@ def preview(
     """The preview page: a day and recipient to choose, and the digest in a sandboxed frame."""
     row, zone = _recipient_and_zone(session, user, recipient)
     day = day or yesterday(zone, utcnow())
-    recipients = session.exec(select(Recipient.email).where(Recipient.active == True).order_by(Recipient.email)).all()  # noqa: E712
+    recipients = recipient_rows.active_emails(session)
     frame = "/digest/preview/email?" + urlencode({"date": day.isoformat(), **({"recipient": recipient} if row else {})})
     page = render(
         request,
@@ -104,7 +104,7 @@ def _recipient_and_zone(session, user, recipient: str | None):
     if user.role != "admin":
         raise HTTPException(status_code=403, detail="only admins can preview the digest")
     entry = _digest_entry()
-    row = session.exec(select(Recipient).where(Recipient.email == recipient)).first() if recipient else None
+    row = recipient_rows.by_email(session, recipient) if recipient else None
     if recipient and row is None:
         raise HTTPException(status_code=404, detail=f"no recipient {recipient!r}")
     return row, (zone_of(row, entry) if row else entry.zone)
@@ -127,11 +127,7 @@ def unsubscribe(session: SessionDep, token: str = "") -> Response:
     if found is None:
         return _page("This unsubscribe link is not valid.", status_code=400)
     recipient_id, email = found
-    session.execute(
-        sa.update(Recipient)
-        .where(Recipient.id == recipient_id, Recipient.email == email, Recipient.unsubscribed_at == None)  # noqa: E711
-        .values(unsubscribed_at=utcnow())
-    )
+    recipient_rows.unsubscribe(session, recipient_id=recipient_id, email=email, now=utcnow())
     session.commit()
     return _page("You are unsubscribed: no more daily digests will be sent to this address.")
 
@@ -144,18 +140,10 @@ def subscription(
     people: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Start (optionally for ``people`` only) or stop the logged-in user's own digest."""
-    scope = access.scope_for(session, user)  # a person of another group is as unknown as a stranger
-    known = set(session.exec(select(Person.name).where(Person.active == True, scope.person_visible(Person.id))))  # noqa: E712
-    unknown = sorted(set(people or []) - known)
-    if unknown:
-        raise HTTPException(status_code=400, detail=f"unknown person {unknown[0]!r}")
-    row = session.exec(select(Recipient).where(Recipient.email == user.email)).first()
-    if row is None:
-        row = Recipient(email=user.email, origin="web")
-    if row.origin == "web":
-        row.people, row.active = (sorted(set(people)) if people else None), True
-    row.unsubscribed_at = None if subscribe else utcnow()
-    session.add(row)
+    try:
+        recipient_rows.set_subscription(session, user=user, subscribe=subscribe, people=people, now=utcnow())
+    except Refused as exc:
+        raise as_http(exc) from exc
     session.commit()
     return RedirectResponse("/review", status_code=303)
 

@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape as xml_escape
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from monitor.core.models import utcnow
+from monitor.clock import utcnow
 from monitor.core.settings import get_settings
 from monitor.review import cards
 from monitor.review.export import write_csv

@@ -10,21 +10,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from monitor.core.models import Person, Recipient, utcnow
-from monitor.core.models_notify import NotifyChannel
+from monitor.clock import utcnow
 from monitor.core.settings import get_settings
 from monitor.notify.channels import ChannelError, sealing
 from monitor.notify.channels.send import service_of
-from monitor.review import triage
+from monitor.review import channels as channel_rows
+from monitor.review.errors import Refused
+from monitor.review.recipients import active_people_names
 from monitor.web.deps import AdminDep, SessionDep, render
+from monitor.web.refusals import as_http
 
 router = APIRouter(include_in_schema=False)
-MAX_URL = 2000
-MAX_NAME = 100
 
 
 @router.get("/admin/channels")
@@ -34,13 +34,9 @@ def channels(request: Request, session: SessionDep, user: AdminDep) -> Response:
 
 
 def _page(request: Request, session: Session, user, *, error: str | None = None, status: int = 200) -> Response:
-    stored = session.exec(select(NotifyChannel).where(NotifyChannel.active == True).order_by(NotifyChannel.name)).all()
-    configured = [
-        (r.email, ref)
-        for r in session.exec(select(Recipient).where(Recipient.active == True).order_by(Recipient.email))
-        for ref in r.notify or []
-    ]
-    names = session.exec(select(Person.name).where(Person.active == True).order_by(Person.name)).all()
+    stored = channel_rows.active(session)
+    configured = channel_rows.configured(session)
+    names = active_people_names(session)
     return render(
         request,
         "notify_channels.html",
@@ -63,37 +59,15 @@ def add_channel(
     people: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Store an Apprise URL, sealed, for the alerts of ``people`` (everybody when none)."""
-    name, url = " ".join(name.split())[:MAX_NAME], url.strip()
-    problem = None
-    if not name or not url or len(url) > MAX_URL:
-        problem = "name and URL are both needed (the URL at most 2000 characters)"
-    elif session.exec(select(NotifyChannel).where(NotifyChannel.name == name)).first():
-        problem = f"a channel named {name!r} exists already"
-    elif set(people or []) - set(session.exec(select(Person.name))):
-        problem = "people: unknown person"
-    if problem is None:
-        try:
-            service = service_of(url)
-        except ChannelError as exc:
-            problem = str(exc)
-    if problem:
-        return _page(request, session, user, error=problem, status=400)
-    row = NotifyChannel(
-        name=name,
-        url_sealed=sealing.seal(url, get_settings().resolved_secret_key()),
-        service=service[:32],
-        people=sorted(set(people)) if people else None,
-        created_at=utcnow(),
-    )
-    session.add(row)
-    session.flush()
-    triage.audit(
-        session,
-        user=user,
-        action="channel-add",
-        target=f"channel:{row.id}",
-        before=None,
-        after={"name": row.name, "service": row.service, "people": row.people},
+    name, url = channel_rows.cleaned(name=name, url=url)
+    try:
+        channel_rows.check_new(session, name=name, url=url, people=people)
+        service = service_of(url)
+    except (Refused, ChannelError) as exc:
+        return _page(request, session, user, error=str(exc), status=400)
+    sealed = sealing.seal(url, get_settings().resolved_secret_key())
+    channel_rows.add_channel(
+        session, name=name, url_sealed=sealed, service=service, people=people, actor=user, now=utcnow()
     )
     session.commit()
     return RedirectResponse("/admin/channels", status_code=303)
@@ -102,18 +76,9 @@ def add_channel(
 @router.post("/admin/channels/{channel_id}/delete")
 def remove_channel(channel_id: int, session: SessionDep, user: AdminDep) -> Response:
     """Stop a channel and forget its URL (the row stays: its past alerts refer to it)."""
-    row = session.get(NotifyChannel, channel_id)
-    if row is None:
-        raise HTTPException(status_code=404, detail=f"no channel {channel_id}")
-    triage.audit(
-        session,
-        user=user,
-        action="channel-remove",
-        target=f"channel:{row.id}",
-        before={"name": row.name, "active": row.active},
-        after={"active": False},
-    )
-    row.active, row.url_sealed = False, ""
-    session.add(row)
+    try:
+        channel_rows.remove_channel(session, channel_id=channel_id, actor=user)
+    except Refused as exc:
+        raise as_http(exc) from exc
     session.commit()
     return RedirectResponse("/admin/channels", status_code=303)

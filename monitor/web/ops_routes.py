@@ -2,7 +2,7 @@
 
 A scraper authenticates with ``Authorization: Bearer $MONITOR_METRICS_TOKEN``; without a
 configured token, or without the header, ``/metrics`` takes an admin's private feed token
-(``Bearer`` or ``?token=``, ``monitor.web.feeds``) or a session like every page.
+(``Bearer`` or ``?token=``, ``monitor.review.feed_tokens``) or a session like every page.
 Labels carry source ids, never URLs.
 """
 
@@ -17,7 +17,7 @@ from fastapi.responses import PlainTextResponse
 from monitor.core.models import User
 from monitor.core.settings import get_settings
 from monitor.ingest import metrics
-from monitor.web import feeds
+from monitor.review import feed_tokens
 from monitor.web.deps import LoginRequired, SessionDep, optional_user
 
 router = APIRouter(include_in_schema=False)
@@ -34,12 +34,12 @@ def scraper_or_user(
     given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     if token and given and hmac.compare_digest(given, token.get_secret_value()):
         return
-    owner = feeds.user_for_token(session, given) if given else None
+    owner = feed_tokens.user_for_token(session, given) if given else None
     if owner is not None and owner.role == "admin":
         return
     in_query = request.query_params.get("token")
     if in_query:  # only a feed token travels in the query: one that opens nothing is a 401
-        owner = feeds.user_for_token(session, in_query)
+        owner = feed_tokens.user_for_token(session, in_query)
         if owner is not None and owner.role == "admin":
             return
         if user is None:

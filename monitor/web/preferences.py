@@ -1,8 +1,8 @@
 """``/settings``: the reader's own timezone, language and private feed token.
 
 The timezone is the user's (``User.timezone``; empty means the ``[digest] timezone``); the
-feed token opens the user's private Atom feeds (``monitor.web.feeds``). Both changes are
-audited like every other account change.
+feed token opens the user's private Atom feeds (``monitor.web.feeds``). The changes and their
+audit entries are ``monitor.review.preferences``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -18,21 +18,22 @@ from monitor import i18n
 from monitor.core.models import User
 from monitor.core.settings import get_settings
 from monitor.core.storage import access
-from monitor.review import cards, triage
-from monitor.web import feeds
+from monitor.review import cards, feed_tokens, preferences
+from monitor.review.errors import Refused
 from monitor.web.deps import SessionDep, UserDep, render
 from monitor.web.i18n import SESSION_LANGUAGE_KEY
-from monitor.web.timezones import digest_zone, zone_named, zone_names
+from monitor.web.refusals import as_http
+from monitor.web.timezones import digest_zone, zone_names
 
 router = APIRouter(include_in_schema=False)
 
 
 def feed_urls(session: Session, user: User) -> dict | None:
     """The absolute URLs of ``user``'s feeds (queue, and the pattern for a person), or None without a token."""
-    row = feeds.live_token(session, user)
+    row = feed_tokens.live_token(session, user)
     if row is None:
         return None
-    base, token = get_settings().base_url.rstrip("/"), feeds.token_string(row)
+    base, token = get_settings().base_url.rstrip("/"), feed_tokens.token_string(row)
     return {
         "queue": f"{base}/feeds/review.atom?{urlencode({'token': token})}",
         "people": [
@@ -69,26 +70,10 @@ def set_timezone(
     request: Request, session: SessionDep, user: UserDep, timezone: Annotated[str, Form()] = ""
 ) -> Response:
     """Show times in ``timezone`` (an IANA name); empty: the digest timezone."""
-    name = timezone.strip()
-    if name and zone_named(name) is None:
-        return _page(
-            request,
-            session,
-            user,
-            error=i18n.gettext("timezone: unknown timezone %(name)s (e.g. Europe/Berlin)") % {"name": repr(name)},
-            status=400,
-        )
-    before = {"timezone": user.timezone}
-    user.timezone = name or None
-    session.add(user)
-    triage.audit(
-        session,
-        user=user,
-        action="user-timezone",
-        target=f"user:{user.id}",
-        before=before,
-        after={"timezone": user.timezone},
-    )
+    try:
+        preferences.set_timezone(session, user=user, name=timezone)
+    except Refused as exc:
+        return _page(request, session, user, error=exc.message, status=400)
     session.commit()
     return RedirectResponse("/settings", status_code=303)
 
@@ -98,27 +83,11 @@ def set_language(
     request: Request, session: SessionDep, user: UserDep, language: Annotated[str, Form()] = ""
 ) -> Response:
     """Show pages in ``language`` (``monitor.i18n.LANGUAGES``); empty: ``?lang=`` or the browser's."""
-    chosen = language.strip()
-    if chosen and chosen not in i18n.LANGUAGES:
-        return _page(
-            request,
-            session,
-            user,
-            error=i18n.gettext("language: unknown language %(name)s") % {"name": repr(chosen)},
-            status=400,
-        )
-    before = {"language": user.language}
-    user.language = chosen or None
+    try:
+        preferences.set_language(session, user=user, language=language)
+    except Refused as exc:
+        return _page(request, session, user, error=exc.message, status=400)
     request.session.pop(SESSION_LANGUAGE_KEY, None)  # the browser's language again, or the new choice
-    session.add(user)
-    triage.audit(
-        session,
-        user=user,
-        action="user-language",
-        target=f"user:{user.id}",
-        before=before,
-        after={"language": user.language},
-    )
     session.commit()
     return RedirectResponse("/settings", status_code=303)
 
@@ -126,12 +95,9 @@ def set_language(
 @router.post("/settings/feed-token")
 def feed_token(session: SessionDep, user: UserDep, action: Annotated[str, Form()]) -> Response:
     """``new``: a new private feed token (the old URLs stop working); ``revoke``: none at all."""
-    if action not in ("new", "revoke"):
-        raise HTTPException(status_code=400, detail="action: expected new or revoke")
-    if action == "new":
-        feeds.issue(session, user)
-    else:
-        feeds.revoke(session, user)
-    triage.audit(session, user=user, action=f"feed-token-{action}", target=f"user:{user.id}", before=None, after=None)
+    try:
+        preferences.change_feed_token(session, user=user, action=action)
+    except Refused as exc:
+        raise as_http(exc) from exc
     session.commit()
     return RedirectResponse("/settings#feeds", status_code=303)

@@ -15,11 +15,11 @@ is read-only here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlmodel import Session, select
@@ -32,11 +32,12 @@ from monitor.core.storage import access
 from monitor.core.storage.spike_groups import SpikeGroup, group_spikes, window
 from monitor.core.storage.spike_state import ALL_KINDS
 from monitor.core.storage.spikes import span_text, window_counts
-from monitor.review.triage import audit
-from monitor.spikes.sensitivity import SENSITIVITIES
+from monitor.review import spikes as decisions
+from monitor.review.errors import Refused
 from monitor.spikes.wording import WindowCounts, describe
 from monitor.web.charts import bar_chart, expected_band
 from monitor.web.deps import AdminDep, SessionDep, UserDep
+from monitor.web.refusals import as_http
 from monitor.web.snippet import safe_href
 
 RECENT = timedelta(hours=48)
@@ -221,50 +222,15 @@ def mark_expected(
     back: Annotated[str, Form()] = "/review",
 ) -> Response:
     """Mark a spike (and the per-kind spikes folded under it) as expected, or not; audited."""
-    spike = session.get(Spike, spike_id)
-    if spike is None or not access.can_see_person(session, access.scope_for(session, user), spike.person_id):
-        raise HTTPException(status_code=404, detail=f"spike {spike_id}: no such spike")
     value = expected in ("1", "true", "on")
-    for member in _members(session, spike):
-        _mark(session, member, value, user)
+    try:
+        decisions.mark_expected(session, spike_id=spike_id, expected=value, actor=user, now=utcnow())
+    except Refused as exc:
+        raise as_http(exc) from exc
     session.commit()
     if request.headers.get("x-requested-with") == "fetch":
         return JSONResponse({"id": spike_id, "expected": value})
     return RedirectResponse(back if back.startswith("/") and not back.startswith("//") else "/review", status_code=303)
-
-
-def _members(session: Session, spike: Spike) -> list[Spike]:
-    """The spike and, when it is a person's whole-volume spike, the per-kind spikes folded under it."""
-    if spike.source_kind != ALL_KINDS:
-        return [spike]
-    start, end = window(spike)
-    candidates = session.exec(
-        select(Spike).where(
-            Spike.person_id == spike.person_id,
-            Spike.source_kind != ALL_KINDS,
-            Spike.hour < end,
-            Spike.hour >= start - timedelta(days=7),
-        )
-    ).all()
-    group = next(g for g in group_spikes([spike, *candidates]) if g.spike.id == spike.id)
-    return [spike, *group.kinds]
-
-
-def _mark(session: Session, spike: Spike, value: bool, user: User) -> None:
-    if spike.expected_by_reviewer == value:
-        return
-    before = {"expected_by_reviewer": spike.expected_by_reviewer}
-    spike.expected_by_reviewer = value
-    spike.expected_by, spike.expected_at = (user.id, utcnow()) if value else (None, None)
-    session.add(spike)
-    audit(
-        session,
-        user=user,
-        action="spike_expected" if value else "spike_unexpected",
-        target=f"spike:{spike.id}",
-        before=before,
-        after={"expected_by_reviewer": value},
-    )
 
 
 def spike_bucket() -> timedelta:
@@ -281,31 +247,9 @@ def set_alerts(
     mute_until: Annotated[str, Form()] = "",
 ) -> Response:
     """Set a person's alert sensitivity and mute date (empty: not muted); audited."""
-    person = session.get(Person, person_id)
-    if person is None:
-        raise HTTPException(status_code=404, detail=f"person {person_id}: no such person")
-    if person.alert_from_config:
-        raise HTTPException(status_code=409, detail="the config file sets this person's alerts: edit it there")
-    if alert not in SENSITIVITIES:
-        raise HTTPException(status_code=422, detail=f"alert: use one of {', '.join(SENSITIVITIES)}")
     try:
-        until = date.fromisoformat(mute_until.strip()) if mute_until.strip() else None
-    except ValueError:
-        raise HTTPException(status_code=422, detail="mute until: write a date as YYYY-MM-DD") from None
-    before = {"alert": person.alert, "mute_until": _iso(person.mute_until)}
-    person.alert, person.mute_until = alert, until
-    session.add(person)
-    audit(
-        session,
-        user=user,
-        action="person_alerts",
-        target=f"person:{person.id}",
-        before=before,
-        after={"alert": alert, "mute_until": _iso(until)},
-    )
+        decisions.set_alerts(session, person_id=person_id, alert=alert, mute_until=mute_until, actor=user)
+    except Refused as exc:
+        raise as_http(exc) from exc
     session.commit()
     return RedirectResponse(f"/people/{person_id}#alerts", status_code=303)
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None

@@ -11,25 +11,16 @@ from __future__ import annotations
 import functools
 from datetime import datetime, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from markupsafe import Markup, escape
 
 from monitor.core.config_file import ConfigError, load_watchlist
 from monitor.core.settings import get_settings
+from monitor.review.preferences import zone_named  # noqa: F401 - the pages read zones through here
 
 UTC = ZoneInfo("UTC")
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"
-
-
-def zone_named(name: str | None) -> ZoneInfo | None:
-    """The zone called ``name`` (an IANA name such as Europe/Berlin), or None when unknown."""
-    if not name or "/" not in name and name != "UTC" or ".." in name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
 
 
 @functools.lru_cache(maxsize=1)

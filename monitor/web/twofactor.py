@@ -16,14 +16,12 @@ import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Body, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from monitor import i18n
-from monitor.core.models import User, utcnow
-from monitor.core.models_access import Passkey
+from monitor.core.models import User
 from monitor.review.signin import factors, passkeys, recovery, totp
 from monitor.web import signin_steps
 from monitor.web.deps import LoginRequired, SessionDep, render
@@ -168,13 +166,9 @@ def passkey_signin(
 
 def _verify_passkey(request: Request, session: Session, user_id: int, credential: dict) -> None:
     challenge, rp_id, issued = take_challenge(request, "signin")
-    found = session.exec(
-        select(Passkey).where(
-            Passkey.user_id == user_id,
-            Passkey.rp_id == rp_id,
-            Passkey.credential_id == passkeys.credential_id_of(credential),
-        )
-    ).first()
+    found = factors.passkey_for(
+        session, user_id=user_id, rp_id=rp_id, credential_id=passkeys.credential_id_of(credential)
+    )
     if found is None:
         raise passkeys.PasskeyError("that passkey is not one of yours here")
     count = passkeys.verify_authentication(
@@ -185,17 +179,6 @@ def _verify_passkey(request: Request, session: Session, user_id: int, credential
         public_key=found.public_key,
         sign_count=found.sign_count,
     )
-    # The challenge sat in a cookie, which can be copied: an answer counts only when the passkey
-    # was not used since the challenge was issued (many passkeys keep their counter at 0).
-    table = Passkey.__table__
-    claimed = (
-        session.execute(
-            sa.update(table)
-            .where(table.c.id == found.id, sa.or_(table.c.last_used_at.is_(None), table.c.last_used_at < issued))
-            .values(last_used_at=utcnow(), sign_count=count)
-        ).rowcount
-        == 1
-    )
-    session.commit()
+    claimed = factors.claim_passkey_use(session, passkey_id=found.id, issued=issued, sign_count=count)
     if not claimed:
         raise passkeys.PasskeyError("that passkey answer was already used")

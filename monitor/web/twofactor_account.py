@@ -11,22 +11,21 @@ confirmed with a code); ``POST /account/two-factor/totp/remove``;
 
 A signed-in user reaches these pages; so does a browser half signed in whose user must enrol
 (``signin_steps.ENROL_URL``): enrolling the first factor then finishes the sign-in. Every
-change is audited. While the policy requires a factor, the last one cannot be removed.
+change is audited. The rules (while the policy requires a factor, the last one cannot be
+removed) and writes are ``monitor.review.signin.enrolment`` and ``factors``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Body, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from monitor import i18n
-from monitor.core.models import User, utcnow
-from monitor.core.models_access import Passkey
-from monitor.core.storage import sessions
-from monitor.review.signin import factors, passkeys, recovery, totp
+from monitor.core.models import User
+from monitor.review.errors import Refused
+from monitor.review.signin import enrolment, factors, passkeys, recovery, totp
 from monitor.web import signin_steps
 from monitor.web.deps import (
     AdminDep,
@@ -37,6 +36,7 @@ from monitor.web.deps import (
     render,
 )
 from monitor.web.limits import DbId
+from monitor.web.refusals import as_http
 from monitor.web.twofactor import (
     origin_of,
     passkey_problem,
@@ -47,7 +47,6 @@ from monitor.web.twofactor import (
 router = APIRouter(include_in_schema=False)
 
 PAGE = "/account/two-factor"
-LAST_FACTOR = i18n.N_("A second factor is required here: add another before removing your last one.")
 
 
 def enrolling_user(request: Request, session: SessionDep) -> User:
@@ -114,17 +113,13 @@ def totp_confirm(
     request: Request, session: SessionDep, user: EnrollingDep, code: Annotated[str, Form()] = ""
 ) -> Response:
     """Confirm the enrolment with a code; then recovery codes (when the user has none) are shown once."""
-    if not factors.confirm_totp(session, user_id=user.id, text=code):
+    if not enrolment.confirm_totp(session, user_id=user.id, code=code):
         return RedirectResponse(f"{PAGE}/totp?error=wrong-code", status_code=303)
-    factors.audit(session, user_id=user.id, action="totp-added")
     return _factor_added(request, session, user, method="totp")
 
 
 def _factor_added(request: Request, session: Session, user: User, *, method: str) -> Response:
-    codes = None
-    if recovery.remaining(session, user_id=user.id) == 0:
-        codes = recovery.issue(session, user_id=user.id)
-        factors.audit(session, user_id=user.id, action="recovery-codes-new", after={"count": len(codes)})
+    codes = enrolment.first_recovery_codes(session, user_id=user.id)
     if _enrolling(request):
         signin_steps.finish(request, session, user, method=f"{method}-enrolled")
     return render(request, "recovery_codes.html", user=user, codes=codes)
@@ -133,11 +128,10 @@ def _factor_added(request: Request, session: Session, user: User, *, method: str
 @router.post(f"{PAGE}/totp/remove")
 def totp_remove(request: Request, session: SessionDep, user: UserDep) -> Response:
     """Remove the authenticator app (refused when it is the last factor and one is required)."""
-    if factors.second_factor_required(session) and not factors.passkeys_of(session, user.id):
-        return _overview(request, session, user, error=i18n.gettext(LAST_FACTOR), status=409)
-    if factors.remove_totp(session, user.id):
-        factors.drop_recovery_codes_if_bare(session, user.id)
-        factors.audit(session, user_id=user.id, action="totp-removed")
+    try:
+        enrolment.remove_totp(session, user_id=user.id)
+    except Refused as exc:
+        return _overview(request, session, user, error=exc.message, status=exc.status)
     session.commit()
     return RedirectResponse(PAGE, status_code=303)
 
@@ -145,12 +139,10 @@ def totp_remove(request: Request, session: SessionDep, user: UserDep) -> Respons
 @router.post(f"{PAGE}/recovery")
 def recovery_new(request: Request, session: SessionDep, user: UserDep) -> Response:
     """Ten new recovery codes, replacing the old ones; shown once. Needs a factor to recover."""
-    if not factors.has_factor(session, user.id):
-        return _overview(
-            request, session, user, error=i18n.gettext("Set up an authenticator app or a passkey first."), status=409
-        )
-    codes = recovery.issue(session, user_id=user.id)
-    factors.audit(session, user_id=user.id, action="recovery-codes-new", after={"count": len(codes)})
+    try:
+        codes = enrolment.new_recovery_codes(session, user_id=user.id)
+    except Refused as exc:
+        return _overview(request, session, user, error=exc.message, status=exc.status)
     return render(request, "recovery_codes.html", user=user, codes=codes)
 
 
@@ -183,21 +175,18 @@ def passkey_add(
         new = passkeys.verify_registration(credential, challenge=challenge, rp_id=rp_id, origin=origin_of(request))
     except passkeys.PasskeyError as exc:
         return JSONResponse({"detail": str(exc)}, status_code=400)
-    if session.exec(select(Passkey.id).where(Passkey.credential_id == new.credential_id)).first() is not None:
-        return JSONResponse({"detail": "this passkey is already registered"}, status_code=409)
     first = not factors.has_factor(session, user.id)
-    session.add(
-        Passkey(
-            user_id=user.id,
-            credential_id=new.credential_id,
-            public_key=new.public_key,
-            sign_count=new.sign_count,
-            rp_id=rp_id,
-            name=name.strip() or "passkey",
-            created_at=utcnow(),
-        )
+    added = factors.add_passkey(
+        session,
+        user_id=user.id,
+        credential_id=new.credential_id,
+        public_key=new.public_key,
+        sign_count=new.sign_count,
+        rp_id=rp_id,
+        name=name,
     )
-    factors.audit(session, user_id=user.id, action="passkey-added", after={"name": name.strip() or "passkey"})
+    if not added:
+        return JSONResponse({"detail": "this passkey is already registered"}, status_code=409)
     if _enrolling(request):
         signin_steps.finish(request, session, user, method="passkey-enrolled")
     return JSONResponse({"redirect": f"{PAGE}?first=1" if first else PAGE})
@@ -206,12 +195,10 @@ def passkey_add(
 @router.post("/account/passkeys/{passkey_id}/remove")
 def passkey_remove(request: Request, session: SessionDep, user: UserDep, passkey_id: DbId) -> Response:
     """Remove one of the user's passkeys (refused when it is the last factor and one is required)."""
-    others = len(factors.passkeys_of(session, user.id)) - 1 + factors.has_totp(session, user.id)
-    if factors.second_factor_required(session) and others < 1:
-        return _overview(request, session, user, error=i18n.gettext(LAST_FACTOR), status=409)
-    if factors.remove_passkey(session, user_id=user.id, passkey_id=passkey_id):
-        factors.drop_recovery_codes_if_bare(session, user.id)
-        factors.audit(session, user_id=user.id, action="passkey-removed", after={"passkey": passkey_id})
+    try:
+        enrolment.remove_passkey(session, user_id=user.id, passkey_id=passkey_id)
+    except Refused as exc:
+        return _overview(request, session, user, error=exc.message, status=exc.status)
     session.commit()
     return RedirectResponse(PAGE, status_code=303)
 
@@ -219,9 +206,7 @@ def passkey_remove(request: Request, session: SessionDep, user: UserDep, passkey
 @router.post("/admin/two-factor")
 def require_second_factor(session: SessionDep, user: AdminDep, require: Annotated[str, Form()] = "") -> Response:
     """Admin: require (``require=on``) or stop requiring a second factor of everyone; audited."""
-    required = require == "on"
-    before = factors.set_second_factor_required(session, required=required, by_user_id=user.id)
-    factors.audit(session, user_id=user.id, action="require-2fa", after={"before": before, "required": required})
+    enrolment.require_second_factor(session, required=require == "on", actor=user)
     return RedirectResponse(PAGE, status_code=303)
 
 
@@ -230,10 +215,8 @@ def reset_user_factors(session: SessionDep, user: AdminDep, user_id: DbId) -> Re
     """Admin: remove a user's second factors and recovery codes and end their sessions (after a
     lost phone with no recovery code left); the user signs in with the password and, when a
     factor is required, enrols again. Audited."""
-    target = session.get(User, user_id)
-    if target is None:
-        raise HTTPException(status_code=404, detail=f"no user {user_id}")
-    removed = factors.reset(session, user_id)
-    sessions.end_all(session, user_id=user_id)  # commits the removal too
-    factors.audit(session, user_id=user.id, subject_id=user_id, action="2fa-reset", after=removed)
+    try:
+        enrolment.reset_user(session, user_id=user_id, actor=user)
+    except Refused as exc:
+        raise as_http(exc) from exc
     return RedirectResponse("/admin/users", status_code=303)

@@ -23,8 +23,8 @@ from sqlmodel import select
 from monitor.core.models import AuditEntry, Mention, User, utcnow
 from monitor.core.storage import access
 from monitor.notify.digest import DigestBuilder
+from monitor.review.feed_tokens import issue, token_string
 from monitor.web.app import create_app
-from monitor.web.feeds import issue, token_string
 from tests.support.access import (
     ADMIN,
     HIDDEN_NAME,

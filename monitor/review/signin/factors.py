@@ -157,3 +157,53 @@ def reset(session: Session, user_id: int) -> dict:
     for table in (TotpFactor.__table__, Passkey.__table__, RecoveryCode.__table__):
         session.execute(sa.delete(table).where(table.c.user_id == user_id))
     return removed
+
+
+def add_passkey(
+    session: Session, *, user_id: int, credential_id: str, public_key: bytes, sign_count: int, rp_id: str, name: str
+) -> bool:
+    """Keep a verified new passkey of the user, named ``name`` ("passkey" when blank), and audit
+    it (commits); False, writing nothing, when that credential is registered already."""
+    taken = session.exec(select(Passkey.id).where(Passkey.credential_id == credential_id)).first()
+    if taken is not None:
+        return False
+    name = name.strip() or "passkey"
+    session.add(
+        Passkey(
+            user_id=user_id,
+            credential_id=credential_id,
+            public_key=public_key,
+            sign_count=sign_count,
+            rp_id=rp_id,
+            name=name,
+            created_at=utcnow(),
+        )
+    )
+    audit(session, user_id=user_id, action="passkey-added", after={"name": name})
+    return True
+
+
+def passkey_for(session: Session, *, user_id: int, rp_id: str, credential_id: str) -> Passkey | None:
+    """The user's passkey with this credential for this relying party, or None."""
+    return session.exec(
+        select(Passkey).where(
+            Passkey.user_id == user_id, Passkey.rp_id == rp_id, Passkey.credential_id == credential_id
+        )
+    ).first()
+
+
+def claim_passkey_use(session: Session, *, passkey_id: int, issued, sign_count: int) -> bool:
+    """Record a use of the passkey, unless it was used since ``issued`` (the challenge's time);
+    True when this use counts (commits). The challenge sits in a cookie, which can be copied,
+    and many passkeys keep their counter at 0: the claim is a conditional UPDATE."""
+    table = Passkey.__table__
+    claimed = (
+        session.execute(
+            sa.update(table)
+            .where(table.c.id == passkey_id, sa.or_(table.c.last_used_at.is_(None), table.c.last_used_at < issued))
+            .values(last_used_at=utcnow(), sign_count=sign_count)
+        ).rowcount
+        == 1
+    )
+    session.commit()
+    return claimed
