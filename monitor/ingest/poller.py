@@ -22,6 +22,7 @@ import logging
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlmodel import select
 
@@ -140,7 +141,7 @@ async def poll_sources(
 
     try:
         async with HostClients(settings, per_host=settings.host_concurrency) as clients:
-            results = await asyncio.gather(*(one(t) for t in targets))
+            results = await asyncio.gather(*(one(t) for t in by_turns(targets)))
     finally:
         await found.put(None)
         await writer
@@ -171,6 +172,27 @@ def _load(source_ids: list[int]) -> list[_Target]:
             )
             for s in rows
         ]
+
+
+def by_turns(targets: list[_Target]) -> list[_Target]:
+    """The targets with their hosts taking turns (first of each host, then the second, …), in
+    order within a host. A slot of ``poll_concurrency`` is held while its request waits for
+    the host's gap: sources of one site listed together would fill every slot with waits on
+    that site (32 of them, a second apart by default) while other sites sat idle."""
+    turns: dict[str, int] = {}
+    keyed = []
+    for index, target in enumerate(targets):
+        host = _host(target.url)
+        keyed.append((turns.get(host, 0), index, target))
+        turns[host] = turns.get(host, 0) + 1
+    return [target for _, _, target in sorted(keyed, key=lambda k: k[:2])]
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:  # a URL the fetch will refuse and record; here it only takes its turn
+        return ""
 
 
 class _MatcherFailed(Exception):
