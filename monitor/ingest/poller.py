@@ -34,6 +34,7 @@ from monitor.core.storage import NewMention, renew_leases, storable
 from monitor.core.storage.captures import prepare as prepare_capture
 from monitor.core.storage.matcher_cache import matcher_for
 from monitor.dedupe import canonical_url, fingerprint, global_identity
+from monitor.ingest import language
 from monitor.ingest.fetch import FetchError, FetchResult, HostClients, fetch_async
 from monitor.ingest.language import language_of
 from monitor.ingest.politeness import gate_for
@@ -220,6 +221,7 @@ class _LazyMatcher:
 
 
 def _load_matcher() -> Matcher:
+    language.warm()  # needed right after matching; loaded here, off the event loop
     with db.session_scope() as session:
         return matcher_for(session)
 
