@@ -284,6 +284,11 @@ async def _get_once_async(
                 _check_declared(response, max_bytes)
                 remaining = max(0.1, deadline - time.monotonic())
                 result.body = await asyncio.wait_for(_collect_async(response, max_bytes, deadline), remaining)
+            elif response.status_code == 304:
+                # Bodiless by definition (h11 reads nothing), but only a response read to its end
+                # leaves the connection for the next request: unread, every 304 cost a new
+                # connection (a TLS handshake on a real site; issue 15).
+                await response.aread()
             return result
     except TimeoutError:
         raise FetchError("body too slow: read deadline passed") from None

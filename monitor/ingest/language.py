@@ -29,13 +29,23 @@ def detect(text: str) -> str | None:
     """The language py3langid is at least fairly sure ``text`` is in, or None."""
     if sum(ch.isalpha() for ch in text) < _MIN_LETTERS:
         return None
+    language, confidence = _model().classify(text[:2000])
+    return language if confidence >= _MIN_CONFIDENCE else None
+
+
+def _model():
     global _identifier
     if _identifier is None:
         from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
         _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    language, confidence = _identifier.classify(text[:2000])
-    return language if confidence >= _MIN_CONFIDENCE else None
+    return _identifier
+
+
+def warm() -> None:
+    """Load the model now (the poller does so in a worker thread, beside the matcher): loaded
+    by the first ``detect`` in the event loop, it held every fetch for its load."""
+    _model()
 
 
 def language_of(declared: str | None, title: str, text: str) -> str | None:

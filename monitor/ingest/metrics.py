@@ -7,6 +7,7 @@ Labels carry source ids, never URLs: a Google News query URL says who is watched
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -28,14 +29,19 @@ def record_polls(session: Session, *, results) -> None:
     ]
     if not rows:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(SourceStats).values(sorted(rows, key=lambda row: row["source_id"]))
+    # Sorted, so that two writers take the row locks in one order; one cached statement run
+    # over the rows (a multi-row VALUES is compiled anew for every batch).
+    session.execute(_add_polls(session.get_bind().dialect.name), sorted(rows, key=lambda row: row["source_id"]))
+
+
+@functools.lru_cache(maxsize=2)
+def _add_polls(dialect_name: str):
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(SourceStats)
     table = SourceStats.__table__.c
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["source_id"],
-            set_={name: table[name] + statement.excluded[name] for name in ("polls", "errors", "new_mentions")},
-        )
+    return statement.on_conflict_do_update(
+        index_elements=["source_id"],
+        set_={name: table[name] + statement.excluded[name] for name in ("polls", "errors", "new_mentions")},
     )
 
 

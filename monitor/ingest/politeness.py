@@ -53,10 +53,12 @@ class LocalGate:
     @asynccontextmanager
     async def slot(self, host: str):
         async with self._slots[host]:
-            now = time.monotonic()
-            start = max(now, self._next_start[host])
-            self._next_start[host] = start + self._gap
-            await asyncio.sleep(start - now)
+            # The gap counts from when a request really starts, checked again after each wait:
+            # a start booked ahead would let every waiter through at once after the event loop
+            # was busy (parsing, matching, loading a model) past their booked times.
+            while (wait := self._next_start[host] - time.monotonic()) > 0:
+                await asyncio.sleep(wait)
+            self._next_start[host] = time.monotonic() + self._gap
             yield
 
     async def pause(self, host: str, seconds: float) -> None:

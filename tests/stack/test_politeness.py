@@ -35,6 +35,20 @@ def test_the_local_gate_keeps_the_gap_and_the_concurrency_per_host():
     assert min(_gaps(starts)) >= 0.09
 
 
+def test_the_local_gate_keeps_the_gap_after_the_event_loop_was_busy():
+    gate = LocalGate(concurrency=4, min_gap=0.1)
+
+    async def busy_loop():
+        await asyncio.sleep(0.01)  # the first request has its slot; the others wait for theirs
+        time.sleep(0.5)  # a parse or a model load holding the loop past every waiter's turn
+
+    async def run():
+        done = await asyncio.gather(_hammer(gate, "example.org", 4, hold=0), busy_loop())
+        return done[0][0]
+
+    assert min(_gaps(asyncio.run(run()))) >= 0.09
+
+
 def test_the_local_gate_lets_other_hosts_go_at_once():
     gate = LocalGate(concurrency=1, min_gap=1.0)
 

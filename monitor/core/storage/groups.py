@@ -85,11 +85,32 @@ def set_user_groups(session: Session, user: User, names: Iterable[str]) -> None:
 
 
 def sync_config_groups(session: Session, entries: Iterable) -> None:
-    """Give each config person (a ``PersonEntry``) exactly the groups its entry lists."""
+    """Give each config person (a ``PersonEntry``) exactly the groups its entry lists.
+
+    ``set_person_groups`` for every entry, in three reads and one flush for all of them: per
+    person it cost three round trips and a flush, 3 s of every command's start-up at 1,000
+    people (issue 15)."""
+    entries = list(entries)
+    people = dict(session.exec(select(Person.name, Person.id)).all())
+    group_ids = ensure_groups(session, [name for entry in entries for name in entry.groups])
+    rows: dict[int, list[PersonGroup]] = {}
+    for row in session.exec(select(PersonGroup)):
+        rows.setdefault(row.person_id, []).append(row)
     for entry in entries:
-        person = session.exec(select(Person).where(Person.name == entry.name)).first()
-        if person is not None:
-            set_person_groups(session, person, entry.groups, origin="config")
+        person_id = people.get(entry.name)
+        if person_id is None:
+            continue
+        wanted = {group_ids[name] for name in clean_names(entry.groups)}
+        for row in rows.get(person_id, []):
+            if row.group_id not in wanted:
+                session.delete(row)
+            else:
+                if row.origin != "config":
+                    row.origin = "config"
+                wanted.discard(row.group_id)
+        for group_id in sorted(wanted):
+            session.add(PersonGroup(person_id=person_id, group_id=group_id, origin="config"))
+    session.flush()
 
 
 def set_groups_of_email(email: str, names: Iterable[str]) -> None:
