@@ -31,7 +31,10 @@ from collections import deque
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# ../shared beside the checkout; a git worktree elsewhere names it in MONITOR_SHARED, else /work/shared.
+SHARED = Path(os.environ.get("MONITOR_SHARED") or REPO.parent / "shared")
+if not SHARED.is_dir() and Path("/work/shared").is_dir():
+    SHARED = Path("/work/shared")
 DATA_DIR = SHARED / "data" / "nab-realtweets"
 NAB_SCORE = SHARED / "tools" / "nab_score.py"
 BASELINE_WINDOW = 288  # one day of 5-minute rows
