@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import re
 import subprocess
@@ -33,7 +34,10 @@ from monitor.spikes import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# ../shared beside the checkout; a git worktree elsewhere names it in MONITOR_SHARED, else /work/shared (as the bench).
+SHARED = Path(os.environ.get("MONITOR_SHARED") or REPO.parent / "shared")
+if not SHARED.is_dir() and Path("/work/shared").is_dir():
+    SHARED = Path("/work/shared")
 NAB_DIR = SHARED / "data" / "nab-realtweets"
 NAB_SCORE = SHARED / "tools" / "nab_score.py"
 NOW = datetime(2025, 3, 10, 14, 25, tzinfo=timezone.utc)
