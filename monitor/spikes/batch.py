@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from monitor.spikes.batch_counts import CountsBatch
-from monitor.spikes.detector import MIN_SCALE, WEEK_DAYS, Params, poisson_sf
+from monitor.spikes.detector import MIN_SCALE, WEEK_DAYS, Params, hour_buckets, poisson_sf
 
 BLOCK = 512  # buckets turned time-major at a time, so that a step reads whole rows
 
@@ -44,6 +44,8 @@ class _Batch:
         self.day, self.week = np.zeros((self.slots, n)), np.zeros((WEEK_DAYS, n))
         self.var = np.full(n, p.initial_scale**2)
         self.calm = np.full(n, -1)  # -1: no open episode; else buckets since its last anomaly
+        self.strongest = np.zeros(n)  # the open episode's highest surprise
+        self.strongest_at = np.zeros(n, dtype=int)  # ... and where it was reached
         self.open_episodes = 0
         # Rings of recent whole days' highest z and surprise, one row a day: a day's write is
         # one contiguous row, and the median sorts along the days of every series at once.
@@ -77,7 +79,7 @@ class _Batch:
             scanned = surprise >= self.scan_bar
             candidates = (z >= self.bar) & (value >= p.min_excess) & ~scanned  # the excess is at most the count
             if self.open_episodes or candidates.any() or scanned.any():
-                self._judge(i, candidates.nonzero()[0], value, scanned)
+                self._judge(i, candidates.nonzero()[0], value, scanned, surprise)
             np.maximum(self.today_max, z, out=self.today_max)
             np.maximum(self.today_scan_max, surprise, out=self.today_scan_max)
         np.multiply(scale, p.clip, out=bound)  # winsorise before learning
@@ -92,7 +94,9 @@ class _Batch:
         if (i + 1) % p.rows_per_day == 0:
             self._end_day(i)
 
-    def _judge(self, i: int, candidates: np.ndarray, value: np.ndarray, scanned: np.ndarray) -> None:
+    def _judge(
+        self, i: int, candidates: np.ndarray, value: np.ndarray, scanned: np.ndarray, surprise: np.ndarray
+    ) -> None:
         """Series over the count model's bar are anomalous; so are those whose z is over the bar
         with enough excess and an improbable count; then episodes open and close."""
         p = self.p
@@ -102,7 +106,7 @@ class _Batch:
         for k, m in zip(candidates, mean):
             if value[k] - m >= p.min_excess:  # rare: the exact tail only where it can matter
                 anomalous[k] = poisson_sf(float(value[k]), float(m)) <= p.max_p
-        _track(anomalous, self.calm, self.flags, i, p.quiet)
+        _track(anomalous, self.calm, self.flags, i, p, surprise, self.strongest, self.strongest_at)
         self.open_episodes = int(np.count_nonzero(self.calm >= 0))
 
     def _end_day(self, i: int) -> None:
@@ -132,11 +136,27 @@ def _nanmedian(days: np.ndarray) -> np.ndarray:
     return np.where(known > 0, (low + high) / 2, 0.0)
 
 
-def _track(anomalous: np.ndarray, calm: np.ndarray, flags: list[list[int]], i: int, quiet: int):
-    """Open an episode where an anomaly meets none; close those quiet for ``quiet`` buckets."""
-    for k in (anomalous & (calm < 0)).nonzero()[0]:
+def _track(
+    anomalous: np.ndarray,
+    calm: np.ndarray,
+    flags: list[list[int]],
+    i: int,
+    p: Params,
+    surprise: np.ndarray,
+    strongest: np.ndarray,
+    strongest_at: np.ndarray,
+):
+    """Open an episode where an anomaly meets none or escalates the open one (``Detector._escalates``);
+    close those quiet for ``quiet`` buckets."""
+    opened = anomalous & (calm < 0)
+    if p.escalate:
+        stronger = surprise >= p.escalate * np.maximum(strongest, p.scan_threshold)
+        opened |= anomalous & (calm >= 0) & stronger & (i - strongest_at > hour_buckets(p))
+    for k in opened.nonzero()[0]:
         flags[k].append(i)
+    grown = opened | (anomalous & (surprise > strongest))
+    strongest[grown], strongest_at[grown] = surprise[grown], i
     open_ = calm >= 0
     calm[open_ & ~anomalous] += 1
     calm[anomalous] = 0
-    calm[calm >= quiet] = -1
+    calm[calm >= p.quiet] = -1

@@ -22,7 +22,10 @@ before it is learnt, so a burst moves the baselines by a bounded step.
 
 Consecutive anomalous buckets form one episode (start, peak, end); it closes after
 ``quiet`` buckets without an anomaly. Only the episode's first bucket is flagged: one
-alert per episode, at its left edge. A first mention after ``silence`` empty buckets
+alert per episode, at its left edge. An anomaly inside an open episode whose surprise is
+``escalate`` times the episode's strongest so far (and the scan threshold) closes it and
+opens a new one: a small rise that keeps an episode open for a day must not swallow the
+story that breaks in it, while a burst growing bucket by bucket stays one alert. A first mention after ``silence`` empty buckets
 opens an episode of its own kind, ``after_silence``.
 
 The state is a few hundred numbers (``state()``, ``Detector.restore``), so a worker can
@@ -75,6 +78,7 @@ class Params:
     min_excess_scan: float = 2.5  # ... and mentions above the expected count
     min_ratio_scan: float = 1.0  # ... and this many times the expected count (a material rise)
     single_below: float = 10.0  # one-bucket windows are the count model's only where fewer are expected
+    escalate: float = 1.5  # an open episode's bucket this surprising times its strongest opens a new one (0: off)
 
 
 # 5-minute mention volume (NAB realTweets), the offline ``monitor spikes detect``: a
@@ -130,6 +134,8 @@ class Episode:
     expected_total: float
     closed: bool = False
     best: Flag = field(default=None)  # the most significant bucket, for the explanation
+    strongest: float = 0.0  # the highest surprise of its anomalous buckets
+    strongest_at: int = 0  # ... and where it was reached
 
     @property
     def start(self) -> int:
@@ -240,6 +246,8 @@ class Detector:
 
     def _track(self, judged: Flag | None, value: float) -> Flag | None:
         ep = self.episode
+        if ep is not None and judged is not None and self._escalates(ep, judged):
+            ep.closed, self.episode, ep = True, None, None
         if ep is not None:
             ep.total += value
             if value > ep.peak_value:
@@ -249,6 +257,8 @@ class Detector:
                 ep.expected_total += judged.expected
                 if judged.score > ep.best.score:
                     ep.best = judged
+                if judged.surprise > ep.strongest:
+                    ep.strongest, ep.strongest_at = judged.surprise, self.seen
                 return None
             self._calm += 1
             if self._calm >= self.params.quiet:
@@ -256,10 +266,31 @@ class Detector:
             return None
         if judged is None:
             return None
-        self.episode = Episode(judged, self.seen, value, self.seen, value, judged.expected, best=judged)
+        self.episode = Episode(
+            judged,
+            self.seen,
+            value,
+            self.seen,
+            value,
+            judged.expected,
+            best=judged,
+            strongest=judged.surprise,
+            strongest_at=self.seen,
+        )
         self.episodes.append(self.episode)
         self._calm = 0
         return judged
+
+    def _escalates(self, ep: Episode, judged: Flag) -> bool:
+        """Whether an anomaly inside an open episode is news of its own (a small rise, then the
+        story breaks): ``escalate`` times as surprising as the episode's strongest bucket, which
+        is over an hour old (a burst growing bucket by bucket keeps raising its strongest)."""
+        p = self.params
+        return (
+            bool(p.escalate)
+            and judged.surprise >= p.escalate * max(ep.strongest, p.scan_threshold)
+            and self.seen - ep.strongest_at > hour_buckets(p)
+        )
 
     def _learn(self, value: float, slot: int, weekday: int, z: float, surprise: float) -> None:
         p = self.params
@@ -339,6 +370,11 @@ class Detector:
             detector.episode = Episode(**raw)
             detector.episodes.append(detector.episode)
         return detector
+
+
+def hour_buckets(params: Params) -> int:
+    """Buckets in an hour (at least one)."""
+    return max(1, round(params.rows_per_day / 24))
 
 
 def usual_peak(day_max: list[float | None]) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import re
 import subprocess
@@ -34,7 +35,8 @@ from monitor.spikes import (
 from tests.support import paths
 
 REPO = paths.REPO
-SHARED = REPO.parent / "shared"
+# ../shared beside the checkout; a git worktree elsewhere names it in MONITOR_SHARED.
+SHARED = Path(os.environ.get("MONITOR_SHARED") or REPO.parent / "shared")
 NAB_DIR = SHARED / "data" / "nab-realtweets"
 NAB_SCORE = SHARED / "tools" / "nab_score.py"
 NOW = datetime(2025, 3, 10, 14, 25, tzinfo=timezone.utc)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -80,6 +81,45 @@ def test_a_past_spike_does_not_mute_the_next_one_at_a_sparse_rate():
     assert 24 * 20 + 9 in found and 24 * 23 + 14 in found
 
 
+def story_breaking_in_a_small_rise(base: float = 0.2) -> tuple[np.ndarray, int, int]:
+    """Hourly counts where a modest rise opens an episode and, hours later while it is still
+    open, a story many times bigger breaks; with the hour each begins."""
+    counts = rhythm_counts(60, base, seed=8).astype(float)
+    rise, story = 24 * 40 + 6, 24 * 40 + 15
+    counts[rise : rise + 2] += 4  # enough to open an episode, no more
+    counts[rise + 4] += 2  # and a trickle that keeps it open
+    counts[story : story + 2] += [30, 20]
+    return counts, rise, story
+
+
+def test_a_story_breaking_inside_an_open_episode_is_flagged_again():
+    counts, rise, story = story_breaking_in_a_small_rise()
+
+    found = flags(counts, HOURLY_SERIES)
+
+    assert rise in found or rise + 1 in found
+    assert story in found
+
+
+def test_a_burst_growing_bucket_by_bucket_is_one_alert():
+    counts = rhythm_counts(60, 0.2, seed=8).astype(float)
+    at = 24 * 40 + 6
+    counts[at : at + 6] += [4, 6, 9, 13, 18, 24]  # each hour more surprising than the last
+
+    found = [i for i in flags(counts, HOURLY_SERIES) if at - 24 <= i <= at + 24]
+
+    assert found == [at]
+
+
+def test_without_escalation_the_story_is_swallowed_by_the_open_episode():
+    """The escalation rule is what flags the story: with it off, the small rise's episode holds."""
+    counts, rise, story = story_breaking_in_a_small_rise()
+
+    found = flags(counts, replace(HOURLY_SERIES, escalate=0.0))
+
+    assert story not in found
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.integers(0, 30), min_size=50, max_size=400), st.integers(1, 399))
 def test_flags_are_causal_a_truncated_series_gives_the_same_earlier_flags(values, cut):
@@ -111,6 +151,15 @@ def test_the_batch_detector_flags_what_the_streaming_one_flags_on_sparse_and_bus
         row[at : at + 2] += rng.integers(5, 40)
 
     assert detect_many(rows, params=HOURLY_PARAMS) == [flags(row) for row in rows]
+
+
+def test_the_batch_detector_escalates_where_the_streaming_one_does():
+    counts, _, story = story_breaking_in_a_small_rise()
+    rows = np.array([counts, rhythm_counts(60, 0.2, seed=8)])
+
+    batch = detect_many(rows, params=HOURLY_SERIES)
+
+    assert batch == [flags(row, HOURLY_SERIES) for row in rows] and story in batch[0]
 
 
 @settings(max_examples=80, deadline=None)
