@@ -139,8 +139,14 @@ def _copy(capture: Capture | None) -> str | None:
         blob = store.read(get_settings(), capture.sha256)
     except FileNotFoundError:
         return None
+    # A response (a poll, a page) or a resource (a stream's message): the record that holds the payload.
     payload = next(
-        (r.content_stream().read() for r in ArchiveIterator(io.BytesIO(blob)) if r.rec_type == "response"), b""
+        (
+            r.content_stream().read()
+            for r in ArchiveIterator(io.BytesIO(blob))
+            if r.rec_type in ("response", "resource")
+        ),
+        b"",
     )
     text = payload.decode("utf-8", "replace")[:COPY_CHARS]
     return nh3.clean(

@@ -6,6 +6,7 @@ linked with its hashes and method, logged in the custody chain, exported and ver
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 from datetime import timedelta
 
@@ -36,6 +37,7 @@ from tests.support.stream_standins import (
     run_stream,
     write_config,
 )
+from tests.support.web import signed_in
 
 TOKEN = "Zq9-jetstream-token"
 
@@ -87,6 +89,9 @@ def test_a_streamed_mention_links_to_its_message_kept_without_the_token_and_its_
         ("stream", capture.sha256, capture.item_sha256)
     ]
     assert f"capture:{capture.id}" in {e.get("subject") for e in bundle_lines(root, "custody.jsonl")}
+
+    page = signed_in("reviewer").get(f"/evidence/mentions/{mention.id}").text
+    assert '"rkey": "named1"' in html.unescape(page) and TOKEN not in page  # the kept message is shown
 
 
 def test_a_replayed_message_is_kept_only_for_the_retention(settings, jetstream):
