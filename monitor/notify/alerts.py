@@ -221,14 +221,17 @@ def deliver(spike_id: int, channel: str, *, settings: Settings, now: datetime | 
         if channel.startswith("email:"):
             recipient = session.get(Recipient, int(channel.split(":", 1)[1]))
             email, language = (recipient.email, recipient.language) if recipient else (None, None)
-        with i18n.use(language):  # the explanation in the e-mail recipient's language (else English)
-            news = spike_news(session, spike_id=spike_id)
+        elif channel.startswith(apprise_channels.PREFIX):
+            language = apprise_channels.language_of(session, channel)  # a recipient's chat: their language
         private = apprise_channels.is_private(session, spike_id)  # issue 21: no name leaves the monitor
-        news = apprise_channels.redacted(news) if private else news
+        with i18n.use(language):  # the explanation in the recipient's language (else English)
+            news = spike_news(session, spike_id=spike_id)
+            news = apprise_channels.redacted(news) if private else news
         if channel.startswith(apprise_channels.PREFIX):
             url = apprise_channels.url_of(session, channel, secret_key=settings.resolved_secret_key())
     if channel.startswith(apprise_channels.PREFIX):  # raises ChannelError, recorded as AlertError is
-        title, body = apprise_channels.message(news, private=private, base_url=settings.base_url)
+        with i18n.use(language):
+            title, body = apprise_channels.message(news, private=private, base_url=settings.base_url)
         return send_apprise(
             url, title=title, body=body, proxy_url=settings.proxy_url, timeout=settings.alert_webhook_timeout
         )

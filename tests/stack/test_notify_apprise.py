@@ -108,6 +108,22 @@ def test_a_private_persons_alert_names_nobody(settings, monkeypatch, server, tmp
     assert "tracked person" in message["Subject"] and "Vorontsov" not in shown  # the e-mail too
 
 
+@pytest.mark.parametrize("private", [False, True])
+def test_a_russian_recipients_chat_alert_is_in_russian(settings, monkeypatch, server, private):
+    monkeypatch.setenv("MONITOR_NOTIFY_DESK", f"json://127.0.0.1:{server.port}/hooks/desk")
+    spike_id = make_spike(notify=["env:MONITOR_NOTIFY_DESK"], private=private)
+    with db.session_scope() as session:
+        session.exec(select(Recipient)).one().language = "ru"
+    alerts.send_spike_alerts([spike_id], now=NOW)
+    [sent] = [json.loads(body) for body in server.bodies("POST")]
+    if private:
+        assert sent["title"] == "Всплеск у отслеживаемого человека — откройте монитор"
+        assert "Vorontsov" not in json.dumps(sent, ensure_ascii=False)
+    else:
+        assert sent["title"] == f"Всплеск: {NAME}" and "42 упоминания" in sent["message"]
+        assert "mentions " not in sent["message"] and "usually" not in sent["message"]
+
+
 def test_two_workers_racing_send_one_alert_per_channel(settings, monkeypatch, server):
     monkeypatch.setenv("MONITOR_NOTIFY_DESK", f"ntfy://127.0.0.1:{server.port}/desk")
     spike_id = make_spike(notify=["env:MONITOR_NOTIFY_DESK"])

@@ -13,13 +13,15 @@ import dataclasses
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from monitor import i18n
 from monitor.core.models import Person, Recipient, Spike
 from monitor.core.models_notify import NotifyChannel
 from monitor.notify.channels import ChannelError, refs, sealing
 
 PREFIX = "apprise:"
-PRIVATE_TITLE = "A spike for a tracked person — open the monitor"
-PRIVATE_PERSON = "a tracked person"
+# Translated when the message is built, in the language of the channel's recipient.
+PRIVATE_TITLE = i18n.N_("A spike for a tracked person — open the monitor")
+PRIVATE_PERSON = i18n.N_("a tracked person")
 
 
 def channels_for(session: Session, person: Person) -> list[str]:
@@ -54,6 +56,15 @@ def url_of(session: Session, channel: str, *, secret_key: str, environ=None) -> 
     raise ChannelError("not an Apprise channel name", permanent=True)
 
 
+def language_of(session: Session, channel: str) -> str | None:
+    """The language of the recipient whose ``notify`` names ``channel``; None for an admin's channel."""
+    kind, _, _ = channel.removeprefix(PREFIX).partition(":")
+    if kind.startswith("r") and kind[1:].isdigit():
+        recipient = session.get(Recipient, int(kind[1:]))
+        return recipient.language if recipient else None
+    return None
+
+
 def is_private(session: Session, spike_id: int) -> bool:
     spike = session.get(Spike, spike_id)
     person = session.get(Person, spike.person_id) if spike else None
@@ -62,16 +73,18 @@ def is_private(session: Session, spike_id: int) -> bool:
 
 def redacted(news):
     """``news`` (a ``monitor.notify.alerts.SpikeNews``) without the person's name or any story title."""
-    return dataclasses.replace(news, person=PRIVATE_PERSON, explanation="open the monitor", stories=[], kind="")
+    return dataclasses.replace(
+        news, person=i18n.gettext(PRIVATE_PERSON), explanation=i18n.gettext("open the monitor"), stories=[], kind=""
+    )
 
 
 def message(news, *, private: bool, base_url: str) -> tuple[str, str]:
-    """(title, body) of a channel's alert, plain text."""
+    """(title, body) of a channel's alert, plain text, in the language in use (``i18n.use``)."""
     review = f"{base_url.rstrip('/')}/review"
     if private:
-        return PRIVATE_TITLE, review
+        return i18n.gettext(PRIVATE_TITLE), review
     lines = [f"{news.explanation} ({news.kind})"]
     lines += [
         f"- {s['title']} ({s['mentions']}) {base_url.rstrip('/')}/mentions/{s['mention_id']}" for s in news.stories
     ]
-    return f"Spike: {news.person}", "\n".join(lines + [review])
+    return i18n.gettext("Spike: %(person)s") % {"person": news.person}, "\n".join(lines + [review])
