@@ -27,6 +27,15 @@ from monitor.sources import KINDS as SOURCE_KINDS  # auto, rss/atom/rdf, jsonfee
 HISTORY_MAX = 5000  # Telegram posts one first poll may read back (about 250 pages)
 
 
+def _(message: str, **values) -> str:
+    """``message`` in the language in use: a web form's (the request's), else English (the
+    command line, the config file). i18n is imported here, late: it brings Jinja and Babel,
+    which no command needs just to read its config."""
+    from monitor import i18n
+
+    return i18n.gettext(message) % values if values else i18n.gettext(message)
+
+
 class ConfigError(Exception):
     """The config file cannot be used; the message is one line for the user.
 
@@ -78,7 +87,7 @@ class PersonEntry(Entry):
 
         for i, value in enumerate(values):
             if not value.strip():
-                raise ValueError(f"group {i + 1} is empty: remove it or name the group")
+                raise ValueError(_("group %(n)s is empty: remove it or name the group", n=i + 1))
         return clean_names(values)
 
     preserve: bool = False  # capture and re-check every mention of this person as evidence (issue 18)
@@ -89,14 +98,20 @@ class PersonEntry(Entry):
         from monitor.spikes.sensitivity import SENSITIVITIES  # late: keeps the config free of the detector
 
         if value is not None and value.strip().lower() not in SENSITIVITIES:
-            raise ValueError(f"unknown alert sensitivity {value!r}; use {', '.join(map(repr, SENSITIVITIES))}")
+            raise ValueError(
+                _(
+                    "unknown alert sensitivity %(value)r; use %(known)s",
+                    value=value,
+                    known=", ".join(map(repr, SENSITIVITIES)),
+                )
+            )
         return None if value is None else value.strip().lower()
 
     @field_validator("mute_until", mode="before")
     @classmethod
     def _mute_date(cls, value: object) -> object:
         if isinstance(value, datetime) or (isinstance(value, str) and not _ISO_DATE.fullmatch(value.strip())):
-            raise ValueError(f"{value!s} is not a date; write it as YYYY-MM-DD")
+            raise ValueError(_("%(value)s is not a date; write it as YYYY-MM-DD", value=value))
         return value
 
     @field_validator("languages")
@@ -106,16 +121,18 @@ class PersonEntry(Entry):
 
         for value in values or []:
             if value.strip().lower() not in LANGUAGES:
-                raise ValueError(f"unknown language {value!r}; use some of {', '.join(LANGUAGES)}")
+                raise ValueError(
+                    _("unknown language %(value)r; use some of %(known)s", value=value, known=", ".join(LANGUAGES))
+                )
         return None if values is None else [v.strip().lower() for v in values]
 
     @field_validator("name")
     @classmethod
     def _strip(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("name is empty")
+            raise ValueError(_("name is empty"))
         if _letters(value) < 2:
-            raise ValueError(f"name {value!r} is too short to match: write at least two letters")
+            raise ValueError(_("name %(value)r is too short to match: write at least two letters", value=value))
         return value.strip()
 
     @field_validator("aliases", "exclude", "hashtags", "handles", "context")
@@ -123,16 +140,16 @@ class PersonEntry(Entry):
     def _long_enough(cls, values: list[str]) -> list[str]:
         for i, value in enumerate(values):
             if not value.strip():
-                raise ValueError(f"entry {i + 1} is empty: remove it or write the name")
+                raise ValueError(_("entry %(n)s is empty: remove it or write the name", n=i + 1))
             if _letters(value) < 2:
-                raise ValueError(f"{value!r} is too short to match: write at least two letters")
+                raise ValueError(_("%(value)r is too short to match: write at least two letters", value=value))
         return [v.strip() for v in values]
 
     @field_validator("gender")
     @classmethod
     def _known_gender(cls, value: str) -> str:
         if value.strip().lower() not in ("", "m", "f", "male", "female"):
-            raise ValueError(f'unknown gender {value!r}; use "m" or "f"')
+            raise ValueError(_('unknown gender %(value)r; use "m" or "f"', value=value))
         return value.strip().lower()[:1]
 
     def all_names(self) -> list[str]:
@@ -201,14 +218,14 @@ class SourceEntry(Entry):
     def _http_url(cls, value: str) -> str:
         parts = urlsplit(value.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"bad URL {value!r}: expected http:// or https:// with a host")
+            raise ValueError(_("bad URL %(value)r: expected http:// or https:// with a host", value=value))
         return value.strip()
 
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, value: str) -> str:
         if value not in SOURCE_KINDS:
-            raise ValueError(f"unknown kind {value!r}; known: {', '.join(SOURCE_KINDS)}")
+            raise ValueError(_("unknown kind %(value)r; known: %(known)s", value=value, known=", ".join(SOURCE_KINDS)))
         return value
 
 
@@ -236,7 +253,9 @@ class RecipientEntry(Entry):
     @classmethod
     def _known_language(cls, value: str | None) -> str | None:
         if value is not None and value not in LANGUAGES:
-            raise ValueError(f"unknown language {value!r}; known: {', '.join(LANGUAGES)}")
+            raise ValueError(
+                _("unknown language %(value)r; known: %(known)s", value=value, known=", ".join(LANGUAGES))
+            )
         return value
 
     # Where the daily digest goes: "email" (the default), and/or "notify" (a short text to each
@@ -264,7 +283,7 @@ class RecipientEntry(Entry):
     def _one_plain_address(cls, value: str) -> str:
         problem = address_problem(value.strip())
         if problem:
-            raise ValueError(f"bad email address {problem}")
+            raise ValueError(_("bad email address %(problem)s", problem=problem))
         return value.strip()
 
     @field_validator("timezone")
@@ -285,7 +304,7 @@ class DigestEntry(Entry):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {value!r}") from None
+            raise ValueError(_("unknown timezone %(value)r", value=value)) from None
         return value
 
     @property

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from monitor import i18n
+from monitor.core.config_file import ConfigError, parse_watchlist
 from monitor.core.db import session_scope
 from monitor.core.models import AuditEntry, Person, Source, User, utcnow
 from monitor.core.settings import get_settings
@@ -233,3 +234,23 @@ def test_a_russian_page_with_a_spike_a_failing_source_and_a_form_error_has_no_en
 
     ukrainian = _explanation(client.get("/review?lang=uk").text)
     assert not ENGLISH_WORDS.search(ukrainian) and "згадок з " in ukrainian and "зазвичай" in ukrainian, ukrainian
+
+
+def test_a_config_rule_refusing_a_form_field_speaks_the_page_language(client):
+    """The same validators check the config file (English on the terminal) and the admin's forms."""
+    add_user(email=ADMIN, role="admin", password=PASSWORD)
+    log_in(client, ADMIN)
+    form = {"url": "ftp://example.org/feed", "kind": "auto", "name": ""}
+
+    def refused(lang: str) -> str:
+        token = csrf_from(client.get(f"/sources?lang={lang}").text)
+        answer = client.post("/admin/sources", data={**form, "csrf_token": token})
+        assert answer.status_code == 400
+        return re.search(r'<p class="error" role="alert">([^<]*)</p>', answer.text).group(1)
+
+    assert "bad URL" in refused("en")
+    russian = refused("ru")
+    assert "неверный адрес" in russian and "bad URL" not in russian and "expected" not in russian, russian
+    assert "хибна адреса" in refused("uk")
+    with pytest.raises(ConfigError, match="bad URL"):  # the config file still reads English
+        parse_watchlist({"source": [form]}, "monitor.toml")
