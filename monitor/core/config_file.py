@@ -253,9 +253,7 @@ class RecipientEntry(Entry):
     @classmethod
     def _known_language(cls, value: str | None) -> str | None:
         if value is not None and value not in LANGUAGES:
-            raise ValueError(
-                _("unknown language %(value)r; known: %(known)s", value=value, known=", ".join(LANGUAGES))
-            )
+            raise ValueError(_("unknown language %(value)r; known: %(known)s", value=value, known=", ".join(LANGUAGES)))
         return value
 
     # Where the daily digest goes: "email" (the default), and/or "notify" (a short text to each
