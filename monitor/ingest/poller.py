@@ -33,10 +33,9 @@ from monitor.core.settings import get_settings
 from monitor.core.storage import NewMention, renew_leases, storable
 from monitor.core.storage.captures import prepare as prepare_capture
 from monitor.core.storage.matcher_cache import matcher_for
-from monitor.dedupe import canonical_url, fingerprint, global_identity
 from monitor.ingest import language
 from monitor.ingest.fetch import FetchError, FetchResult, HostClients, fetch_async
-from monitor.ingest.language import language_of
+from monitor.ingest.new_mention import new_mention
 from monitor.ingest.politeness import gate_for
 from monitor.ingest.poll_report import _Progress
 from monitor.ingest.poll_writer import infrastructure_errors, write_all
@@ -388,22 +387,4 @@ def _mention_if_matched(item: sources.Item, matcher: Matcher) -> NewMention | No
     people: dict[str, str] = {}
     for match in found:
         people.setdefault(match.person, match.alias)
-    return _new_mention(item, people)
-
-
-def _new_mention(item: sources.Item, people: dict[str, str]) -> NewMention:
-    # Fingerprinting is CPU work: done here, in the fetch path, not in the writer's transaction.
-    return NewMention(
-        guid=item.guid,
-        url=item.url,
-        canonical_url=canonical_url(item.url),
-        title=item.title,
-        text=item.text,
-        author=item.author,
-        published_at=item.published_at,
-        people=people,
-        identity=global_identity(item.kind, item.platform_id),
-        reposted_by=item.reposted_by,
-        language=language_of(item.lang, item.title, item.text),
-        fingerprint=fingerprint(item.title, item.text),
-    )
+    return new_mention(item, people)

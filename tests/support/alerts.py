@@ -70,22 +70,29 @@ def make_spike(*, followers=("desk@example.org",), others=("other@example.org",)
             session.add(mention)
             session.flush()
             session.add(MentionPerson(mention_id=mention.id, person_id=person.id))
-        spike = Spike(
-            person_id=person.id,
-            hour=HOUR,
-            count=42,
-            expected=3.0,
-            score=9.1,
-            p_value=1e-9,
-            peak_at=HOUR,
-            peak_count=42,
-            end_at=HOUR,
-            total=42,
-            explanation="42 mentions in the last hour, usually 3 (p < 10⁻⁸)",
-        )
-        session.add(spike)
-        session.flush()
-        return spike.id
+        return add_spike(session, person.id)
+
+
+def add_spike(
+    session, person_id: int, *, explanation: str = "42 mentions in the last hour, usually 3 (p < 10⁻⁸)"
+) -> int:
+    """A 42-mention spike of ``person_id`` in ``HOUR`` (about 3 expected); its id."""
+    spike = Spike(
+        person_id=person_id,
+        hour=HOUR,
+        count=42,
+        expected=3.0,
+        score=9.1,
+        p_value=1e-9,
+        peak_at=HOUR,
+        peak_count=42,
+        end_at=HOUR,
+        total=42,
+        explanation=explanation,
+    )
+    session.add(spike)
+    session.flush()
+    return spike.id
 
 
 def statuses() -> dict[str, tuple[str, int]]:

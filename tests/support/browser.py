@@ -13,19 +13,12 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from monitor.evidence.browser import CHROMIUM_ARGS  # the same flags the page captures use
 from monitor.web.app import create_app
 from tests.support.stack import free_port
 from tests.support.web import EMAIL, PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 STARTUP_TIMEOUT = 15.0
 
 

@@ -63,7 +63,6 @@ class PgPool:
         self.thread.start()
 
     def take(self) -> str:
-        self.wake.set()
         try:
             return self.ready.get(timeout=120)
         except queue.Empty:

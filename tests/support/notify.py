@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from monitor.core import db
-from monitor.core.models import Mention, MentionPerson, Person, Recipient, Source, Spike
+from monitor.core.models import Mention, MentionPerson, Person, Recipient, Source
+from tests.support.alerts import HOUR, NOW, add_spike
 
-NOW = datetime(2025, 3, 10, 14, 25, tzinfo=UTC)
-HOUR = datetime(2025, 3, 10, 14, 0, tzinfo=UTC)
 NAME = "Vladimir Vorontsov"
 
 
@@ -101,19 +100,4 @@ def make_spike(*, private: bool = False, notify: list[str] | None = None) -> int
             session.add(mention)
             session.flush()
             session.add(MentionPerson(mention_id=mention.id, person_id=person.id))
-        spike = Spike(
-            person_id=person.id,
-            hour=HOUR,
-            count=42,
-            expected=3.0,
-            score=9.1,
-            p_value=1e-9,
-            peak_at=HOUR,
-            peak_count=42,
-            end_at=HOUR,
-            total=42,
-            explanation="42 mentions",
-        )
-        session.add(spike)
-        session.flush()
-        return spike.id
+        return add_spike(session, person.id, explanation="42 mentions")

@@ -25,8 +25,7 @@ from monitor.core.models import utcnow
 from monitor.core.storage import NewMention
 from monitor.core.storage import streams as state
 from monitor.core.storage.received import Received
-from monitor.dedupe import canonical_url, fingerprint, global_identity
-from monitor.ingest.language import language_of
+from monitor.ingest.new_mention import new_mention as mention_of
 from monitor.ingest.streams.events import StreamEvent
 from monitor.matching import Matcher
 from monitor.sources.base import Item, one_line
@@ -177,24 +176,6 @@ class Sink:
     async def note(self, *, error: str | None = None, mode: str | None = None, why: str | None = None) -> None:
         """Record a connection error, or the stream's mode (stream or polling) and why."""
         await asyncio.to_thread(_note, self.source_id, error, mode, why)
-
-
-def mention_of(item: Item, people: dict[str, str]) -> NewMention:
-    """A matched stream post as the store takes it; its platform identity makes a boost a sighting."""
-    return NewMention(
-        guid=item.guid,
-        url=item.url,
-        canonical_url=canonical_url(item.url),
-        title=item.title,
-        text=item.text,
-        author=item.author,
-        published_at=item.published_at,
-        people=people,
-        identity=global_identity(item.kind, item.platform_id),
-        reposted_by=item.reposted_by,
-        language=language_of(item.lang, item.title, item.text),
-        fingerprint=fingerprint(item.title, item.text),
-    )
 
 
 def warm_up() -> None:

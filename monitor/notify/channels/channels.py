@@ -48,8 +48,8 @@ def url_of(session: Session, channel: str, *, secret_key: str, environ=None) -> 
         if stored is None or not stored.active:
             raise ChannelError("the channel was removed", permanent=True)
         return sealing.unseal(stored.url_sealed, secret_key)
-    if kind.startswith("r") and kind[1:].isdigit() and rest:
-        recipient = session.get(Recipient, int(kind[1:]))
+    if (recipient_id := _recipient_id(channel)) is not None and rest:
+        recipient = session.get(Recipient, recipient_id)
         if recipient is None or f"env:{rest}" not in (recipient.notify or []):
             raise ChannelError("the recipient no longer has this channel", permanent=True)
         return refs.resolve(f"env:{rest}") if environ is None else refs.resolve(f"env:{rest}", environ)
@@ -58,11 +58,15 @@ def url_of(session: Session, channel: str, *, secret_key: str, environ=None) -> 
 
 def language_of(session: Session, channel: str) -> str | None:
     """The language of the recipient whose ``notify`` names ``channel``; None for an admin's channel."""
-    kind, _, _ = channel.removeprefix(PREFIX).partition(":")
-    if kind.startswith("r") and kind[1:].isdigit():
-        recipient = session.get(Recipient, int(kind[1:]))
-        return recipient.language if recipient else None
-    return None
+    recipient_id = _recipient_id(channel)
+    recipient = session.get(Recipient, recipient_id) if recipient_id is not None else None
+    return recipient.language if recipient else None
+
+
+def _recipient_id(channel: str) -> int | None:
+    """The recipient of an ``apprise:r<id>:NAME`` channel; None for an admin's ``apprise:c<id>``."""
+    kind = channel.removeprefix(PREFIX).partition(":")[0]
+    return int(kind[1:]) if kind.startswith("r") and kind[1:].isdigit() else None
 
 
 def is_private(session: Session, spike_id: int) -> bool:
