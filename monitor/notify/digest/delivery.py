@@ -15,6 +15,7 @@ the first run after start, once, and a recipient never receives the same day twi
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -125,16 +126,11 @@ def _deliver(builder: DigestBuilder, recipient: Recipient, day: date, zone: Zone
     if not force and not day_has_ended(day, zone, now):
         # Sending it would mail a partial day and mark the day sent, so its real digest never goes.
         return [(False, f"{head}: {NOT_ENDED} in {zone.key}; --force sends it anyway")]
-    built: list[Digest] = []
-
-    def content() -> Digest:  # built once, and only when some channel of the recipient is claimed
-        if not built:
-            built.append(builder.build(email=recipient.email, people=recipient.people, day=day, zone=zone))
-        return built[0]
-
-    routes = recipient.digest_to or ["email"]
+    # Built once, and only when some channel of the recipient is claimed.
+    content = functools.cache(lambda: builder.build(email=recipient.email, people=recipient.people, day=day, zone=zone))
+    routes = recipient.digest_to or [EMAIL]
     outcomes = []
-    if "email" in routes:
+    if EMAIL in routes:
         outcomes.append(_deliver_one(recipient, EMAIL, day, content, head=head, now=now, force=force, backoff=backoff))
     if "notify" in routes:
         for channel in chat.channels_of(recipient):
