@@ -9,6 +9,7 @@ file and its folder when missing.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,9 +100,36 @@ def alembic_config(url: str):
 
 
 def upgrade(url: str | None = None) -> None:
-    """Bring the database at ``url`` to the newest schema (idempotent)."""
+    """Bring the database at ``url`` to the newest schema (idempotent).
+
+    Every command and process starts with this; a database already at the head is told so by
+    one query, without Alembic (loading it and every migration script costs about half a second
+    per command)."""
+    url = url or get_settings().database_url
+    engine = get_engine(url)  # creates the SQLite folder
+    if _stored_revision(engine) == head_revision():
+        return
     from alembic import command
 
-    url = url or get_settings().database_url
-    get_engine(url)  # creates the SQLite folder
     command.upgrade(alembic_config(url), "head")
+
+
+_REVISION_LINE = re.compile(r"^revision\s*(?::\s*str\s*)?=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+
+
+def head_revision() -> str:
+    """The newest migration's revision id, read from the last file of ``versions/``: the file
+    names sort in chain order (tests/db/test_migrations.py holds that, and that this is
+    Alembic's one head)."""
+    newest = max((MIGRATIONS_DIR / "versions").glob("[0-9]*.py"))
+    return _REVISION_LINE.search(newest.read_text(encoding="utf-8")).group(1)
+
+
+def _stored_revision(engine: sa.Engine) -> str | None:
+    """The revision the database says it is at; None when it has no Alembic table yet."""
+    try:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    except sa.exc.DBAPIError:
+        return None
+    return rows[0][0] if len(rows) == 1 else None

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SAWarning
 from sqlmodel import SQLModel
 
 import monitor.core.models  # noqa: F401
+from monitor.core import db
 from monitor.core.db import MIGRATIONS_DIR, alembic_config, get_engine
 
 VERSIONS = Path(MIGRATIONS_DIR) / "versions"
@@ -58,6 +59,31 @@ def test_the_migrated_database_has_every_index_the_models_name(db_url):
             query = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
         present = set(connection.execute(sa.text(query)).scalars())
     assert "ix_mention_at" in named and named - present == set()
+
+
+def test_the_head_read_from_the_last_file_is_alembics_one_head():
+    # upgrade() skips Alembic when the database stores this revision: it must be the real head.
+    assert [db.head_revision()] == ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+
+
+def test_upgrade_brings_a_database_one_revision_behind_to_the_head(db_url):
+    # The fast path must not mistake an older database for a current one.
+    behind = _chain()[-2].revision
+    command.downgrade(alembic_config(db_url), behind)
+    with get_engine(db_url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == behind
+    db.upgrade(db_url)
+    with get_engine(db_url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == db.head_revision()
+
+
+def test_upgrade_migrates_an_empty_database(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    db.upgrade(url)
+    with get_engine(url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == db.head_revision()
+        assert conn.exec_driver_sql("SELECT count(*) FROM mention").scalar_one() == 0
+    get_engine(url).dispose()
 
 
 def test_the_file_names_sort_in_chain_order():

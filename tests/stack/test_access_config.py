@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,6 +18,7 @@ from monitor.core.storage.config_sync import sync_config
 from monitor.core.storage.groups import person_groups, user_groups
 from monitor.review.users import add_user
 from monitor.web.app import create_app
+from tests.support import cli
 from tests.support.access import ADMIN, PASSWORD, login
 
 SOURCE = {"url": "https://news.example/feed"}
@@ -72,15 +71,7 @@ def test_config_syncs_create_groups_and_follow_the_file(db_url):
 
 
 def _monitor(*args: str, input: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        check=False,
-        input=input,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=os.environ.copy(),
-    )
+    return cli.monitor(*args, input=input, timeout=300)
 
 
 def _user_groups(email: str) -> list[str]:

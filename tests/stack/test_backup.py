@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from monitor.backup.crypto import BackupError, EncryptingWriter, decrypted_chunk
 from monitor.backup.restore import non_empty_tables
 from monitor.core import db as monitor_db
 from monitor.core.models import AuditEntry, Mention, User, utcnow
+from tests.support import cli
 from tests.support.access import ADMIN, HIDDEN_NAME, POLICE_REVIEWER, build_world, db
 
 PG_URL = os.environ.get("MONITOR_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -32,15 +32,7 @@ CONFIG = '[[person]]\nname = "Boris Border"\ngroups = ["Border cases"]\n'
 
 
 def run(*args: str, env: dict, input: str = PASSPHRASE) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        check=False,
-        input=input + "\n",
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
+    return cli.monitor(*args, input=input + "\n", env=env, timeout=300)
 
 
 def _admin() -> sa.Engine:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import subprocess
-import sys
 
 import pytest
 from hypothesis import assume, given
@@ -15,6 +14,7 @@ from monitor.core import db
 from monitor.core.config_file import ConfigError, load_watchlist, parse_watchlist
 from monitor.core.models import Person, Source
 from monitor.core.storage.config_sync import EmptyConfigError, sync_config
+from tests.support import cli
 
 FULL = """
 [[person]]
@@ -116,9 +116,7 @@ def _monitor(tmp_path, *args: str) -> subprocess.CompletedProcess:
         "MONITOR_SECRET_KEY": "test",
         "PATH": "/usr/bin:/bin",
     }
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env
-    )
+    return cli.monitor(*args, cwd=tmp_path, env=env)
 
 
 def test_the_cli_refuses_an_empty_monitor_toml_unless_given_allow_empty(tmp_path):

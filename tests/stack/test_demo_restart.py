@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from monitor.entry.cli import prepare
 from monitor.entry.demo import demo_config, mark_demo_sources, start_demo
 from monitor.entry.polling import poll_all_once
 from tests.fixtures import feeds
+from tests.support import cli
 from tests.support.feedserver import FeedServer, Route
 
 
@@ -110,14 +109,7 @@ def test_poll_once_by_hand_reaches_the_demo_feeds_and_no_other_loopback_source(n
                 mark_demo_sources(session, [s.url for s in watchlist.sources if s.url.startswith(server.base_url)])
             # The README's bare command, from a folder with no monitor.toml of its own.
             env = {k: v for k, v in os.environ.items() if k not in ("MONITOR_ALLOW_PRIVATE_NETWORKS", "MONITOR_CONFIG")}
-            done = subprocess.run(
-                [sys.executable, "-m", "monitor", "poll", "--once"],
-                capture_output=True,
-                text=True,
-                timeout=120,
-                env=env,
-                cwd=tmp_path,
-            )
+            done = cli.monitor("poll", "--once", env=env, cwd=tmp_path)
         finally:
             server.stop()
     assert done.returncode == 0, done.stderr

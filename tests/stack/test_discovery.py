@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import tomllib
 
 import pytest
@@ -28,6 +27,7 @@ from monitor.sources.discovery_page import (
     youtube_channel_feeds,
 )
 from tests.fixtures import feeds
+from tests.support import cli
 from tests.support.feedserver import FeedServer, Route
 
 HTML = "text/html; charset=utf-8"
@@ -277,9 +277,7 @@ def test_appending_keeps_the_file_and_refuses_a_duplicate(tmp_path):
 
 
 def monitor(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args], input=input, capture_output=True, text=True, timeout=120, check=False
-    )
+    return cli.monitor(*args, input=input)
 
 
 def test_sources_add_yes_appends_the_first_feed_and_syncs_it(settings):

@@ -26,6 +26,7 @@ from monitor.entry.polling import poll_all_once
 from monitor.evidence.recheck import run
 from monitor.evidence.stamp import stamp_pending
 from tests.fixtures import feeds
+from tests.support import cli as forked
 from tests.support.evidence import captures, mentions, preservations, sync
 from tests.support.feedserver import FeedServer, Route
 from tests.support.tsa import LocalTSA, make_pki
@@ -44,9 +45,7 @@ def page(text: str) -> Route:
 
 
 def monitor(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args], capture_output=True, text=True, check=False, timeout=180
-    )
+    return forked.monitor(*args, timeout=180)
 
 
 def test_a_deleted_post_stays_evidence_that_anyone_can_verify(settings, pki, tmp_path):

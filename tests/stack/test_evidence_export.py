@@ -19,6 +19,7 @@ from monitor.core.config_file import EvidenceEntry
 from monitor.core.storage.custody import append_event
 from monitor.evidence.stamp import stamp_pending
 from monitor.evidence.verify import BundleInvalid, verify_bundle
+from tests.support import cli
 from tests.support import custody as helpers
 from tests.support.tsa import LocalTSA, make_pki
 
@@ -31,9 +32,7 @@ def pki(tmp_path_factory):
 
 
 def monitor(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args], capture_output=True, text=True, check=False, timeout=180
-    )
+    return cli.monitor(*args, timeout=180)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 from hypothesis import given
@@ -19,6 +18,7 @@ from monitor.evidence.stamp import (
     parse_manifest,
     stamp_pending,
 )
+from tests.support import cli
 from tests.support import custody as helpers
 from tests.support.tsa import LocalTSA, make_pki
 
@@ -154,13 +154,7 @@ def test_the_stamp_command_reads_the_evidence_table(settings, pki, monkeypatch, 
     with LocalTSA(pki) as tsa:
         # A relative tsa_ca_file is read beside the config file, not in the working folder.
         config.write_text(f'[evidence]\ntsa = ["{tsa.url}"]\ntsa_ca_file = "roots.pem"\n')
-        done = subprocess.run(
-            [sys.executable, "-m", "monitor", "evidence", "stamp", "--config", str(config)],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
+        done = cli.monitor("evidence", "stamp", "--config", str(config))
     assert done.returncode == 0, done.stderr
     assert "stamped 1 captures" in done.stdout and len(tsa.queries) == 1
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from hypothesis import given
@@ -17,20 +15,13 @@ from monitor.core import db
 from monitor.core.models import Alias, Person
 from monitor.matching import Matcher, PersonNames, match_lines
 from tests.fixtures import feeds
+from tests.support import cli
 
 ANNA = PersonNames("Anna Sokolova", ("Анна Соколова", "Sokolova"), ())
 
 
 def _monitor(*args: str, input: str, env: dict | None = None, cwd: Path | None = None):
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        input=input,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=cwd,
-    )
+    return cli.monitor(*args, input=input, env=env, cwd=cwd)
 
 
 def test_a_line_that_is_not_json_stops_with_exit_2_and_one_line_naming_it(tmp_path):

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import threading
 import time
 
@@ -23,6 +21,7 @@ from monitor.review import users
 from monitor.web import auth
 from monitor.web.app import create_app
 from monitor.web.ratelimit import MAX_ADDRESS_FAILURES, MAX_FAILURES
+from tests.support import cli
 from tests.support.stack import free_port
 from tests.support.web import EMAIL, PASSWORD, add_reviewer, csrf_from
 
@@ -186,14 +185,7 @@ def test_password_checks_run_at_most_the_bound_at_once_and_waiting_logins_leave_
 
 def test_a_bad_trusted_proxies_value_stops_with_one_line_naming_the_variable(settings, tmp_path):
     env = {**os.environ, "MONITOR_TRUSTED_PROXIES": "10.0.0.0/8, proxy.example"}
-    done = subprocess.run(
-        [sys.executable, "-m", "monitor", "db", "upgrade"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = cli.monitor("db", "upgrade", env=env, cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "error: environment: MONITOR_TRUSTED_PROXIES: Value error, 'proxy.example' is not an IP address or CIDR network"

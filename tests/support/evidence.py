@@ -6,7 +6,6 @@ import gzip
 import io
 import json
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from monitor.core.config_file import load_watchlist
 from monitor.core.models import Mention
 from monitor.core.models_evidence import Capture, Preservation, Recheck
 from monitor.core.storage.config_sync import sync_config
+from tests.support import cli
 
 PEOPLE = """
 [[person]]
@@ -93,9 +93,7 @@ def custody_events() -> list:
 
 def monitor_cli(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
     """``python -m monitor ARGS`` as its own process, in the settings fixture's environment."""
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args], capture_output=True, text=True, check=False, timeout=timeout
-    )
+    return cli.monitor(*args, timeout=timeout)
 
 
 def export_and_verify(person: str, tmp_path: Path) -> Path:

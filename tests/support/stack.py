@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support import cli
+
 PYTHON = sys.executable
 
 
@@ -96,14 +98,7 @@ def logged_in_client(base: str, email: str, password: str) -> httpx.Client:
 
 
 def add_user_cli(email: str, password: str, role: str = "reviewer") -> None:
-    subprocess.run(
-        [PYTHON, "-m", "monitor", "users", "add", email, "--role", role, "--password-stdin"],
-        input=password + "\n",
-        text=True,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    cli.monitor("users", "add", email, "--role", role, "--password-stdin", input=password + "\n", check=True)
 
 
 def _processes_in(folder: Path) -> list[int]:
@@ -119,6 +114,4 @@ def _processes_in(folder: Path) -> list[int]:
 
 
 def monitor(*args: str, input: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args], input=input, capture_output=True, text=True, timeout=120, cwd=cwd
-    )
+    return cli.monitor(*args, input=input, cwd=cwd)

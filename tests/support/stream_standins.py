@@ -11,7 +11,6 @@ import asyncio
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Response
+
+from tests.support import cli
 
 
 @dataclass
@@ -252,11 +253,4 @@ def write_config(path: Path, stream: str, *, polled: str = POLLED) -> None:
 
 def run_stream(seconds: float, *, env: dict | None = None) -> subprocess.CompletedProcess:
     """``monitor stream --seconds N`` as its own process (the settings fixture's environment)."""
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", "stream", "--seconds", str(seconds)],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 60,
-        env={**os.environ, **(env or {})},
-        cwd=os.getcwd(),
-    )
+    return cli.monitor("stream", "--seconds", str(seconds), timeout=seconds + 60, env={**os.environ, **(env or {})})
