@@ -26,7 +26,8 @@ from monitor.core.storage.spike_state import (
     floor_bucket,
     load_series,
     params_for_bucket,
-    save_series,
+    save_all,
+    skip_quiet_starts,
 )
 from monitor.spikes.detector import HOURLY_PARAMS, Detector, Episode, Params
 from monitor.spikes.sensitivity import params_for as params_for_sensitivity
@@ -110,26 +111,31 @@ def update_spikes(
         return []
     counts = _counts(session, series, min(s.next_bucket for s in series), open_until)
     sensitivity = dict(session.execute(sa.select(Person.id, Person.alert)).all())
-    rows = []
     for one in series:
         one.detector.retune(params_for_sensitivity(params, sensitivity.get(one.person_id)))
-        rows += _advance(session, one, counts.get((one.person_id, one.source_kind), {}), closed_until, open_until, now)
+    skip_quiet_starts(series, counts, closed_until)
+    rows = []
+    for one in series:
+        rows += _advance(one, counts.get((one.person_id, one.source_kind), {}), closed_until, open_until, now)
+    save_all(session, series, now=now)
     rows = [row for row in rows if row["hour"] >= floor_bucket(now, bucket) - recent_hours * HOUR]
     for row in rows:
         row["explanation"] = describe(
             window_counts(session, row, bucket), row["hour"], row["end_at"] + bucket, usual_per_day=row["usual_per_day"]
         )
     inserted = insert_ignore(session, Spike, rows, keys=["person_id", "source_kind", "hour"])
-    _refresh_grown(session, rows)
-    session.flush()
     order = (Spike.hour, Spike.person_id, Spike.source_kind)
-    return list(session.exec(select(Spike).where(Spike.id.in_(inserted)).order_by(*order)))
+    new = list(session.exec(select(Spike).where(Spike.id.in_(inserted)).order_by(*order)))
+    ours = {(spike.person_id, spike.source_kind, spike.hour) for spike in new}
+    # A row just inserted holds this run's values already: only the others can have grown.
+    _refresh_grown(session, [row for row in rows if (row["person_id"], row["source_kind"], row["hour"]) not in ours])
+    session.flush()
+    return new
 
 
-def _advance(session: Session, series: Series, counts: dict[int, int], closed_until, open_until, now) -> list[dict]:
-    """Feed the closed buckets and store the state; judge the open ones on a copy; the episodes' rows."""
+def _advance(series: Series, counts: dict[int, int], closed_until, open_until, now) -> list[dict]:
+    """Feed the closed buckets (the caller stores the state); judge the open ones on a copy; the episodes' rows."""
     series.feed(counts, closed_until)
-    save_series(session, series, now=now)
     episodes = {e.start: e for e in series.detector.episodes}
     still_open = range(bucket_number(series.next_bucket, series.bucket), bucket_number(open_until, series.bucket))
     if any(counts.get(n) for n in still_open):  # empty buckets cannot open an episode: no copy needed
