@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from monitor.core import db
 from monitor.core.models import (
+    Cluster,
     Mention,
     MentionPerson,
     Person,
@@ -31,7 +32,7 @@ from monitor.core.storage.spike_state import (
     save_series,
     skip_quiet_starts,
 )
-from monitor.core.storage.spikes import HOUR, hourly_counts, update_spikes
+from monitor.core.storage.spikes import HOUR, hourly_counts, update_spikes, window_counts, windows_counts
 from monitor.notify import alerts
 from monitor.spikes import HOURLY_PARAMS, SERIES_PARAMS, Detector, detect, find_episodes
 from monitor.spikes.sensitivity import params_for as sensitivity_params
@@ -257,6 +258,33 @@ def test_many_new_series_store_the_states_a_bucket_by_bucket_run_reaches(setting
             expected |= {(person.id, first + e.start * HOUR) for e in detector.episodes}
 
     assert recorded == expected and len({person_id for person_id, _ in recorded}) >= 3
+
+
+def test_the_windows_of_many_spikes_are_counted_as_one_spike_at_a_time_counts_them(settings):
+    with db.session_scope(settings.database_url) as session:
+        person, (rss, telegram) = setup(session, kinds=("rss", "telegram"))
+        other = Person(name="Olga Orlova")
+        clusters = [Cluster(key=f"story-{n}") for n in range(3)]
+        session.add_all([other, *clusters])
+        session.flush()
+        add_mentions(session, rss, person, [2, 5, 0, 7, 1])
+        add_mentions(session, telegram, person, [0, 3, 4, 0, 9])
+        add_mentions(session, rss, other, [6, 0, 2, 3, 0])
+        for n, mention in enumerate(session.exec(select(Mention).order_by(Mention.id))):
+            mention.cluster_id = clusters[n % 3].id if n % 4 else None
+            mention.author = (None, "", "ana", "bo", "ana")[n % 5]
+        session.flush()
+        rows = [
+            dict(person_id=who.id, source_kind=kind, hour=START + start * HOUR, end_at=START + end * HOUR)
+            for who in (person, other)
+            for kind in (ALL_KINDS, "rss", "telegram")
+            for start, end in ((0, 0), (1, 3), (3, 4), (4, 9))
+        ]
+        one_by_one = [window_counts(session, row, HOUR) for row in rows]
+
+        assert windows_counts(session, rows, HOUR) == one_by_one
+        assert len(set(one_by_one)) > 5 and any(c.stories < c.mentions for c in one_by_one)
+        assert windows_counts(session, [], HOUR) == []
 
 
 def test_two_workers_feeding_the_same_buckets_store_the_state_once(settings):
