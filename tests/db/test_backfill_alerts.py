@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from monitor.core import db
 from monitor.core.models import Person, Source, Spike, SpikeAlert
-from monitor.core.storage.backfill import opened_live
+from monitor.core.storage.backfill import at_least, opened_live
 from monitor.entry.cli import prepare
 from monitor.entry.polling import poll_all_once
 from monitor.notify.refresh import refresh_spikes
@@ -114,3 +114,11 @@ def test_a_window_with_backfill_alerts_only_when_its_live_mentions_alone_are_a_b
     with db.session_scope() as session:
         session.execute(sa.update(Source).values(first_success_at=HOUR + first_success))
     assert alerts.send_spike_alerts([spike_id], now=NOW) == alerts_sent
+
+
+def test_the_live_tail_is_scipys_poisson_survival_function():
+    from scipy.stats import poisson
+
+    for count in range(0, 40):
+        for expected in (0.5, 0.9, 1.0, 2.5, 7.25, 30.0):
+            assert at_least(count, expected) == float(poisson.sf(count - 1, expected)), (count, expected)

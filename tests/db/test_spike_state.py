@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import random
 import re
+from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
 
 from monitor.core import db
 from monitor.core.models import (
+    Cluster,
     Mention,
     MentionPerson,
     Person,
@@ -22,10 +24,18 @@ from monitor.core.models import (
     SpikeState,
 )
 from monitor.core.storage.spike_groups import group_spikes
-from monitor.core.storage.spike_state import ALL_KINDS, bucket_number, load_series, save_series
-from monitor.core.storage.spikes import HOUR, hourly_counts, update_spikes
+from monitor.core.storage.spike_state import (
+    ALL_KINDS,
+    Series,
+    bucket_number,
+    load_series,
+    save_series,
+    skip_quiet_starts,
+)
+from monitor.core.storage.spikes import HOUR, hourly_counts, update_spikes, window_counts, windows_counts
 from monitor.notify import alerts
 from monitor.spikes import HOURLY_PARAMS, SERIES_PARAMS, Detector, detect, find_episodes
+from monitor.spikes.sensitivity import params_for as sensitivity_params
 
 START = datetime(2025, 3, 1, 0, tzinfo=timezone.utc)
 DAYS = 12
@@ -60,6 +70,43 @@ def test_a_detector_saved_and_restored_after_every_bucket_flags_what_one_run_fla
         straight = Detector(params, phase=5)
         expected = [i for i, v in enumerate(values) if straight.update(v)]
         assert flags == expected and flags, params
+
+
+def test_new_series_moved_past_their_empty_buckets_at_once_end_as_if_fed_one_by_one():
+    until = START + 24 * 5 * HOUR
+    first, end = bucket_number(START, HOUR), bucket_number(until, HOUR)
+    quiet = sensitivity_params(HOURLY_PARAMS, "quiet")
+    cases = [  # (params, counts by bucket number): a later first mention, the same one, none, one at the start
+        (HOURLY_PARAMS, {first + 100: 3, first + 101: 1, first + 110: 12}),
+        (HOURLY_PARAMS, {first + 100: 30, end - 1: 2}),
+        (HOURLY_PARAMS, {end + 1: 40}),  # a mention in an open bucket: none of them is fed
+        (HOURLY_PARAMS, {first: 2, first + 50: 9}),
+        (quiet, {first + 100: 3, first + 101: 1, first + 110: 12}),
+        (quiet, {first + 7: 1}),
+    ]
+
+    def new(params, person_id):
+        return Series(person_id, ALL_KINDS, HOUR, Detector(params, phase=first), START)
+
+    plain, skipped = [new(p, i) for i, (p, _) in enumerate(cases)], [new(p, i) for i, (p, _) in enumerate(cases)]
+    skip_quiet_starts(skipped, {(i, ALL_KINDS): counts for i, (_, counts) in enumerate(cases)}, until)
+    assert [s.next_bucket for s in skipped] == [START + n * HOUR for n in (100, 100, 120, 0, 100, 7)]
+    for one, other, (_, counts) in zip(plain, skipped, cases):
+        one.feed(counts, until)
+        other.feed(counts, until)
+
+    assert [s.detector.state() for s in skipped] == [s.detector.state() for s in plain]
+    assert [[asdict(e) for e in s.detector.episodes] for s in skipped] == [
+        [asdict(e) for e in s.detector.episodes] for s in plain
+    ]
+    assert any(s.detector.episodes for s in plain) and all(s.next_bucket == until for s in skipped)
+
+
+def test_a_stored_series_is_never_moved_past_empty_buckets_at_once():
+    detector = Detector(HOURLY_PARAMS, phase=bucket_number(START, HOUR))
+    stored = Series(1, ALL_KINDS, HOUR, detector, START, row_id=7, loaded_next=START)
+    skip_quiet_starts([stored], {}, START + 48 * HOUR)
+    assert stored.detector is detector and stored.next_bucket == START
 
 
 def test_peek_judges_the_next_bucket_without_changing_the_state():
@@ -181,6 +228,63 @@ def test_a_restarted_process_continues_from_the_stored_state_without_rereading_h
     assert [(s.hour, s.expected) for s in new] == expected and all(usual > 0.3 for _, usual in expected)
     assert [s.hour for s in new] == [START + h * HOUR for h in BURSTS]
     assert stored == middle.replace(minute=0)  # the hour it ran in was still open
+
+
+def test_many_new_series_store_the_states_a_bucket_by_bucket_run_reaches(settings):
+    """The first refresh of many people moves them past their empty buckets at once; each
+    stored state and episode is still what one detector fed every bucket reaches."""
+    now = START + timedelta(days=DAYS, minutes=30)
+    lookback = 24 * 10
+    histories = [
+        [0] * (24 * DAYS - len(tail)) + tail for tail in ([3, 0, 14], [1] * 30 + [20], [], planted(DAYS)[-24 * 6 :])
+    ]
+    with db.session_scope(settings.database_url) as session:
+        source = Source(url="https://example.org/rss.xml", name="rss", kind="rss")
+        people = [Person(name=f"Person{i} Surname{i}", alert=alert) for i, alert in enumerate(("normal", "quiet") * 2)]
+        session.add_all([source, *people])
+        session.flush()
+        for person, counts in zip(people, histories):
+            add_mentions(session, source, person, counts)
+        new = update_spikes(session, now=now, lookback_hours=lookback, recent_hours=24 * DAYS)
+        recorded = {(s.person_id, s.hour) for s in new}
+        states = {row.person_id: row.state for row in session.exec(select(SpikeState))}
+        first = now.replace(minute=0) + HOUR - lookback * HOUR
+        expected = set()
+        for person in people:
+            detector = Detector(sensitivity_params(HOURLY_PARAMS, person.alert), phase=bucket_number(first, HOUR))
+            for value in hourly_counts(session, person_id=person.id, start=first, end=now.replace(minute=0)):
+                detector.update(value)
+            assert states[person.id] == json.loads(json.dumps(detector.state())), person.name
+            expected |= {(person.id, first + e.start * HOUR) for e in detector.episodes}
+
+    assert recorded == expected and len({person_id for person_id, _ in recorded}) >= 3
+
+
+def test_the_windows_of_many_spikes_are_counted_as_one_spike_at_a_time_counts_them(settings):
+    with db.session_scope(settings.database_url) as session:
+        person, (rss, telegram) = setup(session, kinds=("rss", "telegram"))
+        other = Person(name="Olga Orlova")
+        clusters = [Cluster(key=f"story-{n}") for n in range(3)]
+        session.add_all([other, *clusters])
+        session.flush()
+        add_mentions(session, rss, person, [2, 5, 0, 7, 1])
+        add_mentions(session, telegram, person, [0, 3, 4, 0, 9])
+        add_mentions(session, rss, other, [6, 0, 2, 3, 0])
+        for n, mention in enumerate(session.exec(select(Mention).order_by(Mention.id))):
+            mention.cluster_id = clusters[n % 3].id if n % 4 else None
+            mention.author = (None, "", "ana", "bo", "ana")[n % 5]
+        session.flush()
+        rows = [
+            dict(person_id=who.id, source_kind=kind, hour=START + start * HOUR, end_at=START + end * HOUR)
+            for who in (person, other)
+            for kind in (ALL_KINDS, "rss", "telegram")
+            for start, end in ((0, 0), (1, 3), (3, 4), (4, 9))
+        ]
+        one_by_one = [window_counts(session, row, HOUR) for row in rows]
+
+        assert windows_counts(session, rows, HOUR) == one_by_one
+        assert len(set(one_by_one)) > 5 and any(c.stories < c.mentions for c in one_by_one)
+        assert windows_counts(session, [], HOUR) == []
 
 
 def test_two_workers_feeding_the_same_buckets_store_the_state_once(settings):

@@ -144,7 +144,8 @@ def append_events(session: Session, events: list[NewEvent], *, at: datetime | No
         previous = record_hash(fields)
         rows.append({**fields, "at": when, "hash": previous})
     # A plain INSERT, never ON CONFLICT DO NOTHING: a fork must fail, not vanish from the chain.
-    session.execute(sa.insert(CustodyEvent), rows)
+    # Into the table, not the ORM class: its bulk path handled 10,000 rows a poll one by one (issue 15).
+    session.execute(sa.insert(CustodyEvent.__table__), rows)
 
 
 def _lock_chain(session: Session) -> None:

@@ -44,6 +44,12 @@ class Series:
             self.detector.update(counts.get(number, 0))
         self.next_bucket = max(self.next_bucket, until)
 
+    def leading_empty(self, counts: dict[int, int], until: datetime) -> int:
+        """How many buckets from ``next_bucket`` up to ``until`` come before the first with a mention."""
+        first, end = bucket_number(self.next_bucket, self.bucket), bucket_number(until, self.bucket)
+        busy = [number for number, count in counts.items() if count and first <= number < end]
+        return max(0, min(busy, default=end) - first)
+
     def time_of(self, index: int) -> datetime:
         """The start of the bucket the detector saw as its ``index``-th."""
         return EPOCH + (self.detector.phase + index) * self.bucket
@@ -85,24 +91,73 @@ def load_series(
     return series
 
 
+def skip_quiet_starts(series: list[Series], counts: dict[tuple[int, str], dict[int, int]], until: datetime) -> None:
+    """Move each new series past its empty buckets before ``until`` at once, as feeding them would.
+
+    A new series learns from the whole lookback, mostly empty buckets: a fresh detector fed
+    N empty buckets from one phase ends in one state whoever it belongs to, so it is run once
+    per (params, phase) and each series restored from its snapshot at its own N (the first
+    refresh of a thousand people fed the same 336 empty hours a thousand times: issue 15).
+    ``counts`` is by (person id, source kind), then bucket number, as ``Series.feed`` takes.
+    """
+    waiting: dict[tuple[Params, int], dict[int, list[Series]]] = {}
+    for one in series:
+        if one.row_id is None and one.detector.seen == 0:
+            empty = one.leading_empty(counts.get((one.person_id, one.source_kind), {}), until)
+            key = (one.detector.params, one.detector.phase)
+            waiting.setdefault(key, {}).setdefault(empty, []).append(one)
+    for (params, phase), by_length in waiting.items():
+        _restore_from_one_run(Detector(params, phase=phase), by_length)
+
+
+def _restore_from_one_run(runner: Detector, by_length: dict[int, list[Series]]) -> None:
+    for length in sorted(by_length):
+        while runner.seen < length:
+            runner.update(0)
+        if runner.episodes:
+            return  # empty buckets flagged something (params that allow it): the rest are fed one by one
+        if length == 0:
+            continue
+        state = runner.state()
+        for one in by_length[length]:
+            one.detector = Detector.restore(state, runner.params)
+            one.next_bucket += length * one.bucket
+
+
 def save_series(session: Session, series: Series, *, now: datetime) -> bool:
     """Store the series' state if no other process moved it on first; True when stored."""
-    values = dict(state=series.detector.state(), next_bucket=series.next_bucket, updated_at=now)
-    if series.row_id is None:
-        row = dict(
-            person_id=series.person_id,
-            source_kind=series.source_kind,
-            bucket_seconds=int(series.bucket.total_seconds()),
-            **values,
-        )
-        inserted = insert_ignore(session, SpikeState, [row], keys=["person_id", "source_kind", "bucket_seconds"])
-        return bool(inserted)
+    return save_all(session, [series], now=now) == 1
+
+
+def save_all(session: Session, series: list[Series], *, now: datetime) -> int:
+    """Store each series' state where no other process moved it on first; how many were stored.
+
+    New series go in one INSERT … ON CONFLICT DO NOTHING (a first refresh makes thousands);
+    stored ones are claimed one by one, each UPDATE conditional on the ``next_bucket`` loaded.
+    """
+    new = [_new_row(one, now) for one in series if one.row_id is None]
+    stored = len(insert_ignore(session, SpikeState, new, keys=["person_id", "source_kind", "bucket_seconds"]))
+    return stored + sum(_claim(session, one, now) for one in series if one.row_id is not None)
+
+
+def _new_row(series: Series, now: datetime) -> dict:
+    return dict(
+        person_id=series.person_id,
+        source_kind=series.source_kind,
+        bucket_seconds=int(series.bucket.total_seconds()),
+        state=series.detector.state(),
+        next_bucket=series.next_bucket,
+        updated_at=now,
+    )
+
+
+def _claim(session: Session, series: Series, now: datetime) -> bool:
     if series.next_bucket == series.loaded_next:
         return True  # no bucket closed since: nothing to store
     claimed = session.execute(
         sa.update(SpikeState)
         .where(SpikeState.id == series.row_id, SpikeState.next_bucket == series.loaded_next)
-        .values(**values)
+        .values(state=series.detector.state(), next_bucket=series.next_bucket, updated_at=now)
     )
     return claimed.rowcount == 1
 

@@ -26,7 +26,8 @@ from monitor.core.storage.spike_state import (
     floor_bucket,
     load_series,
     params_for_bucket,
-    save_series,
+    save_all,
+    skip_quiet_starts,
 )
 from monitor.spikes.detector import HOURLY_PARAMS, Detector, Episode, Params
 from monitor.spikes.sensitivity import params_for as params_for_sensitivity
@@ -110,26 +111,29 @@ def update_spikes(
         return []
     counts = _counts(session, series, min(s.next_bucket for s in series), open_until)
     sensitivity = dict(session.execute(sa.select(Person.id, Person.alert)).all())
-    rows = []
     for one in series:
         one.detector.retune(params_for_sensitivity(params, sensitivity.get(one.person_id)))
-        rows += _advance(session, one, counts.get((one.person_id, one.source_kind), {}), closed_until, open_until, now)
+    skip_quiet_starts(series, counts, closed_until)
+    rows = []
+    for one in series:
+        rows += _advance(one, counts.get((one.person_id, one.source_kind), {}), closed_until, open_until, now)
+    save_all(session, series, now=now)
     rows = [row for row in rows if row["hour"] >= floor_bucket(now, bucket) - recent_hours * HOUR]
-    for row in rows:
-        row["explanation"] = describe(
-            window_counts(session, row, bucket), row["hour"], row["end_at"] + bucket, usual_per_day=row["usual_per_day"]
-        )
+    for row, counted in zip(rows, windows_counts(session, rows, bucket)):
+        row["explanation"] = describe(counted, row["hour"], row["end_at"] + bucket, usual_per_day=row["usual_per_day"])
     inserted = insert_ignore(session, Spike, rows, keys=["person_id", "source_kind", "hour"])
-    _refresh_grown(session, rows)
-    session.flush()
     order = (Spike.hour, Spike.person_id, Spike.source_kind)
-    return list(session.exec(select(Spike).where(Spike.id.in_(inserted)).order_by(*order)))
+    new = list(session.exec(select(Spike).where(Spike.id.in_(inserted)).order_by(*order)))
+    ours = {(spike.person_id, spike.source_kind, spike.hour) for spike in new}
+    # A row just inserted holds this run's values already: only the others can have grown.
+    _refresh_grown(session, [row for row in rows if (row["person_id"], row["source_kind"], row["hour"]) not in ours])
+    session.flush()
+    return new
 
 
-def _advance(session: Session, series: Series, counts: dict[int, int], closed_until, open_until, now) -> list[dict]:
-    """Feed the closed buckets and store the state; judge the open ones on a copy; the episodes' rows."""
+def _advance(series: Series, counts: dict[int, int], closed_until, open_until, now) -> list[dict]:
+    """Feed the closed buckets (the caller stores the state); judge the open ones on a copy; the episodes' rows."""
     series.feed(counts, closed_until)
-    save_series(session, series, now=now)
     episodes = {e.start: e for e in series.detector.episodes}
     still_open = range(bucket_number(series.next_bucket, series.bucket), bucket_number(open_until, series.bucket))
     if any(counts.get(n) for n in still_open):  # empty buckets cannot open an episode: no copy needed
@@ -212,6 +216,34 @@ def window_counts(session: Session, row: dict, bucket: timedelta) -> WindowCount
         statement = statement.join(Source, Source.id == Mention.source_id).where(Source.kind == row["source_kind"])
     mentions, stories, authors = session.execute(statement).one()
     return WindowCounts(mentions, stories, authors)
+
+
+def windows_counts(session: Session, rows: list[dict], bucket: timedelta) -> list[WindowCounts]:
+    """``window_counts`` of each spike row, from one query over their people and windows' span
+    (a first refresh explains a thousand spikes: a query each cost half a CPU-second, issue 15)."""
+    if not rows:
+        return []
+    start, end = min(row["hour"] for row in rows), max(row["end_at"] for row in rows) + bucket
+    statement = (
+        sa.select(MentionPerson.person_id, Mention.at.label("at"), Mention.cluster_id, Mention.author, Source.kind)
+        .select_from(Mention)
+        .join(MentionPerson, MentionPerson.mention_id == Mention.id)
+        .outerjoin(Source, Source.id == Mention.source_id)
+        .where(MentionPerson.person_id.in_({row["person_id"] for row in rows}), Mention.at >= start, Mention.at < end)
+    )
+    by_person: dict[int, list] = {}
+    for mention in session.execute(statement):
+        by_person.setdefault(mention.person_id, []).append(mention)
+    return [_tally(by_person.get(row["person_id"], []), row, bucket) for row in rows]
+
+
+def _tally(mentions: list, row: dict, bucket: timedelta) -> WindowCounts:
+    """What ``window_counts`` counts in SQL, over the person's mentions of the span."""
+    start, end, kind = row["hour"], row["end_at"] + bucket, row["source_kind"]
+    inside = [m for m in mentions if start <= m.at < end and kind in (ALL_KINDS, m.kind)]
+    stories = len({m.cluster_id for m in inside if m.cluster_id is not None})
+    stories += sum(1 for m in inside if m.cluster_id is None)  # a mention not yet clustered is a story of its own
+    return WindowCounts(len(inside), stories, len({m.author for m in inside if m.author is not None}))
 
 
 def span_text(bucket: timedelta) -> str:
