@@ -115,12 +115,13 @@ def poll(
     allow_empty: AllowEmptyOption = False,
 ) -> None:
     """Poll every configured source once and print what was found."""
-    from monitor.entry.polling import poll_all_once
+    from monitor.entry.polling import poll_all_once, spare_the_collector
     from monitor.ingest.poll_report import print_summary
 
     if not once:
         fail("only `monitor poll --once` is supported; the scheduler polls continuously (monitor up)")
     prepare(config, allow_empty)
+    spare_the_collector()
     results = poll_all_once(progress=sys.stderr.isatty())
     print_summary(results)
 

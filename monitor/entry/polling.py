@@ -14,7 +14,6 @@ POLL_GC_THRESHOLD = 50_000
 
 def poll_all_once(*, progress: bool = False) -> list[PollResult]:
     """Poll every enabled source once; when anything new was stored, refresh spikes (and alert)."""
-    _spare_the_collector()
     results = poll_enabled_once(progress=progress)
     if any(r.new for r in results):
         # Imported here: the detector, SciPy and the alert channels cost an unchanged cycle
@@ -25,8 +24,9 @@ def poll_all_once(*, progress: bool = False) -> list[PollResult]:
     return results
 
 
-def _spare_the_collector() -> None:
-    """What is loaded by now (modules, settings, the ORM's mappers) lives as long as the command:
-    frozen, no collection walks it again; and young collections come less often."""
+def spare_the_collector() -> None:
+    """For a process that polls once and exits (``monitor poll --once``), not for a long-lived
+    one: what is loaded by now (modules, settings, the ORM's mappers) lives as long as the
+    command, so it is frozen and no collection walks it again; young collections come less often."""
     gc.freeze()
     gc.set_threshold(POLL_GC_THRESHOLD, *gc.get_threshold()[1:])
