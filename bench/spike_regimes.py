@@ -14,17 +14,20 @@ from monitor.spikes import SERIES_PARAMS
 
 # Points tried by leave-one-series-out; the shipped set is one of them.
 LOSO_GRID = [
-    dict(scan_threshold=t, scan_peak_factor=f, single_below=b, escalate=e)
-    for t, f, b, e in [
-        (4.0, 1.5, 10.0, 1.5),
-        (3.5, 1.5, 10.0, 1.5),
-        (5.0, 1.5, 10.0, 1.5),
-        (4.0, 1.3, 10.0, 1.5),
-        (4.0, 2.0, 10.0, 1.5),
-        (4.0, 1.5, 5.0, 1.5),
-        (4.0, 1.5, 20.0, 1.5),
-        (4.0, 1.5, 10.0, 2.0),
-        (4.0, 1.5, 10.0, 0.0),
+    dict(scan_threshold=t, scan_peak_factor=f, single_below=b, escalate=e, profile_mentions=pm, level_mentions=lm)
+    for t, f, b, e, pm, lm in [
+        (4.0, 1.5, 10.0, 1.5, 2.0, 10.0),
+        (3.5, 1.5, 10.0, 1.5, 2.0, 10.0),
+        (5.0, 1.5, 10.0, 1.5, 2.0, 10.0),
+        (4.0, 1.3, 10.0, 1.5, 2.0, 10.0),
+        (4.0, 2.0, 10.0, 1.5, 2.0, 10.0),
+        (4.0, 1.5, 5.0, 1.5, 2.0, 10.0),
+        (4.0, 1.5, 20.0, 1.5, 2.0, 10.0),
+        (4.0, 1.5, 10.0, 2.0, 2.0, 10.0),
+        (4.0, 1.5, 10.0, 0.0, 2.0, 10.0),
+        (4.0, 1.5, 10.0, 1.5, 0.0, 0.0),  # memories counted in buckets only
+        (4.0, 1.5, 10.0, 1.5, 5.0, 10.0),
+        (4.0, 1.5, 10.0, 1.5, 2.0, 20.0),
     ]
 ]
 CALM_SEEDS = (0, 1, 2)

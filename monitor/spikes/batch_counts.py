@@ -66,7 +66,8 @@ class CountsBatch:
         week_ratio += self.week[weekday]
         week_mean *= 1.0 + shrink
         week_ratio /= week_mean
-        prior, span = self.p.prior_counts, 1.0 / self.p.level_rate
+        prior = self.p.prior_counts
+        span = np.divide(1.0, self._memory_rate(self.p.level_rate, self.p.level_mentions))
         rate = np.multiply(self.level, span)
         rate += prior
         np.divide(prior, mean, out=mean)
@@ -148,15 +149,17 @@ class CountsBatch:
             np.minimum(self.phi[j], MAX_DISPERSION, out=self.phi[j])
         np.maximum(capped, p.min_count, out=gap)
         self._slide(mu, capped, np.minimum(value, gap, out=gap))
+        level_rate = self._memory_rate(p.level_rate, p.level_mentions)
+        slot_rate = self._memory_rate(p.season_rate, p.profile_mentions)
         np.multiply(ratio, week_ratio, out=square)  # the level learns the deseasonalised count
         np.divide(capped, square, out=square)
         square -= self.level
-        square *= p.level_rate
+        square *= level_rate
         self.level += square
         np.maximum(self.level, MIN_RATE, out=self.level)
         step = np.divide(capped, week_ratio, out=square)
         step -= self.day[slot]
-        step *= p.season_rate
+        step *= slot_rate
         self.day[slot] += step
         self.day_sum += step
         step = np.divide(capped, ratio, out=square)
@@ -164,6 +167,15 @@ class CountsBatch:
         step *= p.week_rate
         self.week[weekday] += step
         self.week_sum += step
+
+    def _memory_rate(self, rate: float, mentions: float) -> float | np.ndarray:
+        """``CountModel.memory_rate`` of each series."""
+        if not mentions:
+            return rate
+        mean = np.divide(self.day_sum, self.slots)
+        np.maximum(mean, MIN_RATE, out=mean)
+        mean /= mentions
+        return np.minimum(mean, rate, out=mean)
 
     def _slide(self, mu: np.ndarray, capped: np.ndarray, counted: np.ndarray) -> None:
         size = len(self.ring_mu)

@@ -17,7 +17,11 @@ counts themselves::
 ``level`` is a fast EWMA of the (deseasonalised, winsorised) counts over ``n = 1 /
 level_rate`` buckets and ``slow`` the mean of the day profile (each slot remembers about ten
 visits): the rate is the posterior mean of a Gamma prior of ``prior_counts`` mentions centred
-on ``slow``, updated by the last ``n`` buckets. A busy name's rate follows its recent level; a
+on ``slow``, updated by the last ``n`` buckets. Both memories are counted in mentions as well
+as buckets: where ``n`` buckets would hold fewer than ``level_mentions`` mentions (a slot's
+visits fewer than ``profile_mentions``), the EWMA slows until they do. A sparse name's hour
+of the day would otherwise learn its shape from one or two mentions (so the first bucket of
+a burst tripled the next one's expected count) and its level from the last few. A busy name's rate follows its recent level; a
 quiet name's, whose last hours hold no mention at all, stays near its long-run rate instead of
 collapsing to zero (which would make its next single mention look like a burst).
 
@@ -81,7 +85,8 @@ class CountModel:
     """The count model of one series; ``judge`` a bucket, then ``learn`` it. O(scales) a bucket.
 
     ``params`` is a ``detector.Params``; this class reads its rates, ``clip``,
-    ``profile_shrink``, ``disp_rate``, ``scales_hours``, ``min_count`` and ``min_excess_scan``.
+    ``profile_shrink``, ``profile_mentions``, ``level_mentions``, ``disp_rate``,
+    ``scales_hours``, ``min_count`` and ``min_excess_scan``.
     """
 
     def __init__(self, params, slots: int) -> None:
@@ -108,7 +113,7 @@ class CountModel:
         ratio = (self.day[slot] + shrink * mean) / (mean * (1.0 + shrink))
         week_mean = max(self.week_sum / 7, MIN_RATE)
         week_ratio = (self.week[weekday] + shrink * week_mean) / (week_mean * (1.0 + shrink))
-        prior, span = self.p.prior_counts, 1.0 / self.p.level_rate
+        prior, span = self.p.prior_counts, 1.0 / self.memory_rate(self.p.level_rate, self.p.level_mentions)
         rate = (prior + span * self.level) / (prior / mean + span)
         return max(rate * ratio * week_ratio, MIN_RATE), ratio, week_ratio
 
@@ -152,13 +157,22 @@ class CountModel:
             moment[1] += p.disp_rate * (expected * expected - moment[1])
             self.phi[j] = min(max(moment[0] / (moment[1] + DISPERSION_PRIOR), 0.0), MAX_DISPERSION)
         self._slide([mu, capped, min(value, max(capped, p.min_count))])
-        self.level = max(self.level + p.level_rate * (capped / (ratio * week_ratio) - self.level), MIN_RATE)
-        step = p.season_rate * (capped / week_ratio - self.day[slot])
+        level_rate = self.memory_rate(p.level_rate, p.level_mentions)
+        slot_rate = self.memory_rate(p.season_rate, p.profile_mentions)
+        self.level = max(self.level + level_rate * (capped / (ratio * week_ratio) - self.level), MIN_RATE)
+        step = slot_rate * (capped / week_ratio - self.day[slot])
         self.day[slot] += step
         self.day_sum += step
         step = p.week_rate * (capped / ratio - self.week[weekday])
         self.week[weekday] += step
         self.week_sum += step
+
+    def memory_rate(self, rate: float, mentions: float) -> float:
+        """``rate``, or slower where an EWMA at ``rate`` would remember fewer than ``mentions``
+        mentions at the day profile's mean count (0: never slower). Dense names keep ``rate``."""
+        if not mentions:
+            return rate
+        return min(rate, max(self.day_sum / self.slots, MIN_RATE) / mentions)
 
     def _slide(self, entry: list[float]) -> None:
         """Add the newest bucket to each scale's window sums and drop the one that leaves it."""

@@ -71,6 +71,8 @@ class Params:
     disp_rate: float = 0.001  # EWMA weight of each scale's over-dispersion
     scales_hours: tuple[float, ...] = (0.0, 1.0, 6.0)  # window lengths (0: one bucket)
     profile_shrink: float = 0.2  # pulls the day profile towards flat
+    profile_mentions: float = 2.0  # a slot of the day profile remembers at least this many mentions
+    level_mentions: float = 10.0  # ... and the count model's level this many (0: by buckets only)
     prior_counts: float = 3.0  # strength of the Gamma prior on the rate (mentions), centred on the long-run rate
     scan_threshold: float = 4.0  # minimum surprise, -log10 of the negative-binomial tail
     scan_peak_factor: float = 1.5  # the surprise must exceed the usual daily peak surprise by this
@@ -384,7 +386,10 @@ def usual_peak(day_max: list[float | None]) -> float:
 
 
 def rescaled(params: Params, rows_per_day: int) -> Params:
-    """``params`` for buckets of another size: rates and spans keep their meaning in clock time."""
+    """``params`` for buckets of another size: rates and spans keep their meaning in clock time.
+
+    ``season_rate`` is per visit of a day slot and stays as tuned (24 slots: one visit a day
+    in hourly buckets, twelve in five-minute ones)."""
     if rows_per_day == params.rows_per_day:
         return params
     ratio = params.rows_per_day / rows_per_day  # >1 when buckets are longer than the params assume
@@ -394,6 +399,7 @@ def rescaled(params: Params, rows_per_day: int) -> Params:
         level_rate=min(0.5, params.level_rate * ratio),
         scale_rate=min(0.5, params.scale_rate * ratio),
         disp_rate=min(0.5, params.disp_rate * ratio),
+        week_rate=min(0.5, params.week_rate * ratio),
         quiet=max(1, round(params.quiet / ratio)),
         warmup=max(1, round(params.warmup / ratio)),
         silence=round(params.silence / ratio),

@@ -213,3 +213,63 @@ def test_the_count_model_tail_is_calibrated_on_a_poisson_series():
     share = np.mean(np.array(surprises[24 * 30 :]) >= 2)
 
     assert share < 0.02  # three scales tested: a calibrated tail gives at most about 3 x 0.33%
+
+
+def five_minute_counts(days: int, base: float, seed: int) -> np.ndarray:
+    """Poisson counts every five minutes around ``base``, busier by day (``SERIES_PARAMS``' buckets)."""
+    rng = np.random.default_rng(seed)
+    hour = np.arange(days * 288) // 12
+    return rng.poisson(base * (1 + 0.8 * np.sin(2 * np.pi * ((hour % 24) - 9) / 24)))
+
+
+def rise_after_three_mentions(params) -> float:
+    """How many times a sparse name's next expected count grows when a burst's first bucket
+    (three mentions, at night) is learnt; five-minute buckets, twelve to an hour's slot."""
+    detector = Detector(params)
+    for value in five_minute_counts(10, 0.09, seed=4):
+        detector.update(float(value))
+    before = detector.expected_count(detector.seen + 1)
+    detector.update(3.0)
+    return detector.expected_count(detector.seen) / before
+
+
+def test_a_sparse_hour_of_the_day_learns_a_burst_as_its_shape_at_most_half_as_fast():
+    """Counted in buckets, the slot's memory holds about one mention, so a burst's first
+    bucket became the hour's usual level and hid the rest of the burst."""
+    by_buckets = replace(SERIES_PARAMS, profile_mentions=0.0, level_mentions=0.0)
+
+    rise, rise_by_buckets = rise_after_three_mentions(SERIES_PARAMS), rise_after_three_mentions(by_buckets)
+
+    assert rise - 1 < (rise_by_buckets - 1) / 2, (rise, rise_by_buckets)
+
+
+def test_a_busy_name_learns_at_the_bucket_counted_rates():
+    detector = Detector(SERIES_PARAMS)
+    for value in five_minute_counts(3, 30.0, seed=5):
+        detector.update(float(value))
+    counts, p = detector.counts, SERIES_PARAMS
+
+    assert counts.memory_rate(p.season_rate, p.profile_mentions) == p.season_rate
+    assert counts.memory_rate(p.level_rate, p.level_mentions) == p.level_rate
+
+
+def test_the_batch_detector_flags_what_the_streaming_one_flags_at_five_minute_buckets():
+    """Where sparse names' memories are counted in mentions (several hours' buckets a slot)."""
+    rows = np.array([five_minute_counts(4, base, seed=k) for k, base in enumerate([0.02, 0.1, 0.4, 3.0, 30.0] * 2)])
+    rng = np.random.default_rng(12)
+    for row in rows:
+        at = int(rng.integers(288 * 2, 288 * 4 - 12))
+        row[at : at + 6] += rng.integers(3, 30)
+
+    batch = detect_many(rows, params=SERIES_PARAMS)
+
+    assert batch == [flags(row, SERIES_PARAMS) for row in rows] and sum(map(len, batch)) >= 5
+
+
+def test_rescaled_rates_keep_their_meaning_in_clock_time():
+    """Hourly buckets visit each weekday 24 times, not 288: the week profile must learn 12
+    times as fast a bucket to remember the same weeks (it remembered over a year)."""
+    hourly = rescaled(SERIES_PARAMS, 24)
+
+    for name in ("level_rate", "scale_rate", "disp_rate", "week_rate"):
+        assert getattr(hourly, name) * 24 == pytest.approx(getattr(SERIES_PARAMS, name) * 288), name
