@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
 from monitor.core import db as monitor_db
 from monitor.core import settings as monitor_config
+from monitor.review import users
 from tests.support import databases
 
 # The shared fixtures (signed-in clients, SMTP, browser, compose processes …), registered once
@@ -84,6 +86,19 @@ def db_url(request, tmp_path: Path) -> str:
     yield url
     monitor_db.get_engine(url).dispose()
     pool.give_back(url)
+
+
+# argon2id as the product uses it, with the cheapest parameters: a hash and a check cost about
+# 0.4 s of CPU at argon2-cffi's defaults, and the web tests sign in a few hundred times. The
+# product's own parameters are checked in tests/db/test_users.py (marker ``product_argon2``)
+# and used by every process the stack tests start.
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(request, monkeypatch):
+    if request.node.get_closest_marker("product_argon2") is None:
+        monkeypatch.setattr(users, "_hasher", QUICK_HASHER)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ which addresses have accounts.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from argon2 import PasswordHasher
@@ -22,8 +23,14 @@ ROLES = ("reviewer", "admin")
 MIN_PASSWORD_LENGTH = 10  # the one rule, wherever a password is set: web, command line, demo
 
 _hasher = PasswordHasher()
-# Verified against when the email is unknown, so that both paths cost one argon2 hash.
-_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Verified against when the email is unknown, so that both paths cost one argon2 hash.
+    Made on first use, not at import: every command and process that imports this module
+    would otherwise pay one hash (a fifth of a second) to start."""
+    return hasher.hash("not a real password")
 
 
 def hash_password(password: str) -> str:
@@ -80,7 +87,7 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
     """The active user with this email and password, or None."""
     user = session.exec(select(User).where(User.email == normalise_email(email))).first()
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(_hasher), password)
         return None
     if not verify_password(user.password_hash, password) or not user.active:
         return None

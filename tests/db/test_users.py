@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from argon2 import PasswordHasher
 from sqlmodel import select
 
 from monitor.core.db import session_scope
 from monitor.core.models import User
+from monitor.review import users
 from monitor.review.users import add_user, authenticate
 
 
@@ -15,12 +17,23 @@ def _user(email: str) -> User:
         return session.exec(select(User).where(User.email == email)).one()
 
 
+@pytest.mark.product_argon2
 def test_it_creates_a_user_with_a_hashed_password(settings):
     assert add_user(email="Ana@Example.org ", role="reviewer", password="correct horse") is True
     user = _user("ana@example.org")
     assert user.role == "reviewer" and user.active
-    assert user.password_hash.startswith("$argon2id$")
+    # argon2id at argon2-cffi's defaults (RFC 9106's second recommended set), not the tests' quick ones.
+    defaults = PasswordHasher()
+    assert user.password_hash.startswith(f"$argon2id$v=19$m={defaults.memory_cost},t={defaults.time_cost},p=")
     assert "correct horse" not in user.password_hash
+
+
+@pytest.mark.product_argon2
+def test_an_unknown_email_costs_one_product_hash_too(settings):
+    add_user(email="ana@example.org", role="reviewer", password="correct horse")
+    with session_scope() as session:
+        assert authenticate(session, email="nobody@example.org", password="correct horse") is None
+    assert users._dummy_hash(users._hasher).startswith(f"$argon2id$v=19$m={PasswordHasher().memory_cost},")
 
 
 def test_it_updates_role_and_password_of_an_existing_user(settings):
