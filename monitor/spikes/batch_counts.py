@@ -84,12 +84,29 @@ class CountsBatch:
         few windows that pass it are gathered for the normal pre-score and the exact tail:
         a numpy call costs about as much for a thousand numbers as for ten."""
         p, surprise = self.p, np.zeros(len(value))
+        found = self._worth_a_tail(value, mu)
+        if found:
+            where, observed, expected, phi, busy = (
+                found[0] if len(found) == 1 else (np.concatenate(parts) for parts in zip(*found))
+            )
+            scored = _surprise(_nb_sf(observed, expected, phi))
+            np.maximum.at(surprise, where[~busy], scored[~busy])
+            if busy.any():  # a busy single bucket counts where a longer window agrees on its own
+                where, scored = where[busy], scored[busy]
+                agreed = surprise[where] >= p.busy_agree
+                surprise[where[agreed]] = np.maximum(surprise[where[agreed]], scored[agreed])
+        return surprise
+
+    def _worth_a_tail(self, value: np.ndarray, mu: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+        """(series, observed, expected, dispersion, busy single bucket?) of each scale's windows
+        with the minimum evidence and a normal pre-score of ``PRE_Z``."""
+        p = self.p
         hot = value > mu  # only a bucket above its expected count can score
-        found = []  # (series, observed, expected, dispersion) of each window worth an exact tail
+        found = []
         for j, w in enumerate(self.scales):
             if w == 1:
                 observed, expected, excess = value, mu, value - mu  # excess >= min_excess_scan > 0 implies hot
-                keep = (excess >= p.min_excess_scan) & (value >= p.min_count) & (mu < p.single_below)
+                keep = (excess >= p.min_excess_scan) & (value >= p.min_count)
             else:
                 observed, expected = self.tail_counted[j] + value, self.tail_mu[j] + mu
                 excess = observed - expected
@@ -102,13 +119,9 @@ class CountsBatch:
             observed, expected, excess, phi = observed[where], expected[where], excess[where], self.phi[j][where]
             worth = ((excess - 0.5) / np.sqrt(expected + phi * expected * expected) >= PRE_Z).nonzero()[0]
             if len(worth):
-                found.append((where[worth], observed[worth], expected[worth], phi[worth]))
-        if found:
-            where, observed, expected, phi = (
-                found[0] if len(found) == 1 else (np.concatenate(parts) for parts in zip(*found))
-            )
-            np.maximum.at(surprise, where, _surprise(_nb_sf(observed, expected, phi)))
-        return surprise
+                busy = expected[worth] >= p.single_below if w == 1 else np.zeros(len(worth), dtype=bool)
+                found.append((where[worth], observed[worth], expected[worth], phi[worth], busy))
+        return found
 
     def learn(
         self, value: np.ndarray, mu: np.ndarray, ratio: np.ndarray, week_ratio: np.ndarray, slot: int, weekday: int

@@ -122,14 +122,14 @@ class CountModel:
 
         A bucket no higher than its expected count scores 0 (so an episode ends when the burst
         does, not when it leaves the longest window), as do windows without the minimum
-        evidence or whose normal score is below ``PRE_Z``.
+        evidence or whose normal score is below ``PRE_Z``. A single bucket expecting
+        ``single_below`` mentions or more counts only where a longer window ending at it
+        reaches ``busy_agree`` on its own.
         """
-        p, best = self.p, (0.0, value, mu)
+        p, best, busy = self.p, (0.0, value, mu), None
         if value <= mu:  # the bucket adds nothing to any window's excess: a past burst must not linger
             return best
         for j, (e_tail, _, c_tail) in enumerate(self.tails):
-            if self.scales[j] == 1 and mu >= p.single_below:
-                continue  # a busy name's single bucket is the log test's to judge
             observed, expected = c_tail + value, e_tail + mu
             if (
                 observed < p.min_count
@@ -140,9 +140,13 @@ class CountModel:
             spread = math.sqrt(expected + self.phi[j] * expected * expected)
             if (observed - expected - 0.5) / spread < PRE_Z:
                 continue
-            surprise = surprise_of(nb_sf(observed, expected, self.phi[j]))
-            if surprise > best[0]:
-                best = (surprise, observed, expected)
+            scored = (surprise_of(nb_sf(observed, expected, self.phi[j])), observed, expected)
+            if self.scales[j] == 1 and mu >= p.single_below:
+                busy = scored  # a busy name's single bucket: it needs a longer window's word
+            elif scored[0] > best[0]:
+                best = scored
+        if busy is not None and best[0] >= p.busy_agree and busy[0] > best[0]:
+            best = busy
         return best
 
     def learn(self, value: float, mu: float, ratio: float, week_ratio: float, slot: int, weekday: int) -> None:

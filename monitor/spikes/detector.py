@@ -80,6 +80,7 @@ class Params:
     min_excess_scan: float = 2.5  # ... and mentions above the expected count
     min_ratio_scan: float = 1.0  # ... and this many times the expected count (a material rise)
     single_below: float = 10.0  # one-bucket windows are the count model's only where fewer are expected
+    busy_agree: float = 3.0  # ... or where a longer window ending there reaches this surprise itself
     escalate: float = 1.5  # an open episode's bucket this surprising times its strongest opens a new one (0: off)
 
 

@@ -273,3 +273,45 @@ def test_rescaled_rates_keep_their_meaning_in_clock_time():
 
     for name in ("level_rate", "scale_rate", "disp_rate", "week_rate"):
         assert getattr(hourly, name) * 24 == pytest.approx(getattr(SERIES_PARAMS, name) * 288), name
+
+
+def busy_bucket_surprise(rise: float) -> tuple[float, float, float]:
+    """(surprise, observed count of its window, the bucket's count) of the count model on a
+    bucket of 2.5 times its expected count (some 15-40: five-minute buckets of a busy name),
+    after an hour at ``rise`` times the usual."""
+    detector = Detector(SERIES_PARAMS)
+    for value in five_minute_counts(7, 25.0, seed=6):
+        detector.update(float(value))
+    for _ in range(11):
+        detector.update(round(rise * detector.expected_count(detector.seen)))
+    mu = detector.expected_count(detector.seen)
+    assert mu >= SERIES_PARAMS.single_below  # the single bucket is a busy one
+    value = round(2.5 * mu)
+    surprise, observed, _ = detector.counts.judge(value, mu)
+    return surprise, observed, value
+
+
+def test_a_busy_single_bucket_counts_only_where_its_hour_agrees():
+    """A single bucket's tail is far too light at a busy level, so one wild bucket in a usual
+    hour is the log test's to judge; where the hour before it was already rising, the
+    bucket's own tail says how surprising the story breaking in it is."""
+    lone, _, _ = busy_bucket_surprise(rise=1.0)
+    after_rise, observed, value = busy_bucket_surprise(rise=1.5)
+
+    assert lone < SERIES_PARAMS.scan_threshold
+    assert observed == value and after_rise >= SERIES_PARAMS.scan_threshold  # the single bucket's window
+
+
+def test_the_batch_detector_judges_busy_single_buckets_as_the_streaming_one_does():
+    rows = np.array([five_minute_counts(4, base, seed=20 + k) for k, base in enumerate([8.0, 12.0, 20.0, 30.0] * 3)])
+    rng = np.random.default_rng(13)
+    for row in rows:
+        at = int(rng.integers(288 * 2, 288 * 4 - 24))
+        row[at - 11 : at] = (row[at - 11 : at] * rng.uniform(1.3, 2.0)).astype(row.dtype)  # an hour's rise
+        row[at] += int(row[at] * rng.uniform(2.0, 4.0))  # then the story breaks in one bucket
+    lone_buckets_to_the_log_test = replace(SERIES_PARAMS, busy_agree=math.inf)
+
+    batch = detect_many(rows, params=SERIES_PARAMS)
+
+    assert batch == [flags(row, SERIES_PARAMS) for row in rows]
+    assert batch != detect_many(rows, params=lone_buckets_to_the_log_test)  # the rule was exercised
