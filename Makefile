@@ -32,9 +32,10 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Three pytest processes on two cores: the stack tests spend most of their time waiting on servers.
+# Four pytest processes on two cores: the stack tests spend most of their time waiting on servers and
+# processes; work stealing keeps the slow stack tests from ending the run on one process.
 test: $(VENV)/.dev-installed browser
-	$(PY) -m pytest -q -ra -n 3
+	$(PY) -m pytest -q -ra -n 4 --dist worksteal
 
 # Message catalogues: extract every _()/ngettext/N_ string of the Python sources and templates
 # (babel.cfg), add the new ones to each language's .po (empty, to translate) and compile the .mo
