@@ -120,7 +120,9 @@ class JetstreamStandIn(_Server):
         first = self.connections == 1
         cursor = int(Request(connection.request.path, {}).query.get("cursor", ["0"])[0])
         sent = index = 0
-        while True:
+        # Until the stand-in stops: the server's shutdown waits for every handler, and one
+        # waiting for events that never come held each test's teardown for ten seconds.
+        while not self._stopping.is_set():
             while index < len(self.events):
                 time_us, frame = self.events[index]
                 index += 1
