@@ -10,9 +10,14 @@ import pytest
 from tests.support import cli
 from tests.support.stack import free_port
 
+# The runner is under test here, not the database: SQLite alone (every other stack test runs
+# its commands through this runner on both databases).
+sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
 CONFIG = '[[person]]\nname = "Anna Sokolova"\n\n[[source]]\nurl = "https://example.org/feed"\nname = "Example"\n'
 
 
+@sqlite_only
 @pytest.mark.parametrize("args", [("sources", "list"), ("db", "upgrade"), ("nonsense",)], ids=" ".join)
 def test_a_forked_command_answers_as_a_fresh_process_does(settings, args):
     settings.config.write_text(CONFIG, encoding="utf-8")
@@ -21,6 +26,7 @@ def test_a_forked_command_answers_as_a_fresh_process_does(settings, args):
     assert (forked.returncode, forked.stdout, forked.stderr) == (fresh.returncode, fresh.stdout, fresh.stderr)
 
 
+@sqlite_only
 def test_the_child_reads_the_given_stdin(settings):
     settings.config.write_text(CONFIG, encoding="utf-8")
     add = ("users", "add", "desk@example.org", "--password-stdin")
@@ -44,6 +50,7 @@ def test_the_child_takes_the_given_environment_folder_and_umask(tmp_path, monkey
     assert all(p.stat().st_mode & 0o077 == 0 for p in (tmp_path / "data").rglob("*") if p.is_file())
 
 
+@sqlite_only
 def test_a_command_that_outlives_its_timeout_is_killed(settings):
     settings.config.write_text(CONFIG, encoding="utf-8")
     with pytest.raises(cli.subprocess.TimeoutExpired):
