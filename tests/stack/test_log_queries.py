@@ -119,6 +119,9 @@ def test_a_line_without_a_question_mark_is_left_alone(text):
     assert without_query(text) == text
 
 
+# What a worker logs does not depend on the database behind it (the polls themselves run on
+# both in test_end_to_end): SQLite alone.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_celery_workers_lines_carry_no_query_string(settings, tmp_path):
     """A real worker polls a search URL: neither httpx's line nor the poller's shows its query."""
     from monitor.entry.cli import prepare
