@@ -72,7 +72,8 @@ def monitor(
     with tempfile.TemporaryDirectory(prefix="monitor-cli-") as folder:
         stdin, stdout, stderr = (Path(folder) / name for name in ("stdin", "stdout", "stderr"))
         stdin.write_text(input or "", encoding="utf-8")
-        stdout.touch(), stderr.touch()
+        stdout.touch()
+        stderr.touch()
         child = _forkserver().Process(
             target=_run, args=(list(args), env, cwd, _umask(), str(stdin), str(stdout), str(stderr)), daemon=False
         )
@@ -106,8 +107,9 @@ def _run(args: list[str], env: dict[str, str], cwd: str, umask: int, stdin: str,
         opened = os.open(path, flags)
         os.dup2(opened, fd)
         os.close(opened)
-    sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - the process's own stdin
-    sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
-    sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    # The process's own streams, open until it exits (fds 0-2 stay open when these are collected).
+    sys.stdin = open(0, encoding="utf-8", closefd=False)
+    sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
+    sys.stderr = open(2, "w", encoding="utf-8", closefd=False)
     sys.argv = ["monitor", *args]
     runpy.run_module("monitor", run_name="__main__", alter_sys=True)
