@@ -200,22 +200,7 @@ def _row(series: Series, episode: Episode, now: datetime) -> dict:
 
 def window_counts(session: Session, row: dict, bucket: timedelta) -> WindowCounts:
     """Mentions, distinct stories (clusters) and distinct authors of a spike row's series in its window."""
-    start, end = row["hour"], row["end_at"] + bucket
-    statement = (
-        # A mention not yet clustered is a story of its own.
-        sa.select(
-            sa.func.count(),
-            sa.func.count(sa.distinct(Mention.cluster_id)) + sa.func.count() - sa.func.count(Mention.cluster_id),
-            sa.func.count(sa.distinct(Mention.author)),
-        )
-        .select_from(Mention)
-        .join(MentionPerson, MentionPerson.mention_id == Mention.id)
-        .where(MentionPerson.person_id == row["person_id"], Mention.at >= start, Mention.at < end)
-    )
-    if row["source_kind"] != ALL_KINDS:
-        statement = statement.join(Source, Source.id == Mention.source_id).where(Source.kind == row["source_kind"])
-    mentions, stories, authors = session.execute(statement).one()
-    return WindowCounts(mentions, stories, authors)
+    return windows_counts(session, [row], bucket)[0]
 
 
 def windows_counts(session: Session, rows: list[dict], bucket: timedelta) -> list[WindowCounts]:
@@ -238,7 +223,8 @@ def windows_counts(session: Session, rows: list[dict], bucket: timedelta) -> lis
 
 
 def _tally(mentions: list, row: dict, bucket: timedelta) -> WindowCounts:
-    """What ``window_counts`` counts in SQL, over the person's mentions of the span."""
+    """One row's counts over the person's mentions of the span: a mention not yet clustered is a
+    story of its own."""
     start, end, kind = row["hour"], row["end_at"] + bucket, row["source_kind"]
     inside = [m for m in mentions if start <= m.at < end and kind in (ALL_KINDS, m.kind)]
     stories = len({m.cluster_id for m in inside if m.cluster_id is not None})
