@@ -10,8 +10,8 @@ import re
 import pytest
 
 from tests.fixtures import feeds
+from tests.support.cli import monitor
 from tests.support.feedserver import FeedServer, Route
-from tests.support.stack import monitor
 
 CONTRACT_COMMANDS = [
     "match",

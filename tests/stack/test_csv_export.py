@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from monitor.review.export import FORMULA_STARTS, write_csv
 from tests.fixtures import feeds
+from tests.support.cli import monitor
 from tests.support.feedserver import FeedServer, Route
-from tests.support.stack import monitor
 
 FIELDS = ["id", "title", "text"]
 # Feed text: anything printable or not, often starting with what a spreadsheet evaluates.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import tomllib
 
 import pytest
@@ -27,7 +26,7 @@ from monitor.sources.discovery_page import (
     youtube_channel_feeds,
 )
 from tests.fixtures import feeds
-from tests.support import cli
+from tests.support.cli import monitor
 from tests.support.feedserver import FeedServer, Route
 
 HTML = "text/html; charset=utf-8"
@@ -274,10 +273,6 @@ def test_appending_keeps_the_file_and_refuses_a_duplicate(tmp_path):
     with pytest.raises(ConfigError, match="already in the config"):
         append_source(path, "https://news.example/feed")
     assert path.read_text(encoding="utf-8") == text
-
-
-def monitor(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
-    return cli.monitor(*args, input=input)
 
 
 def test_sources_add_yes_appends_the_first_feed_and_syncs_it(settings):

@@ -111,7 +111,3 @@ def _processes_in(folder: Path) -> list[int]:
             except OSError:
                 continue
     return found
-
-
-def monitor(*args: str, input: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return cli.monitor(*args, input=input, cwd=cwd)
