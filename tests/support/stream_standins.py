@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -256,3 +258,19 @@ def write_config(path: Path, stream: str, *, polled: str = POLLED) -> None:
 def run_stream(seconds: float, *, env: dict | None = None) -> subprocess.CompletedProcess:
     """``monitor stream --seconds N`` as its own process (the settings fixture's environment)."""
     return cli.monitor("stream", "--seconds", str(seconds), timeout=seconds + 60, env={**os.environ, **(env or {})})
+
+
+def stream_until(done, *, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``monitor stream`` as its own process until ``done()`` holds, then stopped as an operator
+    stops it (SIGTERM). A fixed ``--seconds`` is a race on a loaded machine: start-up and the
+    first poll may take most of it."""
+    command = [sys.executable, "-m", "monitor", "stream", "--seconds", str(timeout)]
+    environment = {**os.environ, **(env or {})}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and not done() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
