@@ -73,6 +73,7 @@ class Params:
     profile_shrink: float = 0.2  # pulls the day profile towards flat
     profile_mentions: float = 2.0  # a slot of the day profile remembers at least this many mentions
     level_mentions: float = 10.0  # ... and the count model's level this many (0: by buckets only)
+    disp_mentions: float = 100.0  # ... and its over-dispersion this many (0: by buckets only)
     prior_counts: float = 3.0  # strength of the Gamma prior on the rate (mentions), centred on the long-run rate
     scan_threshold: float = 4.0  # minimum surprise, -log10 of the negative-binomial tail
     scan_peak_factor: float = 1.5  # the surprise must exceed the usual daily peak surprise by this
