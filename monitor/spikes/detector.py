@@ -91,9 +91,10 @@ class Params:
 SERIES_PARAMS = Params()
 # Hourly counts of one person: a day's warm-up would miss a newcomer's first burst, so
 # none; sparse people rely on the count model; a month of silence broken is its own kind
-# of spike. Over-dispersion is learnt over ~2 weeks, so a burst lasting hours does not
-# raise its own bar while it grows. A window needs five mentions: a newly watched name's
-# first story and its few copies are no burst.
+# of spike. Over-dispersion is learnt over ~2 weeks (longer where those hold under
+# ``disp_mentions`` mentions), so a burst lasting hours does not raise its own bar while it
+# grows. A window needs five mentions: a newly watched name's first story and its few
+# copies are no burst.
 HOURLY_PARAMS = Params(
     rows_per_day=24,
     day_slots=24,
