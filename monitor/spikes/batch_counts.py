@@ -140,6 +140,7 @@ class CountsBatch:
         bound += 1.0
         capped = np.minimum(value, bound, out=bound)
         gap, square = np.empty_like(mu), np.empty_like(mu)
+        disp_rate = self._memory_rate(p.disp_rate, p.disp_mentions)
         for j, w in enumerate(self.scales):
             expected = mu if w == 1 else np.add(self.tail_mu[j], mu, out=square)
             if w == 1:
@@ -150,11 +151,11 @@ class CountsBatch:
             gap *= gap
             gap -= expected
             gap -= self.m0[j]
-            gap *= p.disp_rate
+            gap *= disp_rate
             self.m0[j] += gap
             np.multiply(expected, expected, out=square)
             square -= self.m1[j]
-            square *= p.disp_rate
+            square *= disp_rate
             self.m1[j] += square
             np.add(self.m1[j], DISPERSION_PRIOR, out=square)
             np.divide(self.m0[j], square, out=self.phi[j])

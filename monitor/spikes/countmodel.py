@@ -19,7 +19,8 @@ level_rate`` buckets and ``slow`` the mean of the day profile (each slot remembe
 visits): the rate is the posterior mean of a Gamma prior of ``prior_counts`` mentions centred
 on ``slow``, updated by the last ``n`` buckets. Both memories are counted in mentions as well
 as buckets: where ``n`` buckets would hold fewer than ``level_mentions`` mentions (a slot's
-visits fewer than ``profile_mentions``), the EWMA slows until they do. A sparse name's hour
+visits fewer than ``profile_mentions``, its over-dispersion fewer than ``disp_mentions``),
+the EWMA slows until they do. A sparse name's hour
 of the day would otherwise learn its shape from one or two mentions (so the first bucket of
 a burst tripled the next one's expected count) and its level from the last few. A busy name's rate follows its recent level; a
 quiet name's, whose last hours hold no mention at all, stays near its long-run rate instead of
@@ -28,7 +29,9 @@ collapsing to zero (which would make its next single mention look like a burst).
 ``phi_w`` is the over-dispersion of each scale, learnt from the series itself as a pooled
 moment estimate, EWMA((S - E)² - E) / (EWMA(E²) + ``DISPERSION_PRIOR``): unbiased where
 windows expect many mentions, and shrunk to Poisson where they expect less than about one,
-since there one burst would otherwise read as enormous over-dispersion for weeks. So the tail
+since there one burst would otherwise read as enormous over-dispersion for weeks. Its memory
+holds at least ``disp_mentions`` mentions: over a few days' buckets a sparse name has too few
+for a variance, and the winsorised first bucket of a burst raised the bar for the next ones. So the tail
 is calibrated at every count level with one parameter set. Scales of one bucket, one hour and six hours let a slow
 sparse burst (3 mentions an hour where 1 a day is usual) add up, while a sudden one shows
 in its own bucket; a single bucket expecting ``single_below`` mentions or more is left to
@@ -85,7 +88,7 @@ class CountModel:
     """The count model of one series; ``judge`` a bucket, then ``learn`` it. O(scales) a bucket.
 
     ``params`` is a ``detector.Params``; this class reads its rates, ``clip``,
-    ``profile_shrink``, ``profile_mentions``, ``level_mentions``, ``disp_rate``,
+    ``profile_shrink``, ``profile_mentions``, ``level_mentions``, ``disp_rate``, ``disp_mentions``,
     ``scales_hours``, ``min_count`` and ``min_excess_scan``.
     """
 
@@ -154,11 +157,12 @@ class CountModel:
         (``mu``, ``ratio`` and ``week_ratio`` are what ``rate()`` answered for this bucket)."""
         p = self.p
         capped = min(value, mu + p.clip * math.sqrt(mu + self.phi[0] * mu * mu) + 1.0)
+        disp_rate = self.memory_rate(p.disp_rate, p.disp_mentions)
         for j, tail in enumerate(self.tails):
             observed, expected = tail[1] + capped, tail[0] + mu
             moment = self.moments[j]
-            moment[0] += p.disp_rate * ((observed - expected) * (observed - expected) - expected - moment[0])
-            moment[1] += p.disp_rate * (expected * expected - moment[1])
+            moment[0] += disp_rate * ((observed - expected) * (observed - expected) - expected - moment[0])
+            moment[1] += disp_rate * (expected * expected - moment[1])
             self.phi[j] = min(max(moment[0] / (moment[1] + DISPERSION_PRIOR), 0.0), MAX_DISPERSION)
         self._slide([mu, capped, min(value, max(capped, p.min_count))])
         level_rate = self.memory_rate(p.level_rate, p.level_mentions)

@@ -73,6 +73,7 @@ class Params:
     profile_shrink: float = 0.2  # pulls the day profile towards flat
     profile_mentions: float = 2.0  # a slot of the day profile remembers at least this many mentions
     level_mentions: float = 10.0  # ... and the count model's level this many (0: by buckets only)
+    disp_mentions: float = 100.0  # ... and its over-dispersion this many (0: by buckets only)
     prior_counts: float = 3.0  # strength of the Gamma prior on the rate (mentions), centred on the long-run rate
     scan_threshold: float = 4.0  # minimum surprise, -log10 of the negative-binomial tail
     scan_peak_factor: float = 1.5  # the surprise must exceed the usual daily peak surprise by this
@@ -90,9 +91,10 @@ class Params:
 SERIES_PARAMS = Params()
 # Hourly counts of one person: a day's warm-up would miss a newcomer's first burst, so
 # none; sparse people rely on the count model; a month of silence broken is its own kind
-# of spike. Over-dispersion is learnt over ~2 weeks, so a burst lasting hours does not
-# raise its own bar while it grows. A window needs five mentions: a newly watched name's
-# first story and its few copies are no burst.
+# of spike. Over-dispersion is learnt over ~2 weeks (longer where those hold under
+# ``disp_mentions`` mentions), so a burst lasting hours does not raise its own bar while it
+# grows. A window needs five mentions: a newly watched name's first story and its few
+# copies are no burst.
 HOURLY_PARAMS = Params(
     rows_per_day=24,
     day_slots=24,

@@ -243,6 +243,27 @@ def test_a_sparse_hour_of_the_day_learns_a_burst_as_its_shape_at_most_half_as_fa
     assert rise - 1 < (rise_by_buckets - 1) / 2, (rise, rise_by_buckets)
 
 
+def over_dispersion_rise_after_a_burst_bucket(params) -> float:
+    """How much a sparse name's one-bucket over-dispersion grows when a burst's first bucket
+    (eight mentions where about 0.2 an hour is usual) is learnt; hourly buckets."""
+    detector = Detector(params)
+    for value in rhythm_counts(30, 0.2, seed=6):
+        detector.update(float(value))
+    before = detector.counts.phi[0]
+    detector.update(8.0)
+    return detector.counts.phi[0] - before
+
+
+def test_a_burst_bucket_teaches_a_sparse_name_over_dispersion_at_most_a_third_as_fast():
+    """Counted in buckets, the dispersion's memory held a few dozen mentions, so the first
+    bucket of a burst raised the bar for the rest of it."""
+    by_buckets = replace(HOURLY_SERIES, disp_mentions=0.0)
+
+    rise, rise_by_buckets = (over_dispersion_rise_after_a_burst_bucket(p) for p in (HOURLY_SERIES, by_buckets))
+
+    assert rise_by_buckets > 0.1 and rise < rise_by_buckets / 3, (rise, rise_by_buckets)
+
+
 def test_a_busy_name_learns_at_the_bucket_counted_rates():
     detector = Detector(SERIES_PARAMS)
     for value in five_minute_counts(3, 30.0, seed=5):
@@ -251,6 +272,7 @@ def test_a_busy_name_learns_at_the_bucket_counted_rates():
 
     assert counts.memory_rate(p.season_rate, p.profile_mentions) == p.season_rate
     assert counts.memory_rate(p.level_rate, p.level_mentions) == p.level_rate
+    assert counts.memory_rate(p.disp_rate, p.disp_mentions) == p.disp_rate
 
 
 def test_the_batch_detector_flags_what_the_streaming_one_flags_at_five_minute_buckets():
