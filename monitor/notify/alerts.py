@@ -104,8 +104,9 @@ def send_spike_alerts(spike_ids: list[int], *, now: datetime | None = None, sett
     settings = settings or get_settings()
     now = now or utcnow()
     sent = 0
+    channels = _channels(spike_ids, settings) if spike_ids else {}
     for spike_id in spike_ids:
-        for channel in _channels(spike_id, settings):
+        for channel in channels.get(spike_id, []):
             with db.session_scope(settings.database_url) as session:
                 won = insert_ignore(
                     session,
@@ -154,15 +155,20 @@ def _retryable(now: datetime, settings: Settings):
     )
 
 
-def _channels(spike_id: int, settings: Settings) -> list[str]:
+def _channels(spike_ids: list[int], settings: Settings) -> dict[int, list[str]]:
+    """Each alertable spike's channels, in one session (a first poll may open hundreds of spikes)."""
+    found: dict[int, list[str]] = {}
+    webhook = [WEBHOOK] if settings.alert_webhook_url else []
     with db.session_scope(settings.database_url) as session:
-        spike = session.get(Spike, spike_id)
-        person = session.get(Person, spike.person_id) if spike else None
-        if person is None or not alertable(session, spike):
-            return []
-        channels = [f"email:{r.id}" for r in _followers(session, person.name)]
-        channels += apprise_channels.channels_for(session, person)  # issue 21: chats through Apprise
-    return channels + ([WEBHOOK] if settings.alert_webhook_url else [])
+        audience = apprise_channels.Audience.load(session)
+        for spike_id in spike_ids:
+            spike = session.get(Spike, spike_id)
+            person = session.get(Person, spike.person_id) if spike else None
+            if person is None or not alertable(session, spike):
+                continue
+            emails = [f"email:{r.id}" for r in audience.followers(person)]
+            found[spike_id] = emails + audience.channels(person) + webhook  # issue 21: chats through Apprise
+    return found
 
 
 def alertable(session: Session, spike: Spike) -> bool:
@@ -185,11 +191,6 @@ def alertable(session: Session, spike: Spike) -> bool:
         )
     ).all()
     return not any(overlaps(host, spike) for host in hosts)
-
-
-def _followers(session: Session, name: str) -> list[Recipient]:
-    recipients = session.exec(select(Recipient).where(Recipient.active == sa.true()).order_by(Recipient.id)).all()
-    return [r for r in recipients if r.people is None or name in r.people]
 
 
 def _attempt(alert_id: int, spike_id: int, channel: str, now: datetime, settings: Settings) -> int:

@@ -24,20 +24,35 @@ PRIVATE_TITLE = i18n.N_("A spike for a tracked person — open the monitor")
 PRIVATE_PERSON = i18n.N_("a tracked person")
 
 
-def channels_for(session: Session, person: Person) -> list[str]:
-    """The Apprise channel names (``SpikeAlert.channel``) that alert on ``person``'s spikes."""
+@dataclasses.dataclass(frozen=True)
+class Audience:
+    """The active recipients and admin channels, read once for a batch of spikes."""
 
-    def follows(people: list[str] | None) -> bool:
-        return people is None or person.name in people
+    recipients: list[Recipient]
+    stored: list[NotifyChannel]
 
-    recipients = session.exec(select(Recipient).where(Recipient.active == sa.true()).order_by(Recipient.id)).all()
-    names = [
-        f"{PREFIX}r{r.id}:{ref.removeprefix('env:')}" for r in recipients if follows(r.people) for ref in r.notify or []
-    ]
-    stored = session.exec(
-        select(NotifyChannel).where(NotifyChannel.active == sa.true()).order_by(NotifyChannel.id)
-    ).all()
-    return names + [f"{PREFIX}c{c.id}" for c in stored if follows(c.people)]
+    @classmethod
+    def load(cls, session: Session) -> Audience:
+        recipients = session.exec(select(Recipient).where(Recipient.active == sa.true()).order_by(Recipient.id)).all()
+        stored = session.exec(
+            select(NotifyChannel).where(NotifyChannel.active == sa.true()).order_by(NotifyChannel.id)
+        ).all()
+        return cls(list(recipients), list(stored))
+
+    def followers(self, person: Person) -> list[Recipient]:
+        """The recipients who follow ``person`` (``people`` null: everybody)."""
+        return [r for r in self.recipients if _follows(r.people, person)]
+
+    def channels(self, person: Person) -> list[str]:
+        """The Apprise channel names (``SpikeAlert.channel``) that alert on ``person``'s spikes."""
+        names = [
+            f"{PREFIX}r{r.id}:{ref.removeprefix('env:')}" for r in self.followers(person) for ref in r.notify or []
+        ]
+        return names + [f"{PREFIX}c{c.id}" for c in self.stored if _follows(c.people, person)]
+
+
+def _follows(people: list[str] | None, person: Person) -> bool:
+    return people is None or person.name in people
 
 
 def url_of(session: Session, channel: str, *, secret_key: str, environ=None) -> str:
