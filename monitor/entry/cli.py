@@ -122,7 +122,7 @@ def poll(
         fail("only `monitor poll --once` is supported; the scheduler polls continuously (monitor up)")
     prepare(config, allow_empty)
     spare_the_collector()
-    results = poll_all_once(progress=sys.stderr.isatty())
+    results = poll_all_once(progress=sys.stderr.isatty(), parse_in_child=True)
     print_summary(results)
 
 

@@ -12,9 +12,11 @@ from monitor.ingest.poller import PollResult, poll_enabled_once
 POLL_GC_THRESHOLD = 50_000
 
 
-def poll_all_once(*, progress: bool = False) -> list[PollResult]:
-    """Poll every enabled source once; when anything new was stored, refresh spikes (and alert)."""
-    results = poll_enabled_once(progress=progress)
+def poll_all_once(*, progress: bool = False, parse_in_child: bool = False) -> list[PollResult]:
+    """Poll every enabled source once; when anything new was stored, refresh spikes (and alert).
+
+    ``parse_in_child``: bodies parsed and matched in a child process (``monitor poll --once``)."""
+    results = poll_enabled_once(progress=progress, parse_in_child=parse_in_child)
     if any(r.new for r in results):
         # Imported here: the detector, SciPy and the alert channels cost an unchanged cycle
         # (nothing new, nothing to refresh) about 0.5 s of start-up (issue 15).
