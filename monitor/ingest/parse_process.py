@@ -61,19 +61,19 @@ class ParseProcess:
 
     async def read(self, adapter: sources.Adapter, body: bytes, headers: dict[str, str], url: str, kind: str) -> Digest:
         """The body's ``Digest`` from the child; ``ChildFailed`` when reading it broke the child."""
+        attempts = itertools.count(1)
         async with self._budget.hold(len(body)):
-            for attempt in range(1, ATTEMPTS + 1):
+            while True:
                 child, ticket = self._running(), next(self._tickets)
                 try:
                     return await self._answer(child, ticket, adapter, body, headers, url, kind)
                 except BrokenProcessPool:
                     if self._child is child:
                         self._child = None  # the next body starts a new one
-                    if child.reading.value == ticket or attempt == ATTEMPTS:
+                    if child.reading.value == ticket or next(attempts) == ATTEMPTS:
                         raise ChildFailed(
                             "the parsing process ended while reading this source; retried with backoff"
                         ) from None
-        raise AssertionError("unreachable")
 
     async def _answer(self, child: _Child, ticket: int, *args) -> Digest:
         if not self._held:
@@ -100,7 +100,12 @@ class ParseProcess:
         while True:
             await asyncio.sleep(min(5.0, self._timeout / 4))
             child = self._child
-            if child and child.ready.done() and self._held and time.monotonic() - self._answered > self._timeout:
+            if (
+                child is not None
+                and child.ready.done()
+                and self._held
+                and time.monotonic() - self._answered > self._timeout
+            ):
                 child.kill()  # its pool breaks; read() blames the body it was reading
                 self._answered = time.monotonic()
 
@@ -108,13 +113,14 @@ class ParseProcess:
         """Stop the watchdog and the child (it is idle by now: every body was answered)."""
         if self._watchdog is not None:
             self._watchdog.cancel()
-        if self._child is not None:
-            await asyncio.to_thread(self._child.pool.shutdown, wait=True, cancel_futures=True)
-            self._child = None
+        child, self._child = self._child, None
+        if child is not None:
+            await asyncio.to_thread(child.pool.shutdown, wait=True, cancel_futures=True)
 
 
 class _Child:
-    """A pool of one spawned process, which loads the matcher first and says which body it is reading."""
+    """A pool of one spawned process: it loads the matcher (``ready``), then reads bodies, saying in
+    shared memory which one it is reading."""
 
     def __init__(self, database_url: str, on_ready):
         context = multiprocessing.get_context("spawn")

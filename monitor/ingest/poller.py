@@ -10,8 +10,8 @@ backoff, and the others go on. Only the infrastructure being away (the database,
 stops the batch, so that the Celery task is retried whole. While a claimed batch runs, a
 heartbeat renews its sources' lease (``lease_seconds``) so a dead worker's sources come back soon. ``poll_source(id)``,
 ``poll_many(ids)`` and ``poll_enabled_once()`` are its synchronous doors for Celery and the
-command line; ``refresh_spikes()`` runs after polls, not inside each one. With ``parse_in_child``
-(``monitor poll --once``) the bodies are parsed and matched in a child process
+command line; ``refresh_spikes()`` runs after polls, not inside each one. Given ``children``
+(``monitor poll --once``), the bodies are parsed and matched in a child process
 (``monitor.ingest.parse_process``) while this one fetches and writes; the stored result is the same.
 """
 
@@ -38,6 +38,7 @@ from monitor.core.storage.matcher_cache import matcher_for
 from monitor.ingest import language, parse_process
 from monitor.ingest.digest import Digest, MatcherFailed, match_items, summarise
 from monitor.ingest.fetch import FetchError, FetchResult, HostClients, fetch_async
+from monitor.ingest.parse_process import ParseProcess
 from monitor.ingest.politeness import gate_for
 from monitor.ingest.poll_report import _Progress
 from monitor.ingest.poll_writer import infrastructure_errors, write_all
@@ -106,14 +107,14 @@ def poll_many(
     return asyncio.run(poll_sources(source_ids, now=now, lease_seconds=lease_seconds))
 
 
-def poll_enabled_once(*, progress: bool = False, parse_in_child: bool = False) -> list[PollResult]:
+def poll_enabled_once(*, progress: bool = False, children: ParseProcess | None = None) -> list[PollResult]:
     """Poll every enabled source once (``monitor poll --once``; the spike refresh is the caller's)."""
     from monitor.core.storage import enabled_sources
 
     with db.session_scope() as session:
         ids = [s.id for s in enabled_sources(session)]
     with _Progress(progress, len(ids)) as advance:
-        return asyncio.run(poll_sources(ids, on_done=advance, parse_in_child=parse_in_child))
+        return asyncio.run(poll_sources(ids, on_done=advance, children=children))
 
 
 async def poll_sources(
@@ -122,19 +123,19 @@ async def poll_sources(
     now: datetime | None = None,
     on_done=None,
     lease_seconds: float | None = None,
-    parse_in_child: bool = False,
+    children: ParseProcess | None = None,
 ) -> list[PollResult]:
     """The async core: per-host HTTP clients, one matcher, one gate and one writer for the batch.
 
     With ``lease_seconds`` (a batch of claimed sources), the lease of every source not yet
-    written is renewed every third of it until the batch ends. With ``parse_in_child``, where
-    this process may have children (``parse_process.allowed``), bodies are parsed and matched
-    in one; otherwise here.
+    written is renewed every third of it until the batch ends. Given ``children``, where this
+    process may have them (``parse_process.allowed``), bodies are parsed and matched there;
+    otherwise here. They are closed when the batch ends.
     """
     settings = get_settings()
     now = now or utcnow()
     targets = await asyncio.to_thread(_load, source_ids)
-    reading = _Reading(settings, parse_in_child and parse_process.allowed())
+    reading = _Reading(settings, children)
     gate = gate_for(settings)
     found: asyncio.Queue[_Outcome | None] = asyncio.Queue()
     pending = {t.id for t in targets}
@@ -230,18 +231,19 @@ class _Reading:
     parsed, as it always did; one sent to the child gives it up (the child bounds the bodies
     waiting for it), so the fetches go on while the child starts or is busy."""
 
-    def __init__(self, settings, in_child: bool):
+    def __init__(self, settings, children: ParseProcess | None):
         self.fetching = asyncio.Semaphore(settings.poll_concurrency)
         self.matcher = _LazyMatcher()
-        self.child = parse_process.ParseProcess(settings.database_url) if in_child else None
+        self.child = children if children is not None and parse_process.allowed() else None
+        self._children = children
 
     def elsewhere(self, adapter: sources.Adapter) -> bool:
         """Whether this adapter's bodies go to the child (Telegram's history fetches more pages: never)."""
         return self.child is not None and adapter.kind != "telegram"
 
     async def close(self) -> None:
-        if self.child is not None:
-            await self.child.close()
+        if self._children is not None:
+            await self._children.close()
 
 
 def _load_matcher() -> Matcher:

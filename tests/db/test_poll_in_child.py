@@ -17,6 +17,7 @@ from monitor.core.models_evidence import Capture
 from monitor.core.settings import get_settings
 from monitor.entry.polling import poll_all_once
 from monitor.ingest import parse_process
+from monitor.ingest.parse_process import ParseProcess
 from tests.fixtures import feeds
 from tests.support.dying_adapter import DyingAdapter, HangingAdapter
 from tests.support.feedserver import FeedServer, Route
@@ -106,12 +107,12 @@ def test_parsing_in_a_child_stores_what_parsing_here_stores(settings, request, m
         server.routes.update(_routes(server))
         text = feeds.config([server.url(p) for p in server.routes])
         _sync(settings, text)
-        here = poll_all_once(parse_in_child=False)
+        here = poll_all_once()
         stored_here = _stored()
         _use_second_database(request, monkeypatch, tmp_path)
         _sync(get_settings(), text)
         monkeypatch.setattr(parse_process.ParseProcess, "read", counted)
-        in_child = poll_all_once(parse_in_child=True)
+        in_child = poll_all_once(children=ParseProcess(get_settings().database_url))
     assert sorted(reads) == sorted(server.url(p) for p in ("/rss", "/atom", "/json", "/broken", "/notjson"))
     assert _counts(in_child) == _counts(here)
     assert sum(r.new for r in in_child) == sum(r.new for r in here) == len(stored_here["mentions"]) > 3
@@ -129,7 +130,8 @@ def _with_one_breaking_source(settings, adapter: type[sources.Adapter], monkeypa
         _sync(settings, feeds.config([server.url(p) for p in paths]))
         with db.session_scope() as session:
             session.exec(select(Source).where(Source.url == server.url("/bad"))).one().kind = adapter.kind
-        results = {r.url.removeprefix(server.url("")): r for r in poll_all_once(parse_in_child=True)}
+        children = ParseProcess(get_settings().database_url)
+        results = {r.url.removeprefix(server.url("")): r for r in poll_all_once(children=children)}
     with db.session_scope() as session:
         bad = session.exec(select(Source).where(Source.url == server.url("/bad"))).one()
         assert bad.consecutive_failures == 1 and bad.next_poll_at > utcnow()
