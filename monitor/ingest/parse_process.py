@@ -3,7 +3,7 @@
 One process polls on one core: its event loop fetches, a thread writes, and parsing and
 matching (about half the CPU of a first poll) wait their turn for the same interpreter lock.
 ``ParseProcess`` hands each changed body to one child process instead, which parses it,
-matches it (``monitor.ingest.digest.summarise``) and sends the ``Digest`` back.
+matches it (``monitor.ingest.findings.summarise``) and sends the ``Findings`` back.
 
 - Only where a process may have children: ``monitor poll --once`` asks for it; a Celery
   prefork worker is daemonic and cannot, and polls in-process (``allowed``).
@@ -30,7 +30,7 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 
 from monitor import sources
-from monitor.ingest.digest import Digest, MatcherFailed, summarise
+from monitor.ingest.findings import Findings, MatcherFailed, summarise
 
 PARSE_TIMEOUT = 120.0  # seconds a child may go without answering while it holds work
 ATTEMPTS = 2  # a body a child broke without reading it (another one did) is sent again, once
@@ -59,8 +59,10 @@ class ParseProcess:
         self._watchdog: asyncio.Task | None = None
         self._budget = _Budget(WAITING_BYTES)
 
-    async def read(self, adapter: sources.Adapter, body: bytes, headers: dict[str, str], url: str, kind: str) -> Digest:
-        """The body's ``Digest`` from the child; ``ChildFailed`` when reading it broke the child."""
+    async def read(
+        self, adapter: sources.Adapter, body: bytes, headers: dict[str, str], url: str, kind: str
+    ) -> Findings:
+        """The body's ``Findings`` from the child; ``ChildFailed`` when reading it broke the child."""
         attempts = itertools.count(1)
         async with self._budget.hold(len(body)):
             while True:
@@ -75,7 +77,7 @@ class ParseProcess:
                             "the parsing process ended while reading this source; retried with backoff"
                         ) from None
 
-    async def _answer(self, child: _Child, ticket: int, *args) -> Digest:
+    async def _answer(self, child: _Child, ticket: int, *args) -> Findings:
         if not self._held:
             self._answered = time.monotonic()
         self._held.add(ticket)
@@ -168,7 +170,9 @@ def _start_child(reading, pid) -> None:
     pid.value = os.getpid()
 
 
-def _read_in_child(database_url: str, ticket: int, adapter: sources.Adapter, body: bytes, headers, url, kind) -> Digest:
+def _read_in_child(
+    database_url: str, ticket: int, adapter: sources.Adapter, body: bytes, headers, url, kind
+) -> Findings:
     _reading.value = ticket
     try:
         parsed = adapter.parse(body, headers, url)

@@ -36,8 +36,8 @@ from monitor.core.storage import NewMention, renew_leases
 from monitor.core.storage.captures import prepare as prepare_capture
 from monitor.core.storage.matcher_cache import matcher_for
 from monitor.ingest import language, parse_process
-from monitor.ingest.digest import Digest, MatcherFailed, match_items, summarise
 from monitor.ingest.fetch import FetchError, FetchResult, HostClients, fetch_async
+from monitor.ingest.findings import Findings, MatcherFailed, match_items, summarise
 from monitor.ingest.parse_process import ParseProcess
 from monitor.ingest.politeness import gate_for
 from monitor.ingest.poll_report import _Progress
@@ -314,7 +314,7 @@ async def _fetch_and_match(outcome: _Outcome, clients: HostClients, gate, target
         outcome.result.error = adapter.explain(exc) if adapter and isinstance(exc, FetchError) else str(exc)
 
 
-async def _read_here(response: FetchResult, clients, gate, target: _Target, adapter, matcher: _LazyMatcher) -> Digest:
+async def _read_here(response: FetchResult, clients, gate, target: _Target, adapter, matcher: _LazyMatcher) -> Findings:
     """Parse and match ``response`` in this process (Telegram's older pages fetched on the way)."""
     parsed = adapter.parse(response.body, response.headers, response.url)
     if adapter.kind == "telegram":  # issue 16: older pages on the first poll, or across a gap
@@ -322,8 +322,8 @@ async def _read_here(response: FetchResult, clients, gate, target: _Target, adap
     return summarise(parsed, response.body, kind=target.kind, adapter_kind=adapter.kind, matcher=await matcher.get())
 
 
-async def _take(outcome: _Outcome, found: Digest, response: FetchResult, adapter, target: _Target) -> None:
-    """The digest on the outcome, its response prepared as evidence, its skipped entries logged."""
+async def _take(outcome: _Outcome, found: Findings, response: FetchResult, adapter, target: _Target) -> None:
+    """The findings on the outcome, its response prepared as evidence, its skipped entries logged."""
     outcome.detected, outcome.cursor, outcome.feed_hint = found.detected, found.cursor, found.feed_hint
     outcome.mentions = found.mentions
     result = outcome.result
@@ -384,7 +384,7 @@ async def _telegram_history(parsed, response: FetchResult, clients, gate, target
     )
 
 
-def _log_skipped(target: _Target, found: Digest) -> None:
+def _log_skipped(target: _Target, found: Findings) -> None:
     unreadable = found.skipped - len(found.failures)
     if unreadable:
         log.warning(

@@ -2,7 +2,7 @@
 
 Parsed entries in, mentions and the facts the writer stores out; no database, no network.
 The poller calls ``summarise`` in its own event loop or in a child process
-(``monitor.ingest.parse_process``): either way the same ``Digest``, logged by the poller.
+(``monitor.ingest.parse_process``): either way the same ``Findings``, logged by the poller.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ class MatcherFailed(Exception):
 
 
 @dataclass
-class Digest:
+class Findings:
     """One body's mentions and what the writer stores beside them."""
 
     mentions: list[NewMention] = field(default_factory=list)
@@ -35,11 +35,11 @@ class Digest:
     feed_hint: float | None = None
 
 
-def summarise(parsed: sources.Parsed, body: bytes, *, kind: str, adapter_kind: str, matcher: Matcher) -> Digest:
+def summarise(parsed: sources.Parsed, body: bytes, *, kind: str, adapter_kind: str, matcher: Matcher) -> Findings:
     """``parsed`` (from ``body``, a source of ``kind`` read by the ``adapter_kind`` adapter) matched."""
     mentions, unmatched, failures = match_items(parsed.items, matcher)
     first_error = getattr(parsed.items, "first_error", None)
-    return Digest(
+    return Findings(
         mentions=mentions,
         fetched=len(parsed.items),
         unmatched=unmatched,
