@@ -115,14 +115,15 @@ def poll(
     allow_empty: AllowEmptyOption = False,
 ) -> None:
     """Poll every configured source once and print what was found."""
-    from monitor.entry.polling import poll_all_once, spare_the_collector
+    from monitor.entry.polling import parse_in_child, poll_all_once, spare_the_collector
     from monitor.ingest.poll_report import print_summary
 
     if not once:
         fail("only `monitor poll --once` is supported; the scheduler polls continuously (monitor up)")
     prepare(config, allow_empty)
+    children = parse_in_child()
     spare_the_collector()
-    results = poll_all_once(progress=sys.stderr.isatty())
+    results = poll_all_once(progress=sys.stderr.isatty(), children=children)
     print_summary(results)
 
 

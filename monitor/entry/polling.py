@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gc
 
+from monitor.core.settings import get_settings
+from monitor.ingest import parse_process
+from monitor.ingest.parse_process import ParseProcess
 from monitor.ingest.poller import PollResult, poll_enabled_once
 
 # Allocations between two young collections. A poll makes millions of short-lived objects
@@ -12,9 +15,11 @@ from monitor.ingest.poller import PollResult, poll_enabled_once
 POLL_GC_THRESHOLD = 50_000
 
 
-def poll_all_once(*, progress: bool = False) -> list[PollResult]:
-    """Poll every enabled source once; when anything new was stored, refresh spikes (and alert)."""
-    results = poll_enabled_once(progress=progress)
+def poll_all_once(*, progress: bool = False, children: ParseProcess | None = None) -> list[PollResult]:
+    """Poll every enabled source once; when anything new was stored, refresh spikes (and alert).
+
+    ``children``: where bodies are parsed and matched (``monitor poll --once``), else here."""
+    results = poll_enabled_once(progress=progress, children=children)
     if any(r.new for r in results):
         # Imported here: the detector, SciPy and the alert channels cost an unchanged cycle
         # (nothing new, nothing to refresh) about 0.5 s of start-up (issue 15).
@@ -22,6 +27,12 @@ def poll_all_once(*, progress: bool = False) -> list[PollResult]:
 
         refresh_spikes()
     return results
+
+
+def parse_in_child() -> ParseProcess | None:
+    """A child process to parse and match in (started with the first changed body), where this
+    process may have one. Not started sooner: an unchanged poll would pay for its start."""
+    return ParseProcess(get_settings().database_url) if parse_process.allowed() else None
 
 
 def spare_the_collector() -> None:

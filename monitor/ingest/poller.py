@@ -10,7 +10,9 @@ backoff, and the others go on. Only the infrastructure being away (the database,
 stops the batch, so that the Celery task is retried whole. While a claimed batch runs, a
 heartbeat renews its sources' lease (``lease_seconds``) so a dead worker's sources come back soon. ``poll_source(id)``,
 ``poll_many(ids)`` and ``poll_enabled_once()`` are its synchronous doors for Celery and the
-command line; ``refresh_spikes()`` runs after polls, not inside each one.
+command line; ``refresh_spikes()`` runs after polls, not inside each one. Given ``children``
+(``monitor poll --once``), the bodies are parsed and matched in a child process
+(``monitor.ingest.parse_process``) while this one fetches and writes; the stored result is the same.
 """
 
 from __future__ import annotations
@@ -30,18 +32,18 @@ from monitor import sources
 from monitor.core import db
 from monitor.core.models import Source, utcnow
 from monitor.core.settings import get_settings
-from monitor.core.storage import NewMention, renew_leases, storable
+from monitor.core.storage import NewMention, renew_leases
 from monitor.core.storage.captures import prepare as prepare_capture
 from monitor.core.storage.matcher_cache import matcher_for
-from monitor.ingest import language
+from monitor.ingest import language, parse_process
 from monitor.ingest.fetch import FetchError, FetchResult, HostClients, fetch_async
-from monitor.ingest.new_mention import new_mention
+from monitor.ingest.findings import Findings, MatcherFailed, match_items, summarise
+from monitor.ingest.parse_process import ParseProcess
 from monitor.ingest.politeness import gate_for
 from monitor.ingest.poll_report import _Progress
 from monitor.ingest.poll_writer import infrastructure_errors, write_all
 from monitor.matching import Matcher
 from monitor.sources.base import one_line
-from monitor.sources.sniff import feed_format
 
 log = logging.getLogger(__name__)
 
@@ -105,38 +107,43 @@ def poll_many(
     return asyncio.run(poll_sources(source_ids, now=now, lease_seconds=lease_seconds))
 
 
-def poll_enabled_once(*, progress: bool = False) -> list[PollResult]:
+def poll_enabled_once(*, progress: bool = False, children: ParseProcess | None = None) -> list[PollResult]:
     """Poll every enabled source once (``monitor poll --once``; the spike refresh is the caller's)."""
     from monitor.core.storage import enabled_sources
 
     with db.session_scope() as session:
         ids = [s.id for s in enabled_sources(session)]
     with _Progress(progress, len(ids)) as advance:
-        return asyncio.run(poll_sources(ids, on_done=advance))
+        return asyncio.run(poll_sources(ids, on_done=advance, children=children))
 
 
 async def poll_sources(
-    source_ids: list[int], *, now: datetime | None = None, on_done=None, lease_seconds: float | None = None
+    source_ids: list[int],
+    *,
+    now: datetime | None = None,
+    on_done=None,
+    lease_seconds: float | None = None,
+    children: ParseProcess | None = None,
 ) -> list[PollResult]:
     """The async core: per-host HTTP clients, one matcher, one gate and one writer for the batch.
 
     With ``lease_seconds`` (a batch of claimed sources), the lease of every source not yet
-    written is renewed every third of it until the batch ends.
+    written is renewed every third of it until the batch ends. Given ``children``, where this
+    process may have them (``parse_process.allowed``), bodies are parsed and matched there;
+    otherwise here. They are closed when the batch ends.
     """
     settings = get_settings()
     now = now or utcnow()
     targets = await asyncio.to_thread(_load, source_ids)
-    matcher = _LazyMatcher()
+    reading = _Reading(settings, children)
     gate = gate_for(settings)
-    running = asyncio.Semaphore(settings.poll_concurrency)
     found: asyncio.Queue[_Outcome | None] = asyncio.Queue()
     pending = {t.id for t in targets}
     writer = asyncio.create_task(write_all(found, now, on_done, pending))
     heartbeat = asyncio.create_task(_renew_while_running(pending, lease_seconds)) if lease_seconds else None
 
     async def one(target: _Target) -> PollResult:
-        async with running:
-            outcome = await _poll_one(clients, gate, target, matcher)
+        outcome = await _poll_one(clients, gate, target, reading)
         await found.put(outcome)
         return outcome.result
 
@@ -146,6 +153,7 @@ async def poll_sources(
     finally:
         await found.put(None)
         await writer
+        await reading.close()
         if heartbeat:
             heartbeat.cancel()
         if hasattr(gate, "close"):
@@ -196,10 +204,6 @@ def _host(url: str) -> str:
         return ""
 
 
-class _MatcherFailed(Exception):
-    """The watch list's matcher could not be had: the batch fails, as it did when it was loaded first."""
-
-
 class _LazyMatcher:
     """The watch list's matcher, loaded once, when the first changed body needs matching.
 
@@ -217,7 +221,29 @@ class _LazyMatcher:
         except infrastructure_errors():
             raise
         except Exception as exc:
-            raise _MatcherFailed(f"loading the watch list failed: {type(exc).__name__}") from exc
+            raise MatcherFailed(f"loading the watch list failed: {type(exc).__name__}") from exc
+
+
+class _Reading:
+    """Where a batch's bodies are parsed and matched: here, or in a child process.
+
+    ``fetching`` holds ``poll_concurrency`` slots. A body read here keeps its slot while it is
+    parsed, as it always did; one sent to the child gives it up (the child bounds the bodies
+    waiting for it), so the fetches go on while the child starts or is busy."""
+
+    def __init__(self, settings, children: ParseProcess | None):
+        self.fetching = asyncio.Semaphore(settings.poll_concurrency)
+        self.matcher = _LazyMatcher()
+        self.child = children if children is not None and parse_process.allowed() else None
+        self._children = children
+
+    def elsewhere(self, adapter: sources.Adapter) -> bool:
+        """Whether this adapter's bodies go to the child (Telegram's history fetches more pages: never)."""
+        return self.child is not None and adapter.kind != "telegram"
+
+    async def close(self) -> None:
+        if self._children is not None:
+            await self._children.close()
 
 
 def _load_matcher() -> Matcher:
@@ -244,12 +270,12 @@ def _renew(ids: list[int], lease_seconds: float) -> None:
         renew_leases(session, source_ids=ids, until=utcnow() + timedelta(seconds=lease_seconds))
 
 
-async def _poll_one(clients: HostClients, gate, target: _Target, matcher: _LazyMatcher) -> _Outcome:
+async def _poll_one(clients: HostClients, gate, target: _Target, reading: _Reading) -> _Outcome:
     """One source's fetch, parse and match; any failure but the infrastructure's ends on the outcome."""
     outcome = _Outcome(PollResult(target.id, target.name, url=target.url))
     try:
-        await _fetch_and_match(outcome, clients, gate, target, matcher)
-    except (*infrastructure_errors(), _MatcherFailed):
+        await _fetch_and_match(outcome, clients, gate, target, reading)
+    except (*infrastructure_errors(), MatcherFailed):
         raise
     except Exception as exc:  # noqa: BLE001 - a bug or a surprise in one source must not stop the batch
         outcome.error = exc
@@ -267,32 +293,44 @@ async def _poll_one(clients: HostClients, gate, target: _Target, matcher: _LazyM
     return outcome
 
 
-async def _fetch_and_match(
-    outcome: _Outcome, clients: HostClients, gate, target: _Target, matcher: _LazyMatcher
-) -> None:
+async def _fetch_and_match(outcome: _Outcome, clients: HostClients, gate, target: _Target, reading: _Reading) -> None:
     adapter = None
     try:
         adapter = sources.resolve_adapter(target.kind, target.url)
-        response = await _fetch(clients, gate, target, adapter)
-        outcome.headers = response.headers
-        outcome.body_hash = target.body_hash if response.not_modified else hashlib.sha256(response.body).hexdigest()
-        if response.not_modified or outcome.body_hash == target.body_hash:
-            outcome.result.not_modified = True
-        else:
-            parsed = adapter.parse(response.body, response.headers, response.url)
-            if adapter.kind == "telegram":  # issue 16: older pages on the first poll, or across a gap
-                parsed = await _telegram_history(parsed, response, clients, gate, target, adapter)
-            outcome.detected = feed_format(response.body, kind=target.kind, url_kind=adapter.kind)
-            outcome.cursor = storable(parsed.cursor)[:1000] if parsed.cursor else None  # feed-made text
-            outcome.feed_hint = parsed.min_interval
-            outcome.result.skipped += parsed.skipped
-            outcome.mentions = _matched(outcome.result, parsed.items, await matcher.get())
-            outcome.response, outcome.adapter = response, adapter.kind
-            await prepare_capture(outcome, get_settings())  # issue 18: its WARC records, written beside the fetches
-            _log_skipped(target, parsed)
+        async with reading.fetching:
+            response = await _fetch(clients, gate, target, adapter)
+            outcome.headers = response.headers
+            outcome.body_hash = target.body_hash if response.not_modified else hashlib.sha256(response.body).hexdigest()
+            outcome.result.not_modified = response.not_modified or outcome.body_hash == target.body_hash
+            if outcome.result.not_modified:
+                return
+            if not reading.elsewhere(adapter):
+                found = await _read_here(response, clients, gate, target, adapter, reading.matcher)
+                return await _take(outcome, found, response, adapter, target)
+        found = await reading.child.read(adapter, response.body, response.headers, response.url, target.kind)
+        await _take(outcome, found, response, adapter, target)
     except (FetchError, sources.ParseError) as exc:
         outcome.error = exc
         outcome.result.error = adapter.explain(exc) if adapter and isinstance(exc, FetchError) else str(exc)
+
+
+async def _read_here(response: FetchResult, clients, gate, target: _Target, adapter, matcher: _LazyMatcher) -> Findings:
+    """Parse and match ``response`` in this process (Telegram's older pages fetched on the way)."""
+    parsed = adapter.parse(response.body, response.headers, response.url)
+    if adapter.kind == "telegram":  # issue 16: older pages on the first poll, or across a gap
+        parsed = await _telegram_history(parsed, response, clients, gate, target, adapter)
+    return summarise(parsed, response.body, kind=target.kind, adapter_kind=adapter.kind, matcher=await matcher.get())
+
+
+async def _take(outcome: _Outcome, found: Findings, response: FetchResult, adapter, target: _Target) -> None:
+    """The findings on the outcome, its response prepared as evidence, its skipped entries logged."""
+    outcome.detected, outcome.cursor, outcome.feed_hint = found.detected, found.cursor, found.feed_hint
+    outcome.mentions = found.mentions
+    result = outcome.result
+    result.fetched, result.unmatched, result.skipped = found.fetched, found.unmatched, result.skipped + found.skipped
+    outcome.response, outcome.adapter = response, adapter.kind
+    await prepare_capture(outcome, get_settings())  # issue 18: its WARC records, written beside the fetches
+    _log_skipped(target, found)
 
 
 async def _fetch(clients: HostClients, gate, target: _Target, adapter: sources.Adapter) -> FetchResult:
@@ -346,45 +384,32 @@ async def _telegram_history(parsed, response: FetchResult, clients, gate, target
     )
 
 
-def _log_skipped(target: _Target, parsed: sources.Parsed) -> None:
-    if parsed.skipped:
+def _log_skipped(target: _Target, found: Findings) -> None:
+    unreadable = found.skipped - len(found.failures)
+    if unreadable:
         log.warning(
             "skipped %s unreadable entries: %s",
-            parsed.skipped,
-            getattr(parsed.items, "first_error", None),
-            extra={"source_id": target.id, "skipped": parsed.skipped},
+            unreadable,
+            found.unreadable,
+            extra={"source_id": target.id, "skipped": unreadable},
         )
+    _log_failures(target.id, found.failures)
 
 
-def _matched(result: PollResult, items: list[sources.Item], matcher: Matcher) -> list[NewMention]:
-    """The matched items as mentions; an item that fails to match or normalise is skipped and counted."""
-    mentions, failures = [], []
-    for item in items:
-        try:
-            mention = _mention_if_matched(item, matcher)
-        except Exception as exc:  # noqa: BLE001 - untrusted entry: it costs itself only
-            failures.append(type(exc).__name__)
-            continue
-        if mention is None:
-            result.unmatched += 1
-        else:
-            mentions.append(mention)
-    result.fetched, result.skipped = len(items), result.skipped + len(failures)
+def _log_failures(source_id: int, failures: list[str]) -> None:
     if failures:  # the error types only: an entry's text may name a watched person
         log.warning(
             "skipped %s entries that could not be matched: %s",
             len(failures),
             sorted(set(failures)),
-            extra={"source_id": result.source_id, "skipped": len(failures)},
+            extra={"source_id": source_id, "skipped": len(failures)},
         )
+
+
+def _matched(result: PollResult, items: list[sources.Item], matcher: Matcher) -> list[NewMention]:
+    """The matched items as mentions; an item that fails to match or normalise is skipped and counted."""
+    mentions, unmatched, failures = match_items(items, matcher)
+    result.fetched, result.unmatched = len(items), result.unmatched + unmatched
+    result.skipped += len(failures)
+    _log_failures(result.source_id, failures)
     return mentions
-
-
-def _mention_if_matched(item: sources.Item, matcher: Matcher) -> NewMention | None:
-    found = matcher.find(f"{item.title}\n{item.text}")
-    if not found:
-        return None
-    people: dict[str, str] = {}
-    for match in found:
-        people.setdefault(match.person, match.alias)
-    return new_mention(item, people)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Container
 from importlib import resources
 
 from monitor.matching.fold import fold_key
@@ -114,7 +115,7 @@ def is_given_name(word: str) -> bool:
     return any("Name" in p.tag and p.score >= 0.25 for p in parses[:3])
 
 
-def judge(preceding, own: frozenset[str], own_skeletons, *, needs_own: bool) -> tuple[bool, int | None]:
+def judge(preceding, own: Container[str], own_skeletons, *, needs_own: bool) -> tuple[bool, int | None]:
     """Whether a surname hit counts, given the ``preceding`` words (``preceding_words``), and
     the folded start of the person's own given name when that is what precedes it.
 
