@@ -120,8 +120,13 @@ def poll(
 
     if not once:
         fail("only `monitor poll --once` is supported; the scheduler polls continuously (monitor up)")
-    prepare(config, allow_empty)
-    children = parse_in_child()
+    children = parse_in_child()  # started now: its imports overlap the config sync
+    try:
+        prepare(config, allow_empty)
+    except BaseException:
+        if children is not None:
+            children.abandon()
+        raise
     spare_the_collector()
     results = poll_all_once(progress=sys.stderr.isatty(), children=children)
     print_summary(results)

@@ -30,9 +30,16 @@ def poll_all_once(*, progress: bool = False, children: ParseProcess | None = Non
 
 
 def parse_in_child() -> ParseProcess | None:
-    """A child process to parse and match in (started with the first changed body), where this
-    process may have one. Not started sooner: an unchanged poll would pay for its start."""
-    return ParseProcess(get_settings().database_url) if parse_process.allowed() else None
+    """A child process to parse and match in, started now, where this process may have one.
+
+    Its start (imports, the language model: about 1 CPU-s) runs on the other core beside the
+    config sync; an unchanged poll pays it too, but not its wall time. It loads the watch
+    list's matcher only when the first changed body comes."""
+    if not parse_process.allowed():
+        return None
+    children = ParseProcess(get_settings().database_url)
+    children.start()
+    return children
 
 
 def spare_the_collector() -> None:

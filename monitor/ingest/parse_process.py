@@ -24,8 +24,6 @@ import concurrent.futures
 import contextlib
 import itertools
 import multiprocessing
-import os
-import signal
 import time
 from concurrent.futures.process import BrokenProcessPool
 
@@ -87,9 +85,23 @@ class ParseProcess:
             self._held.discard(ticket)
             self._answered = time.monotonic()
 
+    def start(self) -> None:
+        """Start the child now, so that its imports overlap the caller's own work (``monitor poll
+        --once``: the config sync); it loads the matcher only when the first body comes."""
+        if self._child is None:
+            self._child = _Child()
+
+    def abandon(self) -> None:
+        """Stop a child no body was sent to (the command failed before polling)."""
+        child, self._child = self._child, None
+        if child is not None:
+            child.pool.shutdown(wait=False, cancel_futures=True)
+            child.kill()
+
     def _running(self) -> _Child:
         if self._child is None:
-            self._child = _Child(self._database_url, self._heard)
+            self._child = _Child()
+        self._child.load(self._database_url, self._heard)
         if self._watchdog is None:
             self._watchdog = asyncio.create_task(self._watch())
         return self._child
@@ -104,6 +116,7 @@ class ParseProcess:
             child = self._child
             if (
                 child is not None
+                and child.ready is not None
                 and child.ready.done()
                 and self._held
                 and time.monotonic() - self._answered > self._timeout
@@ -112,32 +125,40 @@ class ParseProcess:
                 self._answered = time.monotonic()
 
     async def close(self) -> None:
-        """Stop the watchdog and the child (it is idle by now: every body was answered)."""
+        """Stop the watchdog and the child (it is idle by now: every body was answered). Not
+        waited for: it frees a whole watch list on its way out while the caller refreshes
+        spikes; the interpreter joins it at exit."""
         if self._watchdog is not None:
             self._watchdog.cancel()
         child, self._child = self._child, None
         if child is not None:
-            await asyncio.to_thread(child.pool.shutdown, wait=True, cancel_futures=True)
+            child.pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _Child:
     """A pool of one spawned process: it loads the matcher (``ready``), then reads bodies, saying in
     shared memory which one it is reading."""
 
-    def __init__(self, database_url: str, on_ready):
+    def __init__(self):
         context = multiprocessing.get_context("spawn")
         self.reading = context.RawValue("q", -1)  # the ticket of the body in hand, -1 between bodies
-        self.pid = context.RawValue("q", 0)
         self.pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=1, mp_context=context, initializer=_start_child, initargs=(self.reading, self.pid)
+            max_workers=1, mp_context=context, initializer=_start_child, initargs=(self.reading,)
         )
-        self.ready = self.pool.submit(_child_matcher, database_url, loaded=True)
-        self.ready.add_done_callback(on_ready)
+        before = set(multiprocessing.active_children())
+        self.pool.submit(_warm)  # the process starts now (a pool of one never starts another)
+        self.processes = [p for p in multiprocessing.active_children() if p not in before]
+        self.ready: concurrent.futures.Future | None = None
+
+    def load(self, database_url: str, on_ready) -> None:
+        """Have it load the matcher next (once)."""
+        if self.ready is None:
+            self.ready = self.pool.submit(_child_matcher, database_url, loaded=True)
+            self.ready.add_done_callback(on_ready)
 
     def kill(self) -> None:
-        if self.pid.value:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid.value, signal.SIGKILL)
+        for process in self.processes:
+            process.kill()
 
 
 class _Budget:
@@ -164,10 +185,17 @@ _matcher = None  # in the child: the watch list's matcher, loaded first
 _reading = None  # in the child: where it says which body it is reading
 
 
-def _start_child(reading, pid) -> None:
+def _start_child(reading) -> None:
     global _reading
     _reading = reading
-    pid.value = os.getpid()
+
+
+def _warm() -> None:
+    """What every body needs besides the matcher: the storage layer's imports and the language model."""
+    from monitor.core.storage import matcher_cache  # noqa: F401 - imported for its cost, before the first body
+    from monitor.ingest import language
+
+    language.warm()
 
 
 def _read_in_child(

@@ -15,7 +15,7 @@ from monitor.core import db
 from monitor.core.models import Mention, MentionPerson, Person, Source, utcnow
 from monitor.core.models_evidence import Capture
 from monitor.core.settings import get_settings
-from monitor.entry.polling import poll_all_once
+from monitor.entry.polling import parse_in_child, poll_all_once
 from monitor.ingest import parse_process
 from monitor.ingest.parse_process import ParseProcess
 from tests.fixtures import feeds
@@ -112,7 +112,7 @@ def test_parsing_in_a_child_stores_what_parsing_here_stores(settings, request, m
         _use_second_database(request, monkeypatch, tmp_path)
         _sync(get_settings(), text)
         monkeypatch.setattr(parse_process.ParseProcess, "read", counted)
-        in_child = poll_all_once(children=ParseProcess(get_settings().database_url))
+        in_child = poll_all_once(children=parse_in_child())  # started before the first body, as the command does
     assert sorted(reads) == sorted(server.url(p) for p in ("/rss", "/atom", "/json", "/broken", "/notjson"))
     assert _counts(in_child) == _counts(here)
     assert sum(r.new for r in in_child) == sum(r.new for r in here) == len(stored_here["mentions"]) > 3
@@ -164,3 +164,12 @@ def test_a_daemonic_process_such_as_a_celery_worker_parses_in_itself(settings):
     worker.start()
     assert queue.get(timeout=60) is False and parse_process.allowed() is True
     worker.join(10)
+
+
+def test_a_child_started_for_a_command_that_then_fails_is_stopped(settings):
+    children = parse_in_child()
+    processes = children._child.processes
+    assert len(processes) == 1 and processes[0].is_alive()
+    children.abandon()
+    processes[0].join(timeout=30)
+    assert processes[0].exitcode is not None and processes[0].exitcode != 0  # killed, not left to finish its start
