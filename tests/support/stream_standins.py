@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -23,7 +24,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Response
 
-from tests.support import cli
+from tests.support import cli, stack
 
 
 @dataclass
@@ -251,6 +252,23 @@ def write_config(path: Path, stream: str, *, polled: str = POLLED) -> None:
         f'exclude = ["Vorontsov Palace"]\n\n{polled}{stream}',
         encoding="utf-8",
     )
+
+
+def stream_until(done, what: str, *, timeout: float = 60) -> subprocess.CompletedProcess:
+    """``monitor stream`` (the settings fixture's environment) until ``done()`` holds, then
+    SIGTERM, as a service manager stops it: it writes what it has read and exits. As long as
+    the work takes and no longer, where a fixed ``--seconds`` was too short on a busy machine."""
+    process = cli.start("stream")
+    try:
+        stack.wait_for(done, timeout=timeout, interval=0.1, what=what)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait(10)
+    return process.output()
 
 
 def run_stream(seconds: float, *, env: dict | None = None) -> subprocess.CompletedProcess:
