@@ -55,8 +55,7 @@ def pg_template():
     monitor_db.upgrade(url)
     monitor_db.get_engine(url).dispose()
     yield _TEMPLATE_DB
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{_TEMPLATE_DB}" WITH (FORCE)')
+    databases.drop_later([url])
 
 
 @pytest.fixture(scope="session")

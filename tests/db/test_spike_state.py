@@ -9,6 +9,7 @@ import re
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from monitor.core import db
@@ -148,25 +149,24 @@ def test_a_series_that_bursts_every_day_needs_a_bigger_burst_than_a_quiet_one():
 
 
 def add_mentions(session, source: Source, person: Person, counts: list[int], *, start: datetime = START) -> None:
-    """``counts[h]`` mentions of ``person`` in hour ``h``, inserted in two batched flushes (the
-    drowned-burst test writes 23,000 rows)."""
-    mentions = [
-        Mention(
-            source_id=source.id,
-            guid=f"{source.id}-{person.id}-{hour}-{i}",
-            title=f"m{hour}-{i}",
-            url=f"https://example.org/{source.id}/{hour}/{i}",
-            published_at=moment,
-            fetched_at=moment,
-        )
+    """``counts[h]`` mentions of ``person`` in hour ``h``, inserted in bulk without ORM objects
+    (the drowned-burst test writes 23,000 rows: as objects that took 13 s, now 2 s)."""
+    rows = [
+        {
+            "source_id": source.id,
+            "guid": f"{source.id}-{person.id}-{hour}-{i}",
+            "title": f"m{hour}-{i}",
+            "url": f"https://example.org/{source.id}/{hour}/{i}",
+            "published_at": moment,
+            "fetched_at": moment,
+        }
         for hour, count in enumerate(counts)
         for i in range(count)
         for moment in [start + hour * HOUR + timedelta(minutes=(7 * i) % 60, seconds=i)]
     ]
-    session.add_all(mentions)
-    session.flush()
-    session.add_all(MentionPerson(mention_id=mention.id, person_id=person.id) for mention in mentions)
-    session.flush()
+    if rows:
+        ids = session.scalars(sa.insert(Mention).returning(Mention.id, sort_by_parameter_order=True), rows).all()
+        session.execute(sa.insert(MentionPerson), [{"mention_id": i, "person_id": person.id} for i in ids])
 
 
 def setup(session, kinds=("rss",)) -> tuple[Person, list[Source]]:

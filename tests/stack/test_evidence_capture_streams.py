@@ -34,7 +34,7 @@ from tests.support.stream_standins import (
     jetstream_post,
     mastodon_status,
     now_us,
-    run_stream,
+    stream_until,
     write_config,
 )
 from tests.support.web import signed_in
@@ -57,7 +57,7 @@ def test_a_streamed_mention_links_to_its_message_kept_without_the_token_and_its_
     named = jetstream_post(base + 2, "Суд продлил арест Владимира Воронцова", rkey="named1")
     jetstream.add(jetstream_post(base + 1, "Nothing about anyone here", rkey="other1"))
     jetstream.add(named)
-    done = run_stream(4)
+    done = stream_until(lambda: captures(), "the named message's capture")
     assert done.returncode == 0, done.stderr
     assert TOKEN in jetstream.ws_requests()[0].path  # it was sent: the records must not keep it
 
@@ -97,8 +97,9 @@ def test_a_streamed_mention_links_to_its_message_kept_without_the_token_and_its_
 def test_a_replayed_message_is_kept_only_for_the_retention(settings, jetstream):
     write_config(settings.config, f'[stream.bluesky]\nurl = "{jetstream.url}"\n')
     jetstream.add(jetstream_post(now_us() - 1_000_000, "Vorontsov appeal hearing today", rkey="named1"))
-    assert run_stream(3).returncode == 0
-    assert run_stream(3).returncode == 0  # resumes at the stored cursor: the last message comes again
+    assert stream_until(lambda: captures(), "the message's capture").returncode == 0
+    # It resumes at the stored cursor: the last message comes again.
+    assert stream_until(lambda: len(captures()) == 2, "the replayed message's capture").returncode == 0
 
     [linked] = captures(Capture.mention_id != None)
     [replayed] = captures(Capture.mention_id == None)
@@ -120,7 +121,7 @@ def test_a_post_from_the_polling_fallback_links_to_the_timeline_response(setting
             mastodon_status(12, "Владимир Воронцов переведён в другую колонию"),
         ]
         write_config(settings.config, f'[stream.mastodon]\ninstances = ["{server.instance}"]\n')
-        assert run_stream(4).returncode == 0
+        assert stream_until(lambda: captures(), "the timeline response's capture").returncode == 0
     finally:
         server.stop()
 

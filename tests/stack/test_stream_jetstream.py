@@ -21,6 +21,7 @@ from tests.support.stream_standins import (
     jetstream_post,
     now_us,
     run_stream,
+    stream_until,
     write_config,
 )
 
@@ -34,6 +35,12 @@ def stored() -> list[str]:
         linked = session.execute(sa.select(sa.func.count()).select_from(MentionPerson)).scalar_one()
     assert linked == len(guids)
     return guids
+
+
+def stored_cursor() -> str | None:
+    """The Jetstream source's stored cursor (None before the stream has made the source)."""
+    with db.session_scope() as session:
+        return session.exec(select(Source.cursor).where(Source.kind == "jetstream")).first()
 
 
 def jetstream_source() -> Source:
@@ -59,7 +66,7 @@ def test_posts_naming_a_person_are_stored_once_across_a_drop_and_a_restart(setti
     jetstream.add(jetstream_post(base + 5, "Vorontsov appeal hearing today", rkey="named2"))
     jetstream.add(jetstream_post(base + 6, "The Vorontsov Palace is a museum now", rkey="other2", langs=None))
 
-    first = run_stream(6)
+    first = stream_until(lambda: stored_cursor() == str(base + 6), "the last event's cursor stored")
     assert first.returncode == 0, first.stderr
     assert stored() == [
         "at://did:plc:author/app.bsky.feed.post/named1",
@@ -71,7 +78,7 @@ def test_posts_naming_a_person_are_stored_once_across_a_drop_and_a_restart(setti
 
     jetstream.add(jetstream_post(base + 7, "Владимир Воронцов переведён в другую колонию", rkey="named3"))
     before = len(stored())
-    second = run_stream(4)
+    second = stream_until(lambda: stored_cursor() == str(base + 7), "the new event's cursor stored")
     assert second.returncode == 0, second.stderr
     assert jetstream.cursors()[2] == str(base + 6)  # the restart resumed from the stored cursor
     guids = stored()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
 from monitor.core import db
 from monitor.core.models import utcnow
 from monitor.core.storage.streams import claim_lease, release_lease
+from tests.support import cli
 from tests.support.stream_standins import JetstreamStandIn, jetstream_post, now_us, write_config
 
 
@@ -42,16 +40,14 @@ def test_two_stream_processes_started_at_once_one_consumes_the_other_waits(setti
         server.add(jetstream_post(now_us() - 1_000_000, "Vorontsov in court", rkey="a"))
         write_config(settings.config, f'[stream.bluesky]\nurl = "{server.url}"\n')
         synced_once(settings.config)
-        command = [sys.executable, "-m", "monitor", "stream", "--seconds", "6"]
-        both = [
-            subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
-            for _ in range(2)
-        ]
-        outputs = [p.communicate(timeout=90) for p in both]
+        both = [cli.start("stream", "--seconds", "6") for _ in range(2)]
+        for process in both:
+            process.wait(90)
+        outputs = [process.output() for process in both]
     finally:
         server.stop()
-    assert [p.returncode for p in both] == [0, 0], outputs
-    waiting = [err for _, err in outputs if "waiting: another stream process holds the stream lease" in err]
+    assert [done.returncode for done in outputs] == [0, 0], outputs
+    waiting = [done for done in outputs if "waiting: another stream process holds the stream lease" in done.stderr]
     assert len(waiting) == 1, outputs
     assert server.max_open == 1  # never two connections at once
     assert server.connections >= 1
@@ -60,33 +56,29 @@ def test_two_stream_processes_started_at_once_one_consumes_the_other_waits(setti
 def test_a_waiting_process_takes_over_when_the_holder_dies_and_resumes_its_cursor(settings, monkeypatch):
     monkeypatch.setenv("MONITOR_STREAM_LEASE_SECONDS", "3")
     server = JetstreamStandIn().start()
-    command = [sys.executable, "-m", "monitor", "stream", "--seconds", "40"]
+    command = ("stream", "--seconds", "40")
     started = []
     try:
         server.add(jetstream_post(now_us() - 1_000_000, "Vorontsov in court", rkey="a"))
         write_config(settings.config, f'[stream.bluesky]\nurl = "{server.url}"\n')
-        holder = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ)
-        )
+        holder = cli.start(*command)
         started.append(holder)
         _wait(lambda: server.connections == 1 and _stored() == 1, "the first process to consume")
-        standby = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ)
-        )
+        standby = cli.start(*command)
         started.append(standby)
-        time.sleep(3)  # it starts, finds the lease held, and waits
+        _wait(lambda: "waiting: another" in standby.stderr(), "the standby to find the lease held")
         assert server.connections == 1
-        holder.kill()  # SIGKILL: no chance to release the lease
+        holder.send_signal(signal.SIGKILL)  # no chance to release the lease
         holder.wait(10)
         _wait(lambda: server.connections == 2, "the standby to take over once the lease ran out")
         standby.send_signal(signal.SIGTERM)
-        out, err = standby.communicate(timeout=30)
+        standby.wait(30)
+        err = standby.output().stderr
     finally:
         for process in started:
-            if process.poll() is None:
-                process.kill()
+            process.send_signal(signal.SIGKILL)
         server.stop()
-    assert standby.returncode == 0, err
+    assert standby.poll() == 0, err
     assert "waiting: another stream process holds the stream lease" in err and "stream lease taken over" in err
     assert server.cursors()[1] is not None  # it resumed from the cursor the dead one stored
     assert _stored() == 1

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from monitor.core import db
 from monitor.core.models import Mention, Sighting, Source, StreamState
-from tests.support.stream_standins import MastodonStandIn, mastodon_status, run_stream, stream_until, write_config
+from tests.support.stream_standins import MastodonStandIn, mastodon_status, stream_until, write_config
 
 NAMED = mastodon_status(101, "Суд продлил арест Владимира Воронцова")
 UNRELATED = mastodon_status(102, "A quiet day at the harbour")
@@ -24,6 +24,21 @@ BOOST = mastodon_status(103, "", user="booster", boost_of=NAMED)
 def mentions() -> list[str]:
     with db.session_scope() as session:
         return list(session.exec(select(Mention.guid).order_by(Mention.id)))
+
+
+def sightings() -> int:
+    with db.session_scope() as session:
+        return session.execute(sa.select(sa.func.count()).select_from(Sighting)).scalar_one()
+
+
+def skipped() -> int:
+    """The frames the stream's state counts as skipped (0 before the stream has a state)."""
+    with db.session_scope() as session:
+        return session.execute(sa.select(sa.func.coalesce(sa.func.sum(StreamState.skipped), 0))).scalar_one()
+
+
+def tag_polls(server: MastodonStandIn) -> list:
+    return [r for r in server.requests if r.path.startswith("/api/v1/timelines/tag/FreeVorontsov")]
 
 
 def stream_state() -> tuple[Source, StreamState]:
@@ -45,16 +60,16 @@ def test_a_status_and_its_boost_are_one_mention_across_a_drop_and_a_restart(sett
     write_config(
         settings.config, f'[stream.mastodon]\ninstances = ["{streaming.instance}"]\ntags = ["FreeVorontsov"]\n'
     )
-    first = run_stream(5)
+    # The boost (a sighting) and the broken frame come on the second connection only.
+    first = stream_until(lambda: sightings() == 1 and skipped() >= 1, "the boost and the broken frame")
     assert first.returncode == 0, first.stderr
     assert mentions() == [NAMED["uri"]]
     assert streaming.connections >= 2  # the first was dropped after two frames, then it came back
     assert '"tag": "FreeVorontsov"' in streaming.received[0] and '"hashtag"' in streaming.received[0]
-    with db.session_scope() as session:
-        sightings = session.execute(sa.select(sa.func.count()).select_from(Sighting)).scalar_one()
-    assert sightings == 1
+    assert sightings() == 1
 
-    second = run_stream(3)
+    seen = streaming.connections
+    second = stream_until(lambda: streaming.connections > seen and skipped() >= 2, "the restart's broken frame")
     assert second.returncode == 0, second.stderr
     assert mentions() == [NAMED["uri"]]  # replayed statuses are not stored twice
     source, state = stream_state()
@@ -73,16 +88,12 @@ def refusing():
 def test_a_server_that_refuses_streaming_is_polled_instead(settings, refusing, monkeypatch):
     monkeypatch.setenv("MONITOR_STREAM_POLL_SECONDS", "0.5")
     write_config(settings.config, f'[stream.mastodon]\ninstances = ["{refusing.instance}"]\ntags = ["FreeVorontsov"]\n')
-
-    def tag_polls() -> list:
-        return [r for r in refusing.requests if r.path.startswith("/api/v1/timelines/tag/FreeVorontsov")]
-
-    result = stream_until(lambda: len(tag_polls()) >= 2)
+    result = stream_until(lambda: len(tag_polls(refusing)) >= 2 and mentions(), "a stored post and a second poll")
     assert result.returncode == 0, result.stderr
     assert mentions() == [NAMED["uri"]]
     source, state = stream_state()
     assert state.mode == "polling" and "HTTP 401" in state.note and "tag timelines" in state.note
-    polls = tag_polls()
+    polls = tag_polls(refusing)
     assert len(polls) >= 2
     assert "min_id" not in polls[0].query and polls[1].query["min_id"] == ["102"]  # the newest id seen
     assert source.cursor == '{"tag:FreeVorontsov": "102"}'

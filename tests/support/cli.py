@@ -91,6 +91,61 @@ def monitor(
     return done
 
 
+class Started:
+    """A warm ``python -m monitor ARGS`` left running (``start``), in a session of its own: what
+    the tests use of a ``subprocess.Popen`` (``pid``, ``poll``, ``wait``, ``send_signal``), its
+    output in files until ``output`` reads them."""
+
+    def __init__(self, child, command: list[str], folder: tempfile.TemporaryDirectory):
+        self.child, self.command, self.folder = child, command, folder
+        self.pid = child.pid
+
+    def poll(self) -> int | None:
+        return self.child.exitcode
+
+    def wait(self, timeout: float | None = None) -> int:
+        self.child.join(timeout)
+        if self.child.exitcode is None:
+            raise subprocess.TimeoutExpired(self.command, timeout)
+        return self.child.exitcode
+
+    def send_signal(self, signum: int) -> None:
+        if self.child.exitcode is None:
+            os.kill(self.pid, signum)
+
+    def stderr(self) -> str:
+        """What it has written to stderr so far."""
+        return (Path(self.folder.name) / "stderr").read_text(encoding="utf-8", errors="replace")
+
+    def output(self) -> subprocess.CompletedProcess:
+        """Once it has exited: its status and output, as ``subprocess.run`` gives them; the files go."""
+        files = Path(self.folder.name)
+        done = subprocess.CompletedProcess(
+            self.command, self.wait(0), *((files / name).read_text(encoding="utf-8") for name in ("stdout", "stderr"))
+        )
+        self.folder.cleanup()
+        return done
+
+
+def start(*args: str, env: dict[str, str] | None = None, cwd: str | Path | None = None) -> Started:
+    """Start ``python -m monitor ARGS`` warm and leave it running (a server, a stream)."""
+    folder = tempfile.TemporaryDirectory(prefix="monitor-cli-")
+    stdin, stdout, stderr = (Path(folder.name) / name for name in ("stdin", "stdout", "stderr"))
+    for path in (stdin, stdout, stderr):
+        path.touch()
+    env, cwd = dict(os.environ if env is None else env), str(cwd or os.getcwd())
+    child = _forkserver().Process(
+        target=_run_alone, args=(list(args), env, cwd, _umask(), str(stdin), str(stdout), str(stderr)), daemon=False
+    )
+    child.start()
+    return Started(child, [sys.executable, "-m", "monitor", *args], folder)
+
+
+def _run_alone(*args) -> None:
+    os.setsid()  # its own process group, as Popen(start_new_session=True) gives
+    _run(*args)
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)

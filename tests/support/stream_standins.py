@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Response
 
-from tests.support import cli
+from tests.support import cli, stack
 
 
 @dataclass
@@ -255,22 +254,23 @@ def write_config(path: Path, stream: str, *, polled: str = POLLED) -> None:
     )
 
 
+def stream_until(done, what: str, *, timeout: float = 60) -> subprocess.CompletedProcess:
+    """``monitor stream`` (the settings fixture's environment) until ``done()`` holds, then
+    SIGTERM, as a service manager stops it: it writes what it has read and exits. As long as
+    the work takes and no longer, where a fixed ``--seconds`` was too short on a busy machine."""
+    process = cli.start("stream")
+    try:
+        stack.wait_for(done, timeout=timeout, interval=0.1, what=what)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait(10)
+    return process.output()
+
+
 def run_stream(seconds: float, *, env: dict | None = None) -> subprocess.CompletedProcess:
     """``monitor stream --seconds N`` as its own process (the settings fixture's environment)."""
     return cli.monitor("stream", "--seconds", str(seconds), timeout=seconds + 60, env={**os.environ, **(env or {})})
-
-
-def stream_until(done, *, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess:
-    """``monitor stream`` as its own process until ``done()`` holds, then stopped as an operator
-    stops it (SIGTERM). A fixed ``--seconds`` is a race on a loaded machine: start-up and the
-    first poll may take most of it."""
-    command = [sys.executable, "-m", "monitor", "stream", "--seconds", str(timeout)]
-    environment = {**os.environ, **(env or {})}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
-    deadline = time.monotonic() + timeout
-    while process.poll() is None and not done() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-    stdout, stderr = process.communicate(timeout=60)
-    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
