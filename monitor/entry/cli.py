@@ -120,7 +120,7 @@ def poll(
 
     if not once:
         fail("only `monitor poll --once` is supported; the scheduler polls continuously (monitor up)")
-    children = parse_in_child()  # started now: its imports overlap the config sync
+    children = parse_in_child()  # started now when a first poll is ahead: its start overlaps the config sync
     try:
         prepare(config, allow_empty)
     except BaseException:

@@ -30,16 +30,31 @@ def poll_all_once(*, progress: bool = False, children: ParseProcess | None = Non
 
 
 def parse_in_child() -> ParseProcess | None:
-    """A child process to parse and match in, started now, where this process may have one.
+    """A child process to parse and match in, where this process may have one.
 
-    Its start (imports, the language model: about 1 CPU-s) runs on the other core beside the
-    config sync; an unchanged poll pays it too, but not its wall time. It loads the watch
-    list's matcher only when the first changed body comes."""
+    Started now, before the config sync, when a source was never polled (or there is no
+    database yet): its start (imports, the language model: about 1 CPU-s) then runs on the
+    other core beside the sync, and the first bodies do not wait for it. Otherwise it starts
+    with the first changed body: an unchanged poll, the usual case, never pays for it."""
     if not parse_process.allowed():
         return None
     children = ParseProcess(get_settings().database_url)
-    children.start()
+    if _first_polls_ahead():
+        children.start()
     return children
+
+
+def _first_polls_ahead() -> bool:
+    import sqlalchemy as sa
+
+    from monitor.core import db
+    from monitor.core.storage.sources import any_never_polled
+
+    try:
+        with db.session_scope() as session:
+            return any_never_polled(session)
+    except sa.exc.SQLAlchemyError:  # no database or no schema yet: the first poll is ahead
+        return True
 
 
 def spare_the_collector() -> None:

@@ -112,7 +112,10 @@ def test_parsing_in_a_child_stores_what_parsing_here_stores(settings, request, m
         _use_second_database(request, monkeypatch, tmp_path)
         _sync(get_settings(), text)
         monkeypatch.setattr(parse_process.ParseProcess, "read", counted)
-        in_child = poll_all_once(children=parse_in_child())  # started before the first body, as the command does
+        children = parse_in_child()
+        assert children._child is not None  # sources never polled: started before the first body
+        in_child = poll_all_once(children=children)
+        assert parse_in_child()._child is None  # all polled now: it would start with a changed body
     assert sorted(reads) == sorted(server.url(p) for p in ("/rss", "/atom", "/json", "/broken", "/notjson"))
     assert _counts(in_child) == _counts(here)
     assert sum(r.new for r in in_child) == sum(r.new for r in here) == len(stored_here["mentions"]) > 3
@@ -167,7 +170,8 @@ def test_a_daemonic_process_such_as_a_celery_worker_parses_in_itself(settings):
 
 
 def test_a_child_started_for_a_command_that_then_fails_is_stopped(settings):
-    children = parse_in_child()
+    children = ParseProcess(get_settings().database_url)
+    children.start()
     processes = children._child.processes
     assert len(processes) == 1 and processes[0].is_alive()
     children.abandon()

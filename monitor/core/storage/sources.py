@@ -16,6 +16,12 @@ def enabled_sources(session: Session) -> list[Source]:
     return list(session.exec(select(Source).where(polled).order_by(Source.id)))
 
 
+def any_never_polled(session: Session) -> bool:
+    """Whether an enabled, polled source has never been polled (its first body is surely new)."""
+    never = sa.and_(Source.enabled == True, Source.origin != "stream", Source.last_polled_at == None)  # noqa: E711, E712
+    return session.exec(select(Source.id).where(never).limit(1)).first() is not None
+
+
 def due_sources(session: Session, *, now: datetime, limit: int = 1000) -> list[tuple[int, str]]:
     """(id, url) of enabled sources whose next poll time has come (or was never set)."""
     statement = (
