@@ -45,11 +45,17 @@ def parse_in_child() -> ParseProcess | None:
 
 
 def _first_polls_ahead() -> bool:
+    """Asked before the config is checked, so it writes nothing: no SQLite file is made here."""
+    from pathlib import Path
+
     import sqlalchemy as sa
 
     from monitor.core import db
     from monitor.core.storage.sources import any_never_polled
 
+    url = sa.engine.make_url(get_settings().database_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
+        return True  # no database yet (or one in memory)
     try:
         with db.session_scope() as session:
             return any_never_polled(session)
