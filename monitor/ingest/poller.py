@@ -235,15 +235,14 @@ class _Reading:
         self.fetching = asyncio.Semaphore(settings.poll_concurrency)
         self.matcher = _LazyMatcher()
         self.child = children if children is not None and parse_process.allowed() else None
-        self._children = children
 
     def elsewhere(self, adapter: sources.Adapter) -> bool:
         """Whether this adapter's bodies go to the child (Telegram's history fetches more pages: never)."""
         return self.child is not None and adapter.kind != "telegram"
 
     async def close(self) -> None:
-        if self._children is not None:
-            await self._children.close()
+        if self.child is not None:
+            await self.child.close()
 
 
 def _load_matcher() -> Matcher:
