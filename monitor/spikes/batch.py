@@ -46,6 +46,7 @@ class _Batch:
         self.calm = np.full(n, -1)  # -1: no open episode; else buckets since its last anomaly
         self.strongest = np.zeros(n)  # the open episode's highest surprise
         self.strongest_at = np.zeros(n, dtype=int)  # ... and where it was reached
+        self.runs = np.zeros((3, n))  # the open episode's earlier runs' and current run's strongest, last anomaly
         self.open_episodes = 0
         # Rings of recent whole days' highest z and surprise, one row a day: a day's write is
         # one contiguous row, and the median sorts along the days of every series at once.
@@ -106,7 +107,7 @@ class _Batch:
         for k, m in zip(candidates, mean):
             if value[k] - m >= p.min_excess:  # rare: the exact tail only where it can matter
                 anomalous[k] = poisson_sf(float(value[k]), float(m)) <= p.max_p
-        _track(anomalous, self.calm, self.flags, i, p, surprise, self.strongest, self.strongest_at)
+        _track(anomalous, self.calm, self.flags, i, p, surprise, self.strongest, self.strongest_at, self.runs)
         self.open_episodes = int(np.count_nonzero(self.calm >= 0))
 
     def _end_day(self, i: int) -> None:
@@ -145,17 +146,27 @@ def _track(
     surprise: np.ndarray,
     strongest: np.ndarray,
     strongest_at: np.ndarray,
+    runs: np.ndarray,
 ):
     """Open an episode where an anomaly meets none or escalates the open one (``Detector._escalates``);
     close those quiet for ``quiet`` buckets."""
+    earlier, run, last = runs
     opened = anomalous & (calm < 0)
+    inside = anomalous & (calm >= 0)
+    fresh = inside & (i - last > hour_buckets(p))  # a new run of the open episode (``Detector._next_run``)
+    earlier[fresh], run[fresh] = np.maximum(earlier[fresh], run[fresh]), 0.0
     if p.escalate:
         stronger = surprise >= p.escalate * np.maximum(strongest, p.scan_threshold)
-        opened |= anomalous & (calm >= 0) & stronger & (i - strongest_at > hour_buckets(p))
+        opened |= inside & stronger & (i - strongest_at > hour_buckets(p))
+    if p.escalate_run:
+        opened |= inside & (earlier > 0) & (surprise >= p.escalate_run * np.maximum(earlier, p.scan_threshold))
     for k in opened.nonzero()[0]:
         flags[k].append(i)
     grown = opened | (anomalous & (surprise > strongest))
     strongest[grown], strongest_at[grown] = surprise[grown], i
+    earlier[opened], run[opened] = 0.0, 0.0
+    np.maximum(run, np.where(anomalous, surprise, 0.0), out=run)
+    last[anomalous] = i
     open_ = calm >= 0
     calm[open_ & ~anomalous] += 1
     calm[anomalous] = 0

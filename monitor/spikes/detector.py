@@ -25,8 +25,11 @@ Consecutive anomalous buckets form one episode (start, peak, end); it closes aft
 alert per episode, at its left edge. An anomaly inside an open episode whose surprise is
 ``escalate`` times the episode's strongest so far (and the scan threshold) closes it and
 opens a new one: a small rise that keeps an episode open for a day must not swallow the
-story that breaks in it, while a burst growing bucket by bucket stays one alert. A first mention after ``silence`` empty buckets
-opens an episode of its own kind, ``after_silence``.
+story that breaks in it, while a burst growing bucket by bucket stays one alert. So does
+one ``escalate_run`` times the strongest of the episode's earlier runs (anomalies more than
+an hour apart start a new run): otherwise each run of a stale episode, a little stronger
+than the last, raises its bar until the story's own first hour puts it out of reach.
+A first mention after ``silence`` empty buckets opens an episode of its own kind, ``after_silence``.
 
 The state is a few hundred numbers (``state()``, ``Detector.restore``), so a worker can
 store it per series and feed each bucket as it closes without rereading history.
@@ -83,6 +86,7 @@ class Params:
     single_below: float = 10.0  # one-bucket windows are the count model's only where fewer are expected
     busy_agree: float = 3.0  # ... or where a longer window ending there reaches this surprise itself
     escalate: float = 1.5  # an open episode's bucket this surprising times its strongest opens a new one (0: off)
+    escalate_run: float = 2.0  # ... or this many times its strongest before the current run (0: off)
 
 
 # 5-minute mention volume (NAB realTweets), the offline ``monitor spikes detect``: a
@@ -141,6 +145,8 @@ class Episode:
     best: Flag = field(default=None)  # the most significant bucket, for the explanation
     strongest: float = 0.0  # the highest surprise of its anomalous buckets
     strongest_at: int = 0  # ... and where it was reached
+    earlier: float = 0.0  # the highest surprise of its runs before the current one (0: in its first run)
+    run_strongest: float = 0.0  # ... and of the current run (anomalies at most an hour apart)
 
     @property
     def start(self) -> int:
@@ -251,6 +257,8 @@ class Detector:
 
     def _track(self, judged: Flag | None, value: float) -> Flag | None:
         ep = self.episode
+        if ep is not None and judged is not None:
+            self._next_run(ep)
         if ep is not None and judged is not None and self._escalates(ep, judged):
             ep.closed, self.episode, ep = True, None, None
         if ep is not None:
@@ -264,6 +272,7 @@ class Detector:
                     ep.best = judged
                 if judged.surprise > ep.strongest:
                     ep.strongest, ep.strongest_at = judged.surprise, self.seen
+                ep.run_strongest = max(ep.run_strongest, judged.surprise)
                 return None
             self._calm += 1
             if self._calm >= self.params.quiet:
@@ -281,6 +290,7 @@ class Detector:
             best=judged,
             strongest=judged.surprise,
             strongest_at=self.seen,
+            run_strongest=judged.surprise,
         )
         self.episodes.append(self.episode)
         self._calm = 0
@@ -289,13 +299,21 @@ class Detector:
     def _escalates(self, ep: Episode, judged: Flag) -> bool:
         """Whether an anomaly inside an open episode is news of its own (a small rise, then the
         story breaks): ``escalate`` times as surprising as the episode's strongest bucket, which
-        is over an hour old (a burst growing bucket by bucket keeps raising its strongest)."""
+        is over an hour old (a burst growing bucket by bucket keeps raising its strongest); or
+        ``escalate_run`` times its strongest before the current run. The second keeps a stale
+        episode from ratcheting its bar up bucket by bucket: rises of 7 then 9.5 a day apart,
+        then the story's 13 and 30 a bucket later, would otherwise stay one alert opened before
+        the story (each step under 1.5 times the last, the 30 within the hour of the 13)."""
         p = self.params
-        return (
-            bool(p.escalate)
-            and judged.surprise >= p.escalate * max(ep.strongest, p.scan_threshold)
-            and self.seen - ep.strongest_at > hour_buckets(p)
-        )
+        grown = bool(p.escalate) and judged.surprise >= p.escalate * max(ep.strongest, p.scan_threshold)
+        stale = self.seen - ep.strongest_at > hour_buckets(p)
+        news = ep.earlier > 0 and judged.surprise >= p.escalate_run * max(ep.earlier, p.scan_threshold)
+        return (grown and stale) or (bool(p.escalate_run) and news)
+
+    def _next_run(self, ep: Episode) -> None:
+        """An anomaly over an hour after the episode's last one starts a new run of it."""
+        if self.seen - ep.end > hour_buckets(self.params):
+            ep.earlier, ep.run_strongest = max(ep.earlier, ep.run_strongest), 0.0
 
     def _learn(self, value: float, slot: int, weekday: int, z: float, surprise: float) -> None:
         p = self.params

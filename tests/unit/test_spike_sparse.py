@@ -115,9 +115,34 @@ def test_without_escalation_the_story_is_swallowed_by_the_open_episode():
     """The escalation rule is what flags the story: with it off, the small rise's episode holds."""
     counts, rise, story = story_breaking_in_a_small_rise()
 
-    found = flags(counts, replace(HOURLY_SERIES, escalate=0.0))
+    found = flags(counts, replace(HOURLY_SERIES, escalate=0.0, escalate_run=0.0))
 
     assert story not in found
+
+
+def story_after_a_ratchet(base: float = 0.2) -> tuple[np.ndarray, int, int]:
+    """Hourly counts where a rise opens an episode, a slightly bigger one five hours later
+    keeps it open, and the story starts five hours after that with an hour a little
+    stronger again (raising the episode's strongest, under 1.5 times it) before its peak;
+    with the hours of the rise and of the story's peak."""
+    counts = rhythm_counts(60, base, seed=8).astype(float)
+    rise = 24 * 40 + 6
+    counts[[rise, rise + 5, rise + 10, rise + 11]] += [4, 6, 10, 40]
+    return counts, rise, rise + 11
+
+
+def test_a_story_is_not_swallowed_by_an_episode_whose_bar_crept_up_bucket_by_bucket():
+    """Each step of the episode's strongest surprise stays under ``escalate`` times the last,
+    and the story's peak comes within the hour of its first hour: only the rule comparing
+    the story with the episode's earlier runs flags it."""
+    counts, rise, peak = story_after_a_ratchet()
+
+    found = flags(counts, HOURLY_SERIES)
+    without = flags(counts, replace(HOURLY_SERIES, escalate_run=0.0))
+
+    assert rise in found and peak in found
+    assert rise in without and peak not in without
+    assert detect_many(np.array([counts]), params=HOURLY_SERIES) == [found]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
