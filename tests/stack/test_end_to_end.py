@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 import re
 import subprocess
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -24,7 +25,18 @@ from tests.support import stack
 from tests.support.feedserver import FeedServer, Route
 
 REVIEWER = ("reviewer@example.org", "a long enough password")
-DIGEST_CONFIG = '\n[[recipient]]\nemail = "desk@example.org"\n\n[digest]\ntimezone = "UTC"\nsend_at = "08:00"\n'
+
+
+def _zone_where_it_is_noon() -> ZoneInfo:
+    """A fixed-offset zone where it is about noon now. The posts of the last hour then fall in a
+    day that has not ended, whatever the hour the suite runs at (CI once ran just after midnight
+    UTC, when they fell in a day that had)."""
+    east = 12 - utcnow().hour
+    return ZoneInfo("Etc/GMT" + (f"{-east:+d}" if east else ""))  # Etc/GMT-3 is three hours east
+
+
+def _digest_config(zone: ZoneInfo) -> str:
+    return f'\n[[recipient]]\nemail = "desk@example.org"\n\n[digest]\ntimezone = "{zone.key}"\nsend_at = "08:00"\n'
 
 
 class Inbox:
@@ -53,6 +65,10 @@ def _dispatch() -> None:
     create_app().send_task("workers.tasks.dispatch_due_sources")
 
 
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+
+
 def _sources() -> list[Source]:
     with db.session_scope() as session:
         return list(session.exec(select(Source).order_by(Source.id)))
@@ -68,13 +84,14 @@ def _all_polled_after(moment):
 
 
 def _run_whole_path(settings, smtp, tmp_path):
+    zone = _zone_where_it_is_noon()
     with FeedServer() as server:
         server.routes["/rss"] = Route(feeds.rss(server.url("")), etag='"rss-1"')
         server.routes["/atom"] = Route(
             feeds.atom_reposts(server.url("")), content_type="application/atom+xml", etag='"atom-1"'
         )
         settings.config.write_text(
-            feeds.config([server.url("/rss"), server.url("/atom")], DIGEST_CONFIG), encoding="utf-8"
+            feeds.config([server.url("/rss"), server.url("/atom")], _digest_config(zone)), encoding="utf-8"
         )
         stack.add_user_cli(*REVIEWER)
         with stack.running(stack.worker_command(), log=tmp_path / "worker.log"):
@@ -96,7 +113,7 @@ def _run_whole_path(settings, smtp, tmp_path):
             assert hits[1].headers.get("If-None-Match") == server.routes[path].etag
 
     _check_review_page(tmp_path, titles)
-    _check_digest_sent_once(smtp, titles)
+    _check_digest_sent_once(smtp, zone)
 
 
 def _make_sources_due() -> None:
@@ -120,9 +137,9 @@ def _check_review_page(tmp_path, titles):
         assert title in shown
 
 
-def _check_digest_sent_once(smtp, titles):
+def _check_digest_sent_once(smtp, zone):
     with db.session_scope() as session:
-        days = sorted({m.published_at.date() for m in session.exec(select(Mention))})
+        days = sorted({_aware(m.published_at).astimezone(zone).date() for m in session.exec(select(Mention))})
     command = [stack.PYTHON, "-m", "monitor", "digest", "send", "--date", days[-1].isoformat()]
     # The posts were published minutes ago, so their day has not ended: only --force sends it,
     # and a plain run after that sends nothing more.

@@ -37,15 +37,19 @@ def _watch_list_with_mentions() -> int:
         sync_config(session, watchlist=parse_watchlist(config, "monitor.toml"), allow_empty=False)
         person = session.exec(select(Person).where(Person.name == "Vladimir Vorontsov")).one()
         source = session.exec(select(Source)).one()
-        for n, ago in enumerate([timedelta(days=1)] * 5 + [timedelta(minutes=5)] * 2):
+        # Yesterday's noon and a moment ago but never before today's midnight (UTC, the digest's
+        # zone), so the counts hold at any hour (CI once ran just after midnight).
+        now = utcnow()
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        for n, at in enumerate([midnight - timedelta(hours=12)] * 5 + [max(midnight, now - timedelta(minutes=5))] * 2):
             mention = Mention(
                 source_id=source.id,
                 guid=uuid.uuid4().hex,
                 title=f"Владимир Воронцов: заседание {n}",
                 text="Суд над Владимиром Воронцовым",
                 url=f"https://example.org/{n}",
-                published_at=utcnow() - ago,
-                fetched_at=utcnow() - ago,
+                published_at=at,
+                fetched_at=at,
             )
             session.add(mention)
             session.flush()

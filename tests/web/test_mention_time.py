@@ -71,7 +71,7 @@ def test_since_and_until_filter_by_when_the_post_was_published(reviewer):
     old = add_mention(guid="old", title="published three days ago")
     fresh = add_mention(guid="fresh", title="published today")
     _published(old, datetime.combine(today - 3 * DAY, datetime.min.time(), timezone.utc) + timedelta(hours=12))
-    _published(fresh, utcnow() - timedelta(minutes=1))
+    _published(fresh, max(datetime.combine(today, datetime.min.time(), timezone.utc), utcnow() - timedelta(minutes=1)))
     day = (today - 3 * DAY).isoformat()
     assert cards_in(reviewer.get(f"/review?state=all&since={today.isoformat()}").text) == [fresh]
     assert cards_in(reviewer.get(f"/review?state=all&until={day}").text) == [old]
