@@ -57,6 +57,43 @@ def test_a_reviewer_triages_with_the_keyboard(server, browser, tmp_path):
     assert seen["errors"] == [] and [m for m in seen["console"] if m.startswith("error")] == []
 
 
+def test_a_key_pressed_before_the_answer_acts_on_the_card_under_the_cursor(server, browser):
+    """The answers to the page's actions are held back (Playwright routes) as a slow server
+    would: the reviewer labels a selection, moves on and escalates the next card before the
+    first answer comes. The escalation goes to that card, not to the selection sent before."""
+    add_reviewer()
+    first, second, third = (
+        add_mention(guid=g, title=f"Story {g}", fetched_ago=timedelta(minutes=n)) for n, g in enumerate("abc")
+    )
+    page = browser.new_page()
+    _log_in(page, server)
+    held = []
+    page.route("**/review/act", lambda route: held.append(route))
+    for key in "jxjx3":  # select the first two cards, label them hostile
+        page.keyboard.press(key)
+    _wait_for(lambda: page.locator("article.card").count() and len(held) == 1)  # a locator call lets routes run
+    assert page.locator("input.select:checked").count() == 0  # the selection is spent once sent
+    page.keyboard.press("j")
+    page.keyboard.press("e")
+    _wait_for(lambda: page.locator("article.card").count() and len(held) == 2)
+    for route in held:
+        route.continue_()
+    _wait_for(lambda: state_of(third) == "escalated")
+    _wait_for(lambda: label_of(first) == label_of(second) == "hostile")
+    assert state_of(first) != "escalated" and state_of(second) != "escalated"
+
+    # A refused action gives the selection back: the flash says nothing was changed.
+    held.clear()
+    page.keyboard.press("x")
+    page.keyboard.press("2")
+    _wait_for(lambda: page.locator("article.card").count() and len(held) == 1)
+    assert page.locator("input.select:checked").count() == 0
+    held[0].fulfill(status=403, content_type="application/json", body='{"detail": "not yours"}')
+    _wait_for(lambda: page.locator(f"#mention-{third} input.select:checked").count() == 1)
+    assert "Nothing was changed" in page.locator("#flash").inner_text()
+    assert label_of(third) is None
+
+
 def test_a_reviewer_bulk_labels_and_filters(server, browser):
     add_reviewer()
     ids = [add_mention(guid=f"g{n}", title=f"Bulk story {n}", fetched_ago=timedelta(minutes=n)) for n in range(3)]

@@ -25,7 +25,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(check, *, timeout: float, interval: float = 0.5, what: str = "condition"):
+def wait_for(check, *, timeout: float, interval: float = 0.1, what: str = "condition"):
     """Call ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -95,23 +95,35 @@
     });
   }
 
-  function send(body, after) {
+  function send(body, after, failed) {
     return post("/review/act", body).then(function (data) {
       flash("");
       show(data.changed);
       if (after) after();
       refresh();
-    }).catch(function (err) { flash(err.message); });
+    }).catch(function (err) { flash(err.message); if (failed) failed(); });
+  }
+
+  function check(boxes, checked) {
+    boxes.forEach(function (box) {
+      box.checked = checked;
+      box.closest("article.card").classList.toggle("selected", checked);
+    });
   }
 
   function act(action, value) {
     var ids = selectedIds();
     if (!ids.length) return;
+    // The selection is spent once sent: a reviewer who moves on and presses the next key
+    // before the answer comes acts on the card under the cursor, not on this selection again.
+    // A refused action gives the selection back, as the flash says nothing was changed.
+    var boxes = Array.prototype.slice.call(document.querySelectorAll("input.select:checked"));
+    check(boxes, false);
     var body = new URLSearchParams();
     body.append("action", action);
     if (value) body.append("value", value);
     ids.forEach(function (id) { body.append("ids", id); });
-    send(body, function () { if (ids.length === 1) move(1); });
+    send(body, function () { if (ids.length === 1) move(1); }, function () { check(boxes, true); });
   }
 
   // A card's own forms (label buttons, assign, note) save in place: no reload, no jump to the top.
