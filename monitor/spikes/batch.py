@@ -58,6 +58,7 @@ class _Batch:
         self.scan_day_max = np.full((max(1, p.peak_days), n), np.nan)
         self.today_scan_max = np.full(n, -np.inf)
         self.scan_bar = np.full(n, p.scan_threshold)
+        self.streak = np.zeros(n)  # buckets in a row, up to the last, at the onset bar (``Detector.streak``)
         self.centre, self.scale, self.r, self.bound = (np.empty(n) for _ in range(4))
         self.season_rate = p.season_rate * (1 - p.level_rate)
 
@@ -78,6 +79,8 @@ class _Batch:
             z = r / scale
             surprise = self.counts.judge(value, mu)
             scanned = surprise >= self.scan_bar
+            if p.onset_run:
+                scanned |= self._onset(surprise, mu)
             candidates = (z >= self.bar) & (value >= p.min_excess) & ~scanned  # the excess is at most the count
             if self.open_episodes or candidates.any() or scanned.any():
                 self._judge(i, candidates.nonzero()[0], value, scanned, surprise)
@@ -94,6 +97,14 @@ class _Batch:
         self.counts.learn(value, mu, ratio, week_ratio, slot, weekday)
         if (i + 1) % p.rows_per_day == 0:
             self._end_day(i)
+
+    def _onset(self, surprise: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """Series whose bucket ends a sustained rise (``Detector._onset_level``); counts the streaks."""
+        p = self.p
+        level = (mu < p.onset_below) & (surprise > 0) & (surprise >= p.onset_factor * self.scan_bar)
+        self.streak += 1
+        self.streak[~level] = 0
+        return self.streak >= p.onset_run
 
     def _judge(
         self, i: int, candidates: np.ndarray, value: np.ndarray, scanned: np.ndarray, surprise: np.ndarray

@@ -10,6 +10,10 @@ Two tests judge each bucket, and it is anomalous when either passes:
   hour and six hours against a robust seasonal rate; anomalous when its surprise
   (-log10 of the tail) reaches ``max(scan_threshold, scan_peak_factor * usual scan peak)``
   with at least ``min_count`` mentions, ``min_excess_scan`` above the expected count.
+  A sustained rise counts too: ``onset_run`` buckets in a row, each expecting fewer than
+  ``onset_below`` mentions and each reaching ``onset_factor`` times that bar: a sparse
+  name's story starts with a few buckets that no single window yet finds improbable
+  enough, and waiting for one flags it late in its window, or never.
 
 The log test is what catches sudden bursts on busy names; the count test what catches
 them where counts are small, since its tail is calibrated at every level, and slow ones
@@ -87,6 +91,9 @@ class Params:
     busy_agree: float = 3.0  # ... or where a longer window ending there reaches this surprise itself
     escalate: float = 1.5  # an open episode's bucket this surprising times its strongest opens a new one (0: off)
     escalate_run: float = 2.0  # ... or this many times its strongest before the current run (0: off)
+    onset_factor: float = 0.8  # a sustained rise: buckets each at this fraction of the scan bar ...
+    onset_run: int = 2  # ... this many in a row are anomalous (0: off) ...
+    onset_below: float = 5.0  # ... where each expects fewer mentions than this (a sparse name)
 
 
 # 5-minute mention volume (NAB realTweets), the offline ``monitor spikes detect``: a
@@ -185,6 +192,7 @@ class Detector:
         self.episode: Episode | None = None
         self.episodes: list[Episode] = []  # closed and open, in order (this process only)
         self._calm = 0
+        self.streak = 0  # buckets in a row, up to the last, whose surprise reached the onset bar
 
     def retune(self, params: Params) -> None:
         """Judge from now on with ``params`` (thresholds only may differ: the state is kept)."""
@@ -202,6 +210,7 @@ class Detector:
         mu, ratio, week_ratio = self.counts.rate(slot, weekday)
         judged, z, surprise = self._judge(value, slot, weekday, mu)
         flag = self._track(judged, value)
+        self.streak = self.streak + 1 if self._onset_level(surprise, mu) else 0
         self._learn(value, slot, weekday, z, surprise)
         self.counts.learn(max(value, 0.0), mu, ratio, week_ratio, slot, weekday)
         self._end_of_day()
@@ -240,12 +249,28 @@ class Detector:
             return Flag(self.seen, value, mu, 0.0, poisson_sf(value, mu), AFTER_SILENCE, surprise, usual), z, surprise
         if self.seen < p.warmup:
             return None, z, surprise
-        if surprise >= max(p.scan_threshold, p.scan_peak_factor * self._usual_scan):
+        if surprise >= self.scan_bar() or (
+            p.onset_run and self.streak + 1 >= p.onset_run and self._onset_level(surprise, mu)
+        ):
             return Flag(self.seen, value, mu, z, 10.0**-surprise, BURST, surprise, usual), z, surprise
         if z < self.bar() or value - mean < p.min_excess:
             return None, z, surprise
         tail = poisson_sf(value, mean)
         return (Flag(self.seen, value, mu, z, tail, BURST, surprise, usual) if tail <= p.max_p else None), z, surprise
+
+    def scan_bar(self) -> float:
+        """The surprise a bucket must reach now: the scan threshold, or a multiple of the usual daily peak."""
+        return max(self.params.scan_threshold, self.params.scan_peak_factor * self._usual_scan)
+
+    def _onset_level(self, surprise: float, mu: float) -> bool:
+        """Whether a bucket expecting ``mu`` with ``surprise`` continues (or starts) a sustained rise."""
+        p = self.params
+        return (
+            bool(p.onset_run)
+            and self.seen >= p.warmup
+            and mu < p.onset_below
+            and 0 < surprise >= p.onset_factor * self.scan_bar()
+        )
 
     def bar(self) -> float:
         """The z a bucket must reach now: the threshold, or a multiple of the usual daily peak."""
@@ -365,6 +390,7 @@ class Detector:
             counts=self.counts.state(),
             episode=episode,
             calm=self._calm,
+            streak=self.streak,
         )
 
     @classmethod
@@ -386,6 +412,7 @@ class Detector:
         elif detector.level is not None:
             detector.counts.start(math.expm1(detector.level))
         detector._calm = state["calm"]
+        detector.streak = state.get("streak", 0)
         detector._usual_peak, detector._usual_scan = usual_peak(detector.day_max), usual_peak(detector.scan_day_max)
         if state["episode"] is not None:
             raw = dict(state["episode"])

@@ -145,6 +145,34 @@ def test_a_story_is_not_swallowed_by_an_episode_whose_bar_crept_up_bucket_by_buc
     assert detect_many(np.array([counts]), params=HOURLY_SERIES) == [found]
 
 
+def sustained_rise(base: float, extra: float, hours: int, seed: int) -> tuple[np.ndarray, int]:
+    """Hourly counts with ``extra`` mentions added to each of ``hours`` hours; with the first."""
+    counts = rhythm_counts(60, base, seed=seed).astype(float)
+    at = 24 * 40 + 6
+    counts[at : at + hours] += extra
+    return counts, at
+
+
+@pytest.mark.parametrize(
+    ("params", "base", "extra", "hours", "seed"),
+    [(HOURLY_SERIES, 1.0, 3, 6, 8), (HOURLY_SERIES, 1.0, 4, 4, 8), (HOURLY_PARAMS, 0.5, 2, 6, 8)],
+    ids=["series-slow", "series-steady", "live-slow"],
+)
+def test_a_sustained_sparse_rise_is_flagged_before_any_single_window_reaches_the_bar(params, base, extra, hours, seed):
+    """Hours in a row, each nearly as surprising as the bar (``onset_factor`` of it), where a
+    bucket expects under ``onset_below`` mentions, are a spike: without the onset rule the
+    rise is flagged later or never (no window of an hour or six reaches the bar on its own)."""
+    counts, at = sustained_rise(base, extra, hours, seed)
+    near = lambda found: [i - at for i in found if at - 24 <= i <= at + 24]
+
+    found = near(flags(counts, params))
+    without = near(flags(counts, replace(params, onset_run=0)))
+
+    assert found and 1 <= found[0] < hours
+    assert not without or without[0] > found[0]
+    assert detect_many(np.array([counts]), params=params) == [flags(counts, params)]
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.integers(0, 30), min_size=50, max_size=400), st.integers(1, 399))
 def test_flags_are_causal_a_truncated_series_gives_the_same_earlier_flags(values, cut):
