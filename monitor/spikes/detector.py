@@ -249,9 +249,7 @@ class Detector:
             return Flag(self.seen, value, mu, 0.0, poisson_sf(value, mu), AFTER_SILENCE, surprise, usual), z, surprise
         if self.seen < p.warmup:
             return None, z, surprise
-        if surprise >= self.scan_bar() or (
-            p.onset_run and self.streak + 1 >= p.onset_run and self._onset_level(surprise, mu)
-        ):
+        if surprise >= self.scan_bar() or (self.streak + 1 >= p.onset_run and self._onset_level(surprise, mu)):
             return Flag(self.seen, value, mu, z, 10.0**-surprise, BURST, surprise, usual), z, surprise
         if z < self.bar() or value - mean < p.min_excess:
             return None, z, surprise
@@ -269,7 +267,8 @@ class Detector:
             bool(p.onset_run)
             and self.seen >= p.warmup
             and mu < p.onset_below
-            and 0 < surprise >= p.onset_factor * self.scan_bar()
+            and surprise > 0
+            and surprise >= p.onset_factor * self.scan_bar()
         )
 
     def bar(self) -> float:

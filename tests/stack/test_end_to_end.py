@@ -10,13 +10,14 @@ from __future__ import annotations
 import html
 import re
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
+from monitor.clock import as_utc
 from monitor.core import db
 from monitor.core.models import Mention, Source, utcnow
 from monitor.core.settings import get_settings
@@ -63,10 +64,6 @@ def _dispatch() -> None:
 
     get_settings.cache_clear()
     create_app().send_task("workers.tasks.dispatch_due_sources")
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
 def _sources() -> list[Source]:
@@ -139,7 +136,7 @@ def _check_review_page(tmp_path, titles):
 
 def _check_digest_sent_once(smtp, zone):
     with db.session_scope() as session:
-        days = sorted({_aware(m.published_at).astimezone(zone).date() for m in session.exec(select(Mention))})
+        days = sorted({as_utc(m.published_at).astimezone(zone).date() for m in session.exec(select(Mention))})
     command = [stack.PYTHON, "-m", "monitor", "digest", "send", "--date", days[-1].isoformat()]
     # The posts were published minutes ago, so their day has not ended: only --force sends it,
     # and a plain run after that sends nothing more.

@@ -89,9 +89,7 @@
       card.querySelector(".assignee").textContent = m.assigned_to ? "→ " + (m.assignee || m.assigned_to) : "";
       var note = card.querySelector("form.note input[name=value]");
       if (note && document.activeElement !== note) note.value = m.note || "";
-      var box = card.querySelector("input.select");
-      box.checked = false;
-      card.classList.remove("selected");
+      check([card.querySelector("input.select")], false);
     });
   }
 
@@ -141,8 +139,7 @@
     var all = cards();
     if (current < 0 || !all[current]) return;
     var box = all[current].querySelector("input.select");
-    box.checked = !box.checked;
-    all[current].classList.toggle("selected", box.checked);
+    check([box], !box.checked);
   }
 
   function toggleHelp() {
