@@ -192,6 +192,15 @@ def throughput(people: int = 1000, hours: int = 365 * 24) -> None:
         f"  baseline, the streaming detector series by series: {per_person * people:.1f} s for {people:,} people "
         f"(timed on {sample}), {per_person * people / seconds:.0f}x slower; same flags"
     )
+    print(f"  this machine's speed: a pure-Python loop of 10 million additions in {python_loop():.2f} s")
+
+
+def python_loop() -> float:
+    """Seconds for a fixed pure-Python loop: what to scale this run's times by to compare machines."""
+    started, total = time.perf_counter(), 0
+    for i in range(10_000_000):
+        total += i
+    return time.perf_counter() - started
 
 
 def online_step(people: int = 1000, days: int = 30) -> None:

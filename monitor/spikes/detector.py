@@ -82,7 +82,7 @@ class Params:
     level_mentions: float = 10.0  # ... and the count model's level this many (0: by buckets only)
     disp_mentions: float = 100.0  # ... and its over-dispersion this many (0: by buckets only)
     prior_counts: float = 3.0  # strength of the Gamma prior on the rate (mentions), centred on the long-run rate
-    scan_threshold: float = 4.0  # minimum surprise, -log10 of the negative-binomial tail
+    scan_threshold: float = 4.5  # minimum surprise of one window, -log10 of the negative-binomial tail
     scan_peak_factor: float = 1.5  # the surprise must exceed the usual daily peak surprise by this
     min_count: float = 3.0  # minimum evidence: mentions in the window (0 -> 2 is never a spike)
     min_excess_scan: float = 2.5  # ... and mentions above the expected count
@@ -91,7 +91,7 @@ class Params:
     busy_agree: float = 3.0  # ... or where a longer window ending there reaches this surprise itself
     escalate: float = 1.5  # an open episode's bucket this surprising times its strongest opens a new one (0: off)
     escalate_run: float = 2.0  # ... or this many times its strongest before the current run (0: off)
-    onset_factor: float = 0.8  # a sustained rise: buckets each at this fraction of the scan bar ...
+    onset_factor: float = 0.65  # a sustained rise: buckets each at this fraction of the scan bar ...
     onset_run: int = 2  # ... this many in a row are anomalous (0: off) ...
     onset_below: float = 5.0  # ... where each expects fewer mentions than this (a sparse name)
 
