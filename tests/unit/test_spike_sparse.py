@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from monitor.spikes import HOURLY_PARAMS, SERIES_PARAMS, Detector, detect
 from monitor.spikes.batch import detect_many
-from monitor.spikes.countmodel import nb_sf
+from monitor.spikes.countmodel import MAX_DISPERSION, PRE_Z, nb_sf, surprise_of
 from monitor.spikes.detector import rescaled
+from monitor.spikes.sensitivity import FACTORS
 
 HOURLY_SERIES = rescaled(SERIES_PARAMS, 24)  # what `monitor spikes detect` runs on an hourly CSV
 
@@ -390,3 +391,20 @@ def test_the_batch_detector_judges_busy_single_buckets_as_the_streaming_one_does
 
     assert batch == [flags(row, SERIES_PARAMS) for row in rows]
     assert batch != detect_many(rows, params=lone_buckets_to_the_log_test)  # the rule was exercised
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.floats(1e-3, 2000.0),
+    st.sampled_from([0.0, 0.01, 0.1, 0.5, 1.0, 2.0, MAX_DISPERSION]),
+    st.floats(-3.0, PRE_Z, exclude_max=True),
+)
+def test_no_window_the_normal_pre_score_skips_could_reach_the_lowest_bar(mean, dispersion, score):
+    """The exact tail is computed only past ``PRE_Z``; below it no window may be surprising
+    enough for any bar, the onset rule's at the eager sensitivity being the lowest."""
+    spread = math.sqrt(mean + dispersion * mean * mean)
+    observed = math.floor(mean + 0.5 + score * spread)  # the most a window scoring under PRE_Z holds
+    lowest_bar = SERIES_PARAMS.onset_factor * SERIES_PARAMS.scan_threshold * FACTORS["eager"]
+
+    assert (observed - mean - 0.5) / spread < PRE_Z
+    assert surprise_of(nb_sf(observed, mean, dispersion)) < lowest_bar
