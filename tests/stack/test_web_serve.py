@@ -54,7 +54,32 @@ def test_a_listener_bound_without_the_tcp_protocol_would_leave_nagle_on():
     assert _nodelay_of_accepted(plain) == 0
 
 
-def test_two_workers_answer_keep_alive_requests_without_the_delayed_ack_wait(settings):
+def test_several_workers_are_given_our_listener(monkeypatch):
+    """``serve`` hands uvicorn's supervisor the listener whose connections get TCP_NODELAY
+    (only the supervisor is stood in for: it would fork the workers and never return)."""
+    from monitor.web import serve as serving
+
+    handed: list[socket.socket] = []
+
+    class Supervisor:
+        def __init__(self, config, *, sockets):
+            assert config.workers == 2
+            handed.extend(sockets)
+
+        def run(self):
+            pass
+
+    monkeypatch.setattr(serving, "Multiprocess", Supervisor)
+    serving.serve(port=0, workers=2)
+
+    assert len(handed) == 1 and handed[0].proto == socket.IPPROTO_TCP
+    assert _nodelay_of_accepted(handed[0]) != 0
+
+
+def test_two_workers_answer_keep_alive_requests(settings):
+    """The real two-process server: started as users start it, it answers request after request
+    on one kept-alive connection. (How fast is a benchmark's question: on a loaded machine the
+    median was once over 30 ms with TCP_NODELAY set, and plain uvicorn answered as fast here.)"""
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "monitor.web.serve", "--port", str(port), "--workers", "2", "--log-level", "warning"],
@@ -71,13 +96,12 @@ def test_two_workers_answer_keep_alive_requests_without_the_delayed_ack_wait(set
                 except httpx.TransportError:
                     assert time.monotonic() < deadline, "the web server did not start"
                     time.sleep(0.2)
-            timings = []
+            peers = set()
             for _ in range(10):  # one connection: every request after the first is a keep-alive one
-                started = time.perf_counter()
-                assert client.get("/healthz").status_code == 200
-                timings.append(time.perf_counter() - started)
-        # With Nagle on, each of them waits ~40 ms; the median must stay well below that.
-        assert sorted(timings)[len(timings) // 2] < 0.030, timings
+                response = client.get("/healthz")
+                assert response.status_code == 200
+                peers.add(response.extensions["network_stream"].get_extra_info("client_addr"))
+        assert len(peers) == 1  # the same local address each time: the connection was kept alive
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
