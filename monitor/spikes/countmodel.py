@@ -44,7 +44,7 @@ never a spike however quiet the name, nor a 10% rise however busy.
 The exact tail (``nb_sf``, scipy's regularised incomplete beta) is computed only where a
 cheap normal score passes ``PRE_Z``: right-skewed count tails are heavier than the normal
 one, so below it no tail is under 0.025 (a surprise of 1.6, over every mean and dispersion
-the model uses), short of any bar: the onset rule's, the lowest, is 0.65 × 4.5 (eager: × 0.75).
+the model uses), short of any bar, the lowest being the onset rule's at the eager sensitivity.
 """
 
 from __future__ import annotations
