@@ -99,6 +99,8 @@ def create_app() -> Celery:
     celery = Celery("monitor", include=["workers.tasks"])
     celery.conf.update(
         broker_url=settings.celery_broker_url(),
+        # The embedded folder queue through our transport, whose messages appear whole (workers.broker).
+        broker_transport="workers.broker:Transport" if settings.embedded_broker else None,
         broker_transport_options=_broker_options(settings),
         broker_connection_retry_on_startup=True,
         task_ignore_result=True,

@@ -77,7 +77,8 @@ def queue_length(settings=None) -> int | None:
             client = redis.Redis.from_url(settings.redis_url(), socket_timeout=2, socket_connect_timeout=2)
             return int(client.llen(CELERY_QUEUE))
         folder = settings.embedded_broker_dir() / "queue"
-        return sum(1 for path in folder.iterdir() if path.is_file()) if folder.exists() else 0
+        # A message being written has another name until it is whole (workers.broker).
+        return sum(1 for path in folder.glob("*.msg") if path.is_file()) if folder.exists() else 0
     except Exception:  # noqa: BLE001 - a scrape must answer even with the broker away
         return None
 

@@ -25,15 +25,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(check, *, timeout: float, interval: float = 0.1, what: str = "condition"):
-    """Call ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
+def wait_for(check, *, timeout: float, interval: float = 0.1, what: str = "condition", log: Path | None = None):
+    """Call ``check`` until it returns something truthy; fail after ``timeout`` seconds, with
+    the end of the process's ``log`` when given (a CI failure then says why)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    tail = ""
+    if log is not None and log.exists():
+        tail = "\n--- the end of " + log.name + " ---\n" + log.read_text(errors="replace")[-4000:]
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}{tail}")
 
 
 @contextmanager
