@@ -43,6 +43,7 @@ class CountsBatch:
             [np.zeros(n) if w > 1 else None for w in self.scales] for _ in range(3)
         )
         self.pushed = 0
+        self.scratch = (np.empty(n), np.empty(n))  # learn's working arrays, reused every step
 
     def start(self, value: np.ndarray) -> None:
         """Begin at the first bucket's counts, flat across the day and the week."""
@@ -55,8 +56,11 @@ class CountsBatch:
         """Expected counts of the next bucket, and the day and week profiles' ratios (the
         arithmetic of ``CountModel.rate``, in place)."""
         shrink = self.p.profile_shrink
-        mean = np.divide(self.day_sum, self.slots)
+        # The mean bucket of the day, and the level's memory rate, hold until ``learn``'s end:
+        # computed once a step, not once per use (each numpy call costs what a thousand numbers do).
+        mean = self.daily = np.divide(self.day_sum, self.slots)
         np.maximum(mean, MIN_RATE, out=mean)
+        self.level_rate = self._memory_rate(self.p.level_rate, self.p.level_mentions)
         ratio = np.multiply(mean, shrink)
         ratio += self.day[slot]
         ratio /= np.multiply(mean, 1.0 + shrink)
@@ -67,12 +71,12 @@ class CountsBatch:
         week_mean *= 1.0 + shrink
         week_ratio /= week_mean
         prior = self.p.prior_counts
-        span = np.divide(1.0, self._memory_rate(self.p.level_rate, self.p.level_mentions))
+        span = np.divide(1.0, self.level_rate)
         rate = np.multiply(self.level, span)
         rate += prior
-        np.divide(prior, mean, out=mean)
-        mean += span
-        rate /= mean
+        weight = np.divide(prior, mean)
+        weight += span
+        rate /= weight
         rate *= ratio
         rate *= week_ratio
         return np.maximum(rate, MIN_RATE, out=rate), ratio, week_ratio
@@ -139,7 +143,7 @@ class CountsBatch:
         bound += mu
         bound += 1.0
         capped = np.minimum(value, bound, out=bound)
-        gap, square = np.empty_like(mu), np.empty_like(mu)
+        gap, square = self.scratch
         disp_rate = self._memory_rate(p.disp_rate, p.disp_mentions)
         for j, w in enumerate(self.scales):
             expected = mu if w == 1 else np.add(self.tail_mu[j], mu, out=square)
@@ -163,7 +167,7 @@ class CountsBatch:
             np.minimum(self.phi[j], MAX_DISPERSION, out=self.phi[j])
         np.maximum(capped, p.min_count, out=gap)
         self._slide(mu, capped, np.minimum(value, gap, out=gap))
-        level_rate = self._memory_rate(p.level_rate, p.level_mentions)
+        level_rate = self.level_rate
         slot_rate = self._memory_rate(p.season_rate, p.profile_mentions)
         np.multiply(ratio, week_ratio, out=square)  # the level learns the deseasonalised count
         np.divide(capped, square, out=square)
@@ -183,13 +187,11 @@ class CountsBatch:
         self.week_sum += step
 
     def _memory_rate(self, rate: float, mentions: float) -> float | np.ndarray:
-        """``CountModel.memory_rate`` of each series."""
+        """``CountModel.memory_rate`` of each series (from this step's ``daily`` mean)."""
         if not mentions:
             return rate
-        mean = np.divide(self.day_sum, self.slots)
-        np.maximum(mean, MIN_RATE, out=mean)
-        mean /= mentions
-        return np.minimum(mean, rate, out=mean)
+        memory = np.divide(self.daily, mentions)
+        return np.minimum(memory, rate, out=memory)
 
     def _slide(self, mu: np.ndarray, capped: np.ndarray, counted: np.ndarray) -> None:
         size = len(self.ring_mu)
@@ -211,8 +213,11 @@ class CountsBatch:
 def _nb_sf(k: np.ndarray, mean: np.ndarray, dispersion: np.ndarray) -> np.ndarray:
     """``countmodel.nb_sf`` elementwise (k > 0 and mean > 0 here)."""
     poisson = dispersion <= 1e-9
+    if poisson.all():  # common (a dispersion clamped at zero): one special function, not both
+        return gammainc(k, mean)
     size = 1.0 / np.where(poisson, 1.0, dispersion)
-    return np.where(poisson, gammainc(k, mean), betainc(k, size, mean / (size + mean)))
+    over = betainc(k, size, mean / (size + mean))
+    return np.where(poisson, gammainc(k, mean), over) if poisson.any() else over
 
 
 def _surprise(tail: np.ndarray) -> np.ndarray:
