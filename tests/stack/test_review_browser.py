@@ -94,6 +94,27 @@ def test_a_key_pressed_before_the_answer_acts_on_the_card_under_the_cursor(serve
     assert label_of(third) is None
 
 
+def test_a_card_selected_again_before_its_last_answer_comes_stays_selected(server, browser):
+    """The answer to an action used to clear the checkbox of each card it changed: a reviewer
+    who had selected the card again meanwhile lost the selection, and the next key acted on
+    the card under the cursor instead (a CI run's slow answer did this to the test above)."""
+    add_reviewer()
+    first = add_mention(guid="a", title="Story a")
+    add_mention(guid="b", title="Story b", fetched_ago=timedelta(minutes=1))
+    page = browser.new_page()
+    _log_in(page, server)
+    held = []
+    page.route("**/review/act", lambda route: held.append(route))
+    page.keyboard.press("j")
+    page.keyboard.press("e")  # escalate the first card; its answer is held
+    _wait_for(lambda: page.locator("article.card").count() and len(held) == 1)
+    page.keyboard.press("x")  # select it again before the answer comes
+    assert page.locator(f"#mention-{first} input.select:checked").count() == 1
+    held[0].continue_()
+    _wait_for(lambda: page.locator(f"#mention-{first} .state").inner_text() == "escalated")
+    assert page.locator(f"#mention-{first} input.select:checked").count() == 1
+
+
 def test_a_reviewer_bulk_labels_and_filters(server, browser):
     add_reviewer()
     ids = [add_mention(guid=f"g{n}", title=f"Bulk story {n}", fetched_ago=timedelta(minutes=n)) for n in range(3)]

@@ -89,7 +89,8 @@
       card.querySelector(".assignee").textContent = m.assigned_to ? "→ " + (m.assignee || m.assigned_to) : "";
       var note = card.querySelector("form.note input[name=value]");
       if (note && document.activeElement !== note) note.value = m.note || "";
-      check([card.querySelector("input.select")], false);
+      // The selection was spent when the action was sent (act): a card selected again while
+      // the answer was on its way stays selected.
     });
   }
 
