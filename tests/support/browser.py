@@ -89,7 +89,9 @@ def _log_in(page, server: str, email: str = EMAIL) -> None:
     page.wait_for_selector("body[data-keys=ready]", state="attached")
 
 
-def _wait_for(predicate, timeout: float = 5.0) -> None:
+def _wait_for(predicate, timeout: float = 15.0) -> None:
+    """Poll ``predicate`` until true. 15 s, not 5: CI runs five test processes beside Chromium
+    on two cores, and a wait that succeeds costs no more for it."""
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "condition not met in time"
