@@ -24,6 +24,7 @@ LOSO_KEYS = (
     "busy_agree",
     "disp_mentions",
     "onset_factor",
+    "escalate_from",
 )
 SHIPPED_POINT = {key: getattr(SERIES_PARAMS, key) for key in LOSO_KEYS}
 LOSO_GRID = [
@@ -42,6 +43,8 @@ LOSO_GRID = [
             dict(single_below=20.0),
             dict(escalate=2.0),
             dict(escalate=0.0),
+            dict(escalate_from=0.0),  # escalation at every count level, as before
+            dict(escalate_from=10.0),
             dict(profile_mentions=0.0, level_mentions=0.0, disp_mentions=0.0),  # memories counted in buckets only
             dict(profile_mentions=5.0, level_mentions=20.0),
             dict(busy_agree=math.inf),  # a busy single bucket is the log test's alone

@@ -83,7 +83,7 @@ class _Batch:
                 scanned |= self._onset(surprise, mu)
             candidates = (z >= self.bar) & (value >= p.min_excess) & ~scanned  # the excess is at most the count
             if self.open_episodes or candidates.any() or scanned.any():
-                self._judge(i, candidates.nonzero()[0], value, scanned, surprise)
+                self._judge(i, candidates.nonzero()[0], value, scanned, surprise, mu)
             np.maximum(self.today_max, z, out=self.today_max)
             np.maximum(self.today_scan_max, surprise, out=self.today_scan_max)
         np.multiply(scale, p.clip, out=bound)  # winsorise before learning
@@ -107,7 +107,13 @@ class _Batch:
         return self.streak >= p.onset_run
 
     def _judge(
-        self, i: int, candidates: np.ndarray, value: np.ndarray, scanned: np.ndarray, surprise: np.ndarray
+        self,
+        i: int,
+        candidates: np.ndarray,
+        value: np.ndarray,
+        scanned: np.ndarray,
+        surprise: np.ndarray,
+        mu: np.ndarray,
     ) -> None:
         """Series over the count model's bar are anomalous; so are those whose z is over the bar
         with enough excess and an improbable count; then episodes open and close."""
@@ -118,7 +124,7 @@ class _Batch:
         for k, m in zip(candidates, mean):
             if value[k] - m >= p.min_excess:  # rare: the exact tail only where it can matter
                 anomalous[k] = poisson_sf(float(value[k]), float(m)) <= p.max_p
-        _track(anomalous, self.calm, self.flags, i, p, surprise, self.strongest, self.strongest_at, self.runs)
+        _track(anomalous, self.calm, self.flags, i, p, surprise, mu, self.strongest, self.strongest_at, self.runs)
         self.open_episodes = int(np.count_nonzero(self.calm >= 0))
 
     def _end_day(self, i: int) -> None:
@@ -155,6 +161,7 @@ def _track(
     i: int,
     p: Params,
     surprise: np.ndarray,
+    mu: np.ndarray,
     strongest: np.ndarray,
     strongest_at: np.ndarray,
     runs: np.ndarray,
@@ -167,7 +174,7 @@ def _track(
     fresh = inside & (i - last > hour_buckets(p))  # a new run of the open episode (``Detector._next_run``)
     earlier[fresh], run[fresh] = np.maximum(earlier[fresh], run[fresh]), 0.0
     if p.escalate:
-        stronger = surprise >= p.escalate * np.maximum(strongest, p.scan_threshold)
+        stronger = (surprise >= p.escalate * np.maximum(strongest, p.scan_threshold)) & (mu >= p.escalate_from)
         opened |= inside & stronger & (i - strongest_at > hour_buckets(p))
     if p.escalate_run:
         opened |= inside & (earlier > 0) & (surprise >= p.escalate_run * np.maximum(earlier, p.scan_threshold))

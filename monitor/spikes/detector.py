@@ -27,8 +27,8 @@ before it is learnt, so a burst moves the baselines by a bounded step.
 Consecutive anomalous buckets form one episode (start, peak, end); it closes after
 ``quiet`` buckets without an anomaly. Only the episode's first bucket is flagged: one
 alert per episode, at its left edge. An anomaly inside an open episode whose surprise is
-``escalate`` times the episode's strongest so far (and the scan threshold) closes it and
-opens a new one: a small rise that keeps an episode open for a day must not swallow the
+``escalate`` times the episode's strongest so far (and the scan threshold), in a bucket
+expecting ``escalate_from`` mentions or more, closes it and opens a new one: a small rise that keeps an episode open for a day must not swallow the
 story that breaks in it, while a burst growing bucket by bucket stays one alert. So does
 one ``escalate_run`` times the strongest of the episode's earlier runs (anomalies more than
 an hour apart start a new run): otherwise each run of a stale episode, a little stronger
@@ -91,6 +91,9 @@ class Params:
     busy_agree: float = 3.0  # ... or where a longer window ending there reaches this surprise itself
     escalate: float = 1.5  # an open episode's bucket this surprising times its strongest opens a new one (0: off)
     escalate_run: float = 2.0  # ... or this many times its strongest before the current run (0: off)
+    escalate_from: float = (
+        5.0  # the first only where the bucket expects this many mentions (a sparse name's surprise swings)
+    )
     onset_factor: float = 0.65  # a sustained rise: buckets each at this fraction of the scan bar ...
     onset_run: int = 2  # ... this many in a row are anomalous (0: off) ...
     onset_below: float = 5.0  # ... where each expects fewer mentions than this (a sparse name)
@@ -327,9 +330,17 @@ class Detector:
         ``escalate_run`` times its strongest before the current run. The second keeps a stale
         episode from ratcheting its bar up bucket by bucket: rises of 7 then 9.5 a day apart,
         then the story's 13 and 30 a bucket later, would otherwise stay one alert opened before
-        the story (each step under 1.5 times the last, the 30 within the hour of the 13)."""
+        the story (each step under 1.5 times the last, the 30 within the hour of the 13).
+
+        The first rule needs a bucket expecting ``escalate_from`` mentions: where fewer are
+        expected, one bucket's surprise swings by more than 1.5 times from one count to the
+        next, and such a swing inside an open episode is rarely a new story."""
         p = self.params
-        grown = bool(p.escalate) and judged.surprise >= p.escalate * max(ep.strongest, p.scan_threshold)
+        grown = (
+            bool(p.escalate)
+            and judged.expected >= p.escalate_from
+            and judged.surprise >= p.escalate * max(ep.strongest, p.scan_threshold)
+        )
         stale = self.seen - ep.strongest_at > hour_buckets(p)
         news = ep.earlier > 0 and judged.surprise >= p.escalate_run * max(ep.earlier, p.scan_threshold)
         return (grown and stale) or (bool(p.escalate_run) and news)
