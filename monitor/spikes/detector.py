@@ -28,11 +28,13 @@ Consecutive anomalous buckets form one episode (start, peak, end); it closes aft
 ``quiet`` buckets without an anomaly. Only the episode's first bucket is flagged: one
 alert per episode, at its left edge. An anomaly inside an open episode whose surprise is
 ``escalate`` times the episode's strongest so far (and the scan threshold), in a bucket
-expecting ``escalate_from`` mentions or more, closes it and opens a new one: a small rise that keeps an episode open for a day must not swallow the
-story that breaks in it, while a burst growing bucket by bucket stays one alert. So does
-one ``escalate_run`` times the strongest of the episode's earlier runs (anomalies more than
-an hour apart start a new run): otherwise each run of a stale episode, a little stronger
-than the last, raises its bar until the story's own first hour puts it out of reach.
+expecting ``escalate_from`` mentions or more, closes it and opens a new one: a small rise
+that keeps an episode open for a day must not swallow the story that breaks in it, while a
+burst growing bucket by bucket stays one alert, as does a sparse name's swing from one small
+count to the next. So does one ``escalate_run`` times the strongest of the episode's earlier
+runs (anomalies more than an hour apart start a new run): otherwise each run of a stale
+episode, a little stronger than the last, raises its bar until the story's own first hour
+puts it out of reach.
 A first mention after ``silence`` empty buckets opens an episode of its own kind, ``after_silence``.
 
 The state is a few hundred numbers (``state()``, ``Detector.restore``), so a worker can
@@ -91,9 +93,7 @@ class Params:
     busy_agree: float = 3.0  # ... or where a longer window ending there reaches this surprise itself
     escalate: float = 1.5  # an open episode's bucket this surprising times its strongest opens a new one (0: off)
     escalate_run: float = 2.0  # ... or this many times its strongest before the current run (0: off)
-    escalate_from: float = (
-        5.0  # the first only where the bucket expects this many mentions (a sparse name's surprise swings)
-    )
+    escalate_from: float = 5.0  # the first only where the bucket expects this many mentions
     onset_factor: float = 0.65  # a sustained rise: buckets each at this fraction of the scan bar ...
     onset_run: int = 2  # ... this many in a row are anomalous (0: off) ...
     onset_below: float = 5.0  # ... where each expects fewer mentions than this (a sparse name)
