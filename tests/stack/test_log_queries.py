@@ -138,11 +138,11 @@ def test_a_celery_workers_lines_carry_no_query_string(settings, tmp_path):
         )
         prepare(None)
         env = {**os.environ, "MONITOR_LOG_TASKS": "true"}
-        with running(worker_command(), log=tmp_path / "worker.log", env=env):
+        log = tmp_path / "worker.log"
+        with running(worker_command(), log=log, env=env):
             create_app().send_task("workers.tasks.dispatch_due_sources")
-            log = tmp_path / "worker.log"
             wait_for(lambda: server.hits, timeout=90, what="the worker's request", log=log)
             wait_for(lambda: "polled source" in log.read_text(), timeout=30, what="the poll's line", log=log)
-    logged = (tmp_path / "worker.log").read_text()
+    logged = log.read_text()
     assert "HTTP Request: GET" in logged and "/search" + HIDDEN_QUERY in logged
     assert f"q={SECRET}" not in logged
