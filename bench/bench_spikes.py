@@ -10,7 +10,8 @@ Each regime is scored with ../shared/tools/nab_score.py's logic (standard, low-F
 window recall, alert precision) for ``monitor.spikes.detect`` with SERIES_PARAMS (rescaled
 to hourly buckets, as ``monitor spikes detect`` does), for leave-one-series-out (each series
 scored with the ``LOSO_GRID`` point best over every regime on the other series; NAB series
-are held out across all their thinnings, synthetic ones by base rate), and for the rolling
+are held out across all their thinnings, synthetic ones by base rate; each fold's choice is
+printed as its changes and its lead over the shipped point on the other series), and for the rolling
 z-score baseline (a one-day z > 8 with a one-day cooldown, the data README's reference).
 Then throughput: the batch detector on 1,000 people × a year of hourly buckets beside the
 streaming detector, with the same flags asserted. Unless ``--no-cli`` it runs nab_score.py
