@@ -11,8 +11,10 @@ window recall, alert precision) for ``monitor.spikes.detect`` with SERIES_PARAMS
 to hourly buckets, as ``monitor spikes detect`` does), for leave-one-series-out (each series
 scored with the ``LOSO_GRID`` point best over every regime on the other series; NAB series
 are held out across all their thinnings, synthetic ones by base rate; each fold's choice is
-printed as its changes and its lead over the shipped point on the other series), and for the rolling
-z-score baseline (a one-day z > 8 with a one-day cooldown, the data README's reference).
+printed as its changes and its lead over the shipped point on the other series), and for the
+rolling z-score baseline (a one-day z > 8 with a one-day cooldown, the data README's reference).
+Then (not with ``--quick``) every regime at a person's quiet, normal and eager alert
+sensitivity, with the false alarms each gives on the calm series.
 Then throughput: the batch detector on 1,000 people × a year of hourly buckets beside the
 streaming detector, with the same flags asserted. Unless ``--no-cli`` it runs nab_score.py
 on ``monitor spikes detect`` (the public contract) for the shipped series. ``--seeds``
@@ -236,7 +238,7 @@ def main(argv: list[str]) -> int:
         print(f"skipped: {DATA_DIR} or {NAB_SCORE} is absent")
         return 0
     import spike_devset
-    from spike_regimes import regime_table
+    from spike_regimes import regime_table, sensitivity_table
 
     if "--seeds" in argv:
         spike_devset.SEEDS = tuple(int(s) for s in argv[argv.index("--seeds") + 1].split(","))
@@ -248,6 +250,8 @@ def main(argv: list[str]) -> int:
         f"SERIES_PARAMS scan_threshold={SERIES_PARAMS.scan_threshold}, scan_peak_factor={SERIES_PARAMS.scan_peak_factor}"
     )
     regime_table(nab, series, quick="--quick" in argv)
+    if "--quick" not in argv:
+        sensitivity_table(nab, series)
     throughput()
     online_step()
     if "--no-cli" not in argv:

@@ -12,6 +12,7 @@ import spike_devset as devset
 from bench_spikes import ours, score_one, total, zscore_baseline
 
 from monitor.spikes import SERIES_PARAMS
+from monitor.spikes.sensitivity import SENSITIVITIES, params_for
 
 # Points tried by leave-one-series-out: the shipped parameters, then each with a few changed.
 LOSO_KEYS = (
@@ -174,3 +175,29 @@ def _calm_row() -> None:
             f"calm synthetic, base {base:<5g}: false alarms per series-year: ours {ours_n / years:.1f}, "
             f"rolling z-score {z_n / years:.1f}"
         )
+
+
+def sensitivity_table(nab, nab_series) -> None:
+    """Each regime at a person's quiet, normal and eager alert sensitivity (in-sample, mean over
+    the seeds), and false alarms per series-year on the calm synthetic series: what a monitor
+    buys and pays by choosing one for a person."""
+    table = regimes(nab_series)
+    flat = [(name, k, one) for name, sets in table.items() for k, one in enumerate(sets)]
+    points = []
+    for level in SENSITIVITIES:
+        tuned = params_for(SERIES_PARAMS, level)
+        points.append(dict(threshold=tuned.threshold, scan_threshold=tuned.scan_threshold))
+    with ProcessPoolExecutor(2) as pool:
+        scored = list(pool.map(_score_point, [(point, [one for _, _, one in flat]) for point in points]))
+    calm = [devset.calm(base, seed) for base in devset.BASE_RATES for seed in CALM_SEEDS]
+    years = sum(len(s.values) for s in calm) / (24 * 365)
+    print(
+        f"{'regime':30s} {'sensitivity':22s} {'standard':>8s} {'low_FP':>7s} {'low_FN':>7s} {'recall':>7s} {'precision':>9s} {'alerts':>6s}"
+    )
+    for level, parts in zip(SENSITIVITIES, scored):
+        at = {(name, k): p for (name, k, _), p in zip(flat, parts)}
+        for name, sets in table.items():
+            _print_row(nab, name, level, [at[name, k] for k in range(len(sets))])
+        params = params_for(SERIES_PARAMS, level)
+        alarms = sum(len(ours(s.values, params, s.rows_per_day)) for s in calm)
+        print(f"{'calm synthetic, every base':30s} {level:22s} false alarms per series-year: {alarms / years:.1f}")
