@@ -53,11 +53,20 @@ def _parse_row(row: list[str], line: int) -> tuple[str, float]:
     return stamp, value
 
 
+SPACINGS = 1000  # leading spacings whose median is the bucket size
+
+
 def rows_per_day(stamps: list[str], default: int) -> int:
-    """Buckets per day from the spacing of the first two timestamps (the series is evenly spaced)."""
-    if len(stamps) < 2:
+    """Buckets per day from the median spacing of the first timestamps.
+
+    The series should be evenly spaced; the median keeps one missing, repeated or shifted row
+    near the start from setting every rate of the detector to another clock (the first two
+    rows alone would have: one missing row halves the buckets per day)."""
+    head = [datetime.strptime(s, TIMESTAMP_FORMAT) for s in stamps[: SPACINGS + 1]]
+    steps = sorted(b - a for a, b in zip(head, head[1:]))
+    if not steps:
         return default
-    step = datetime.strptime(stamps[1], TIMESTAMP_FORMAT) - datetime.strptime(stamps[0], TIMESTAMP_FORMAT)
+    step = steps[(len(steps) - 1) // 2]
     return max(1, round(DAY / step)) if step > timedelta(0) else default
 
 

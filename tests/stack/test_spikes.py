@@ -14,6 +14,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -32,6 +34,7 @@ from monitor.spikes import (
     find_episodes,
     poisson_sf,
 )
+from monitor.spikes.series import read_series, rows_per_day
 from tests.support import paths
 
 REPO = paths.REPO
@@ -279,6 +282,36 @@ def test_a_bad_header_is_a_value_error_naming_line_one(tmp_path):
 
     with pytest.raises(ValueError, match="^line 1: expected header 'timestamp,value'"):
         list(detect_csv(path))
+
+
+def test_a_missing_second_row_does_not_set_the_detector_to_another_clock(tmp_path):
+    values = noisy(600, 100)
+    values[500] = 900
+    header, first, _, *rest = write_csv(tmp_path / "full.csv", values).read_text().splitlines()
+    gapped = tmp_path / "gapped.csv"
+    gapped.write_text("\n".join([header, first, *rest]) + "\n")
+
+    assert rows_per_day(read_series(gapped)[0], 24) == 288  # the first two rows alone say 144
+    assert [json.loads(line)["timestamp"] for line in detect_csv(gapped)] == [
+        f"{START + timedelta(minutes=5 * 500):%Y-%m-%d %H:%M:%S}"
+    ]
+
+
+@given(
+    minutes=st.sampled_from([1, 5, 10, 15, 30, 60, 1440]),
+    rows=st.integers(3, 300),
+    data=st.data(),
+)
+def test_the_bucket_size_survives_a_few_missing_or_repeated_rows(minutes, rows, data):
+    stamps = [f"{START + timedelta(minutes=minutes * i):%Y-%m-%d %H:%M:%S}" for i in range(rows)]
+    for _ in range(data.draw(st.integers(0, (rows - 1) // 5), label="damaged rows")):
+        at = data.draw(st.integers(1, len(stamps) - 2), label="at")
+        if data.draw(st.booleans(), label="repeat"):
+            stamps.insert(at, stamps[at])
+        else:
+            del stamps[at]
+
+    assert rows_per_day(stamps, 7) == max(1, round(24 * 60 / minutes))
 
 
 def test_the_command_writes_the_documented_json_lines(tmp_path):
