@@ -408,7 +408,9 @@ class Detector:
         """A detector continuing from ``state()``; it flags exactly as the original would.
 
         A state saved before the count model existed gets a fresh count model (it warms up
-        on the buckets that follow)."""
+        on the buckets that follow). A state of another shape than ``params`` make (another
+        number of day slots or windows, a damaged row) raises ValueError here rather than
+        IndexError at some later bucket."""
         detector = cls(params, phase=state["phase"])
         for name in ("level", "var", "seen", "empty_run", "ever_mentioned", "today_max"):
             setattr(detector, name, state[name])
@@ -429,7 +431,22 @@ class Detector:
             raw["flag"], raw["best"] = Flag(**raw["flag"]), Flag(**raw["best"])
             detector.episode = Episode(**raw)
             detector.episodes.append(detector.episode)
+        detector._check_shape()
         return detector
+
+    def _check_shape(self) -> None:
+        counts, windows = self.counts, len(self.counts.scales)
+        if not (
+            isinstance(self.phase, int)
+            and isinstance(self.seen, int)
+            and len(self.day) == len(counts.day) == self.slots
+            and len(self.week) == len(counts.week) == WEEK_DAYS
+            and len(counts.phi) == len(counts.moments) == len(counts.tails) == windows
+            and all(len(moment) == 2 for moment in counts.moments)
+            and all(len(tail) == 3 for tail in counts.tails)
+            and all(len(entry) == 3 for entry in counts.ring)
+        ):
+            raise ValueError("the state does not fit these parameters")
 
 
 def hour_buckets(params: Params) -> int:

@@ -4,11 +4,14 @@ process continues from the database, and spikes per person × source kind. On SQ
 from __future__ import annotations
 
 import json
+import logging
+import math
 import random
 import re
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
@@ -28,6 +31,7 @@ from monitor.core.storage.spike_groups import group_spikes
 from monitor.core.storage.spike_state import (
     ALL_KINDS,
     Series,
+    _restored,
     bucket_number,
     load_series,
     save_series,
@@ -228,6 +232,58 @@ def test_a_restarted_process_continues_from_the_stored_state_without_rereading_h
     assert [(s.hour, s.expected) for s in new] == expected and all(usual > 0.3 for _, usual in expected)
     assert [s.hour for s in new] == [START + h * HOUR for h in BURSTS]
     assert stored == middle.replace(minute=0)  # the hour it ran in was still open
+
+
+DAMAGES = {
+    "missing keys": lambda state: {"phase": state["phase"]},
+    "another shape": lambda state: {**state, "day": state["day"][:3]},
+    "text for a number": lambda state: {**state, "level": "high"},
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_a_damaged_state_relearns_its_series_and_stops_no_other(settings, damage, caplog):
+    counts = planted(DAYS)
+    with db.session_scope(settings.database_url) as session:
+        person, [source] = setup(session)
+        other = Person(name="Anna Petrova")
+        session.add(other)
+        session.flush()
+        add_mentions(session, source, person, counts)
+        add_mentions(session, source, other, counts)
+        update_spikes(session, now=START + timedelta(days=8, minutes=20), lookback_hours=24 * 8)
+        row = session.exec(select(SpikeState).where(SpikeState.person_id == person.id)).one()
+        row.state = DAMAGES[damage](row.state)
+        session.add(row)
+        ids = person.id, other.id
+
+    with db.session_scope(settings.database_url) as session:
+        with caplog.at_level(logging.ERROR, logger="monitor.core.storage.spike_state"):
+            new = update_spikes(session, now=START + timedelta(days=DAYS), lookback_hours=24 * 8, recent_hours=24 * 4)
+        stored, beside = (session.exec(select(SpikeState).where(SpikeState.person_id == i)).one() for i in ids)
+
+    bursts = [START + hour * HOUR for hour in BURSTS]
+    assert sorted(s.hour for s in new if s.person_id == ids[1]) == bursts  # the other person goes on
+    assert sorted(s.hour for s in new if s.person_id == ids[0]) == bursts  # relearnt from the lookback
+    # stored over the damage, having learnt the lookback up to where the other series stands
+    assert Detector.restore(stored.state, HOURLY_PARAMS).seen >= 24 * 7 and stored.next_bucket == beside.next_bucket
+    assert "unreadable" in caplog.text and "Vorontsov" not in caplog.text  # the row is named, not the person
+
+
+def test_a_state_with_a_number_json_cannot_hold_is_unreadable_not_silent():
+    detector = Detector(HOURLY_PARAMS)
+    for value in [0, 1, 0, 2, 0, 1] * 10 + [40]:
+        detector.update(value)
+    state = detector.state()
+    assert detector.episode is not None and _restored(SpikeState(id=1, state=state), HOURLY_PARAMS) is not None
+
+    for bad in (math.nan, math.inf):
+        # a NaN level compares false with every bar: the series would never flag again
+        assert _restored(SpikeState(id=1, state={**state, "level": bad}), HOURLY_PARAMS) is None
+        assert (
+            _restored(SpikeState(id=1, state={**state, "counts": {**state["counts"], "phi": [bad] * 3}}), HOURLY_PARAMS)
+            is None
+        )
 
 
 def test_many_new_series_store_the_states_a_bucket_by_bucket_run_reaches(settings):

@@ -10,6 +10,8 @@ loser's verdicts, being the same, change nothing.
 
 from __future__ import annotations
 
+import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -19,6 +21,8 @@ from sqlmodel import Session, select
 from monitor.core.models import SpikeState
 from monitor.core.storage.bulk import insert_ignore
 from monitor.spikes.detector import Detector, Params, rescaled
+
+log = logging.getLogger(__name__)
 
 ALL_KINDS = ""  # the source_kind of a person's whole volume
 # Bucket positions count from a Monday midnight UTC, so that day and week profiles line up.
@@ -37,6 +41,7 @@ class Series:
     next_bucket: datetime
     row_id: int | None = None  # None until the state is first stored
     loaded_next: datetime | None = None  # next_bucket as loaded: the claim's condition
+    restarted: bool = False  # its stored state was unreadable: it learns afresh and is stored over it
 
     def feed(self, counts: dict[int, int], until: datetime) -> None:
         """Feed the buckets from ``next_bucket`` up to ``until`` (exclusive); ``counts`` by bucket number."""
@@ -81,14 +86,41 @@ def load_series(
     series = []
     for person_id, kind in keys:
         row = stored.get((person_id, kind))
-        if row is None:
-            first = floor_bucket(start, bucket)
-            detector = Detector(params, phase=bucket_number(first, bucket))
-            series.append(Series(person_id, kind, bucket, detector, first))
-        else:
-            detector = Detector.restore(row.state, params)
+        detector = _restored(row, params) if row is not None else None
+        if detector is not None:
             series.append(Series(person_id, kind, bucket, detector, row.next_bucket, row.id, row.next_bucket))
+            continue
+        first = floor_bucket(start, bucket)
+        fresh = Series(person_id, kind, bucket, Detector(params, phase=bucket_number(first, bucket)), first)
+        if row is not None:  # learns the lookback afresh, then is stored over the unreadable state
+            fresh.row_id, fresh.loaded_next, fresh.restarted = row.id, row.next_bucket, True
+        series.append(fresh)
     return series
+
+
+def _restored(row: SpikeState, params: Params) -> Detector | None:
+    """The stored detector, or None (logged) where its state cannot be read: one damaged row
+    (an old backup, a hand edit) must not stop every person's spikes, nor a NaN in it silence
+    this one's for good. The log names the row, never the person."""
+    try:
+        if not _numbers(row.state):
+            raise ValueError("a value in it is not a finite number")
+        return Detector.restore(row.state, params)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        log.error("spike state %s unreadable (%s: %s); the series learns afresh", row.id, type(error).__name__, error)
+        return None
+
+
+def _numbers(value, key: str = "") -> bool:
+    """Whether every value of a stored state is a finite number, a flag or None (text only
+    in an episode's ``kind``): what ``Detector.state`` writes."""
+    if isinstance(value, dict):
+        return all(_numbers(v, k) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_numbers(v) for v in value)
+    if isinstance(value, str):
+        return key == "kind"
+    return value is None or isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def skip_quiet_starts(series: list[Series], counts: dict[tuple[int, str], dict[int, int]], until: datetime) -> None:
@@ -152,7 +184,7 @@ def _new_row(series: Series, now: datetime) -> dict:
 
 
 def _claim(session: Session, series: Series, now: datetime) -> bool:
-    if series.next_bucket == series.loaded_next:
+    if series.next_bucket == series.loaded_next and not series.restarted:
         return True  # no bucket closed since: nothing to store
     claimed = session.execute(
         sa.update(SpikeState)
