@@ -62,8 +62,11 @@ def test_a_cookie_kept_in_use_ends_at_the_absolute_lifetime(app, monkeypatch):
     add_reviewer()
     browser = signed_in(app)
     started, results = time.monotonic(), []
-    while time.monotonic() - started < 3:
-        results.append(works(browser))  # each response re-signs the cookie: it never idles out
+    while True:  # each response re-signs the cookie: it never idles out
+        asked_at = time.monotonic() - started
+        results.append(works(browser))
+        if asked_at > 2.5:  # asked after the lifetime: by when it was asked, not by when the loop ends
+            break  # (a loaded machine's request can stall past the end of a timed loop)
         time.sleep(0.2)
     assert results[0] and not results[-1]
     assert results == sorted(results, reverse=True)  # once it has ended it stays ended
