@@ -11,7 +11,7 @@ from dataclasses import replace
 import spike_devset as devset
 from bench_spikes import ours, score_one, total, zscore_baseline
 
-from monitor.spikes import SERIES_PARAMS
+from monitor.spikes import HOURLY_PARAMS, SERIES_PARAMS, detect
 from monitor.spikes.sensitivity import SENSITIVITIES, params_for
 
 # Points tried by leave-one-series-out: the shipped parameters, then each with a few changed.
@@ -113,6 +113,7 @@ def regime_table(nab, nab_series, *, quick: bool = False) -> None:
     for group, i in sorted(best.items()):
         print(f"  held out {group}: tuned on the others -> {_choice(nab, ours_at, flat, points, group, i)}")
     _calm_row()
+    _hourly_row(nab, table)
 
 
 def _held_out(nab, ours_at, flat, points, name, k, one, best_cache) -> list[dict]:
@@ -201,3 +202,16 @@ def sensitivity_table(nab, nab_series) -> None:
         params = params_for(SERIES_PARAMS, level)
         alarms = sum(len(ours(s.values, params, s.rows_per_day)) for s in calm)
         print(f"{'calm synthetic, every base':30s} {level:22s} false alarms per series-year: {alarms / years:.1f}")
+
+
+def _hourly_row(nab, table) -> None:
+    """The live path's ``HOURLY_PARAMS`` (what a person's spikes use; five mentions at least) on
+    the hourly synthetic series and the calm ones, beside the row above's rescaled SERIES_PARAMS."""
+    name = next(name for name in table if name.startswith("synthetic"))
+    flagged = lambda s: {flag.index for flag in detect(s.values, params=HOURLY_PARAMS)}  # noqa: E731
+    parts = [[score_one(nab, s.values, s.windows, flagged(s)) for s in one] for one in table[name]]
+    _print_row(nab, name, "HOURLY_PARAMS (live)", parts)
+    calm = [devset.calm(base, seed) for base in devset.BASE_RATES for seed in CALM_SEEDS]
+    years = sum(len(s.values) for s in calm) / (24 * 365)
+    alarms = sum(len(flagged(s)) for s in calm)
+    print(f"calm synthetic, every base: false alarms per series-year with HOURLY_PARAMS (live): {alarms / years:.1f}")
