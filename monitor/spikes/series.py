@@ -14,6 +14,7 @@ from monitor.spikes.detector import SERIES_PARAMS, Params, detect, rescaled
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 CSV_HEADER = ["timestamp", "value"]
 DAY = timedelta(days=1)
+SPACINGS = 1000  # leading spacings whose median is the bucket size
 
 
 def read_series(path: str | Path) -> tuple[list[str], list[float]]:
@@ -51,9 +52,6 @@ def _parse_row(row: list[str], line: int) -> tuple[str, float]:
     if not math.isfinite(value):
         raise ValueError(f"line {line}: value {raw!r} is not a finite number")
     return stamp, value
-
-
-SPACINGS = 1000  # leading spacings whose median is the bucket size
 
 
 def rows_per_day(stamps: list[str], default: int) -> int:
