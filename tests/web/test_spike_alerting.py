@@ -97,6 +97,29 @@ def test_a_config_sync_owns_the_setting_while_the_file_names_it(settings):
         assert person.alert == "eager"  # a file that names neither key leaves the web's setting
 
 
+def test_the_file_setting_changing_or_lifting_alerts_is_audited_as_the_file(settings):
+    quiet = config(alert="quiet", mute_until="2026-12-31")
+    with db.session_scope(settings.database_url) as session:
+        for entries in (config(), quiet, quiet, config(), config()):  # defaults, set, same, lifted, same
+            sync_watchlist(session, watchlist=parse_watchlist(entries, "m"))
+        person = session.exec(select(Person)).one()
+        audited = session.exec(
+            select(AuditEntry).where(AuditEntry.target == f"person:{person.id}").order_by(AuditEntry.id)
+        )
+        trail = [(entry.user_id, entry.action, entry.before, entry.after) for entry in audited]
+
+    defaults, set_ = {"alert": "normal", "mute_until": None}, {"alert": "quiet", "mute_until": "2026-12-31"}
+    assert trail == [(None, "person_alerts_config", defaults, set_), (None, "person_alerts_config", set_, defaults)]
+
+
+def test_a_new_person_the_file_makes_eager_is_audited_from_nothing(settings):
+    with db.session_scope(settings.database_url) as session:
+        sync_watchlist(session, watchlist=parse_watchlist(config(alert="eager"), "m"))
+        entry = session.exec(select(AuditEntry)).one()
+
+    assert (entry.user_id, entry.before, entry.after) == (None, None, {"alert": "eager", "mute_until": None})
+
+
 # --- the detector and the alerts ------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from monitor.core.config_file import ConfigError, Watchlist
-from monitor.core.models import Alias, Person, Recipient, Source, utcnow
+from monitor.core.models import Alias, AuditEntry, Person, Recipient, Source, utcnow
 from monitor.core.storage.groups import sync_config_groups
 
 log = logging.getLogger(__name__)
@@ -125,23 +125,45 @@ def _sync_people(session: Session, watchlist: Watchlist) -> None:
     for name, person in existing.items():
         if person.origin != "web" and name not in wanted:
             person.preserve = False  # a person the file dropped is no longer preserved
-    people = []
+    people, alerts_before = [], {}
     for name, entry in wanted.items():
         person = existing.get(name) or Person(name=name)
         person.origin, person.active = "config", True
         person.private, person.preserve = entry.private, entry.preserve  # issues 16 and 18
+        alerts_before[name] = _alerts(person) if person.id is not None else None
         apply_alert_config(person, entry.alert, entry.mute_until)  # issue 19: sensitivity and mute
         session.add(person)
         people.append((person, entry))
     # One flush for the new people's ids and one read of every alias: per person, both cost a
     # round trip each, 2 s of every command's start-up at 1,000 people (issue 15).
     session.flush()
+    _audit_alerts(session, [person for person, _ in people], alerts_before)
     current: dict[int, dict[tuple[str, str], Alias]] = {}
     for alias in session.exec(select(Alias)):
         current.setdefault(alias.person_id, {})[(alias.kind, alias.text)] = alias
     for person, entry in people:
         terms = _matching_terms(entry)
         _sync_aliases(session, person, entry.all_names(), entry.exclude, terms, current=current.get(person.id, {}))
+
+
+CONFIG_ALERTS = "person_alerts_config"  # the audit action of a sensitivity or mute the file changed
+
+
+def _alerts(person: Person) -> dict:
+    return {"alert": person.alert, "mute_until": person.mute_until.isoformat() if person.mute_until else None}
+
+
+def _audit_alerts(session: Session, people: list[Person], before: dict[str, dict | None]) -> None:
+    """An audit entry (no user: the config file) for each person whose alert sensitivity or mute
+    the file set, changed or lifted; as the web's changes are (``person_alerts``). A new person
+    at the defaults makes none."""
+    now = utcnow()
+    for person in people:
+        was, is_now = before.get(person.name), _alerts(person)
+        if was != is_now and (was is not None or is_now != {"alert": "normal", "mute_until": None}):
+            session.add(
+                AuditEntry(at=now, action=CONFIG_ALERTS, target=f"person:{person.id}", before=was, after=is_now)
+            )
 
 
 # Per-person matching data beyond aliases and excludes lives in Alias rows of these kinds.
