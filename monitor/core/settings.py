@@ -170,6 +170,15 @@ class Settings(BaseSettings):
                     raise ValueError(f"{item!r} is not an IP address or CIDR network") from None
         return value
 
+    @field_validator("spike_bucket_minutes")
+    @classmethod
+    def _whole_buckets_a_day(cls, value: int) -> int:
+        # The day profile has one slot per bucket of the day: a bucket that does not divide the
+        # day would move the slots against the clock (50 minutes: by 40 minutes a day).
+        if (24 * 60) % value:
+            raise ValueError(f"{value} does not divide a day (1440 minutes); use e.g. 5, 10, 15, 30, 60, 120")
+        return value
+
     @property
     def embedded_broker(self) -> bool:
         """True when no broker server is configured and kombu's filesystem transport is used."""

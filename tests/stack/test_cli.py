@@ -123,6 +123,16 @@ def test_a_bad_setting_stops_with_one_line_naming_the_variable(tmp_path, monkeyp
     )
 
 
+def test_a_spike_bucket_that_does_not_divide_the_day_stops_with_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("MONITOR_SPIKE_BUCKET_MINUTES", "50")  # 28.8 a day: the day profile would drift
+    done = monitor("poll", "--once", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "error: environment: MONITOR_SPIKE_BUCKET_MINUTES: Value error, 50 does not divide a day (1440 minutes); "
+        "use e.g. 5, 10, 15, 30, 60, 120"
+    )
+
+
 OPML = """<?xml version="1.0"?><opml version="2.0"><head><title>reader</title></head><body>
 <outline text="News"><outline type="rss" text="Новая газета" xmlUrl="https://example.org/rss.xml"/>
 <outline type="rss" text="Already there" xmlUrl="https://example.org/feed.xml"/></outline></body></opml>"""

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from monitor.core.models import Source
 from monitor.core.settings import Settings
@@ -64,3 +67,14 @@ def test_a_quiet_stream_is_not_called_silent():
     # A stream delivers every public post; hours without a mention of a tracked name are normal.
     stream = Source(url="wss://jetstream.example", origin="stream", last_new_at=NOW - timedelta(days=2))
     assert not is_silent(stream, NOW, SETTINGS)
+
+
+@given(st.integers(-10, 3000))
+def test_a_spike_bucket_is_accepted_only_from_five_minutes_to_a_day_and_dividing_it(minutes):
+    try:
+        Settings(spike_bucket_minutes=minutes)
+    except ValidationError:
+        accepted = False
+    else:
+        accepted = True
+    assert accepted == (5 <= minutes <= 1440 and 1440 % minutes == 0)
