@@ -15,6 +15,8 @@ from datetime import datetime, timedelta, timezone, tzinfo
 
 from monitor.clock import as_utc
 
+MONTH_DAYS = 30.4  # days of an average month, for "usually about 2 a month"
+
 
 @dataclass(frozen=True)
 class WindowCounts:
@@ -72,9 +74,12 @@ def describe(
 
 
 def usual(per_day: float, *, gettext: Callable[[str], str] = _english) -> str:
-    """ "usually about 2 a day", "usually about 40 an hour", "usually about 1 a week", "usually none"."""
+    """ "usually about 2 a day", "usually about 40 an hour", "usually about 1 a week", "usually
+    about 2 a month" (a jailed activist's usual), "usually none"."""
     if per_day * 7 < 0.5:
-        return gettext("usually none")
+        if per_day * MONTH_DAYS < 0.5:
+            return gettext("usually none")
+        return gettext("usually about %(num)s a month") % {"num": _round(per_day * MONTH_DAYS)}
     if per_day < 0.5:
         return gettext("usually about %(num)s a week") % {"num": _round(per_day * 7)}
     if per_day >= 48:

@@ -301,6 +301,24 @@ def test_any_explanation_is_one_line_without_statistics_jargon(mentions, stories
     assert text.startswith(f"{mentions} mention") and text.endswith(usual(per_day))
 
 
+@pytest.mark.parametrize(
+    "per_day, english, russian",
+    [
+        (0.01, "usually none", "обычно ни одного"),
+        (0.03, "usually about 1 a month", "обычно около 1 в месяц"),
+        (0.05, "usually about 2 a month", "обычно около 2 в месяц"),  # a jailed activist's quiet months
+        (0.1, "usually about 1 a week", "обычно около 1 в неделю"),
+        (2.2, "usually about 2 a day", "обычно около 2 в день"),
+        (140, "usually about 6 an hour", "обычно около 6 в час"),
+    ],
+)
+def test_the_usual_rate_reads_per_month_week_day_or_hour_in_each_language(per_day, english, russian):
+    from monitor.i18n import translations
+
+    assert usual(per_day) == english
+    assert usual(per_day, gettext=translations("ru").gettext) == russian
+
+
 @given(
     st.lists(st.integers(0, 10**6), min_size=1, max_size=80),
     st.integers(1, 1440),
