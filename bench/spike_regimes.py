@@ -205,13 +205,18 @@ def sensitivity_table(nab, nab_series) -> None:
 
 
 def _hourly_row(nab, table) -> None:
-    """The live path's ``HOURLY_PARAMS`` (what a person's spikes use; five mentions at least) on
-    the hourly synthetic series and the calm ones, beside the row above's rescaled SERIES_PARAMS."""
+    """The live path's ``HOURLY_PARAMS`` (what a person's spikes use; five mentions at least) at
+    each sensitivity on the hourly synthetic series and the calm ones, beside the rows above's
+    rescaled SERIES_PARAMS."""
     name = next(name for name in table if name.startswith("synthetic"))
-    flagged = lambda s: {flag.index for flag in detect(s.values, params=HOURLY_PARAMS)}  # noqa: E731
-    parts = [[score_one(nab, s.values, s.windows, flagged(s)) for s in one] for one in table[name]]
-    _print_row(nab, name, "HOURLY_PARAMS (live)", parts)
     calm = [devset.calm(base, seed) for base in devset.BASE_RATES for seed in CALM_SEEDS]
     years = sum(len(s.values) for s in calm) / (24 * 365)
-    alarms = sum(len(flagged(s)) for s in calm)
-    print(f"calm synthetic, every base: false alarms per series-year with HOURLY_PARAMS (live): {alarms / years:.1f}")
+    for level in SENSITIVITIES:
+        params = params_for(HOURLY_PARAMS, level)
+        flagged = lambda s, params=params: {flag.index for flag in detect(s.values, params=params)}  # noqa: E731
+        parts = [[score_one(nab, s.values, s.windows, flagged(s)) for s in one] for one in table[name]]
+        _print_row(nab, name, f"HOURLY_PARAMS, {level}", parts)
+        alarms = sum(len(flagged(s)) for s in calm)
+        print(
+            f"{'calm synthetic, every base':30s} {'HOURLY_PARAMS, ' + level:22s} false alarms per series-year: {alarms / years:.1f}"
+        )
