@@ -13,6 +13,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from monitor.core import db
@@ -284,6 +287,20 @@ def test_a_state_with_a_number_json_cannot_hold_is_unreadable_not_silent():
             _restored(SpikeState(id=1, state={**state, "counts": {**state["counts"], "phi": [bad] * 3}}), HOURLY_PARAMS)
             is None
         )
+
+
+@settings_hypothesis(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 10**12), max_size=120), st.sampled_from(["quiet", "normal", "eager"]))
+def test_every_state_the_detector_writes_reads_back(counts, level):
+    """The check for damaged rows never refuses a state the detector itself wrote: a series it
+    refused would relearn on every refresh."""
+    detector = Detector(sensitivity_params(HOURLY_PARAMS, level))
+    for value in counts:
+        detector.update(value)
+    stored = json.loads(json.dumps(detector.state()))  # as the JSON column hands it back
+
+    restored = _restored(SpikeState(id=1, state=stored), detector.params)
+    assert restored is not None and restored.state() == detector.state()
 
 
 def test_many_new_series_store_the_states_a_bucket_by_bucket_run_reaches(settings):
