@@ -14,8 +14,9 @@ are held out across all their thinnings, synthetic ones by base rate; each fold'
 printed as its changes and its lead over the shipped point on the other series), and for the
 rolling z-score baseline (a one-day z > 8 with a one-day cooldown, the data README's reference).
 The live path's ``HOURLY_PARAMS`` (a person's hourly spikes) is scored at each sensitivity on
-the synthetic and calm series beside them. Then (not with ``--quick``) every regime at a person's quiet, normal and
-eager alert sensitivity, with the false alarms each gives on the calm series.
+the synthetic and calm series beside them. Then (not with ``--quick``) every regime at a
+person's quiet, normal and eager alert sensitivity, with the false alarms each gives on the
+calm series.
 Then throughput: the batch detector on 1,000 people × a year of hourly buckets beside the
 streaming detector, with the same flags asserted. Unless ``--no-cli`` it runs nab_score.py
 on ``monitor spikes detect`` (the public contract) for the shipped series. ``--seeds``

@@ -93,9 +93,7 @@ def regime_table(nab, nab_series, *, quick: bool = False) -> None:
     ours_at = {i: {(name, k): parts for (name, k, _), parts in zip(flat, scored[i])} for i in range(len(points))}
     shipped = 0  # LOSO_GRID[0] is SHIPPED_POINT
     best: dict[str, int] = {}  # the grid point each held-out group is scored with
-    print(
-        f"{'regime':30s} {'detector':22s} {'standard':>8s} {'low_FP':>7s} {'low_FN':>7s} {'recall':>7s} {'precision':>9s} {'alerts':>6s}"
-    )
+    _print_header("detector")
     for name, sets in table.items():
         baseline = [
             [score_one(nab, s.values, s.windows, zscore_baseline(s.values, s.rows_per_day)) for s in one]
@@ -165,11 +163,22 @@ def _print_row(nab, regime: str, label: str, sets_parts: list[list[dict]]) -> No
     )
 
 
+def _print_header(label: str) -> None:
+    print(
+        f"{'regime':30s} {label:22s} {'standard':>8s} {'low_FP':>7s} {'low_FN':>7s} {'recall':>7s} {'precision':>9s} {'alerts':>6s}"
+    )
+
+
+def _calm_series(bases) -> tuple[list[devset.Series], float]:
+    """The calm synthetic series of ``bases`` (every calm seed) and the years they span."""
+    series = [devset.calm(base, seed) for base in bases for seed in CALM_SEEDS]
+    return series, sum(len(s.values) for s in series) / (24 * 365)
+
+
 def _calm_row() -> None:
     """False alarms per series-year on calm synthetic series (rhythm and noise, no burst)."""
     for base in devset.BASE_RATES:
-        series = [devset.calm(base, seed) for seed in CALM_SEEDS]
-        years = sum(len(s.values) for s in series) / (24 * 365)
+        series, years = _calm_series([base])
         ours_n = sum(len(ours(s.values, SERIES_PARAMS, s.rows_per_day)) for s in series)
         z_n = sum(len(zscore_baseline(s.values, s.rows_per_day)) for s in series)
         print(
@@ -184,22 +193,16 @@ def sensitivity_table(nab, nab_series) -> None:
     buys and pays by choosing one for a person."""
     table = regimes(nab_series)
     flat = [(name, k, one) for name, sets in table.items() for k, one in enumerate(sets)]
-    points = []
-    for level in SENSITIVITIES:
-        tuned = params_for(SERIES_PARAMS, level)
-        points.append(dict(threshold=tuned.threshold, scan_threshold=tuned.scan_threshold))
+    tuned = [params_for(SERIES_PARAMS, level) for level in SENSITIVITIES]
+    points = [dict(threshold=params.threshold, scan_threshold=params.scan_threshold) for params in tuned]
     with ProcessPoolExecutor(2) as pool:
         scored = list(pool.map(_score_point, [(point, [one for _, _, one in flat]) for point in points]))
-    calm = [devset.calm(base, seed) for base in devset.BASE_RATES for seed in CALM_SEEDS]
-    years = sum(len(s.values) for s in calm) / (24 * 365)
-    print(
-        f"{'regime':30s} {'sensitivity':22s} {'standard':>8s} {'low_FP':>7s} {'low_FN':>7s} {'recall':>7s} {'precision':>9s} {'alerts':>6s}"
-    )
-    for level, parts in zip(SENSITIVITIES, scored):
+    calm, years = _calm_series(devset.BASE_RATES)
+    _print_header("sensitivity")
+    for level, params, parts in zip(SENSITIVITIES, tuned, scored):
         at = {(name, k): p for (name, k, _), p in zip(flat, parts)}
         for name, sets in table.items():
             _print_row(nab, name, level, [at[name, k] for k in range(len(sets))])
-        params = params_for(SERIES_PARAMS, level)
         alarms = sum(len(ours(s.values, params, s.rows_per_day)) for s in calm)
         print(f"{'calm synthetic, every base':30s} {level:22s} false alarms per series-year: {alarms / years:.1f}")
 
@@ -209,8 +212,7 @@ def _hourly_row(nab, table) -> None:
     each sensitivity on the hourly synthetic series and the calm ones, beside the rows above's
     rescaled SERIES_PARAMS."""
     name = next(name for name in table if name.startswith("synthetic"))
-    calm = [devset.calm(base, seed) for base in devset.BASE_RATES for seed in CALM_SEEDS]
-    years = sum(len(s.values) for s in calm) / (24 * 365)
+    calm, years = _calm_series(devset.BASE_RATES)
     for level in SENSITIVITIES:
         params = params_for(HOURLY_PARAMS, level)
         flagged = lambda s, params=params: {flag.index for flag in detect(s.values, params=params)}  # noqa: E731
