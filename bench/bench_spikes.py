@@ -1,6 +1,6 @@
 """Benchmark the spike detector per regime against a rolling z-score, in one run (by hand).
 
-    .venv/bin/python bench/bench_spikes.py [--no-cli] [--quick] [--seeds 3,4,5]
+    .venv/bin/python bench/bench_spikes.py [--no-cli] [--quick] [--seeds 3,4,5] [--ps 0.35,0.1,0.01]
 
 Regimes (``spike_devset``): the five shipped NAB realTweets series; the same thinned to p =
 0.2, 0.05 and 0.02 (Binomial(k, p) per bucket keeps NAB's labelled windows; seeds 0, 1, 2,
@@ -25,7 +25,9 @@ eight points at p = 0.02, so the parameters were last chosen on the mean of seed
 (``--seeds 0,1,2,3,4,5,6,7,8,9``, about twice as long), and seeds 10–19 are a held-out check.
 ``escalate_from`` was set on seeds 0–2 to 5, the sparse-name level ``onset_below`` already
 uses (2, 5, 10 and 20 tried); checked on 3–9 and 10–19, where 10 did as well or a little
-better, so the grid holds 10 and 0 (the rule off) beside it.
+better, so the grid holds 10 and 0 (the rule off) beside it. ``--ps`` thins to other
+levels than the three tuned on (0.35, 0.1 and 0.01: between them and beyond the sparsest),
+a check that the detector holds between and past the levels it was tuned at.
 Skips with a message when ../shared/data is absent.
 """
 
@@ -245,6 +247,9 @@ def main(argv: list[str]) -> int:
     if "--seeds" in argv:
         spike_devset.SEEDS = tuple(int(s) for s in argv[argv.index("--seeds") + 1].split(","))
         print(f"seeds {spike_devset.SEEDS}")
+    if "--ps" in argv:
+        spike_devset.THIN_PS = tuple(float(p) for p in argv[argv.index("--ps") + 1].split(","))
+        print(f"thinned at p = {spike_devset.THIN_PS}")
     nab = load_scorer()
     series = load_series(nab)
     print(
