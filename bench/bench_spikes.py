@@ -16,7 +16,8 @@ rolling z-score baseline (a one-day z > 8 with a one-day cooldown, the data READ
 The live path's ``HOURLY_PARAMS`` (a person's hourly spikes) is scored at each sensitivity on
 the synthetic and calm series beside them. Then (not with ``--quick``) every regime at a
 person's quiet, normal and eager alert sensitivity, with the false alarms each gives on the
-calm series.
+calm series, and how often one bucket's count-model surprise reaches 2 to 6 outside the
+labelled windows against what the model promises (the tails of real mention volume).
 Then throughput: the batch detector on 1,000 people × a year of hourly buckets beside the
 streaming detector, with the same flags asserted. Unless ``--no-cli`` it runs nab_score.py
 on ``monitor spikes detect`` (the public contract) for the shipped series. ``--seeds``
@@ -242,7 +243,7 @@ def main(argv: list[str]) -> int:
         print(f"skipped: {DATA_DIR} or {NAB_SCORE} is absent")
         return 0
     import spike_devset
-    from spike_regimes import regime_table, sensitivity_table
+    from spike_regimes import calibration_table, regime_table, sensitivity_table
 
     if "--seeds" in argv:
         spike_devset.SEEDS = tuple(int(s) for s in argv[argv.index("--seeds") + 1].split(","))
@@ -259,6 +260,7 @@ def main(argv: list[str]) -> int:
     regime_table(nab, series, quick="--quick" in argv)
     if "--quick" not in argv:
         sensitivity_table(nab, series)
+        calibration_table(series)
     throughput()
     online_step()
     if "--no-cli" not in argv:
