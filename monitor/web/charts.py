@@ -50,7 +50,7 @@ def bar_chart(
     bucket: timedelta,
     zone: tzinfo = timezone.utc,
     inside: Container[int] = (),
-    band: Sequence[tuple[float, float]] | None = None,
+    band: Sequence[tuple[float, float] | None] | None = None,
     label: str = "mentions",
     frame: Frame = Frame(),
     css_class: str = "",
@@ -59,9 +59,9 @@ def bar_chart(
 ) -> Markup:
     """Bars of ``counts`` (bucket i starts at ``start + i·bucket``), red over ``inside`` (class
     ``hot_class``, with a ▲ above when ``marker``), on a time axis in ``zone``, over the shaded
-    ``band`` (one (low, high) per bucket) when given."""
+    ``band`` (one (low, high) per bucket, or None where nothing was expected) when given."""
     counts = list(counts) or [0]
-    peak = max([*counts, *(high for _, high in band or []), 1])
+    peak = max([*counts, *(part[1] for part in band or [] if part is not None), 1])
     step = (frame.width - frame.left - 4) / len(counts)
     y = lambda value: frame.top + frame.plot_height * (1 - value / peak)  # noqa: E731
     parts = [
@@ -69,7 +69,7 @@ def bar_chart(
         f'height="{frame.height}" viewBox="0 0 {frame.width} {frame.height}" xmlns="http://www.w3.org/2000/svg">'
     ]
     if band:
-        parts.append(_band(band, frame, step, y))
+        parts += [_band(run, first, frame, step, y) for first, run in _runs(band)]
     for i, count in enumerate(counts):
         when = start + i * bucket
         hot = i in inside
@@ -89,15 +89,26 @@ def bar_chart(
     return Markup("".join(parts))
 
 
-def _band(band: Sequence[tuple[float, float]], frame: Frame, step: float, y) -> str:
-    """The expected range as one shaded polygon: along the highs, back along the lows."""
-    highs = [
-        f"{frame.left + i * step:.1f},{y(high):.1f} {frame.left + (i + 1) * step:.1f},{y(high):.1f}"
-        for i, (_, high) in enumerate(band)
-    ]
+def _runs(band: Sequence[tuple[float, float] | None]) -> list[tuple[int, list[tuple[float, float]]]]:
+    """The band's stretches without a gap: (index of the first bucket, its ranges)."""
+    runs: list[tuple[int, list[tuple[float, float]]]] = []
+    for i, part in enumerate(band):
+        if part is None:
+            continue
+        if runs and runs[-1][0] + len(runs[-1][1]) == i:
+            runs[-1][1].append(part)
+        else:
+            runs.append((i, [part]))
+    return runs
+
+
+def _band(band: Sequence[tuple[float, float]], first: int, frame: Frame, step: float, y) -> str:
+    """The expected range from bucket ``first`` on as one shaded polygon: along the highs, back
+    along the lows."""
+    left = lambda i: frame.left + (first + i) * step  # noqa: E731
+    highs = [f"{left(i):.1f},{y(high):.1f} {left(i + 1):.1f},{y(high):.1f}" for i, (_, high) in enumerate(band)]
     lows = [
-        f"{frame.left + (i + 1) * step:.1f},{y(low):.1f} {frame.left + i * step:.1f},{y(low):.1f}"
-        for i, (low, _) in reversed(list(enumerate(band)))
+        f"{left(i + 1):.1f},{y(low):.1f} {left(i):.1f},{y(low):.1f}" for i, (low, _) in reversed(list(enumerate(band)))
     ]
     title = i18n.gettext("the range the detector expected")
     return (

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from monitor.core.models import Alias, Mention, MentionPerson, Person, Spike, utcnow
 from monitor.core.storage import access
-from monitor.core.storage.spike_state import usual_days
+from monitor.core.storage.spike_state import Usual, usual_days
 from monitor.review import cards
 from monitor.web.charts import Frame, bar_chart, expected_band
 from monitor.web.deps import SessionDep, UserDep, render
@@ -91,16 +91,18 @@ def daily_volume(session: Session, *, person_id: int, first: date, last: date) -
     return [(first + timedelta(days=i), counts.get(first + timedelta(days=i), 0)) for i in range(days)]
 
 
-def volume_svg(
-    volume: list[tuple[date, int]], *, spike_days: set[date], usual: tuple[list[float], float] | None = None
-) -> Markup:
+def volume_svg(volume: list[tuple[date, int]], *, spike_days: set[date], usual: Usual | None = None) -> Markup:
     """Bars per day with a time axis and a tooltip each; spike days red with a ▲; the band the
-    detector expected each day (``usual``: per weekday and a dispersion, ``state.usual_days``)."""
+    detector expects on each weekday (``usual``, ``spike_state.usual_days``), over the days
+    since it began to learn: before them it expected nothing, and a band there would claim it
+    had (a person added last week, mentioned daily since, would show a month of missed usual days)."""
     first = datetime(volume[0][0].year, volume[0][0].month, volume[0][0].day, tzinfo=timezone.utc)
     band = None
     if usual is not None:
-        per_weekday, dispersion = usual
-        band = [expected_band(per_weekday[day.weekday()], dispersion) for day, _ in volume]
+        band = [
+            expected_band(usual.per_weekday[day.weekday()], usual.dispersion) if day >= usual.since else None
+            for day, _ in volume
+        ]
     return bar_chart(
         [n for _, n in volume],
         start=first,

@@ -5,6 +5,7 @@ chart (time axis, tooltips, expected band). SQLite and PostgreSQL where a databa
 
 from __future__ import annotations
 
+import logging
 import random
 from datetime import date, datetime, timedelta, timezone
 
@@ -23,9 +24,10 @@ from monitor.core.models import (
     Recipient,
     Source,
     SpikeAlert,
+    SpikeState,
 )
 from monitor.core.storage import sync_watchlist
-from monitor.core.storage.spikes import update_spikes
+from monitor.core.storage.spikes import DEFAULT_LOOKBACK_HOURS, HOUR, update_spikes
 from monitor.notify import alerts
 from monitor.spikes import HOURLY_PARAMS, detect
 from monitor.spikes.sensitivity import muted, params_for
@@ -34,6 +36,7 @@ from tests.support.web import _db, post
 
 START = datetime(2025, 3, 1, tzinfo=timezone.utc)
 NAME = "Vladimir Vorontsov"
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def config(**person) -> dict:
@@ -246,24 +249,102 @@ def test_a_reviewer_sees_the_setting_but_cannot_change_it(reviewer_client):
 
 
 def test_the_person_chart_has_a_time_axis_tooltips_and_the_expected_band(admin, settings):
-    with db.session_scope(settings.database_url) as session:
-        person, source = Person(name=NAME), Source(url="https://a.example/feed", name="A")
-        session.add_all([person, source])
-        session.flush()
-        now = datetime.now(timezone.utc)
-        for k in range(30):
-            moment = now - timedelta(hours=k * 7)
-            session.add(mention := Mention(source_id=source.id, guid=str(k), published_at=moment, fetched_at=moment))
-            session.flush()
-            session.add(MentionPerson(mention_id=mention.id, person_id=person.id))
-        update_spikes(session, now=now)
-        person_id = person.id
+    person_id, now = chart_person(settings)
 
     page = admin.get(f"/people/{person_id}").text
 
     assert page.count('class="x-tick"') == 5 and '<polygon class="expected-band"' in page
     today = now.date()
     assert f"<title>{today:%a %d %b}: " in page and " mention" in page.split(f"<title>{today:%a %d %b}: ")[1][:20]
+
+
+def chart_person(settings, *, hours: int = 30) -> tuple[int, datetime]:
+    """A person mentioned every seven hours over the last ``hours`` × 7 hours, spikes updated now."""
+    with db.session_scope(settings.database_url) as session:
+        person, source = Person(name=NAME), Source(url="https://a.example/feed", name="A")
+        session.add_all([person, source])
+        session.flush()
+        now = datetime.now(timezone.utc)
+        for k in range(hours):
+            moment = now - timedelta(hours=k * 7)
+            session.add(mention := Mention(source_id=source.id, guid=str(k), published_at=moment, fetched_at=moment))
+            session.flush()
+            session.add(MentionPerson(mention_id=mention.id, person_id=person.id))
+        update_spikes(session, now=now)
+        return person.id, now
+
+
+def svg_of(page: str):
+    from xml.etree import ElementTree
+
+    return ElementTree.fromstring(page[page.index("<svg") : page.index("</svg>") + len("</svg>")])
+
+
+def test_the_band_begins_on_the_day_the_detector_began_to_learn(admin, settings):
+    """The detector learns from the last fortnight when a person is first counted; the chart shows
+    a month. Before that fortnight it expected nothing, and a band there would say it had."""
+    person_id, now = chart_person(settings)
+
+    root = svg_of(admin.get(f"/people/{person_id}").text)
+    [band] = root.findall(f"{SVG}polygon")
+    began = (now - timedelta(hours=DEFAULT_LOOKBACK_HOURS)).date()
+    bar = next(r for r in root.findall(f"{SVG}rect") if r.find(f"{SVG}title").text.startswith(f"{began:%a %d %b}:"))
+    xs = [float(point.split(",")[0]) for point in band.get("points").split()]
+
+    assert min(xs) == pytest.approx(float(bar.get("x")), abs=0.11)  # not the chart's first day
+    assert float(bar.get("x")) > float(root.findall(f"{SVG}rect")[0].get("x")) + 100
+
+
+DAMAGED_COUNTS = {
+    "no day slots": lambda counts: {**counts, "day": []},
+    "no dispersion": lambda counts: {key: value for key, value in counts.items() if key != "phi"},
+    "text for a rate": lambda counts: {**counts, "day_sum": "many"},  # PostgreSQL's JSON holds no NaN
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGED_COUNTS))
+def test_a_damaged_stored_state_leaves_the_person_page_without_a_band_not_broken(admin, settings, damage, caplog):
+    """One bad row (an old backup, a hand edit) must not break the person's page until the next
+    refresh relearns it: the page shows the bars without a band and the log names the row."""
+    person_id, _ = chart_person(settings)
+    with db.session_scope(settings.database_url) as session:
+        row = session.exec(select(SpikeState).where(SpikeState.person_id == person_id)).first()
+        row.state = {**row.state, "counts": DAMAGED_COUNTS[damage](row.state["counts"])}
+        session.add(row)
+
+    with caplog.at_level(logging.ERROR, logger="monitor.core.storage.spike_state"):
+        response = admin.get(f"/people/{person_id}")
+
+    root = svg_of(response.text)
+    assert response.status_code == 200 and len(root.findall(f"{SVG}rect")) == 30
+    assert root.findall(f"{SVG}polygon") == [] and "unreadable" in caplog.text and NAME not in caplog.text
+
+
+@given(st.lists(st.one_of(st.none(), st.tuples(st.floats(0, 1e4), st.floats(0, 1e4))), min_size=1, max_size=60))
+def test_the_band_is_drawn_over_each_stretch_where_something_was_expected_and_nowhere_else(band):
+    from monitor.web.charts import Frame, bar_chart
+
+    band = [None if part is None else (min(part), max(part)) for part in band]
+    frame = Frame()
+    svg = svg_of(
+        str(bar_chart([1] * len(band), start=datetime(2026, 3, 1, tzinfo=timezone.utc), bucket=HOUR, band=band))
+    )
+    step = (frame.width - frame.left - 4) / len(band)
+    stretches = []  # (first, last) bucket of each stretch without a gap
+    for i, part in enumerate(band):
+        if part is not None:
+            stretches = (
+                stretches[:-1] + [(stretches[-1][0], i)]
+                if stretches and stretches[-1][1] == i - 1
+                else [*stretches, (i, i)]
+            )
+    polygons = svg.findall(f"{SVG}polygon")
+
+    assert len(polygons) == len(stretches)
+    for polygon, (first, last) in zip(polygons, stretches):
+        xs = [float(point.split(",")[0]) for point in polygon.get("points").split()]
+        assert min(xs) == pytest.approx(frame.left + first * step, abs=0.11)
+        assert max(xs) == pytest.approx(frame.left + (last + 1) * step, abs=0.11)
 
 
 # --- the wording ----------------------------------------------------------------------

@@ -13,14 +13,14 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from monitor.core.models import SpikeState
 from monitor.core.storage.bulk import insert_ignore
-from monitor.spikes.detector import Detector, Params, rescaled
+from monitor.spikes.detector import HOURLY_PARAMS, Detector, Params, rescaled
 
 log = logging.getLogger(__name__)
 
@@ -194,9 +194,20 @@ def _claim(session: Session, series: Series, now: datetime) -> bool:
     return claimed.rowcount == 1
 
 
-def usual_days(session: Session, *, person_id: int, bucket: timedelta) -> tuple[list[float], float] | None:
-    """What the person's stored count model expects per day, Monday to Sunday, and its over-dispersion
-    (of its longest window); None before the person's whole-volume series has a state."""
+@dataclass(frozen=True)
+class Usual:
+    """What a person's stored count model expects per day, Monday to Sunday, the over-dispersion
+    of its longest window, and the first day it learnt from (before it, it expected nothing)."""
+
+    per_weekday: list[float]
+    dispersion: float
+    since: date
+
+
+def usual_days(session: Session, *, person_id: int, bucket: timedelta, params: Params = HOURLY_PARAMS) -> Usual | None:
+    """The person's whole-volume series' ``Usual``; None before it has learnt from a bucket, or where
+    its stored state cannot be read (logged, as a refresh logs it; the page shows no band rather
+    than failing, and the next refresh relearns the series)."""
     row = session.exec(
         select(SpikeState).where(
             SpikeState.person_id == person_id,
@@ -204,9 +215,11 @@ def usual_days(session: Session, *, person_id: int, bucket: timedelta) -> tuple[
             SpikeState.bucket_seconds == int(bucket.total_seconds()),
         )
     ).first()
-    counts = (row.state or {}).get("counts") if row else None
-    if not counts:
+    detector = _restored(row, params_for_bucket(params, bucket)) if row is not None else None
+    if detector is None or detector.counts.level is None:
         return None
-    per_day = counts["day_sum"] / len(counts["day"]) * (DAY / bucket)
-    week_mean = max(counts["week_sum"] / 7, 1e-9)
-    return [per_day * w / week_mean for w in counts["week"]], counts["phi"][-1]
+    counts = detector.counts
+    per_day = counts.day_sum / len(counts.day) * (DAY / bucket)
+    week_mean = max(counts.week_sum / 7, 1e-9)
+    since = (EPOCH + detector.phase * bucket).date()
+    return Usual([per_day * w / week_mean for w in counts.week], counts.phi[-1], since)
