@@ -169,6 +169,25 @@ def test_it_highlights_solidarity_and_counts_confirmed_and_unreviewed(smtp):
     assert "confirmed 1 · unreviewed 2" in text
 
 
+def test_a_solidarity_story_and_its_copies_are_highlighted_once(smtp):
+    """Copies of one post (one story) fill no more than one highlight: the other highlights go to
+    other stories, where the reviewer learns something new."""
+    person, source = make_person(), make_source()
+    story = make_cluster()
+    for n in range(3):
+        make_mention(source, [person], title="Supporters gather outside the court for Vorontsov", cluster=story)
+    make_mention(source, [person], title="Solidarity letters for Vorontsov", published_at=NOON + timedelta(hours=1))
+    make_mention(source, [person], title="#FreeVorontsov rally", published_at=NOON + timedelta(hours=2))
+    make_recipient()
+
+    send()
+
+    [(_, text, _)] = bodies(smtp, "desk@example.org")
+    solidarity = text[text.index("Solidarity:") :]
+    assert solidarity.count("Supporters gather outside the court") == 1
+    assert "Solidarity letters for Vorontsov" in solidarity and "#FreeVorontsov rally" in solidarity
+
+
 def test_beyond_the_most_mentioned_people_it_lists_one_line_each_then_a_count(smtp, monkeypatch):
     from monitor.notify.digest import content
 

@@ -206,15 +206,28 @@ def _top_stories(session: Session, persons: dict[int, PersonStats], start, end, 
 
 
 def _highlights(session: Session, persons: dict[int, PersonStats], start, end, zone) -> None:
+    """Up to ``HIGHLIGHTS`` solidarity posts per person, one per story (a post's copies are one
+    story, as in the top stories), confirmed ones first, then the earliest."""
     # The cards' solidarity hint, as SQL: one rule for both (monitor.review.cues).
     words = solidarity_sql(Mention.title, Mention.text)
-    rank = sa.func.row_number().over(
-        partition_by=MentionPerson.person_id,
-        order_by=(sa.case((Mention.status == "confirmed", 0), else_=1), AT, Mention.id),
+    story = sa.func.coalesce(Mention.cluster_id, -Mention.id)
+    unconfirmed = sa.case((Mention.status == "confirmed", 0), else_=1)
+    in_story = sa.func.row_number().over(
+        partition_by=(MentionPerson.person_id, story), order_by=(unconfirmed, AT, Mention.id)
     )
-    inner = _day_mentions(MentionPerson.person_id, Mention.id.label("mention_id"), rank.label("rank"))
+    inner = _day_mentions(
+        MentionPerson.person_id,
+        Mention.id.label("mention_id"),
+        unconfirmed.label("unconfirmed"),
+        AT.label("at"),
+        in_story.label("in_story"),
+    )
     inner = inner.where(AT >= start, AT < end, words).subquery()
-    statement = select(inner.c.person_id, inner.c.mention_id).where(inner.c.rank <= HIGHLIGHTS)
+    rank = sa.func.row_number().over(
+        partition_by=inner.c.person_id, order_by=(inner.c.unconfirmed, inner.c.at, inner.c.mention_id)
+    )
+    firsts = select(inner.c.person_id, inner.c.mention_id, rank.label("rank")).where(inner.c.in_story == 1).subquery()
+    statement = select(firsts.c.person_id, firsts.c.mention_id).where(firsts.c.rank <= HIGHLIGHTS)
     rows = [row for row in session.exec(statement) if row[0] in persons]
     posts = _posts(session, [mention_id for _, mention_id in rows], zone)
     for person_id, mention_id in sorted(rows, key=lambda r: (posts[r[1]].at, r[1])):
