@@ -14,9 +14,10 @@ from sqlmodel import Session, select
 from monitor.core.models import Alias, Mention, MentionPerson, Person, Spike, utcnow
 from monitor.core.storage import access
 from monitor.core.storage.spike_state import Usual, usual_days
-from monitor.review import cards
+from monitor.review import cards, overview
 from monitor.web.charts import Frame, bar_chart, expected_band
 from monitor.web.deps import SessionDep, UserDep, render
+from monitor.web.limits import MAX_SEARCH_CHARS
 from monitor.web.menus import menus
 from monitor.web.review import card_item
 from monitor.web.spikes import spike_bucket
@@ -29,9 +30,25 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/people")
-def people_list(request: Request, session: SessionDep, user: UserDep) -> Response:
-    """Every tracked person, linking to their page."""
-    return render(request, "people.html", user=user, people=cards.people(session, access.scope_for(session, user)))
+def people_list(request: Request, session: SessionDep, user: UserDep, q: str = "", sort: str = "activity") -> Response:
+    """Every person the user may see, busiest first (or by name), with the last week's mentions
+    and spikes and the review backlog; ``q`` filters names and aliases."""
+    if sort not in overview.SORTS:
+        raise HTTPException(status_code=400, detail=f"sort: expected {' or '.join(overview.SORTS)}")
+    if len(q) > MAX_SEARCH_CHARS:
+        raise HTTPException(status_code=422, detail=f"q: at most {MAX_SEARCH_CHARS} characters")
+    now = utcnow()
+    rows = overview.people_overview(session, access.scope_for(session, user), now=now, query=q, sort=sort)
+    return render(
+        request,
+        "people.html",
+        user=user,
+        people=rows,
+        q=q,
+        sort=sort,
+        today=now.date(),
+        backlog_since=overview.backlog_start(now),
+    )
 
 
 @router.get("/people/{person_id}")
