@@ -4,7 +4,8 @@ aliases and recent cards. No script: the chart is plain SVG built from escaped n
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
@@ -13,14 +14,17 @@ from sqlmodel import Session, select
 
 from monitor.core.models import Alias, Mention, MentionPerson, Person, Spike, utcnow
 from monitor.core.storage import access
+from monitor.core.storage.spike_groups import SpikeGroup, group_spikes
 from monitor.core.storage.spike_state import Usual, usual_days
+from monitor.core.storage.spikes import windows_counts
 from monitor.review import cards, overview
+from monitor.spikes.wording import WindowCounts
 from monitor.web.charts import Frame, bar_chart, expected_band
 from monitor.web.deps import SessionDep, UserDep, render
 from monitor.web.limits import MAX_SEARCH_CHARS
 from monitor.web.menus import menus
 from monitor.web.review import card_item
-from monitor.web.spikes import spike_bucket
+from monitor.web.spikes import spike_bucket, spike_summary
 
 CHART_DAYS = 30
 CHART_W, CHART_H, PAD = 720, 180, 24
@@ -64,6 +68,8 @@ def person_page(person_id: int, request: Request, session: SessionDep, user: Use
     spikes = session.exec(
         select(Spike).where(Spike.person_id == person_id, Spike.hour >= _start(first)).order_by(Spike.hour.desc())
     ).all()
+    groups = group_spikes(spikes)  # a burst seen in the whole volume and per kind of source is one line
+    counted = _window_counts(session, [group.spike for group in groups])
     aliases = session.exec(select(Alias).where(Alias.person_id == person_id).order_by(Alias.kind, Alias.text)).all()
     page = cards.list_cards(
         session, filters=cards.Filters(state=None, person=person_id, scope=scope), limit=RECENT_CARDS
@@ -75,13 +81,46 @@ def person_page(person_id: int, request: Request, session: SessionDep, user: Use
         user=user,
         person=person,
         aliases=aliases,
-        spikes=spikes,
+        spikes=[SpikeLine(group, counts) for group, counts in zip(groups, counted)],
         chart=volume_svg(
             volume,
             spike_days={s.hour.date() for s in spikes},
             usual=usual_days(session, person_id=person_id, bucket=spike_bucket()),
         ),
         items=[card_item(card, matcher) for card in page.cards],
+    )
+
+
+@dataclass(frozen=True)
+class SpikeLine:
+    """One of the person's spikes (with the per-kind spikes folded under it, as on the spike cards)
+    and its window's counts, said in the page's language and zone."""
+
+    group: SpikeGroup
+    counts: WindowCounts
+
+    @property
+    def spike(self) -> Spike:
+        return self.group.spike
+
+    def summary(self, zone: tzinfo) -> str:
+        return spike_summary(self.spike, self.counts, zone)
+
+
+def _window_counts(session: Session, spikes: list[Spike]) -> list[WindowCounts]:
+    """Each spike's window counts: one query per bucket size among them (usually one)."""
+    counted: dict[int, WindowCounts] = {}
+    for seconds in {spike.bucket_seconds or 3600 for spike in spikes}:
+        same = [spike for spike in spikes if (spike.bucket_seconds or 3600) == seconds]
+        rows = [_row(spike) for spike in same]
+        counted.update(zip((spike.id for spike in same), windows_counts(session, rows, timedelta(seconds=seconds))))
+    return [counted[spike.id] for spike in spikes]
+
+
+def _row(spike: Spike) -> dict:
+    """What ``windows_counts`` reads of a spike."""
+    return dict(
+        person_id=spike.person_id, source_kind=spike.source_kind, hour=spike.hour, end_at=spike.end_at or spike.hour
     )
 
 

@@ -86,25 +86,11 @@ class SpikeCard:
 
     def summary(self, zone=timezone.utc) -> str:
         """The spike as a monitor says it, with its window's clock times in ``zone``."""
-        start, end = window(self.spike)
-        counts = self.window_counts or WindowCounts(self.mentions_total, 0, 0)
-        return describe(
-            counts,
-            start,
-            end,
-            usual_per_day=self.usual_per_day,
-            zone=zone,
-            gettext=i18n.gettext,
-            ngettext=i18n.ngettext,
-            day=lambda moment: i18n.format_date(moment, "d MMM"),
-        )
+        return spike_summary(self.spike, self.window_counts or WindowCounts(self.mentions_total, 0, 0), zone)
 
     @property
     def usual_per_day(self) -> float:
-        """The count the detector expected in a day (older spikes: from their expected count)."""
-        if self.spike.usual_per_day is not None:
-            return self.spike.usual_per_day
-        return self.spike.expected * (timedelta(days=1) / self.bucket)
+        return usual_per_day(self.spike)
 
     def chart(self, zone=timezone.utc) -> Markup:
         """The series around the window, the window red, over the expected band, times in ``zone``."""
@@ -122,6 +108,30 @@ class SpikeCard:
             label=f"mentions per {span_text(self.bucket)}",
             css_class="spike-chart",
         )
+
+
+def spike_summary(spike: Spike, counts: WindowCounts, zone=timezone.utc) -> str:
+    """A spike as a monitor says it, in the page's language, its window's clock times in ``zone``
+    ("41 mentions between 09:00 and 10:00 MSK — 3 stories, 38 copies, 29 authors; usually about
+    2 a day"). The explanation stored with the spike is English and in UTC: pages say it again."""
+    start, end = window(spike)
+    return describe(
+        counts,
+        start,
+        end,
+        usual_per_day=usual_per_day(spike),
+        zone=zone,
+        gettext=i18n.gettext,
+        ngettext=i18n.ngettext,
+        day=lambda moment: i18n.format_date(moment, "d MMM"),
+    )
+
+
+def usual_per_day(spike: Spike) -> float:
+    """The count the detector expected in a day (older spikes: from their expected count)."""
+    if spike.usual_per_day is not None:
+        return spike.usual_per_day
+    return spike.expected * (timedelta(days=1) / timedelta(seconds=spike.bucket_seconds or 3600))
 
 
 def spike_cards(

@@ -225,6 +225,7 @@ def test_a_russian_page_with_a_spike_a_failing_source_and_a_form_error_has_no_en
     assert "сбои (3)" in sources and "failing" not in sources
     person = client.get(f"/people/{person_id}").text.split("<main", 1)[1]
     assert "between" not in person and "usually" not in person  # the stored English explanation stays out
+    assert re.search(r"\d+ упоминани\w* с \d\d:\d\d до \d\d:\d\d UTC — \d+ сюжет", person), person  # said again
 
     token = csrf_from(sources)
     refused = client.post("/admin/sources", data={"url": url, "kind": "auto", "name": "", "csrf_token": token})

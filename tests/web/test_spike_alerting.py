@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -23,6 +25,7 @@ from monitor.core.models import (
     Person,
     Recipient,
     Source,
+    Spike,
     SpikeAlert,
     SpikeState,
 )
@@ -32,7 +35,7 @@ from monitor.notify import alerts
 from monitor.spikes import HOURLY_PARAMS, detect
 from monitor.spikes.sensitivity import muted, params_for
 from monitor.spikes.wording import WindowCounts, describe, usual
-from tests.support.web import _db, post
+from tests.support.web import _db, csrf_from, post
 
 START = datetime(2025, 3, 1, tzinfo=timezone.utc)
 NAME = "Vladimir Vorontsov"
@@ -345,6 +348,29 @@ def test_the_band_is_drawn_over_each_stretch_where_something_was_expected_and_no
         xs = [float(point.split(",")[0]) for point in polygon.get("points").split()]
         assert min(xs) == pytest.approx(frame.left + first * step, abs=0.11)
         assert max(xs) == pytest.approx(frame.left + (last + 1) * step, abs=0.11)
+
+
+def test_a_spike_on_the_person_page_is_said_in_the_readers_zone_with_its_stories(admin):
+    """The explanation stored with a spike is English and in UTC; the person page says it again in
+    the reader's language and zone, as the spike cards do, with the kinds of source that spiked
+    inside it folded under it (one burst, one line)."""
+    from tests.support.spikes import make_spike
+
+    made = make_spike()
+    with _db() as session:
+        spike = session.get(Spike, made["main"])
+        person_id, start = spike.person_id, spike.hour
+    token = csrf_from(admin.get("/settings").text)
+    admin.post("/settings/timezone", data={"timezone": "Asia/Tokyo", "csrf_token": token})
+
+    page = admin.get(f"/people/{person_id}").text
+    [line] = re.findall(r'<li class="spike">(.*?)</li>', page, re.S)  # the kinds' spikes folded under it
+    said = line.split("</time>")[-1]
+
+    tokyo = start.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert f"mentions between {tokyo:%H:%M} and " in said and " JST — " in said and " stories" in said, said
+    assert "UTC" not in said  # the stored wording, in UTC, is not what it shows
+    assert "Also spiking by source kind: rss, telegram" in said or "Also spiking by source kind: telegram, rss" in said
 
 
 # --- the wording ----------------------------------------------------------------------
