@@ -1,5 +1,6 @@
-"""People pages: the list, and one person's volume chart (server-rendered SVG), spikes,
-aliases and recent cards. No script: the chart is plain SVG built from escaped numbers.
+"""People pages: the table of who is talked about now (``review.overview``), and one person's
+volume chart (server-rendered SVG), spikes, aliases and recent cards. No script: the chart is
+plain SVG built from escaped numbers.
 """
 
 from __future__ import annotations
