@@ -44,6 +44,22 @@ def test_long_urls_stay_inside_the_viewport_on_sources_audit_and_permalinks(serv
     assert LONG_URL[:40] in page.inner_text("table.audit-log")
 
 
+@pytest.mark.parametrize("language", ["ru", "uk"])
+def test_an_admins_navigation_bar_in_longer_words_stays_inside_the_viewport(server, browser, language):
+    """Russian and Ukrainian words are longer than English ones: the admin's eleven links wrap
+    rather than push "Settings" and "Log out" off the screen."""
+    add_user(email=ADMIN, role="admin", password=PASSWORD)
+    page = browser.new_page(viewport=VIEWPORT)
+    _log_in(page, server, email=ADMIN)
+    for path in ("/review", "/people"):
+        page.goto(f"{server}{path}?lang={language}")
+        width, viewport = _overflow(page)
+        page.screenshot(path=str(ARTIFACTS / f"nav-{language}{path.replace('/', '-')}.png"))
+        assert width <= viewport, (language, path, width, viewport)
+        logout = page.locator("header.bar form[action='/logout'] button").bounding_box()
+        assert logout["x"] + logout["width"] <= viewport
+
+
 def test_a_reviewer_on_an_admin_page_reads_what_they_may_not_do(server, browser):
     add_reviewer()
     page = browser.new_page(viewport=VIEWPORT)
