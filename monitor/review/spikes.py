@@ -18,7 +18,7 @@ from monitor.core.storage.spike_groups import group_spikes, window
 from monitor.core.storage.spike_state import ALL_KINDS
 from monitor.review.errors import Conflict, NotFound, Unprocessable
 from monitor.review.triage import audit
-from monitor.spikes.sensitivity import SENSITIVITIES
+from monitor.spikes.sensitivity import SENSITIVITIES, settings_of
 
 
 def mark_expected(session: Session, *, spike_id: int, expected: bool, actor: User, now: datetime) -> Spike:
@@ -78,13 +78,15 @@ def set_alerts(session: Session, *, person_id: int, alert: str, mute_until: str,
         until = date.fromisoformat(mute_until.strip()) if mute_until.strip() else None
     except ValueError:
         raise Unprocessable("mute until: write a date as YYYY-MM-DD") from None
-    before = {"alert": person.alert, "mute_until": _iso(person.mute_until)}
+    before = settings_of(person)
     person.alert, person.mute_until = alert, until
     session.add(person)
-    after = {"alert": alert, "mute_until": _iso(until)}
-    audit(session, user=actor, action="person_alerts", target=f"person:{person.id}", before=before, after=after)
+    audit(
+        session,
+        user=actor,
+        action="person_alerts",
+        target=f"person:{person.id}",
+        before=before,
+        after=settings_of(person),
+    )
     return person
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None

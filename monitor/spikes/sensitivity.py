@@ -34,6 +34,11 @@ def muted(mute_until: date | None, now: datetime) -> bool:
     return now.astimezone(timezone.utc).date() <= mute_until
 
 
+def settings_of(person) -> dict:
+    """A person row's alert sensitivity and mute as the audit log records them."""
+    return {"alert": person.alert, "mute_until": person.mute_until.isoformat() if person.mute_until else None}
+
+
 def apply_config(person, alert: str | None, mute_until: date | None) -> None:
     """Set a person row's ``alert`` and ``mute_until`` from their config entry.
 

@@ -17,7 +17,7 @@ from monitor.core.models import Alias, Mention, MentionPerson, Person, Spike, ut
 from monitor.core.storage import access
 from monitor.core.storage.spike_groups import SpikeGroup, group_spikes
 from monitor.core.storage.spike_state import Usual, usual_days
-from monitor.core.storage.spikes import windows_counts
+from monitor.core.storage.spikes import spikes_counts
 from monitor.review import cards, overview
 from monitor.spikes.wording import WindowCounts
 from monitor.web.charts import Frame, bar_chart, expected_band
@@ -70,7 +70,7 @@ def person_page(person_id: int, request: Request, session: SessionDep, user: Use
         select(Spike).where(Spike.person_id == person_id, Spike.hour >= _start(first)).order_by(Spike.hour.desc())
     ).all()
     groups = group_spikes(spikes)  # a burst seen in the whole volume and per kind of source is one line
-    counted = _window_counts(session, [group.spike for group in groups])
+    counted = spikes_counts(session, [group.spike for group in groups])
     aliases = session.exec(select(Alias).where(Alias.person_id == person_id).order_by(Alias.kind, Alias.text)).all()
     page = cards.list_cards(
         session, filters=cards.Filters(state=None, person=person_id, scope=scope), limit=RECENT_CARDS
@@ -106,23 +106,6 @@ class SpikeLine:
 
     def summary(self, zone: tzinfo) -> str:
         return spike_summary(self.spike, self.counts, zone)
-
-
-def _window_counts(session: Session, spikes: list[Spike]) -> list[WindowCounts]:
-    """Each spike's window counts: one query per bucket size among them (usually one)."""
-    counted: dict[int, WindowCounts] = {}
-    for seconds in {spike.bucket_seconds or 3600 for spike in spikes}:
-        same = [spike for spike in spikes if (spike.bucket_seconds or 3600) == seconds]
-        rows = [_row(spike) for spike in same]
-        counted.update(zip((spike.id for spike in same), windows_counts(session, rows, timedelta(seconds=seconds))))
-    return [counted[spike.id] for spike in spikes]
-
-
-def _row(spike: Spike) -> dict:
-    """What ``windows_counts`` reads of a spike."""
-    return dict(
-        person_id=spike.person_id, source_kind=spike.source_kind, hour=spike.hour, end_at=spike.end_at or spike.hour
-    )
 
 
 def _start(day: date) -> datetime:

@@ -29,9 +29,9 @@ from monitor.clock import as_utc  # coalesce() loses the column type: SQLite han
 from monitor.core.models import Mention, MentionPerson, Person, Source, Spike, User, utcnow
 from monitor.core.settings import get_settings
 from monitor.core.storage import access
-from monitor.core.storage.spike_groups import SpikeGroup, group_spikes, window
+from monitor.core.storage.spike_groups import SpikeGroup, bucket_of, group_spikes, window
 from monitor.core.storage.spike_state import ALL_KINDS
-from monitor.core.storage.spikes import span_text, window_counts
+from monitor.core.storage.spikes import span_text, spikes_counts
 from monitor.review import spikes as decisions
 from monitor.review.errors import Refused
 from monitor.spikes.wording import WindowCounts, describe
@@ -77,7 +77,7 @@ class SpikeCard:
 
     @property
     def bucket(self) -> timedelta:
-        return timedelta(seconds=self.spike.bucket_seconds or 3600)
+        return bucket_of(self.spike)
 
     @property
     def bucket_name(self) -> str:
@@ -131,7 +131,7 @@ def usual_per_day(spike: Spike) -> float:
     """The count the detector expected in a day (older spikes: from their expected count)."""
     if spike.usual_per_day is not None:
         return spike.usual_per_day
-    return spike.expected * (timedelta(days=1) / timedelta(seconds=spike.bucket_seconds or 3600))
+    return spike.expected * (timedelta(days=1) / bucket_of(spike))
 
 
 def spike_cards(
@@ -151,7 +151,7 @@ def spike_cards(
 
 def _card(session: Session, group: SpikeGroup, now: datetime) -> SpikeCard:
     spike = group.spike
-    bucket = timedelta(seconds=spike.bucket_seconds)
+    bucket = bucket_of(spike)
     start, end = window(spike)
     chart_start, chart_end = (
         start - BUCKETS_BEFORE * bucket,
@@ -164,7 +164,6 @@ def _card(session: Session, group: SpikeGroup, now: datetime) -> SpikeCard:
         if 0 <= slot < len(counts):
             counts[slot] += 1
     marker = session.get(User, spike.expected_by) if spike.expected_by else None
-    row = dict(person_id=spike.person_id, source_kind=spike.source_kind, hour=start, end_at=end - bucket)
     return SpikeCard(
         group,
         session.get(Person, spike.person_id).name,
@@ -173,7 +172,7 @@ def _card(session: Session, group: SpikeGroup, now: datetime) -> SpikeCard:
         _mentions_inside(session, spike, start, end),
         sum(start <= moment < end for moment in times),
         marker.email if marker else None,
-        window_counts(session, row, bucket),
+        spikes_counts(session, [spike])[0],
     )
 
 

@@ -118,6 +118,7 @@ def _sync_streams(session: Session, watchlist: Watchlist) -> None:
 
 def _sync_people(session: Session, watchlist: Watchlist) -> None:
     from monitor.spikes.sensitivity import apply_config as apply_alert_config  # late: spikes imports store
+    from monitor.spikes.sensitivity import settings_of as alert_settings
 
     existing = {p.name: p for p in session.exec(select(Person))}
     wanted = {entry.name: entry for entry in watchlist.people}
@@ -130,7 +131,7 @@ def _sync_people(session: Session, watchlist: Watchlist) -> None:
         person = existing.get(name) or Person(name=name)
         person.origin, person.active = "config", True
         person.private, person.preserve = entry.private, entry.preserve  # issues 16 and 18
-        alerts_before[name] = _alerts(person) if person.id is not None else None
+        alerts_before[name] = alert_settings(person) if person.id is not None else None
         apply_alert_config(person, entry.alert, entry.mute_until)  # issue 19: sensitivity and mute
         session.add(person)
         people.append((person, entry))
@@ -149,17 +150,15 @@ def _sync_people(session: Session, watchlist: Watchlist) -> None:
 CONFIG_ALERTS = "person_alerts_config"  # the audit action of a sensitivity or mute the file changed
 
 
-def _alerts(person: Person) -> dict:
-    return {"alert": person.alert, "mute_until": person.mute_until.isoformat() if person.mute_until else None}
-
-
 def _audit_alerts(session: Session, people: list[Person], before: dict[str, dict | None]) -> None:
     """An audit entry (no user: the config file) for each person whose alert sensitivity or mute
     the file set, changed or lifted; as the web's changes are (``person_alerts``). A new person
     at the defaults makes none."""
+    from monitor.spikes.sensitivity import settings_of as alert_settings  # late, as in _sync_people
+
     now = utcnow()
     for person in people:
-        was, is_now = before.get(person.name), _alerts(person)
+        was, is_now = before.get(person.name), alert_settings(person)
         if was != is_now and (was is not None or is_now != {"alert": "normal", "mute_until": None}):
             session.add(
                 AuditEntry(at=now, action=CONFIG_ALERTS, target=f"person:{person.id}", before=was, after=is_now)

@@ -29,10 +29,14 @@ class SpikeGroup:
         return list(dict.fromkeys(s.source_kind for s in self.kinds))
 
 
+def bucket_of(spike: Spike) -> timedelta:
+    """The bucket a spike was counted in (rows from before the column: an hour)."""
+    return timedelta(seconds=spike.bucket_seconds or 3600)
+
+
 def window(spike: Spike) -> tuple[datetime, datetime]:
     """[first bucket's start, last bucket's end) of a spike."""
-    bucket = timedelta(seconds=spike.bucket_seconds or 3600)
-    return spike.hour, (spike.end_at or spike.hour) + bucket
+    return spike.hour, (spike.end_at or spike.hour) + bucket_of(spike)
 
 
 def overlaps(a: Spike, b: Spike) -> bool:
