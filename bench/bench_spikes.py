@@ -1,6 +1,7 @@
 """Benchmark the spike detector per regime against a rolling z-score, in one run (by hand).
 
     .venv/bin/python bench/bench_spikes.py [--no-cli] [--quick] [--seeds 3,4,5] [--ps 0.35,0.1,0.01]
+        [--select-seeds 0,1,2,3,4,5,6,7,8,9]
 
 Regimes (``spike_devset``): the five shipped NAB realTweets series; the same thinned to p =
 0.2, 0.05 and 0.02 (Binomial(k, p) per bucket keeps NAB's labelled windows; seeds 0, 1, 2,
@@ -29,6 +30,10 @@ uses (2, 5, 10 and 20 tried); checked on 3–9 and 10–19, where 10 did as well
 better, so the grid holds 10 and 0 (the rule off) beside it. ``--ps`` thins to other
 levels than the three tuned on (0.35, 0.1 and 0.01: between them and beyond the sparsest),
 a check that the detector holds between and past the levels it was tuned at.
+``--select-seeds`` has each leave-one-out fold choose its point on the other series of
+those seeds, as the parameters were chosen (seeds 0–9), while the held-out series is still
+scored on ``--seeds``: a fold choosing on three seeds picks between points a tenth of a point
+apart on the others, a coin toss the held-out score then pays for.
 Skips with a message when ../shared/data is absent.
 """
 
@@ -257,7 +262,8 @@ def main(argv: list[str]) -> int:
         f"NAB realTweets: {len(series)} series, {sum(len(v) for v, _ in series.values()):,} rows; "
         f"SERIES_PARAMS scan_threshold={SERIES_PARAMS.scan_threshold}, scan_peak_factor={SERIES_PARAMS.scan_peak_factor}"
     )
-    regime_table(nab, series, quick="--quick" in argv)
+    select = argv[argv.index("--select-seeds") + 1] if "--select-seeds" in argv else None
+    regime_table(nab, series, quick="--quick" in argv, select_seeds=select and tuple(int(s) for s in select.split(",")))
     if "--quick" not in argv:
         sensitivity_table(nab, series)
         calibration_table(series)

@@ -59,15 +59,14 @@ LOSO_GRID = [
 CALM_SEEDS = (0, 1, 2)
 
 
-def regimes(nab_series) -> dict[str, list[list[devset.Series]]]:
-    """Each regime's sets of series (one set per seed)."""
+def regimes(nab_series, seeds=None) -> dict[str, list[list[devset.Series]]]:
+    """Each regime's sets of series (one set per seed: ``seeds``, else ``devset.SEEDS``)."""
+    seeds = devset.SEEDS if seeds is None else seeds
     shipped = [devset.Series(name, values, windows) for name, (values, windows) in nab_series.items()]
     out = {"shipped (dense, medians 3-50)": [shipped]}
     for p in devset.THIN_PS:
-        out[f"thinned p={p}"] = [devset.thinned(nab_series, p, seed) for seed in devset.SEEDS]
-    out["synthetic 0.01-5/h, bursts"] = [
-        [devset.synthetic(b, seed) for b in devset.BASE_RATES] for seed in devset.SEEDS
-    ]
+        out[f"thinned p={p}"] = [devset.thinned(nab_series, p, seed) for seed in seeds]
+    out["synthetic 0.01-5/h, bursts"] = [[devset.synthetic(b, seed) for b in devset.BASE_RATES] for seed in seeds]
     return out
 
 
@@ -85,14 +84,21 @@ def _score_point(job):
     return [[score_one(nab, s.values, s.windows, ours(s.values, params, s.rows_per_day)) for s in one] for one in sets]
 
 
-def regime_table(nab, nab_series, *, quick: bool = False) -> None:
-    """Print standard, low-FP, low-FN, recall and precision per regime for ours, LOSO and the baseline."""
+def regime_table(nab, nab_series, *, quick: bool = False, select_seeds=None) -> None:
+    """Print standard, low-FP, low-FN, recall and precision per regime for ours, LOSO and the baseline.
+
+    Each leave-one-out fold chooses its point on the other groups' series of ``select_seeds``
+    (default: the seeds scored), and the held-out group is scored on the seeds scored."""
     table = regimes(nab_series)
     flat = [(name, k, one) for name, sets in table.items() for k, one in enumerate(sets)]
     points = LOSO_GRID[:1] if quick else LOSO_GRID
-    with ProcessPoolExecutor(2) as pool:
-        scored = list(pool.map(_score_point, [(point, [one for _, _, one in flat]) for point in points]))
-    ours_at = {i: {(name, k): parts for (name, k, _), parts in zip(flat, scored[i])} for i in range(len(points))}
+    ours_at = _score_grid(points, flat)
+    select = ours_at, flat
+    if select_seeds is not None and not quick:
+        chosen_on = regimes(nab_series, select_seeds)
+        flat_sel = [(name, k, one) for name, sets in chosen_on.items() for k, one in enumerate(sets)]
+        select = _score_grid(points, flat_sel), flat_sel
+        print(f"leave-one-out folds choose on seeds {tuple(select_seeds)}, score the held-out group on {devset.SEEDS}")
     shipped = 0  # LOSO_GRID[0] is SHIPPED_POINT
     best: dict[str, int] = {}  # the grid point each held-out group is scored with
     _print_header("detector")
@@ -104,25 +110,36 @@ def regime_table(nab, nab_series, *, quick: bool = False) -> None:
         rows = {
             "ours, in-sample": [ours_at[shipped][name, k] for k in range(len(sets))],
             "ours, leave-one-out": [
-                _held_out(nab, ours_at, flat, points, name, k, sets[k], best) for k in range(len(sets))
+                _held_out(nab, ours_at, select, points, name, k, sets[k], best) for k in range(len(sets))
             ],
             "rolling z-score": baseline,
         }
         for label, parts in rows.items():
             _print_row(nab, name, label, parts)
     for group, i in sorted(best.items()):
-        print(f"  held out {group}: tuned on the others -> {_choice(nab, ours_at, flat, points, group, i)}")
+        print(f"  held out {group}: tuned on the others -> {_choice(nab, *select, points, group, i)}")
     _calm_row()
     _hourly_row(nab, table)
 
 
-def _held_out(nab, ours_at, flat, points, name, k, one, best_cache) -> list[dict]:
-    """Each series of set (name, k) scored with the grid point best on every other group's series."""
+def _score_grid(points, flat) -> dict[int, dict]:
+    """Each grid point's per-series parts on every set of ``flat``, by point index and (regime, set)."""
+    with ProcessPoolExecutor(2) as pool:
+        scored = list(pool.map(_score_point, [(point, [one for _, _, one in flat]) for point in points]))
+    return {i: {(name, k): parts for (name, k, _), parts in zip(flat, scored[i])} for i in range(len(points))}
+
+
+def _held_out(nab, ours_at, select, points, name, k, one, best_cache) -> list[dict]:
+    """Each series of set (name, k) scored with the grid point best on every other group's series
+    of ``select`` (parts by point and set, and the sets)."""
+    chosen_at, chosen_flat = select
     held = []
     for i, series in enumerate(one):
         group = group_of(series)
         if group not in best_cache:
-            best_cache[group] = max(range(len(points)), key=lambda p: _score_without(nab, ours_at[p], flat, group))
+            best_cache[group] = max(
+                range(len(points)), key=lambda p: _score_without(nab, chosen_at[p], chosen_flat, group)
+            )
         held.append(ours_at[best_cache[group]][name, k][i])
     return held
 
@@ -197,12 +214,11 @@ def sensitivity_table(nab, nab_series) -> None:
     flat = [(name, k, one) for name, sets in table.items() for k, one in enumerate(sets)]
     tuned = [params_for(SERIES_PARAMS, level) for level in SENSITIVITIES]
     points = [dict(threshold=params.threshold, scan_threshold=params.scan_threshold) for params in tuned]
-    with ProcessPoolExecutor(2) as pool:
-        scored = list(pool.map(_score_point, [(point, [one for _, _, one in flat]) for point in points]))
+    scored = _score_grid(points, flat)
     calm, years = _calm_series(devset.BASE_RATES)
     _print_header("sensitivity")
-    for level, params, parts in zip(SENSITIVITIES, tuned, scored):
-        at = {(name, k): p for (name, k, _), p in zip(flat, parts)}
+    for i, (level, params) in enumerate(zip(SENSITIVITIES, tuned)):
+        at = scored[i]
         for name, sets in table.items():
             _print_row(nab, name, level, [at[name, k] for k in range(len(sets))])
         alarms = sum(len(ours(s.values, params, s.rows_per_day)) for s in calm)
