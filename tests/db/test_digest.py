@@ -156,36 +156,55 @@ def test_it_lists_the_top_stories_with_their_copy_counts(smtp):
 
 def test_it_highlights_solidarity_and_counts_confirmed_and_unreviewed(smtp):
     person, source = make_person(), make_source()
-    make_mention(source, [person], title="Solidarity rally for Vorontsov", status="confirmed")
-    make_mention(source, [person], title="Vorontsov case", text="#FreeVorontsov trends")
-    make_mention(source, [person], title="Vorontsov mentioned in passing")
+    news = make_cluster()
+    for n in range(2):
+        make_mention(source, [person], title="Court hears the Vorontsov appeal", cluster=news)
+    other = make_cluster()
+    for n in range(2):
+        make_mention(source, [person], title="Vorontsov moved to another prison", cluster=other)
+    make_mention(source, [person], title="Vorontsov mentioned in passing", published_at=NOON + timedelta(hours=1))
+    make_mention(source, [person], title="Vorontsov case", text="#FreeVorontsov trends", status="confirmed")
     make_recipient()
 
     send()
 
-    [(_, text, _)] = bodies(smtp, "desk@example.org")
-    solidarity = text[text.index("Solidarity:") :]
-    assert "Solidarity rally for Vorontsov" in solidarity and "in passing" not in solidarity
-    assert "confirmed 1 · unreviewed 2" in text
+    [(_, text, html)] = bodies(smtp, "desk@example.org")
+    top, solidarity = text[text.index("Top stories:") : text.index("Solidarity:")], text[text.index("Solidarity:") :]
+    assert "Court hears the Vorontsov appeal" in top and "Vorontsov case" not in top
+    assert "Vorontsov case" in solidarity and "in passing" not in solidarity
+    assert "[solidarity]" not in text and ">&nbsp;solidarity<" not in html
+    assert "confirmed 1 · unreviewed 5" in text
 
 
-def test_a_solidarity_story_and_its_copies_are_highlighted_once(smtp):
-    """Copies of one post (one story) fill no more than one highlight: the other highlights go to
-    other stories, where the reviewer learns something new."""
+def test_a_solidarity_story_is_said_once_and_the_highlights_go_to_other_stories(smtp):
+    """Copies of one post (one story) fill no more than one highlight, and a solidarity story
+    among the top stories is marked there rather than listed again: in a burst of support the
+    highlights go to the stories the top ones do not show, where the reviewer learns something new."""
     person, source = make_person(), make_source()
     story = make_cluster()
     for n in range(3):
         make_mention(source, [person], title="Supporters gather outside the court for Vorontsov", cluster=story)
-    make_mention(source, [person], title="Solidarity letters for Vorontsov", published_at=NOON + timedelta(hours=1))
-    make_mention(source, [person], title="#FreeVorontsov rally", published_at=NOON + timedelta(hours=2))
+    news = make_cluster()
+    for n in range(2):
+        make_mention(source, [person], title="Court hears the Vorontsov appeal", cluster=news)
+    letters = make_cluster()
+    for n in range(2):
+        make_mention(source, [person], title="Solidarity letters for Vorontsov", cluster=letters)
+    for hour, title in enumerate(["#FreeVorontsov rally", "Release Vorontsov, say lawyers", "Stand with Vorontsov"]):
+        make_mention(source, [person], title=title, published_at=NOON + timedelta(hours=hour + 1))
     make_recipient()
 
     send()
 
-    [(_, text, _)] = bodies(smtp, "desk@example.org")
-    solidarity = text[text.index("Solidarity:") :]
-    assert solidarity.count("Supporters gather outside the court") == 1
-    assert "Solidarity letters for Vorontsov" in solidarity and "#FreeVorontsov rally" in solidarity
+    [(_, text, html)] = bodies(smtp, "desk@example.org")
+    top, solidarity = text[text.index("Top stories:") : text.index("Solidarity:")], text[text.index("Solidarity:") :]
+    assert "Supporters gather outside the court for Vorontsov [3 copies] [solidarity]" in top
+    assert "Solidarity letters for Vorontsov [2 copies] [solidarity]" in top
+    assert "Court hears the Vorontsov appeal [2 copies]\r\n" in top
+    assert text.count("Supporters gather outside the court") == 1 and text.count("Solidarity letters") == 1
+    for title in ["#FreeVorontsov rally", "Release Vorontsov, say lawyers", "Stand with Vorontsov"]:
+        assert title in solidarity
+    assert html.count(">&nbsp;solidarity<") == 2
 
 
 def test_beyond_the_most_mentioned_people_it_lists_one_line_each_then_a_count(smtp, monkeypatch):

@@ -33,7 +33,9 @@ AT = Mention.at  # published, else first seen
 
 @dataclass
 class Post:
-    """One mention as the digest quotes it; ``copies`` is how many mentions tell that story."""
+    """One mention as the digest quotes it; ``copies`` is how many mentions tell that story
+    (``story``: its cluster, else minus the mention's id). A top story that supporters' posts
+    tell is marked ``solidarity`` there rather than listed again under Solidarity."""
 
     id: int
     title: str
@@ -42,6 +44,8 @@ class Post:
     source: str
     at: datetime
     copies: int = 1
+    story: int = 0
+    solidarity: bool = False
 
     # Cleaned once per day here rather than once per recipient in the templates.
     @cached_property
@@ -196,18 +200,23 @@ def _top_stories(session: Session, persons: dict[int, PersonStats], start, end, 
     rank = sa.func.row_number().over(
         partition_by=grouped.c.person_id, order_by=(grouped.c.copies.desc(), grouped.c.first_id)
     )
-    ranked = select(grouped.c.person_id, grouped.c.first_id, grouped.c.copies, rank.label("rank")).subquery()
-    statement = select(ranked.c.person_id, ranked.c.first_id, ranked.c.copies).where(ranked.c.rank <= TOP_STORIES)
+    ranked = select(
+        grouped.c.person_id, grouped.c.first_id, grouped.c.copies, grouped.c.story, rank.label("rank")
+    ).subquery()
+    statement = select(ranked.c.person_id, ranked.c.first_id, ranked.c.copies, ranked.c.story).where(
+        ranked.c.rank <= TOP_STORIES
+    )
     rows = [row for row in session.exec(statement) if row[0] in persons]
-    posts = _posts(session, [first_id for _, first_id, _ in rows], zone)
-    for person_id, first_id, copies in sorted(rows, key=lambda r: (-r[2], r[1])):
-        post = posts[first_id]
-        persons[person_id].stories.append(replace(post, copies=copies))
+    posts = _posts(session, [row[1] for row in rows], zone)
+    for person_id, first_id, copies, story in sorted(rows, key=lambda r: (-r[2], r[1])):
+        persons[person_id].stories.append(replace(posts[first_id], copies=copies, story=story))
 
 
 def _highlights(session: Session, persons: dict[int, PersonStats], start, end, zone) -> None:
     """Up to ``HIGHLIGHTS`` solidarity posts per person, one per story (a post's copies are one
-    story, as in the top stories), confirmed ones first, then the earliest."""
+    story, as in the top stories), confirmed ones first, then the earliest. A story already
+    among the person's top stories is marked solidarity there and not listed twice: in a
+    burst of support the top stories are the solidarity posts, and the highlights go to others."""
     # The cards' solidarity hint, as SQL: one rule for both (monitor.review.cues).
     words = solidarity_sql(Mention.title, Mention.text)
     story = sa.func.coalesce(Mention.cluster_id, -Mention.id)
@@ -218,6 +227,7 @@ def _highlights(session: Session, persons: dict[int, PersonStats], start, end, z
     inner = _day_mentions(
         MentionPerson.person_id,
         Mention.id.label("mention_id"),
+        story.label("story"),
         unconfirmed.label("unconfirmed"),
         AT.label("at"),
         in_story.label("in_story"),
@@ -226,12 +236,26 @@ def _highlights(session: Session, persons: dict[int, PersonStats], start, end, z
     rank = sa.func.row_number().over(
         partition_by=inner.c.person_id, order_by=(inner.c.unconfirmed, inner.c.at, inner.c.mention_id)
     )
-    firsts = select(inner.c.person_id, inner.c.mention_id, rank.label("rank")).where(inner.c.in_story == 1).subquery()
-    statement = select(firsts.c.person_id, firsts.c.mention_id).where(firsts.c.rank <= HIGHLIGHTS)
-    rows = [row for row in session.exec(statement) if row[0] in persons]
-    posts = _posts(session, [mention_id for _, mention_id in rows], zone)
-    for person_id, mention_id in sorted(rows, key=lambda r: (posts[r[1]].at, r[1])):
-        persons[person_id].highlights.append(posts[mention_id])
+    firsts = select(inner.c.person_id, inner.c.mention_id, inner.c.story, rank.label("rank"))
+    firsts = firsts.where(inner.c.in_story == 1).subquery()
+    # Enough of each person's solidarity stories to fill the highlights past their top stories.
+    statement = (
+        select(firsts.c.person_id, firsts.c.mention_id, firsts.c.story)
+        .where(firsts.c.rank <= HIGHLIGHTS + TOP_STORIES)
+        .order_by(firsts.c.rank)
+    )
+    chosen: dict[int, list[int]] = defaultdict(list)
+    for person_id, mention_id, story in session.exec(statement):
+        if person_id not in persons:
+            continue
+        top = next((post for post in persons[person_id].stories if post.story == story), None)
+        if top is not None:
+            top.solidarity = True
+        elif len(chosen[person_id]) < HIGHLIGHTS:
+            chosen[person_id].append(mention_id)
+    posts = _posts(session, [mention_id for picks in chosen.values() for mention_id in picks], zone)
+    for person_id, picks in chosen.items():
+        persons[person_id].highlights.extend(sorted((posts[m] for m in picks), key=lambda post: (post.at, post.id)))
 
 
 def _posts(session: Session, ids: list[int], zone: ZoneInfo) -> dict[int, Post]:
