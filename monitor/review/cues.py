@@ -16,11 +16,14 @@ import sqlalchemy as sa
 
 from monitor.core.textsearch import contains, fold_case
 
-# Words that mark a post as standing with the person rather than merely naming them (folded).
+# Words that mark a post as standing with the person rather than merely naming them (folded):
+# English, Russian and Ukrainian, the languages of the interface. "support" finds supporters,
+# so their Russian and Ukrainian words are here too; "свобод" is both languages' "freedom".
 SOLIDARITY_WORDS = (
     "solidarity",
     "#free",
     "free ",
+    "freedom for",
     "stand with",
     "stands with",
     "standing with",
@@ -30,11 +33,20 @@ SOLIDARITY_WORDS = (
     "солидарн",
     "свобод",
     "поддерж",
+    "сторонник",
+    "солідарн",
+    "підтрим",
+    "прихильник",
 )
 
 OTHER_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("hostile", re.compile(r"traitor|предател|terrorist|террорист|extremist|экстремист", re.IGNORECASE)),
-    ("news", re.compile(r"\bcourt\b|\bsentenc|\bhearing\b|приговор|заседани", re.IGNORECASE)),
+    (
+        "hostile",
+        re.compile(
+            r"traitor|предател|зрадник|terrorist|террорист|терорист|extremist|экстремист|екстреміст", re.IGNORECASE
+        ),
+    ),
+    ("news", re.compile(r"\bcourt\b|\bsentenc|\bhearing\b|приговор|заседани|вирок|засіданн", re.IGNORECASE)),
 )
 
 

@@ -174,7 +174,18 @@ def test_the_card_shows_a_suggested_label_without_applying_it(reviewer):
         ("Мы солидарны", "solidarity"),
         ("I stand with him", "solidarity"),
         ("support the family", "solidarity"),
+        ("Freedom for Vorontsov", "solidarity"),
+        ("У здания суда собрались сторонники Воронцова", "solidarity"),
+        ("СОЛІДАРНІСТЬ з Воронцовим", "solidarity"),
+        ("Підтримаймо Воронцова", "solidarity"),
+        ("Прихильники Воронцова зібралися біля суду", "solidarity"),
+        ("Свободу Воронцову!", "solidarity"),
+        ("Воронцов — зрадник", "hostile"),
+        ("Воронцова назвали терористом", "hostile"),
+        ("Суд оголосив вирок Воронцову", "news"),
+        ("Засідання у справі Воронцова перенесли", "news"),
         ("The weather is fine", None),
+        ("Погода сьогодні гарна", None),
     ],
 )
 def test_cue_phrases_suggest_a_label(text, label):
