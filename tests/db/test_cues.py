@@ -14,11 +14,12 @@ from hypothesis import strategies as st
 
 from monitor.core import db
 from monitor.core.models import Mention, Source, utcnow
+from monitor.entry.demo import BURST_EN, BURST_RU
 from monitor.review.cues import solidarity_cue, solidarity_sql, suggest_label
 from tests.support.digest import bodies, make_mention, make_person, make_recipient, make_source, send
 
-DEMO_BURST_EN = "Solidarity with Vladimir Vorontsov, sentenced to seven years today (post 2)"
-DEMO_BURST_RU = "Владимир Воронцов приговорён к семи годам колонии. Слово поддержки №1"
+DEMO_BURST_EN = BURST_EN.format(en="Vladimir Vorontsov")
+DEMO_BURST_RU = BURST_RU.format(ru="Владимир Воронцов")
 HEARING = "Court extends custody of Vladimir Vorontsov for another three months"
 
 

@@ -40,8 +40,11 @@ BACKGROUND_RU = [
     "Адвокат: {ru} не получает писем в СИЗО",
     "У здания суда, где судят {ru}, собрались сторонники",
 ]
-BURST_RU = "{ru} приговорён к семи годам колонии. Слово поддержки №{n}"
-BURST_EN = "Solidarity with {en}, sentenced to seven years today (post {n})"
+# A burst is what supporters post on a sentencing: two appeals, each copied word for word by
+# many accounts (so its spike reads "24 mentions … — 2 stories, 22 copies, 22 authors").
+BURST_RU = "{ru} приговорён к семи годам колонии. Слово поддержки"
+BURST_EN = "Solidarity with {en}, sentenced to seven years today"
+BURST_AUTHORS = 22  # some supporters post both appeals
 
 
 def _rss(title: str, items: list[dict]) -> bytes:
@@ -61,7 +64,8 @@ def _atom(title: str, items: list[dict], updated: datetime) -> bytes:
     entries = "".join(
         f'<entry><title>{escape(i["title"])}</title><link href="{escape(i["link"])}"/>'
         f"<id>{escape(i['guid'])}</id><updated>{i['when'].isoformat()}</updated>"
-        f"<summary>{escape(i['text'])}</summary></entry>"
+        + (f"<author><name>{escape(i['author'])}</name></author>" if i.get("author") else "")
+        + f"<summary>{escape(i['text'])}</summary></entry>"
         for i in items
     )
     return (
@@ -90,13 +94,16 @@ def build_feeds(base: str, now: datetime, until: datetime | None = None) -> dict
     en, aliases, _ = PEOPLE[0]
     for n in range(1, 25):
         template, target = (BURST_RU, aliases[0]) if n % 2 else (BURST_EN, en)
-        text = template.format(ru=target, en=target, n=n)
-        social.append(_post(base, "social", f"burst-{n}", text, now - timedelta(minutes=2 * n)))
+        post = _post(
+            base, "social", f"burst-{n}", template.format(ru=target, en=target), now - timedelta(minutes=2 * n)
+        )
+        social.append(dict(post, author=_supporter(n)))
     en, aliases, _ = PEOPLE[1]
     for n in range(1, 21):
         template, target = (BURST_RU, aliases[0]) if n % 2 else (BURST_EN, en)
         when = now + LIVE_BURST_AFTER + n * LIVE_BURST_GAP
-        social.append(_post(base, "social", f"live-{n}", template.format(ru=target, en=target, n=n), when))
+        post = _post(base, "social", f"live-{n}", template.format(ru=target, en=target), when)
+        social.append(dict(post, author=_supporter(n)))
     social = [post for post in social if until is None or post["when"] <= until]
     reposts = [
         dict(i, guid=i["guid"] + "#repost", link=i["link"] + "?utm_source=telegram&utm_medium=repost") for i in news[:6]
@@ -106,6 +113,11 @@ def build_feeds(base: str, now: datetime, until: datetime | None = None) -> dict
         "/ru.rss": ("application/rss+xml; charset=utf-8", _rss("Демо-новости", ru_news)),
         "/social.atom": ("application/atom+xml; charset=utf-8", _atom("Demo solidarity posts", social + reposts, now)),
     }
+
+
+def _supporter(n: int) -> str:
+    """The (fictional) account of a burst's ``n``-th post: ``BURST_AUTHORS`` of them, taking turns."""
+    return f"supporter{(n - 1) % BURST_AUTHORS + 1}@demo.invalid"
 
 
 def _post(base: str, feed: str, key: str, title: str, when: datetime) -> dict:
