@@ -60,6 +60,35 @@ def test_an_admins_navigation_bar_in_longer_words_stays_inside_the_viewport(serv
         assert logout["x"] + logout["width"] <= viewport
 
 
+# Every control on a card's side and where it ends, against the card's right edge and the window's.
+SIDE_OVERFLOW = """() => Array.from(document.querySelectorAll('article.card')).flatMap(card => {
+  const edge = Math.min(card.getBoundingClientRect().right, window.innerWidth) + 1;
+  return Array.from(card.querySelectorAll('.side button, .side input[type=text], .side .hint'))
+    .filter(el => el.getBoundingClientRect().right > edge).map(el => el.textContent.trim() || el.placeholder);
+})"""
+
+
+@pytest.mark.parametrize("language", ["ru", "uk"])
+def test_a_cards_buttons_in_longer_words_stay_on_the_card(server, browser, language):
+    """The queue card's actions in Russian and Ukrainian: "Escalate" and "Assign to me" were past
+    the card's edge and the window's (the page 1,455 pixels wide in Russian), the hint cut off."""
+    add_reviewer()
+    for n in range(3):
+        add_mention(guid=f"s{n}", title=f"Solidarity with Vorontsov, day {n}", text="We stand with Vorontsov")
+    page = browser.new_page(viewport=VIEWPORT)
+    _log_in(page, server)
+    page.goto(f"{server}/review?lang={language}")
+    page.screenshot(path=str(ARTIFACTS / f"cards-{language}.png"))
+    assert page.locator("article.card .hint").count() == 3
+    assert page.evaluate(SIDE_OVERFLOW) == []
+    width, viewport = _overflow(page)
+    assert width <= viewport, (language, width, viewport)
+    hint = page.locator("article.card .hint").first
+    assert hint.evaluate(
+        "el => el.scrollWidth <= el.clientWidth + 1 && el.getBoundingClientRect().right <= el.parentElement.getBoundingClientRect().right + 1"
+    )
+
+
 def test_a_reviewer_on_an_admin_page_reads_what_they_may_not_do(server, browser):
     add_reviewer()
     page = browser.new_page(viewport=VIEWPORT)
