@@ -18,10 +18,11 @@ from datetime import date, datetime, time, timedelta, timezone
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from monitor.core.models import Alias, Mention, MentionPerson, Person, Spike
+from monitor.core.models import Alias, Mention, MentionPerson, Spike
 from monitor.core.storage import access
 from monitor.core.storage.spike_state import ALL_KINDS
 from monitor.matching.fold import fold_key
+from monitor.review import cards
 
 WEEK = timedelta(days=7)
 BACKLOG_DAYS = 30  # the review backlog counted, in UTC days up to today: all of it took 0.4 s with 600,000 unreviewed
@@ -48,7 +49,7 @@ def people_overview(
 ) -> list[PersonRow]:
     """The visible people whose name or an alias holds ``query`` (folded as the matcher folds:
     any case, accents, ё/е), sorted by ``sort``."""
-    people = session.exec(select(Person).where(scope.person_visible(Person.id)).order_by(Person.name)).all()
+    people = cards.people(session, scope)
     wanted = fold_key(query)
     if wanted:
         names: dict[int, list[str]] = {person.id: [person.name] for person in people}

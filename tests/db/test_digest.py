@@ -31,6 +31,8 @@ from tests.support.digest import (
     make_recipient,
     make_source,
     make_spike,
+    make_story,
+    sections,
     send,
 )
 from tests.support.smtp import SmtpSink, make_certificate, password_check, server_tls, start_smtp, use_smtp_url
@@ -156,12 +158,8 @@ def test_it_lists_the_top_stories_with_their_copy_counts(smtp):
 
 def test_it_highlights_solidarity_and_counts_confirmed_and_unreviewed(smtp):
     person, source = make_person(), make_source()
-    news = make_cluster()
-    for n in range(2):
-        make_mention(source, [person], title="Court hears the Vorontsov appeal", cluster=news)
-    other = make_cluster()
-    for n in range(2):
-        make_mention(source, [person], title="Vorontsov moved to another prison", cluster=other)
+    make_story(source, [person], title="Court hears the Vorontsov appeal", copies=2)
+    make_story(source, [person], title="Vorontsov moved to another prison", copies=2)
     make_mention(source, [person], title="Vorontsov mentioned in passing", published_at=NOON + timedelta(hours=1))
     make_mention(source, [person], title="Vorontsov case", text="#FreeVorontsov trends", status="confirmed")
     make_recipient()
@@ -169,7 +167,7 @@ def test_it_highlights_solidarity_and_counts_confirmed_and_unreviewed(smtp):
     send()
 
     [(_, text, html)] = bodies(smtp, "desk@example.org")
-    top, solidarity = text[text.index("Top stories:") : text.index("Solidarity:")], text[text.index("Solidarity:") :]
+    top, solidarity = sections(text)
     assert "Court hears the Vorontsov appeal" in top and "Vorontsov case" not in top
     assert "Vorontsov case" in solidarity and "in passing" not in solidarity
     assert "[solidarity]" not in text and ">&nbsp;solidarity<" not in html
@@ -181,15 +179,9 @@ def test_a_solidarity_story_is_said_once_and_the_highlights_go_to_other_stories(
     among the top stories is marked there rather than listed again: in a burst of support the
     highlights go to the stories the top ones do not show, where the reviewer learns something new."""
     person, source = make_person(), make_source()
-    story = make_cluster()
-    for n in range(3):
-        make_mention(source, [person], title="Supporters gather outside the court for Vorontsov", cluster=story)
-    news = make_cluster()
-    for n in range(2):
-        make_mention(source, [person], title="Court hears the Vorontsov appeal", cluster=news)
-    letters = make_cluster()
-    for n in range(2):
-        make_mention(source, [person], title="Solidarity letters for Vorontsov", cluster=letters)
+    make_story(source, [person], title="Supporters gather outside the court for Vorontsov", copies=3)
+    make_story(source, [person], title="Court hears the Vorontsov appeal", copies=2)
+    make_story(source, [person], title="Solidarity letters for Vorontsov", copies=2)
     for hour, title in enumerate(["#FreeVorontsov rally", "Release Vorontsov, say lawyers", "Stand with Vorontsov"]):
         make_mention(source, [person], title=title, published_at=NOON + timedelta(hours=hour + 1))
     make_recipient()
@@ -197,7 +189,7 @@ def test_a_solidarity_story_is_said_once_and_the_highlights_go_to_other_stories(
     send()
 
     [(_, text, html)] = bodies(smtp, "desk@example.org")
-    top, solidarity = text[text.index("Top stories:") : text.index("Solidarity:")], text[text.index("Solidarity:") :]
+    top, solidarity = sections(text)
     assert "Supporters gather outside the court for Vorontsov [3 copies] [solidarity]" in top
     assert "Solidarity letters for Vorontsov [2 copies] [solidarity]" in top
     assert "Court hears the Vorontsov appeal [2 copies]\r\n" in top

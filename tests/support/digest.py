@@ -95,6 +95,19 @@ def make_cluster() -> Cluster:
     return add(Cluster(key=uuid.uuid4().hex))
 
 
+def make_story(source: Source, people: list[Person], *, title: str, copies: int) -> Cluster:
+    """One story told ``copies`` times (one cluster) at noon."""
+    cluster = make_cluster()
+    for _ in range(copies):
+        make_mention(source, people, title=title, cluster=cluster)
+    return cluster
+
+
+def sections(text: str) -> tuple[str, str]:
+    """A one-person digest's text split at its Solidarity heading: (top stories, solidarity)."""
+    return text[text.index("Top stories:") : text.index("Solidarity:")], text[text.index("Solidarity:") :]
+
+
 def make_spike(person: Person, hour: datetime, count: int = 40) -> Spike:
     return add(Spike(person_id=person.id, hour=hour, count=count, expected=3.5, score=9.0))
 

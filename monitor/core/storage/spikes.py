@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from monitor.core.models import Mention, MentionPerson, Person, Source, Spike
 from monitor.core.settings import get_settings
 from monitor.core.storage import insert_ignore
-from monitor.core.storage.spike_groups import bucket_of, window
+from monitor.core.storage.spike_groups import bucket_of
 from monitor.core.storage.spike_state import (
     ALL_KINDS,
     Series,
@@ -210,8 +210,7 @@ def spikes_counts(session: Session, spikes: list[Spike]) -> list[WindowCounts]:
     for bucket in {bucket_of(spike) for spike in spikes}:
         same = [spike for spike in spikes if bucket_of(spike) == bucket]
         rows = [
-            dict(person_id=s.person_id, source_kind=s.source_kind, hour=s.hour, end_at=window(s)[1] - bucket)
-            for s in same
+            dict(person_id=s.person_id, source_kind=s.source_kind, hour=s.hour, end_at=s.end_at or s.hour) for s in same
         ]
         counted.update(zip((spike.id for spike in same), windows_counts(session, rows, bucket)))
     return [counted[spike.id] for spike in spikes]

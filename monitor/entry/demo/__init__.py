@@ -94,16 +94,13 @@ def build_feeds(base: str, now: datetime, until: datetime | None = None) -> dict
     en, aliases, _ = PEOPLE[0]
     for n in range(1, 25):
         template, target = (BURST_RU, aliases[0]) if n % 2 else (BURST_EN, en)
-        post = _post(
-            base, "social", f"burst-{n}", template.format(ru=target, en=target), now - timedelta(minutes=2 * n)
-        )
-        social.append(dict(post, author=_supporter(n)))
+        when = now - timedelta(minutes=2 * n)
+        social.append(_post(base, "social", f"burst-{n}", template.format(ru=target, en=target), when, _supporter(n)))
     en, aliases, _ = PEOPLE[1]
     for n in range(1, 21):
         template, target = (BURST_RU, aliases[0]) if n % 2 else (BURST_EN, en)
         when = now + LIVE_BURST_AFTER + n * LIVE_BURST_GAP
-        post = _post(base, "social", f"live-{n}", template.format(ru=target, en=target), when)
-        social.append(dict(post, author=_supporter(n)))
+        social.append(_post(base, "social", f"live-{n}", template.format(ru=target, en=target), when, _supporter(n)))
     social = [post for post in social if until is None or post["when"] <= until]
     reposts = [
         dict(i, guid=i["guid"] + "#repost", link=i["link"] + "?utm_source=telegram&utm_medium=repost") for i in news[:6]
@@ -120,9 +117,9 @@ def _supporter(n: int) -> str:
     return f"supporter{(n - 1) % BURST_AUTHORS + 1}@demo.invalid"
 
 
-def _post(base: str, feed: str, key: str, title: str, when: datetime) -> dict:
+def _post(base: str, feed: str, key: str, title: str, when: datetime, author: str | None = None) -> dict:
     link = f"{base}/posts/{feed}/{key}"
-    return {"guid": link, "link": link, "title": title, "text": title, "when": when}
+    return {"guid": link, "link": link, "title": title, "text": title, "when": when, "author": author}
 
 
 def demo_config(base: str) -> str:
