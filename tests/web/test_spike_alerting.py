@@ -290,7 +290,9 @@ def test_the_band_begins_on_the_day_the_detector_began_to_learn(admin, settings)
 
     root = svg_of(admin.get(f"/people/{person_id}").text)
     [band] = root.findall(f"{SVG}polygon")
-    began = (now - timedelta(hours=DEFAULT_LOOKBACK_HOURS)).date()
+    # The first bucket it learns opens the lookback before the end of the current hour: in the
+    # day's last hour that is the next day's midnight, a fortnight back.
+    began = (now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1 - DEFAULT_LOOKBACK_HOURS)).date()
     bar = next(r for r in root.findall(f"{SVG}rect") if r.find(f"{SVG}title").text.startswith(f"{began:%a %d %b}:"))
     xs = [float(point.split(",")[0]) for point in band.get("points").split()]
 
