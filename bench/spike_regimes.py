@@ -28,6 +28,8 @@ LOSO_KEYS = (
     "disp_mentions",
     "onset_factor",
     "escalate_from",
+    "busy_from",
+    "busy_quantile",
 )
 SHIPPED_POINT = {key: getattr(SERIES_PARAMS, key) for key in LOSO_KEYS}
 LOSO_GRID = [
@@ -53,6 +55,9 @@ LOSO_GRID = [
             dict(busy_agree=math.inf),  # a busy single bucket is the log test's alone
             dict(disp_mentions=0.0),  # the over-dispersion's memory counted in buckets only
             dict(disp_mentions=200.0),
+            dict(busy_from=math.inf),  # every name's bar its median day's, as before
+            dict(busy_from=2.0),
+            dict(busy_quantile=0.75),
         ]
     ),
 ]

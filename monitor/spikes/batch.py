@@ -134,24 +134,33 @@ class _Batch:
             self.day_max[(i // p.rows_per_day) % len(self.day_max)] = self.today_max
             self.scan_day_max[(i // p.rows_per_day) % len(self.scan_day_max)] = self.today_scan_max
         self.today_max[:] = self.today_scan_max[:] = -np.inf
-        self.bar = np.maximum(p.threshold, p.peak_factor * _nanmedian(self.day_max))
-        self.scan_bar = np.maximum(p.scan_threshold, p.scan_peak_factor * _nanmedian(self.scan_day_max))
+        self.bar = np.maximum(p.threshold, p.peak_factor * _nanquantile(np.sort(self.day_max, axis=0), 0.5))
+        scan_days = np.sort(self.scan_day_max, axis=0)
+        usual = p.scan_peak_factor * _nanquantile(scan_days, 0.5)
+        busy = self.counts.day_sum / self.slots >= p.busy_from  # ``Detector._set_bars``
+        if busy.any():
+            usual = np.where(busy, np.maximum(usual, p.busy_factor * _nanquantile(scan_days, p.busy_quantile)), usual)
+        self.scan_bar = np.maximum(p.scan_threshold, usual)
 
 
-def _nanmedian(days: np.ndarray) -> np.ndarray:
-    """Median of each column (one series' days) ignoring NaN (days still in warm-up); 0 for a
-    column with none.
+def _nanquantile(ordered: np.ndarray, quantile: float) -> np.ndarray:
+    """``quantile`` of each column (one series' days, sorted, NaN last: days still in warm-up
+    left out), linear between ranks as ``usual_peak``; 0 for a column with none.
 
-    np.nanmedian goes through masked arrays and costs more than the rest of a day's steps;
-    once the ring is full (no NaN) the two middle rows of the sorted days are the median."""
-    ordered = np.sort(days, axis=0)  # NaN sort last
+    np.nanquantile goes through masked arrays and costs more than the rest of a day's steps;
+    once the ring is full (no NaN) every column's rank is the same two rows."""
     if not np.isnan(ordered[-1]).any():
-        middle = len(ordered)
-        return (ordered[(middle - 1) // 2] + ordered[middle // 2]) / 2
-    known = (~np.isnan(days)).sum(axis=0)
-    low = np.take_along_axis(ordered, np.maximum(known - 1, 0)[None, :] // 2, axis=0)[0]
-    high = np.take_along_axis(ordered, (known // 2)[None, :], axis=0)[0]
-    return np.where(known > 0, (low + high) / 2, 0.0)
+        at = quantile * (len(ordered) - 1)
+        low = int(at)
+        high = min(low + 1, len(ordered) - 1)
+        return ordered[low] + (at - low) * (ordered[high] - ordered[low])
+    known = (~np.isnan(ordered)).sum(axis=0)
+    at = quantile * np.maximum(known - 1, 0)
+    low = np.floor(at).astype(int)
+    high = np.minimum(low + 1, np.maximum(known - 1, 0))
+    below = np.take_along_axis(ordered, low[None, :], axis=0)[0]
+    above = np.take_along_axis(ordered, high[None, :], axis=0)[0]
+    return np.where(known > 0, below + (at - low) * (above - below), 0.0)
 
 
 def _track(

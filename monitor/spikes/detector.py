@@ -21,7 +21,11 @@ at every level (a single bucket expecting ``single_below`` mentions or more is l
 log test: a busy name's single buckets are burstier than any count model of its level).
 ``usual_peak`` is the median over the last ``peak_days`` whole days of each day's highest score: a
 series that bursts every day needs a bigger burst to wake a reviewer, while one past
-spike, being one day, cannot raise the median and mute the next. Every residual is clipped
+spike, being one day, cannot raise the median and mute the next. A busy name (averaging
+``busy_from`` mentions a bucket or more) must also outdo the ``busy_quantile`` of its days'
+peak surprises, about its third-highest day of the fortnight: one that bursts on a few days
+of every fortnight would otherwise wake a reviewer with each, as the median day is a calm
+one; a sparse name's days' peaks are mostly chance, and its median holds. Every residual is clipped
 before it is learnt, so a burst moves the baselines by a bounded step.
 
 Consecutive anomalous buckets form one episode (start, peak, end); it closes after
@@ -44,7 +48,6 @@ store it per series and feed each bucket as it closes without rereading history.
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 
@@ -86,6 +89,9 @@ class Params:
     prior_counts: float = 3.0  # strength of the Gamma prior on the rate (mentions), centred on the long-run rate
     scan_threshold: float = 4.5  # minimum surprise of one window, -log10 of the negative-binomial tail
     scan_peak_factor: float = 1.5  # the surprise must exceed the usual daily peak surprise by this
+    busy_from: float = 4.0  # a name averaging this many mentions a bucket or more is busy: ...
+    busy_quantile: float = 0.85  # ... its usual peak surprise is this quantile of the days' peaks ...
+    busy_factor: float = 1.0  # ... times this (about its third-highest day of ``peak_days``)
     min_count: float = 3.0  # minimum evidence: mentions in the window (0 -> 2 is never a spike)
     min_excess_scan: float = 2.5  # ... and mentions above the expected count
     min_ratio_scan: float = 1.0  # ... and this many times the expected count (a material rise)
@@ -191,7 +197,7 @@ class Detector:
         self.today_max: float | None = None
         self.scan_day_max: list[float | None] = []
         self.today_scan_max: float | None = None
-        self._usual_peak = self._usual_scan = 0.0  # medians of the above, kept so judging stays O(1)
+        self._usual_peak, self._scan_bar = 0.0, params.scan_threshold  # from the above, kept so judging stays O(1)
         self.episode: Episode | None = None
         self.episodes: list[Episode] = []  # closed and open, in order (this process only)
         self._calm = 0
@@ -261,7 +267,18 @@ class Detector:
 
     def scan_bar(self) -> float:
         """The surprise a bucket must reach now: the scan threshold, or a multiple of the usual daily peak."""
-        return max(self.params.scan_threshold, self.params.scan_peak_factor * self._usual_scan)
+        return self._scan_bar
+
+    def _set_bars(self) -> None:
+        """The usual peaks from the record of days' peaks (``bar()``, ``scan_bar()``). A busy
+        name's bar is a day of its bursts: one that bursts on some days of every fortnight must
+        outdo those (its third-highest day), not only its median day, to wake a reviewer."""
+        p = self.params
+        self._usual_peak = usual_peak(self.day_max)
+        usual = p.scan_peak_factor * usual_peak(self.scan_day_max)
+        if self.counts.day_sum / self.slots >= p.busy_from:
+            usual = max(usual, p.busy_factor * usual_peak(self.scan_day_max, p.busy_quantile))
+        self._scan_bar = max(p.scan_threshold, usual)
 
     def _onset_level(self, surprise: float, mu: float) -> bool:
         """Whether a bucket expecting ``mu`` with ``surprise`` continues (or starts) a sustained rise."""
@@ -375,7 +392,7 @@ class Detector:
         self.day_max = (self.day_max + [self.today_max])[-p.peak_days :]
         self.scan_day_max = (self.scan_day_max + [self.today_scan_max])[-p.peak_days :]
         self.today_max = self.today_scan_max = None
-        self._usual_peak, self._usual_scan = usual_peak(self.day_max), usual_peak(self.scan_day_max)
+        self._set_bars()
 
     def _position(self, index: int) -> tuple[int, int]:
         per_day, at = self.params.rows_per_day, index + self.phase
@@ -425,7 +442,7 @@ class Detector:
             detector.counts.start(math.expm1(detector.level))
         detector._calm = state["calm"]
         detector.streak = state.get("streak", 0)
-        detector._usual_peak, detector._usual_scan = usual_peak(detector.day_max), usual_peak(detector.scan_day_max)
+        detector._set_bars()
         if state["episode"] is not None:
             raw = dict(state["episode"])
             raw["flag"], raw["best"] = Flag(**raw["flag"]), Flag(**raw["best"])
@@ -454,10 +471,15 @@ def hour_buckets(params: Params) -> int:
     return max(1, round(params.rows_per_day / 24))
 
 
-def usual_peak(day_max: list[float | None]) -> float:
-    """The median of the days' highest z (days still in warm-up left out); 0 with none."""
-    peaks = [m for m in day_max if m is not None]
-    return statistics.median(peaks) if peaks else 0.0
+def usual_peak(day_max: list[float | None], quantile: float = 0.5) -> float:
+    """The ``quantile`` of the days' highest z (days still in warm-up left out), linear between
+    ranks as numpy's default; the median by default, 0 with none."""
+    peaks = sorted(m for m in day_max if m is not None)
+    if not peaks:
+        return 0.0
+    at = quantile * (len(peaks) - 1)
+    low = math.floor(at)
+    return peaks[low] + (at - low) * (peaks[min(low + 1, len(peaks) - 1)] - peaks[low])
 
 
 def rescaled(params: Params, rows_per_day: int) -> Params:

@@ -1,7 +1,8 @@
 """The detector where most tracked people live: 0–5 mentions a bucket, most buckets empty.
 
 Planted bursts are found at low base rates; 0 → 2 is never a spike; a daily and weekly
-rhythm is not flagged; flags are causal; a past spike does not mute the next; the stored
+rhythm is not flagged; flags are causal; a past spike does not mute the next; a busy name
+that bursts every few days must outdo those bursts, and one past burst does not raise its bar; the stored
 (online) state and the batch detector give the flags of one streaming run; the count
 model's tails match exact sums. Pure: no database.
 """
@@ -80,6 +81,51 @@ def test_a_past_spike_does_not_mute_the_next_one_at_a_sparse_rate():
     found = flags(counts, HOURLY_SERIES)
 
     assert 24 * 20 + 9 in found and 24 * 23 + 14 in found
+
+
+def bursting_busy_name(seed: int, last: float, *, base: float = 20, extra: float = 50, days: int = 45):
+    """Hourly counts of a busy name (``base`` an hour) with a three-hour burst of ``extra`` an hour
+    at a random hour of every third day, and one of ``last`` an hour on the last afternoon; the
+    hour that begins."""
+    rng = np.random.default_rng(seed)
+    counts = rng.poisson(base, size=days * 24).astype(float)
+    for day in range(1, days - 1, 3):
+        start = day * 24 + rng.integers(0, 20)
+        counts[start : start + 3] += extra
+    at = (days - 1) * 24 + 14
+    counts[at : at + 3] += last
+    return counts, at
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_busy_name_that_bursts_every_few_days_must_outdo_its_bursts(seed):
+    """A third of its days burst: their surprise, not the median day's, is what a busy name
+    must beat (``busy_from``); a burst like them is no news, three times one is."""
+    counts, at = bursting_busy_name(seed, last=50)
+    bigger, _ = bursting_busy_name(seed, last=150)
+    median_only = replace(HOURLY_PARAMS, busy_from=math.inf)
+
+    assert [i for i in flags(counts, median_only) if i >= at]  # 1.5 times the median day: an alert
+    assert [i for i in flags(counts) if i >= at] == []
+    assert [i for i in flags(bigger) if i >= at]
+
+
+def test_one_past_burst_does_not_raise_a_busy_names_bar():
+    """The usual peak is about the third-highest day of a fortnight: one burst day, however big,
+    leaves the bar where the median day puts it."""
+    rng = np.random.default_rng(4)
+    counts = rng.poisson(20, size=30 * 24).astype(float)
+    counts[24 * 20 + 9 : 24 * 20 + 12] += 400  # a big story
+    detector = Detector(HOURLY_PARAMS)
+    for value in counts:
+        detector.update(value)
+    median_only = Detector(replace(HOURLY_PARAMS, busy_from=math.inf))
+    for value in counts:
+        median_only.update(value)
+
+    assert detector.counts.day_sum / detector.slots >= HOURLY_PARAMS.busy_from  # a busy name
+    assert max(detector.scan_day_max) > 10 * detector.scan_bar()  # the story's day is in the record
+    assert detector.scan_bar() == median_only.scan_bar()
 
 
 def story_breaking_in_a_small_rise(base: float = 0.2) -> tuple[np.ndarray, int, int]:
@@ -251,6 +297,24 @@ def test_the_batch_detector_flags_what_the_streaming_one_flags_on_sparse_and_bus
     assert detect_many(rows, params=HOURLY_PARAMS) == [flags(row) for row in rows]
 
 
+def test_the_batch_detector_holds_busy_names_to_their_bursts_as_the_streaming_one_does():
+    """Busy and sparse names bursting every third day, each row's bar set by its own kind."""
+    rows = np.array(
+        [
+            bursting_busy_name(seed, last, base=base, extra=extra)[0]
+            for seed in range(3)
+            for last in (50, 150)
+            for base, extra in ((20, 50), (3, 10), (0.5, 6))
+        ]
+    )
+    median_only = replace(HOURLY_PARAMS, busy_from=math.inf)
+
+    batch = detect_many(rows, params=HOURLY_PARAMS)
+
+    assert batch == [flags(row) for row in rows]
+    assert batch != detect_many(rows, params=median_only)  # the busy names' bars differ
+
+
 def test_the_batch_detector_escalates_where_the_streaming_one_does():
     counts, _, story = story_breaking_in_a_small_rise()
     rows = np.array([counts, rhythm_counts(60, 0.2, seed=8)])
@@ -260,21 +324,37 @@ def test_the_batch_detector_escalates_where_the_streaming_one_does():
     assert batch == [flags(row, HOURLY_SERIES) for row in rows] and story in batch[0]
 
 
-@settings(max_examples=80, deadline=None)
-@given(st.integers(1, 14), st.integers(0, 14), st.integers(1, 6), st.integers(0, 2**32 - 1))
-def test_the_batch_median_of_recent_days_is_the_median_of_the_days_seen(days, seen, people, seed):
-    """The batch bar's median (a ring of days, NaN until a day is seen) equals the plain median
-    of the days seen, 0 with none, whether or not the ring is full (two code paths)."""
+@settings(max_examples=120, deadline=None)
+@given(
+    st.integers(1, 14),
+    st.integers(0, 14),
+    st.integers(1, 6),
+    st.one_of(st.just(0.5), st.just(0.85), st.floats(0, 1)),
+    st.integers(0, 2**32 - 1),
+)
+def test_the_batch_usual_peak_of_recent_days_is_the_streaming_one(days, seen, people, quantile, seed):
+    """The batch bar's quantile (a ring of days, NaN until a day is seen) equals the streaming
+    detector's ``usual_peak`` of the days seen exactly, and numpy's linear quantile, 0 with
+    none, whether or not the ring is full (two code paths); at 0.5 it is the median."""
     from statistics import median
 
-    from monitor.spikes.batch import _nanmedian
+    from monitor.spikes.batch import _nanquantile
+    from monitor.spikes.detector import usual_peak
 
     seen = min(seen, days)
     ring = np.full((days, people), np.nan)
     ring[:seen] = np.random.default_rng(seed).normal(size=(seen, people)).round(1)  # ties included
 
-    expected = [median(ring[:seen, k]) if seen else 0.0 for k in range(people)]
-    assert _nanmedian(ring).tolist() == expected
+    got = _nanquantile(np.sort(ring, axis=0), quantile).tolist()
+
+    streaming = [usual_peak([None if np.isnan(v) else float(v) for v in ring[:, k]], quantile) for k in range(people)]
+    assert got == streaming
+    if seen:
+        assert got == pytest.approx(np.quantile(ring[:seen], quantile, axis=0).tolist(), abs=1e-12)
+        if quantile == 0.5:
+            assert got == pytest.approx([median(ring[:seen, k]) for k in range(people)], abs=1e-12)
+    else:
+        assert got == [0.0] * people
 
 
 @settings(max_examples=60, deadline=None)
