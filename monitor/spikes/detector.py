@@ -197,6 +197,7 @@ class Detector:
         self.today_max: float | None = None
         self.scan_day_max: list[float | None] = []
         self.today_scan_max: float | None = None
+        self.busy = False  # whether the name averaged ``busy_from`` mentions a bucket when the last day ended
         self._usual_peak, self._scan_bar = 0.0, params.scan_threshold  # from the above, kept so judging stays O(1)
         self.episode: Episode | None = None
         self.episodes: list[Episode] = []  # closed and open, in order (this process only)
@@ -206,6 +207,7 @@ class Detector:
     def retune(self, params: Params) -> None:
         """Judge from now on with ``params`` (thresholds only may differ: the state is kept)."""
         self.params = self.counts.p = params
+        self._set_bars()
 
     def update(self, value: float) -> Flag | None:
         """Judge ``value`` against the buckets before it, then learn from it.
@@ -276,7 +278,7 @@ class Detector:
         p = self.params
         self._usual_peak = usual_peak(self.day_max)
         usual = p.scan_peak_factor * usual_peak(self.scan_day_max)
-        if self.counts.day_sum / self.slots >= p.busy_from:
+        if self.busy:
             usual = max(usual, p.busy_factor * usual_peak(self.scan_day_max, p.busy_quantile))
         self._scan_bar = max(p.scan_threshold, usual)
 
@@ -392,6 +394,7 @@ class Detector:
         self.day_max = (self.day_max + [self.today_max])[-p.peak_days :]
         self.scan_day_max = (self.scan_day_max + [self.today_scan_max])[-p.peak_days :]
         self.today_max = self.today_scan_max = None
+        self.busy = bool(self.counts.day_sum / self.slots >= p.busy_from)
         self._set_bars()
 
     def _position(self, index: int) -> tuple[int, int]:
@@ -418,6 +421,7 @@ class Detector:
             episode=episode,
             calm=self._calm,
             streak=self.streak,
+            busy=self.busy,
         )
 
     @classmethod
@@ -442,6 +446,8 @@ class Detector:
             detector.counts.start(math.expm1(detector.level))
         detector._calm = state["calm"]
         detector.streak = state.get("streak", 0)
+        # A state saved before ``busy`` existed: as busy as its count model is now.
+        detector.busy = state.get("busy", bool(detector.counts.day_sum / detector.slots >= params.busy_from))
         detector._set_bars()
         if state["episode"] is not None:
             raw = dict(state["episode"])
@@ -456,6 +462,7 @@ class Detector:
         if not (
             isinstance(self.phase, int)
             and isinstance(self.seen, int)
+            and isinstance(self.busy, bool)
             and len(self.day) == len(counts.day) == self.slots
             and len(self.week) == len(counts.week) == WEEK_DAYS
             and len(counts.phi) == len(counts.moments) == len(counts.tails) == windows

@@ -22,7 +22,7 @@ from monitor.spikes import HOURLY_PARAMS, SERIES_PARAMS, Detector, detect
 from monitor.spikes.batch import detect_many
 from monitor.spikes.countmodel import MAX_DISPERSION, PRE_Z, nb_sf, surprise_of
 from monitor.spikes.detector import rescaled
-from monitor.spikes.sensitivity import FACTORS
+from monitor.spikes.sensitivity import FACTORS, params_for
 
 HOURLY_SERIES = rescaled(SERIES_PARAMS, 24)  # what `monitor spikes detect` runs on an hourly CSV
 
@@ -285,6 +285,32 @@ def test_the_stored_online_state_flags_what_one_batch_run_flags(values, cuts):
             online.append(flag.index)
 
     assert online == flags(values)
+
+
+def test_a_name_turning_busy_restored_at_any_bucket_keeps_the_bars_of_one_run():
+    """Whether a name is busy is decided when a day ends, as the batch detector decides it: a
+    state restored in the middle of the day it grew busy judges with the bars it had, and a
+    retuned one with the new sensitivity's at once."""
+    rng = np.random.default_rng(6)
+    counts = np.concatenate([bursting_busy_name(6, 0, base=2, extra=8)[0][: 24 * 20], rng.poisson(30, 24 * 8)]).tolist()
+    detector = Detector(HOURLY_PARAMS)
+    for value in counts[: 24 * 20]:
+        detector.update(value)
+    changed = 0
+    for value in counts[24 * 20 :]:
+        restored = Detector.restore(json.loads(json.dumps(detector.state())), HOURLY_PARAMS)
+        assert (restored.scan_bar(), restored.bar(), restored.busy) == (
+            detector.scan_bar(),
+            detector.bar(),
+            detector.busy,
+        )
+        changed += restored.busy != (restored.counts.day_sum / restored.slots >= HOURLY_PARAMS.busy_from)
+        detector.update(value)
+    quiet = params_for(HOURLY_PARAMS, "quiet")
+    restored.retune(quiet)
+
+    assert detector.busy and changed  # it grew busy, and mid-day its count model said so before its bar did
+    assert restored.scan_bar() >= quiet.scan_threshold > HOURLY_PARAMS.scan_threshold
 
 
 def test_the_batch_detector_flags_what_the_streaming_one_flags_on_sparse_and_busy_series():
