@@ -56,7 +56,7 @@ LOSO_GRID = [
             dict(disp_mentions=0.0),  # the over-dispersion's memory counted in buckets only
             dict(disp_mentions=200.0),
             dict(busy_from=math.inf),  # every name's bar its median day's, as before
-            dict(busy_from=2.0),
+            dict(busy_from=4.0),
             dict(busy_quantile=0.75),
         ]
     ),
