@@ -93,7 +93,7 @@ def regime_table(nab, nab_series, *, quick: bool = False, select_seeds=None) -> 
     """Print standard, low-FP, low-FN, recall and precision per regime for ours, LOSO and the baseline.
 
     Each leave-one-out fold chooses its point on the other groups' series of ``select_seeds``
-    (default: the seeds scored), and the held-out group is scored on the seeds scored."""
+    (None: the seeds scored), and the held-out group is scored on the seeds scored."""
     table = regimes(nab_series)
     flat = [(name, k, one) for name, sets in table.items() for k, one in enumerate(sets)]
     points = LOSO_GRID[:1] if quick else LOSO_GRID
