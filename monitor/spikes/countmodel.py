@@ -108,11 +108,16 @@ class CountModel:
         self.ring: list[list[float]] = []
         self.tails = [[0.0, 0.0, 0.0] for _ in self.scales]
 
+    @property
+    def daily_mean(self) -> float:
+        """The day profile's mean count a bucket: the name's usual level, steadier than ``level``."""
+        return self.day_sum / self.slots
+
     def rate(self, slot: int, weekday: int) -> tuple[float, float, float]:
         """(expected count of a bucket in ``slot`` on ``weekday``, the day profile's ratio there,
         the week profile's ratio there). Both profiles are means of counts, shrunk towards flat
         and divided by their own average, so neither can drift where counts are few."""
-        mean = max(self.day_sum / self.slots, MIN_RATE)
+        mean = max(self.daily_mean, MIN_RATE)
         shrink = self.p.profile_shrink
         ratio = (self.day[slot] + shrink * mean) / (mean * (1.0 + shrink))
         week_mean = max(self.week_sum / 7, MIN_RATE)
@@ -181,7 +186,7 @@ class CountModel:
         mentions at the day profile's mean count (0: never slower). Dense names keep ``rate``."""
         if not mentions:
             return rate
-        return min(rate, max(self.day_sum / self.slots, MIN_RATE) / mentions)
+        return min(rate, max(self.daily_mean, MIN_RATE) / mentions)
 
     def _slide(self, entry: list[float]) -> None:
         """Add the newest bucket to each scale's window sums and drop the one that leaves it."""

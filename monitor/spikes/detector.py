@@ -255,7 +255,7 @@ class Detector:
         mean = max(math.expm1(centre + scale * scale / 2), 0.0)
         z = (math.log1p(max(value, 0.0)) - centre) / scale
         surprise = self.counts.judge(max(value, 0.0), mu)[0]
-        usual = self.counts.day_sum / self.slots  # the day profile's mean: steadier than the level
+        usual = self.counts.daily_mean
         if self._silence_broken(value):
             return Flag(self.seen, value, mu, 0.0, poisson_sf(value, mu), AFTER_SILENCE, surprise, usual), z, surprise
         if self.seen < p.warmup:
@@ -281,6 +281,10 @@ class Detector:
         if self.busy:
             usual = max(usual, p.busy_factor * usual_peak(self.scan_day_max, p.busy_quantile))
         self._scan_bar = max(p.scan_threshold, usual)
+
+    def _busy_now(self) -> bool:
+        """Whether the name now averages ``busy_from`` mentions a bucket (decided as a day ends)."""
+        return bool(self.counts.daily_mean >= self.params.busy_from)
 
     def _onset_level(self, surprise: float, mu: float) -> bool:
         """Whether a bucket expecting ``mu`` with ``surprise`` continues (or starts) a sustained rise."""
@@ -394,7 +398,7 @@ class Detector:
         self.day_max = (self.day_max + [self.today_max])[-p.peak_days :]
         self.scan_day_max = (self.scan_day_max + [self.today_scan_max])[-p.peak_days :]
         self.today_max = self.today_scan_max = None
-        self.busy = bool(self.counts.day_sum / self.slots >= p.busy_from)
+        self.busy = self._busy_now()
         self._set_bars()
 
     def _position(self, index: int) -> tuple[int, int]:
@@ -447,7 +451,7 @@ class Detector:
         detector._calm = state["calm"]
         detector.streak = state.get("streak", 0)
         # A state saved before ``busy`` existed: as busy as its count model is now.
-        detector.busy = state.get("busy", bool(detector.counts.day_sum / detector.slots >= params.busy_from))
+        detector.busy = state["busy"] if "busy" in state else detector._busy_now()
         detector._set_bars()
         if state["episode"] is not None:
             raw = dict(state["episode"])

@@ -146,10 +146,12 @@ def spike_cards(
         .order_by(Spike.hour.desc(), Spike.id.desc())
         .limit(limit * 4)
     ).all()
-    return [_card(session, group, now) for group in group_spikes(spikes)[:limit]]
+    groups = group_spikes(spikes)[:limit]
+    counted = spikes_counts(session, [group.spike for group in groups])  # one query, not one a card
+    return [_card(session, group, counts, now) for group, counts in zip(groups, counted)]
 
 
-def _card(session: Session, group: SpikeGroup, now: datetime) -> SpikeCard:
+def _card(session: Session, group: SpikeGroup, window_counts: WindowCounts, now: datetime) -> SpikeCard:
     spike = group.spike
     bucket = bucket_of(spike)
     start, end = window(spike)
@@ -172,7 +174,7 @@ def _card(session: Session, group: SpikeGroup, now: datetime) -> SpikeCard:
         _mentions_inside(session, spike, start, end),
         sum(start <= moment < end for moment in times),
         marker.email if marker else None,
-        spikes_counts(session, [spike])[0],
+        window_counts,
     )
 
 

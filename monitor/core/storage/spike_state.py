@@ -219,7 +219,7 @@ def usual_days(session: Session, *, person_id: int, bucket: timedelta, params: P
     if detector is None or detector.counts.level is None:
         return None
     counts = detector.counts
-    per_day = counts.day_sum / len(counts.day) * (DAY / bucket)
+    per_day = counts.daily_mean * (DAY / bucket)
     week_mean = max(counts.week_sum / 7, 1e-9)
     since = (EPOCH + detector.phase * bucket).date()
     return Usual([per_day * w / week_mean for w in counts.week], counts.phi[-1], since)
